@@ -1,0 +1,501 @@
+//! SOAP 1.1 messages for the services Kuvert calls: Recipient/v3
+//! `isReachable`, Message/v3 `distributeSecure` and `checkDistributionStatus`,
+//! and SOAP faults carrying `ExceptionInformation`.
+//!
+//! Responses are read by namespace URI and local name only — servers use
+//! any prefixes (`ns1`, `ns15`, `S`, `soap` …) — from a parser that refuses
+//! DTDs and entities.
+
+use crate::identity::{OrganizationNumber, RecipientId};
+use crate::xml::names::{
+    COMMON_V1, COMMON_V3, MESSAGE_V1, MESSAGE_V3, RECIPIENT_V1, RECIPIENT_V3, SOAP_ENV,
+};
+use crate::xml::writer::CanonicalWriter;
+use crate::xml::{parse, Element, Ns, XmlError};
+
+const ENV: Ns = Ns::prefixed("soap", SOAP_ENV);
+const R3: Ns = Ns::prefixed("rcp", RECIPIENT_V3);
+const M3: Ns = Ns::prefixed("msg3", MESSAGE_V3);
+
+/// The start tag every canonical `SignedDelivery` Kuvert writes begins with.
+const SIGNED_DELIVERY_START: &str =
+    "<SignedDelivery xmlns=\"http://minameddelanden.gov.se/schema/Message/v3\">";
+const SIGNED_DELIVERY_END: &str = "</SignedDelivery>";
+
+/// Why a SOAP response could not be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SoapError {
+    /// The response is not well-formed XML (or uses a DTD or entity).
+    #[error("the reply is not well-formed XML: {0}")]
+    Xml(#[from] XmlError),
+    /// The XML is not a SOAP 1.1 envelope with a body.
+    #[error("the reply is not a SOAP 1.1 envelope")]
+    NotSoap,
+    /// The service answered with a SOAP fault.
+    #[error("{0}")]
+    Fault(SoapFault),
+    /// The body holds another element than the operation's response.
+    #[error("expected {expected} in the reply, found {found}")]
+    UnexpectedElement {
+        /// The element expected.
+        expected: &'static str,
+        /// The element found.
+        found: String,
+    },
+    /// A required element is missing.
+    #[error("the reply lacks {0}")]
+    Missing(&'static str),
+    /// An element holds a value outside the contract.
+    #[error("the reply's {element} holds an invalid value {value:?}")]
+    Invalid {
+        /// The element.
+        element: &'static str,
+        /// The value found (truncated).
+        value: String,
+    },
+    /// The document to send is not a canonical SignedDelivery from Kuvert.
+    #[error("the signed delivery is not in the form Kuvert writes")]
+    NotCanonicalDelivery,
+}
+
+/// A SOAP fault, with the Mina meddelanden `ExceptionInformation` when the
+/// service sent one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SoapFault {
+    /// `faultcode` (e.g. `soap:Server`, `soap:Client`).
+    pub code: String,
+    /// `faultstring`.
+    pub message: String,
+    /// The structured detail, if present.
+    pub detail: Option<ExceptionInformation>,
+}
+
+impl SoapFault {
+    /// Whether the fault blames the request (`Client`): retrying the same
+    /// request will fail again.
+    pub fn is_client_fault(&self) -> bool {
+        let local = self.code.rsplit(':').next().unwrap_or("");
+        local.starts_with("Client")
+    }
+}
+
+impl std::fmt::Display for SoapFault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.detail {
+            Some(d) => write!(
+                f,
+                "the service refused the request: {} (error {}, call id {})",
+                d.description, d.error_code, d.call_id
+            ),
+            None => write!(f, "the service refused the request: {}", self.message),
+        }
+    }
+}
+
+/// `ExceptionInformation{ErrorCode, Description, CallId}` (Common and Common/v3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExceptionInformation {
+    /// The service's error code.
+    pub error_code: u32,
+    /// Human-readable description.
+    pub description: String,
+    /// The call id to quote to the service's support.
+    pub call_id: String,
+}
+
+// ------------------------------------------------------------------ writing
+
+fn envelope(body: impl FnOnce(&mut CanonicalWriter) -> std::io::Result<()>) -> Vec<u8> {
+    let mut w = CanonicalWriter::with_capacity(1024);
+    // Writing into memory cannot fail.
+    let _ = (|| {
+        w.open(ENV, "Envelope")?;
+        w.open(ENV, "Body")?;
+        body(&mut w)?;
+        w.close()?;
+        w.close()
+    })();
+    w.finish().unwrap_or_default()
+}
+
+/// The `isReachable` request (Recipient/v3) for up to 1000 recipients.
+pub fn is_reachable_request(sender: &OrganizationNumber, recipients: &[RecipientId]) -> Vec<u8> {
+    envelope(|w| {
+        w.open(R3, "isReachable")?;
+        w.leaf(R3, "senderOrgNr", sender.as_str())?;
+        for recipient in recipients.iter().take(1000) {
+            w.leaf(R3, "recipientId", recipient.as_str())?;
+        }
+        w.close()
+    })
+}
+
+/// The `distributeSecure` request carrying a signed delivery. The delivery
+/// travels as `distributeSecure/signedDelivery` with the signed content
+/// unchanged: the wrapper declares the Message/v3 default namespace the
+/// content was signed under, so a verifier can restore the signed root.
+pub fn distribute_secure_request(signed_delivery: &[u8]) -> Result<Vec<u8>, SoapError> {
+    let inner = signed_delivery
+        .strip_prefix(SIGNED_DELIVERY_START.as_bytes())
+        .and_then(|rest| rest.strip_suffix(SIGNED_DELIVERY_END.as_bytes()))
+        .ok_or(SoapError::NotCanonicalDelivery)?;
+    let head = format!(
+        "<soap:Envelope xmlns:soap=\"{SOAP_ENV}\"><soap:Body><distributeSecure xmlns=\"{MESSAGE_V3}\"><signedDelivery>"
+    );
+    let tail = "</signedDelivery></distributeSecure></soap:Body></soap:Envelope>";
+    let mut out = Vec::with_capacity(head.len() + inner.len() + tail.len());
+    out.extend_from_slice(head.as_bytes());
+    out.extend_from_slice(inner);
+    out.extend_from_slice(tail.as_bytes());
+    Ok(out)
+}
+
+/// The `checkDistributionStatus` request (Message/v3).
+pub fn check_distribution_status_request(
+    sender: &OrganizationNumber,
+    distribution_id: &str,
+) -> Vec<u8> {
+    envelope(|w| {
+        w.open(M3, "checkDistributionStatus")?;
+        w.leaf(M3, "senderId", sender.as_str())?;
+        w.leaf(M3, "distributionId", distribution_id)?;
+        w.close()
+    })
+}
+
+/// A SOAP 1.1 fault envelope with `ExceptionInformation` in the detail, as
+/// the services send it (`applicationFault`, Common/v3).
+pub fn fault_response(client_fault: bool, detail: &ExceptionInformation) -> Vec<u8> {
+    let common = Ns::prefixed("cmn", COMMON_V3);
+    envelope(|w| {
+        w.open(ENV, "Fault")?;
+        let code = if client_fault {
+            "soap:Client"
+        } else {
+            "soap:Server"
+        };
+        w.leaf(Ns::default(""), "faultcode", code)?;
+        w.leaf(Ns::default(""), "faultstring", &detail.description)?;
+        w.open(Ns::default(""), "detail")?;
+        w.open(common, "applicationFault")?;
+        w.leaf(common, "ErrorCode", &detail.error_code.to_string())?;
+        w.leaf(common, "Description", &detail.description)?;
+        w.leaf(common, "CallId", &detail.call_id)?;
+        w.close()?;
+        w.close()?;
+        w.close()
+    })
+}
+
+// ------------------------------------------------------------------ reading
+
+/// Parses an envelope and returns its body's first element, turning a
+/// `Fault` into [`SoapError::Fault`].
+pub fn body_element(xml: &str) -> Result<Element, SoapError> {
+    let doc = parse(xml)?;
+    if !doc.root.is(SOAP_ENV, "Envelope") {
+        return Err(SoapError::NotSoap);
+    }
+    let body = doc.root.child(SOAP_ENV, "Body").ok_or(SoapError::NotSoap)?;
+    let first = body
+        .elements()
+        .next()
+        .ok_or(SoapError::Missing("a body element"))?;
+    if first.is(SOAP_ENV, "Fault") {
+        return Err(SoapError::Fault(read_fault(first)));
+    }
+    Ok(first.clone())
+}
+
+fn read_fault(fault: &Element) -> SoapFault {
+    // faultcode/faultstring/detail are unqualified in SOAP 1.1, but some
+    // stacks qualify them: match on the local name.
+    let local = |name: &str| fault.elements().find(|e| e.local == name);
+    let detail = local("detail")
+        .and_then(|d| d.elements().next())
+        .and_then(|info| {
+            let field = |name: &str| {
+                [COMMON_V3, COMMON_V1]
+                    .iter()
+                    .find_map(|ns| info.child(ns, name))
+                    .map(|e| e.text().trim().to_string())
+            };
+            Some(ExceptionInformation {
+                error_code: field("ErrorCode")?.parse().ok()?,
+                description: field("Description")?,
+                call_id: field("CallId")?,
+            })
+        });
+    SoapFault {
+        code: local("faultcode")
+            .map(|e| e.text().trim().to_string())
+            .unwrap_or_default(),
+        message: local("faultstring")
+            .map(|e| e.text().trim().to_string())
+            .unwrap_or_default(),
+        detail,
+    }
+}
+
+fn expect<'a>(
+    element: &'a Element,
+    ns: &str,
+    local: &'static str,
+) -> Result<&'a Element, SoapError> {
+    if element.is(ns, local) {
+        Ok(element)
+    } else {
+        Err(SoapError::UnexpectedElement {
+            expected: local,
+            found: element.local.clone(),
+        })
+    }
+}
+
+fn required<'a>(
+    parent: &'a Element,
+    ns: &str,
+    local: &'static str,
+) -> Result<&'a Element, SoapError> {
+    parent.child(ns, local).ok_or(SoapError::Missing(local))
+}
+
+fn invalid(element: &'static str, value: &str) -> SoapError {
+    SoapError::Invalid {
+        element,
+        value: value.chars().take(80).collect(),
+    }
+}
+
+fn boolean(parent: &Element, ns: &str, local: &'static str) -> Result<bool, SoapError> {
+    let text = required(parent, ns, local)?.text();
+    match text.trim() {
+        "true" | "1" => Ok(true),
+        "false" | "0" => Ok(false),
+        other => Err(invalid(local, other)),
+    }
+}
+
+fn recipient(parent: &Element, ns: &str) -> Result<RecipientId, SoapError> {
+    let text = required(parent, ns, "RecipientId")?.text();
+    RecipientId::from_wire(text.trim()).map_err(|_| invalid("RecipientId", &text))
+}
+
+/// What FaR says about one recipient.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReachabilityStatus {
+    /// The recipient asked about.
+    pub recipient: RecipientId,
+    /// Account type.
+    pub account: AccountType,
+    /// Whether the registration is still pending.
+    pub pending: bool,
+    /// The chosen mailbox operator, if any.
+    pub supplier: Option<ServiceSupplier>,
+    /// Whether the recipient accepts mail from this sender.
+    pub sender_accepted: bool,
+}
+
+/// `AccountTypes`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountType {
+    /// A secure mailbox.
+    Secure,
+    /// An anonymous account (cannot receive secure mail).
+    Anonymous,
+    /// Not registered.
+    Not,
+}
+
+/// A mailbox operator (`ServiceSupplier`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceSupplier {
+    /// Operator's organisation number (wire form).
+    pub id: String,
+    /// Operator's name, e.g. "Kivra".
+    pub name: String,
+    /// Where the intermediary delivers (`ServiceAdress`).
+    pub service_address: String,
+    /// Where recipients read their mail (`UIAdress`).
+    pub ui_address: Option<String>,
+}
+
+/// Whether a digital delivery is possible, and if not, why — in the terms an
+/// officer needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reachability {
+    /// Can receive secure digital mail from this sender through `operator`.
+    Digital {
+        /// The mailbox operator's name.
+        operator: String,
+    },
+    /// Has no mailbox for secure digital mail.
+    NotRegistered,
+    /// Has begun registering, but the registration is not finished.
+    RegistrationPending,
+    /// Has a mailbox but has not accepted mail from this sender.
+    SenderNotAccepted,
+}
+
+impl ReachabilityStatus {
+    /// Digital delivery needs `Type=Secure`, `Pending=false` and
+    /// `SenderAccepted=true`; anything else is explained.
+    pub fn reachability(&self) -> Reachability {
+        match (
+            self.account,
+            self.pending,
+            self.sender_accepted,
+            &self.supplier,
+        ) {
+            (AccountType::Secure, false, true, Some(s)) => Reachability::Digital {
+                operator: s.name.clone(),
+            },
+            (AccountType::Secure | AccountType::Anonymous, true, _, _) => {
+                Reachability::RegistrationPending
+            }
+            (AccountType::Secure, false, false, _) => Reachability::SenderNotAccepted,
+            _ => Reachability::NotRegistered,
+        }
+    }
+}
+
+impl std::fmt::Display for Reachability {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Reachability::Digital { operator } => {
+                write!(f, "can receive digital mail ({operator})")
+            }
+            Reachability::NotRegistered => f.write_str("has no digital mailbox"),
+            Reachability::RegistrationPending => {
+                f.write_str("has started registering a digital mailbox but not finished")
+            }
+            Reachability::SenderNotAccepted => {
+                f.write_str("has a digital mailbox but has not accepted mail from this sender")
+            }
+        }
+    }
+}
+
+/// Reads an `isReachableResponse`.
+pub fn parse_is_reachable_response(xml: &str) -> Result<Vec<ReachabilityStatus>, SoapError> {
+    let body = body_element(xml)?;
+    let response = expect(&body, RECIPIENT_V3, "isReachableResponse")?;
+    response
+        .children_named(RECIPIENT_V3, "return")
+        .map(read_reachability)
+        .collect()
+}
+
+fn read_reachability(status: &Element) -> Result<ReachabilityStatus, SoapError> {
+    let account = required(status, RECIPIENT_V1, "AccountStatus")?;
+    let kind = required(account, RECIPIENT_V1, "Type")?.text();
+    let account_type = match kind.trim() {
+        "Secure" => AccountType::Secure,
+        "Anonymous" => AccountType::Anonymous,
+        "Not" => AccountType::Not,
+        other => return Err(invalid("Type", other)),
+    };
+    let supplier = match account.child(RECIPIENT_V1, "ServiceSupplier") {
+        Some(s) => {
+            let text = |local: &'static str| -> Result<String, SoapError> {
+                Ok(required(s, RECIPIENT_V1, local)?.text().trim().to_string())
+            };
+            Some(ServiceSupplier {
+                id: text("Id")?,
+                name: text("Name")?,
+                service_address: text("ServiceAdress")?,
+                ui_address: s
+                    .child(RECIPIENT_V1, "UIAdress")
+                    .map(|e| e.text().trim().to_string()),
+            })
+        }
+        None => None,
+    };
+    Ok(ReachabilityStatus {
+        recipient: recipient(account, RECIPIENT_V1)?,
+        account: account_type,
+        pending: boolean(account, RECIPIENT_V1, "Pending")?,
+        supplier,
+        sender_accepted: boolean(status, RECIPIENT_V1, "SenderAccepted")?,
+    })
+}
+
+/// Reads a `distributeSecureResponse`: the distribution id.
+pub fn parse_distribute_secure_response(xml: &str) -> Result<String, SoapError> {
+    let body = body_element(xml)?;
+    let response = expect(&body, MESSAGE_V3, "distributeSecureResponse")?;
+    let id = required(response, MESSAGE_V3, "return")?.text();
+    let id = id.trim();
+    if id.is_empty() || id.chars().count() > 50 {
+        return Err(invalid("return", id));
+    }
+    Ok(id.to_string())
+}
+
+/// How the intermediary routed a delivery (`DistributionTypes`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DistributionType {
+    /// Delivered digitally.
+    Digital,
+    /// Routed to paper.
+    Paper,
+    /// Not distributed.
+    Not,
+}
+
+/// Whether a mailbox operator has the delivery (`DeliveryStatus`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryStatus {
+    /// The mailbox operator confirmed delivery.
+    Delivered,
+    /// Still on its way.
+    Pending,
+    /// The mailbox operator could not take it.
+    DeliveryFailed,
+}
+
+/// One entry of a `checkDistributionStatusResponse`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DistributionStatus {
+    /// The recipient.
+    pub recipient: RecipientId,
+    /// How it was routed.
+    pub distribution: DistributionType,
+    /// Delivery outcome, when known.
+    pub delivery: Option<DeliveryStatus>,
+}
+
+/// Reads a `checkDistributionStatusResponse`.
+pub fn parse_check_distribution_status_response(
+    xml: &str,
+) -> Result<Vec<DistributionStatus>, SoapError> {
+    let body = body_element(xml)?;
+    let response = expect(&body, MESSAGE_V3, "checkDistributionStatusResponse")?;
+    response
+        .children_named(MESSAGE_V3, "return")
+        .map(|status| {
+            let kind = required(status, MESSAGE_V1, "Type")?.text();
+            let distribution = match kind.trim() {
+                "Digital" => DistributionType::Digital,
+                "Paper" => DistributionType::Paper,
+                "Not" => DistributionType::Not,
+                other => return Err(invalid("Type", other)),
+            };
+            let delivery = match status.child(MESSAGE_V1, "DeliveryStatus") {
+                None => None,
+                Some(e) => Some(match e.text().trim() {
+                    "Delivered" => DeliveryStatus::Delivered,
+                    "Pending" => DeliveryStatus::Pending,
+                    "DeliveryFailed" => DeliveryStatus::DeliveryFailed,
+                    other => return Err(invalid("DeliveryStatus", other)),
+                }),
+            };
+            Ok(DistributionStatus {
+                recipient: recipient(status, MESSAGE_V1)?,
+                distribution,
+                delivery,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,8 @@
+//! Integration tests of the wire format, judged by independent tools:
+//! `xmllint --nonet --schema` against the official contracts and
+//! `xmlsec1 --verify` for every signature.
+
+mod conformance;
+mod signatures;
+mod soap;
+mod support;
