@@ -147,11 +147,10 @@ impl CertifiedKey {
         if name.contains('\0') {
             return Err(PkiError::NulCharacter("PKCS#12 friendly name"));
         }
+        let key = self.key()?;
+        let cert = self.cert()?;
         let mut builder = Pkcs12::builder();
-        builder
-            .name(name)
-            .pkey(&self.key()?)
-            .cert(&self.cert()?);
+        builder.name(name).pkey(&key).cert(&cert);
         if !chain.is_empty() {
             let mut stack = Stack::new()?;
             for ca in chain {
@@ -307,11 +306,8 @@ impl TestPki {
     pub fn generate(org_number_wire: &str, org_name: &str) -> Result<Self, PkiError> {
         let ca = generate_ca("Kuvert Test CA")?;
         let sender = issue_organisation_certificate(&ca, org_number_wire, org_name)?;
-        let server = issue_server_certificate(
-            &ca,
-            &["localhost"],
-            &[IpAddr::from([127, 0, 0, 1])],
-        )?;
+        let server =
+            issue_server_certificate(&ca, &["localhost"], &[IpAddr::from([127, 0, 0, 1])])?;
         Ok(TestPki { ca, sender, server })
     }
 
@@ -325,8 +321,7 @@ impl TestPki {
             .subject_name()
             .entries_by_nid(Nid::COMMONNAME)
             .next()
-            .and_then(|entry| entry.data().as_utf8().ok())
-            .map(|cn| cn.to_string())
+            .and_then(|entry| entry.data().to_string().ok())
             .unwrap_or_else(|| "sender".to_owned());
         let p12 = self
             .sender
@@ -368,7 +363,8 @@ fn certificate_builder(subject: &X509Name, key: &PKey<Private>) -> Result<X509Bu
     let mut serial = BigNum::new()?;
     // 127 random bits, top bit clear: positive, and well under the 20-octet limit.
     serial.rand(127, MsbOption::MAYBE_ZERO, false)?;
-    builder.set_serial_number(&serial.to_asn1_integer()?)?;
+    let serial = serial.to_asn1_integer()?;
+    builder.set_serial_number(&serial)?;
     builder.set_subject_name(subject)?;
     builder.set_pubkey(key)?;
 
@@ -377,8 +373,10 @@ fn certificate_builder(subject: &X509Name, key: &PKey<Private>) -> Result<X509Bu
         .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
         .unwrap_or(0);
     // time_t is i64 on every platform Kuvert targets.
-    builder.set_not_before(&Asn1Time::from_unix(now - BACKDATE_SECONDS)?)?;
-    builder.set_not_after(&Asn1Time::days_from_now(VALIDITY_DAYS)?)?;
+    let not_before = Asn1Time::from_unix(now - BACKDATE_SECONDS)?;
+    let not_after = Asn1Time::days_from_now(VALIDITY_DAYS)?;
+    builder.set_not_before(&not_before)?;
+    builder.set_not_after(&not_after)?;
     Ok(builder)
 }
 

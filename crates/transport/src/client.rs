@@ -1,200 +1,211 @@
-//! The blocking HTTPS client with mutual TLS that Kuvert's SOAP calls use.
+//! The HTTPS client: SOAP 1.1 POSTs and plain GETs over mutual TLS.
 
+use std::fmt;
 use std::io::Read;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::error::{from_io, from_ureq_transport, CallContext, EXCERPT_CHARS};
-use crate::identity::{CaBundle, ClientIdentity};
-use crate::TransportError;
+use crate::classify;
+use crate::error::TransportError;
+use crate::identity::ClientIdentity;
+use crate::trust::CaBundle;
 
-/// Everything an [`HttpsClient`] needs.
+/// `Content-Type` of a SOAP 1.1 request.
+const SOAP_CONTENT_TYPE: &str = "text/xml; charset=utf-8";
+/// The SOAP 1.1 `SOAPAction` header value the service expects: an empty quoted string.
+const SOAP_ACTION: &str = "\"\"";
+/// How much of an error body is read for [`TransportError::HttpStatus`]'s excerpt.
+const EXCERPT_READ_BYTES: u64 = 2048;
+/// Maximum characters in that excerpt.
+const EXCERPT_CHARS: usize = 200;
+
+/// Everything the client needs; see [`ClientConfig::new`] for defaults.
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
     /// The organisation's certificate and key, presented to the server.
     pub identity: ClientIdentity,
-    /// The only CAs trusted for server certificates.
+    /// The only CAs the server's certificate is checked against.
     pub ca: CaBundle,
     /// Limit for establishing the TCP connection.
     pub connect_timeout: Duration,
-    /// Limit for the whole call: connect, handshake, request and response.
+    /// Limit for the whole call: connect, handshake, request and the complete response.
     pub call_timeout: Duration,
-    /// Larger response bodies are refused with
-    /// [`TransportError::ResponseTooLarge`].
+    /// Largest response body accepted.
     pub max_response_bytes: usize,
 }
 
-/// An HTTP response Kuvert accepts: any 2xx, and HTTP 500 with an XML
-/// content type (a SOAP 1.1 fault, which the caller parses).
+impl ClientConfig {
+    /// Default connect time-out.
+    pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+    /// Default whole-call time-out; generous because a delivery may carry tens of
+    /// megabytes of attachments.
+    pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(120);
+    /// Default response size limit. Service responses are small; this only stops a
+    /// misbehaving server from exhausting memory.
+    pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
+
+    /// A configuration with the default time-outs and size limit.
+    pub fn new(identity: ClientIdentity, ca: CaBundle) -> Self {
+        ClientConfig {
+            identity,
+            ca,
+            connect_timeout: Self::DEFAULT_CONNECT_TIMEOUT,
+            call_timeout: Self::DEFAULT_CALL_TIMEOUT,
+            max_response_bytes: Self::DEFAULT_MAX_RESPONSE_BYTES,
+        }
+    }
+}
+
+/// An HTTP response the caller should interpret.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpReply {
-    /// The HTTP status code.
+    /// The HTTP status: 2xx, or 500 for a SOAP fault.
     pub status: u16,
-    /// The `Content-Type` header, if any.
+    /// The `Content-Type` header as sent, if any.
     pub content_type: Option<String>,
-    /// The response body.
+    /// The complete body.
     pub body: Vec<u8>,
 }
 
-/// A reusable HTTPS client with mutual TLS. Cheap to clone; clones share
-/// the connection set-up.
+/// A reusable HTTPS client with mutual TLS. Cheap to clone; clones share connections.
 #[derive(Clone)]
 pub struct HttpsClient {
     agent: ureq::Agent,
-    connect_timeout: Duration,
-    call_timeout: Duration,
     max_response_bytes: usize,
 }
 
-impl std::fmt::Debug for HttpsClient {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl fmt::Debug for HttpsClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HttpsClient")
-            .field("connect_timeout", &self.connect_timeout)
-            .field("call_timeout", &self.call_timeout)
             .field("max_response_bytes", &self.max_response_bytes)
             .finish_non_exhaustive()
     }
 }
 
 impl HttpsClient {
-    /// Builds the TLS set-up: our identity, only the configured CAs (the
-    /// operating system's roots are switched off, because Mina meddelanden
-    /// and test environments use private CAs and nothing else should be
-    /// accepted), TLS 1.2 or newer, host name verification on.
-    pub fn new(config: ClientConfig) -> Result<HttpsClient, TransportError> {
-        let setup = |e: native_tls::Error| TransportError::TlsSetup {
-            reason: e.to_string(),
-        };
-        let mut builder = native_tls::TlsConnector::builder();
-        builder
-            .identity(config.identity.tls.clone())
+    /// Builds the client. Fails with [`TransportError::Setup`] if OpenSSL does not accept
+    /// the identity or CA certificates.
+    pub fn new(config: ClientConfig) -> Result<Self, TransportError> {
+        let setup = |detail: String| TransportError::Setup { detail };
+        let mut tls = native_tls::TlsConnector::builder();
+        tls.identity(config.identity.to_native_tls().map_err(setup)?)
+            // Only the configured CAs are trusted: a test CA must not become valid for the
+            // real service, and the real service's CA is configured explicitly too.
             .disable_built_in_roots(true)
             .min_protocol_version(Some(native_tls::Protocol::Tlsv12));
-        for ca in &config.ca.certificates {
-            let der = ca.to_der().map_err(|e| TransportError::TlsSetup {
-                reason: e.to_string(),
-            })?;
-            builder.add_root_certificate(native_tls::Certificate::from_der(&der).map_err(setup)?);
+        for cert in config.ca.certificates() {
+            let der = cert.to_der().map_err(|e| setup(e.to_string()))?;
+            let cert = native_tls::Certificate::from_der(&der).map_err(|e| setup(e.to_string()))?;
+            tls.add_root_certificate(cert);
         }
-        let connector = builder.build().map_err(setup)?;
+        let connector = tls.build().map_err(|e| setup(e.to_string()))?;
+
         let agent = ureq::AgentBuilder::new()
             .tls_connector(Arc::new(connector))
-            .https_only(true)
-            // SOAP endpoints do not redirect; following one could send the
-            // signed delivery somewhere unintended.
-            .redirects(0)
             .timeout_connect(config.connect_timeout)
             .timeout(config.call_timeout)
+            // A redirect would re-send a signed delivery somewhere nobody configured.
+            .redirects(0)
+            .https_only(true)
             .user_agent(concat!("kuvert/", env!("CARGO_PKG_VERSION")))
             .build();
         Ok(HttpsClient {
             agent,
-            connect_timeout: config.connect_timeout,
-            call_timeout: config.call_timeout,
             max_response_bytes: config.max_response_bytes,
         })
     }
 
     /// POSTs a SOAP 1.1 envelope (`Content-Type: text/xml; charset=utf-8`,
     /// `SOAPAction: ""`).
+    ///
+    /// Returns the reply for 2xx and for HTTP 500 with an XML body, because SOAP 1.1
+    /// carries faults in a 500; the caller parses the envelope. Any other status is
+    /// [`TransportError::HttpStatus`].
     pub fn post_soap(&self, url: &str, body: &[u8]) -> Result<HttpReply, TransportError> {
-        let address = https_authority(url)?;
-        let request = self
+        let url = require_https(url)?;
+        let result = self
             .agent
             .post(url)
-            .set("Content-Type", "text/xml; charset=utf-8")
-            .set("SOAPAction", "\"\"");
-        self.finish(request.send_bytes(body), &address)
+            .set("Content-Type", SOAP_CONTENT_TYPE)
+            .set("SOAPAction", SOAP_ACTION)
+            .send_bytes(body);
+        self.reply(url, result, true)
     }
 
-    /// GETs a URL (WSDL, health checks).
+    /// GETs a resource (e.g. a WSDL). Only 2xx is a reply.
     pub fn get(&self, url: &str) -> Result<HttpReply, TransportError> {
-        let address = https_authority(url)?;
-        self.finish(self.agent.get(url).call(), &address)
+        let url = require_https(url)?;
+        let result = self.agent.get(url).call();
+        self.reply(url, result, false)
     }
 
-    fn finish(
+    fn reply(
         &self,
+        url: &str,
         result: Result<ureq::Response, ureq::Error>,
-        address: &str,
+        soap_fault_allowed: bool,
     ) -> Result<HttpReply, TransportError> {
-        let ctx = CallContext {
-            address,
-            connect_timeout: self.connect_timeout,
-            call_timeout: self.call_timeout,
-        };
         let response = match result {
-            Ok(response) => response,
-            Err(ureq::Error::Status(_, response)) => response,
-            Err(ureq::Error::Transport(t)) => return Err(from_ureq_transport(&t, &ctx)),
+            Ok(response) | Err(ureq::Error::Status(_, response)) => response,
+            Err(ureq::Error::Transport(error)) => return Err(classify::from_ureq(url, &error)),
         };
         let status = response.status();
-        let content_type = response.header("Content-Type").map(str::to_string);
-        let accepted = (200..300).contains(&status)
-            || (status == 500 && content_type.as_deref().is_some_and(is_xml));
-        if !accepted {
-            let excerpt = read_excerpt(response);
-            return Err(TransportError::HttpStatus { status, excerpt });
-        }
-        if let Some(declared) = response
-            .header("Content-Length")
-            .and_then(|v| v.trim().parse::<u64>().ok())
-        {
-            if declared > self.max_response_bytes as u64 {
-                return Err(TransportError::ResponseTooLarge {
-                    limit: self.max_response_bytes,
-                });
-            }
-        }
-        // Read one byte past the limit to tell "exactly at the limit" from
-        // "over it" without trusting Content-Length.
-        let mut body = Vec::new();
-        response
-            .into_reader()
-            .take(self.max_response_bytes as u64 + 1)
-            .read_to_end(&mut body)
-            .map_err(|e| from_io(&e, &ctx))?;
-        if body.len() > self.max_response_bytes {
-            return Err(TransportError::ResponseTooLarge {
-                limit: self.max_response_bytes,
+        let content_type = response.header("content-type").map(str::to_owned);
+        let is_soap_fault =
+            soap_fault_allowed && status == 500 && content_type.as_deref().is_some_and(is_xml);
+        if !(200..300).contains(&status) && !is_soap_fault {
+            return Err(TransportError::HttpStatus {
+                status,
+                excerpt: excerpt(response),
             });
         }
+        let body = self.read_body(url, response)?;
         Ok(HttpReply {
             status,
             content_type,
             body,
         })
     }
-}
 
-/// Checks the scheme and returns `host:port` for error messages.
-fn https_authority(url: &str) -> Result<String, TransportError> {
-    let invalid = |reason: &str| TransportError::InvalidUrl {
-        url: url.to_string(),
-        reason: reason.to_string(),
-    };
-    let rest = url
-        .get(..8)
-        .filter(|scheme| scheme.eq_ignore_ascii_case("https://"))
-        .map(|_| &url[8..])
-        .ok_or_else(|| invalid("only https:// URLs are allowed"))?;
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    // Drop any user:password@ so it never ends up in an error message.
-    let host_port = authority.rsplit('@').next().unwrap_or_default();
-    if host_port.is_empty() {
-        return Err(invalid("no host"));
+    fn read_body(&self, url: &str, response: ureq::Response) -> Result<Vec<u8>, TransportError> {
+        let limit = self.max_response_bytes;
+        let too_large = TransportError::ResponseTooLarge { limit };
+        // Fail before reading when the server announces an oversized body.
+        let announced = response
+            .header("content-length")
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        if announced.is_some_and(|length| length > limit as u64) {
+            return Err(too_large);
+        }
+        let mut body = Vec::new();
+        // One byte over the limit tells "exactly at the limit" from "too large".
+        response
+            .into_reader()
+            .take(limit as u64 + 1)
+            .read_to_end(&mut body)
+            .map_err(|error| classify::from_body_read(url, &error))?;
+        if body.len() > limit {
+            return Err(too_large);
+        }
+        Ok(body)
     }
-    let has_port = match host_port.rfind(']') {
-        Some(bracket) => host_port[bracket..].contains(':'),
-        None => host_port.contains(':'),
-    };
-    Ok(if has_port {
-        host_port.to_string()
-    } else {
-        format!("{host_port}:443")
-    })
 }
 
+fn require_https(url: &str) -> Result<&str, TransportError> {
+    let is_https = url
+        .get(..8)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"));
+    if is_https && url.len() > 8 {
+        Ok(url)
+    } else {
+        Err(TransportError::InvalidUrl {
+            url: url.to_owned(),
+            reason: "only https:// addresses are allowed".to_owned(),
+        })
+    }
+}
+
+/// `text/xml`, `application/xml`, `application/soap+xml` and other `+xml` media types.
 fn is_xml(content_type: &str) -> bool {
     let media_type = content_type
         .split(';')
@@ -205,22 +216,23 @@ fn is_xml(content_type: &str) -> bool {
     media_type == "text/xml" || media_type == "application/xml" || media_type.ends_with("+xml")
 }
 
-/// The start of an error body for the error message. Failures while reading
-/// it are ignored: the status is the error, the body only decoration.
-fn read_excerpt(response: ureq::Response) -> String {
+/// A short, readable start of an error body. Best effort: a body that cannot be read
+/// gives an empty excerpt rather than hiding the status.
+fn excerpt(response: ureq::Response) -> String {
     let mut bytes = Vec::new();
-    // Four bytes per char is the UTF-8 worst case.
     let _ = response
         .into_reader()
-        .take((EXCERPT_CHARS * 4) as u64)
+        .take(EXCERPT_READ_BYTES)
         .read_to_end(&mut bytes);
     let text = String::from_utf8_lossy(&bytes);
-    let trimmed = text.trim();
-    let mut excerpt: String = trimmed.chars().take(EXCERPT_CHARS).collect();
-    if trimmed.chars().count() > EXCERPT_CHARS {
-        excerpt.push('…');
+    let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if collapsed.chars().count() > EXCERPT_CHARS {
+        let mut short: String = collapsed.chars().take(EXCERPT_CHARS).collect();
+        short.push('…');
+        short
+    } else {
+        collapsed
     }
-    excerpt
 }
 
 #[cfg(test)]
@@ -228,36 +240,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn authority_from_url() {
-        assert_eq!(
-            https_authority("https://a.example/x").unwrap(),
-            "a.example:443"
-        );
-        assert_eq!(
-            https_authority("HTTPS://a.example:8443?q").unwrap(),
-            "a.example:8443"
-        );
-        assert_eq!(https_authority("https://u:p@[::1]/").unwrap(), "[::1]:443");
-        assert_eq!(https_authority("https://[::1]:9/").unwrap(), "[::1]:9");
-        assert!(matches!(
-            https_authority("http://a.example/"),
-            Err(TransportError::InvalidUrl { .. })
-        ));
-        assert!(matches!(
-            https_authority("https:///x"),
-            Err(TransportError::InvalidUrl { .. })
-        ));
-        assert!(matches!(
-            https_authority("ftp"),
-            Err(TransportError::InvalidUrl { .. })
-        ));
+    fn only_https_urls_pass() {
+        assert!(require_https("https://far.example/x").is_ok());
+        assert!(require_https("HTTPS://far.example/x").is_ok());
+        for bad in [
+            "http://far.example/",
+            "https://",
+            "ftp://x",
+            "",
+            "far.example",
+        ] {
+            assert!(
+                matches!(require_https(bad), Err(TransportError::InvalidUrl { .. })),
+                "{bad}"
+            );
+        }
     }
 
     #[test]
-    fn xml_content_types() {
+    fn xml_media_types_are_recognised() {
         assert!(is_xml("text/xml; charset=utf-8"));
-        assert!(is_xml("application/soap+xml"));
-        assert!(is_xml("Application/XML"));
-        assert!(!is_xml("text/html"));
+        assert!(is_xml("Application/SOAP+XML"));
+        assert!(is_xml("application/xml"));
+        assert!(!is_xml("text/html; charset=utf-8"));
+        assert!(!is_xml("text/xmlish"));
     }
 }

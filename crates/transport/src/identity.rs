@@ -1,222 +1,205 @@
-//! The organisation's client identity (certificate + private key) and the CA
-//! bundle that server certificates are checked against.
+//! The organisation's TLS client identity: its certificate (with any intermediate
+//! certificates) and private key.
 
 use std::fmt;
 
 use openssl::error::ErrorStack;
-use openssl::nid::Nid;
 use openssl::pkcs12::Pkcs12;
-use openssl::pkey::{PKey, Private};
-use openssl::x509::{X509NameRef, X509};
-use thiserror::Error;
+use openssl::pkey::{PKey, PKeyRef, Private};
+use openssl::x509::{X509Ref, X509};
 
-/// Why a client identity or a CA bundle could not be loaded.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
+use crate::certificate::{subject_line, CertificateSummary};
+use crate::pem::{private_key_without_prompt, reasons};
+
+/// Why a client identity could not be loaded.
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum IdentityError {
-    /// The PKCS#12 password is wrong (OpenSSL: "mac verify failure").
-    #[error("wrong password for the certificate file")]
+    /// The PKCS#12 password is wrong (OpenSSL reports a MAC verification failure).
+    #[error("the password for the certificate file is wrong")]
     WrongPassword,
-    /// The data is not a readable certificate, key or PKCS#12 file; the text
-    /// says what OpenSSL or the check complained about.
-    #[error("the certificate file could not be read: {0}")]
-    Malformed(String),
+    /// The bytes are not a PKCS#12 (`.p12`/`.pfx`) file.
+    #[error("the certificate file is not a valid PKCS#12 (.p12/.pfx) file: {detail}")]
+    MalformedPkcs12 {
+        /// OpenSSL's description.
+        detail: String,
+    },
+    /// The PKCS#12 file uses an algorithm this OpenSSL does not offer, typically the legacy
+    /// RC2/40-bit encryption of old exports.
+    #[error(
+        "the certificate file uses an outdated encryption that is not supported; \
+         export it again with AES (e.g. `openssl pkcs12 -export`): {detail}"
+    )]
+    UnsupportedAlgorithm {
+        /// OpenSSL's description.
+        detail: String,
+    },
+    /// The PEM certificate (chain) could not be read.
+    #[error("the certificate is not a valid PEM certificate: {detail}")]
+    MalformedCertificate {
+        /// OpenSSL's description.
+        detail: String,
+    },
+    /// The PEM private key could not be read.
+    #[error("the private key is not a valid PEM private key: {detail}")]
+    MalformedKey {
+        /// OpenSSL's description.
+        detail: String,
+    },
+    /// The PEM private key is password-protected; such keys are accepted as PKCS#12 only.
+    #[error(
+        "the private key is encrypted; provide the certificate and key as a PKCS#12 file instead"
+    )]
+    EncryptedKey,
+    /// The file holds no certificate.
+    #[error("the certificate file contains no certificate")]
+    MissingCertificate,
+    /// The file holds no private key.
+    #[error("the certificate file contains no private key")]
+    MissingKey,
     /// The private key does not belong to the certificate.
     #[error("the private key does not belong to the certificate")]
     KeyMismatch,
-    /// The CA bundle contains no certificate.
-    #[error("the CA bundle contains no certificate")]
-    EmptyCaBundle,
 }
 
-/// The organisation's certificate and private key, ready for mutual TLS.
+/// The client certificate and private key presented in mutual TLS.
 ///
-/// `Debug` shows the certificate's subject only; the key is never printed.
+/// `Debug` shows only the subject and expiry; key material never reaches logs.
 #[derive(Clone)]
 pub struct ClientIdentity {
-    pub(crate) tls: native_tls::Identity,
     certificate: X509,
-}
-
-impl fmt::Debug for ClientIdentity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let summary = self.summary();
-        f.debug_struct("ClientIdentity")
-            .field("subject_cn", &summary.subject_cn)
-            .field("organisation_number", &summary.organisation_number)
-            .field("not_after", &summary.not_after)
-            .field("private_key", &"<redacted>")
-            .finish()
-    }
-}
-
-/// What an officer needs to recognise a certificate: whose it is and until
-/// when it is valid.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CertificateSummary {
-    /// The subject's common name (empty when the certificate has none).
-    pub subject_cn: String,
-    /// The organisation number from the subject's `serialNumber` attribute.
-    pub organisation_number: Option<String>,
-    /// End of validity as OpenSSL prints it, e.g. `Nov 23 12:00:00 2027 GMT`.
-    pub not_after: String,
+    chain: Vec<X509>,
+    key: PKey<Private>,
 }
 
 impl ClientIdentity {
-    /// Loads a PKCS#12 (`.p12` / `.pfx`) file, the form Swedish CAs deliver
-    /// organisation certificates in. Any CA certificates inside are sent as
-    /// the chain.
-    pub fn from_pkcs12(der: &[u8], password: &str) -> Result<ClientIdentity, IdentityError> {
-        let pkcs12 = Pkcs12::from_der(der).map_err(malformed)?;
-        let parsed = pkcs12.parse2(password).map_err(|e| {
-            if has_reason(&e, "mac verify failure") {
-                IdentityError::WrongPassword
-            } else {
-                malformed(e)
-            }
+    /// Loads a PKCS#12 (`.p12`/`.pfx`) file protected by `password`.
+    pub fn from_pkcs12(der: &[u8], password: &str) -> Result<Self, IdentityError> {
+        // OpenSSL takes the password as a C string; one with a NUL cannot be the right one
+        // (and the openssl crate would panic on it).
+        if password.contains('\0') {
+            return Err(IdentityError::WrongPassword);
+        }
+        let pkcs12 = Pkcs12::from_der(der).map_err(|e| IdentityError::MalformedPkcs12 {
+            detail: reasons(&e),
         })?;
-        let certificate = parsed
-            .cert
-            .ok_or_else(|| IdentityError::Malformed("no certificate in the file".into()))?;
-        let key = parsed
-            .pkey
-            .ok_or_else(|| IdentityError::Malformed("no private key in the file".into()))?;
-        // PKCS12_parse returns the extra certificates in reverse order.
-        let chain: Vec<X509> = parsed.ca.into_iter().flatten().rev().collect();
-        ClientIdentity::assemble(certificate, chain, &key)
+        let parsed = pkcs12.parse2(password).map_err(pkcs12_error)?;
+        let certificate = parsed.cert.ok_or(IdentityError::MissingCertificate)?;
+        let key = parsed.pkey.ok_or(IdentityError::MissingKey)?;
+        let chain = parsed
+            .ca
+            .map(|stack| stack.into_iter().collect())
+            .unwrap_or_default();
+        Self::checked(certificate, chain, key)
     }
 
-    /// Loads a PEM certificate chain (leaf first) and a PEM private key
-    /// (PKCS#8 or traditional RSA/EC form, unencrypted).
-    pub fn from_pem(
-        cert_chain_pem: &[u8],
-        key_pem: &[u8],
-    ) -> Result<ClientIdentity, IdentityError> {
+    /// Loads a PEM certificate chain (the organisation's certificate first, then any
+    /// intermediates) and an unencrypted PEM private key (PKCS#8, PKCS#1 or SEC1).
+    pub fn from_pem(cert_chain_pem: &[u8], key_pem: &[u8]) -> Result<Self, IdentityError> {
         let mut certificates = X509::stack_from_pem(cert_chain_pem)
-            .map_err(malformed)?
+            .map_err(|e| IdentityError::MalformedCertificate {
+                detail: reasons(&e),
+            })?
             .into_iter();
         let certificate = certificates
             .next()
-            .ok_or_else(|| IdentityError::Malformed("no certificate in the PEM data".into()))?;
-        let key = PKey::private_key_from_pem(key_pem).map_err(malformed)?;
-        ClientIdentity::assemble(certificate, certificates.collect(), &key)
+            .ok_or(IdentityError::MissingCertificate)?;
+        let chain = certificates.collect();
+        let key = private_key_without_prompt(key_pem).map_err(|e| {
+            if contains(key_pem, b"ENCRYPTED") {
+                IdentityError::EncryptedKey
+            } else {
+                IdentityError::MalformedKey {
+                    detail: reasons(&e),
+                }
+            }
+        })?;
+        Self::checked(certificate, chain, key)
     }
 
-    fn assemble(
+    fn checked(
         certificate: X509,
         chain: Vec<X509>,
-        key: &PKey<Private>,
-    ) -> Result<ClientIdentity, IdentityError> {
-        let public = certificate.public_key().map_err(malformed)?;
-        if !public.public_eq(key) {
+        key: PKey<Private>,
+    ) -> Result<Self, IdentityError> {
+        let matches = certificate
+            .public_key()
+            .map(|public| public.public_eq(&key))
+            .unwrap_or(false);
+        if !matches {
             return Err(IdentityError::KeyMismatch);
         }
-        // native-tls only takes PKCS#8 PEM or PKCS#12; normalising to PKCS#8
-        // lets both input forms (and legacy key formats) share one path.
-        let mut chain_pem = certificate.to_pem().map_err(malformed)?;
-        for extra in &chain {
-            chain_pem.extend(extra.to_pem().map_err(malformed)?);
-        }
-        let key_pem = key.private_key_to_pem_pkcs8().map_err(malformed)?;
-        let tls = native_tls::Identity::from_pkcs8(&chain_pem, &key_pem)
-            .map_err(|e| IdentityError::Malformed(e.to_string()))?;
-        Ok(ClientIdentity { tls, certificate })
-    }
-
-    /// The certificate in DER form.
-    pub fn certificate_der(&self) -> Vec<u8> {
-        // DER encoding of a certificate OpenSSL already parsed cannot fail
-        // short of allocation failure; an empty vector is the safe fallback.
-        self.certificate.to_der().unwrap_or_default()
+        Ok(ClientIdentity {
+            certificate,
+            chain,
+            key,
+        })
     }
 
     /// Subject, organisation number and expiry of the certificate.
     pub fn summary(&self) -> CertificateSummary {
-        summarise(&self.certificate)
+        CertificateSummary::of(&self.certificate)
     }
-}
 
-/// The CA certificates that server certificates must chain to. Nothing else
-/// is trusted: the operating system's roots are not used.
-#[derive(Clone)]
-pub struct CaBundle {
-    pub(crate) certificates: Vec<X509>,
-}
-
-impl fmt::Debug for CaBundle {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let subjects: Vec<String> = self
-            .certificates
-            .iter()
-            .map(|c| common_name(c.subject_name()).unwrap_or_default())
-            .collect();
-        f.debug_struct("CaBundle")
-            .field("subjects", &subjects)
-            .finish()
+    /// The organisation's own certificate.
+    pub fn certificate(&self) -> &X509Ref {
+        &self.certificate
     }
-}
 
-impl CaBundle {
-    /// Parses one or more PEM certificates.
-    pub fn from_pem(pem: &[u8]) -> Result<CaBundle, IdentityError> {
-        let certificates = X509::stack_from_pem(pem).map_err(malformed)?;
-        if certificates.is_empty() {
-            return Err(IdentityError::EmptyCaBundle);
+    /// Intermediate certificates sent along with [`certificate`](Self::certificate).
+    pub fn chain(&self) -> &[X509] {
+        &self.chain
+    }
+
+    /// The private key, for signing deliveries with the same identity. Never log it.
+    pub fn private_key(&self) -> &PKeyRef<Private> {
+        &self.key
+    }
+
+    /// The identity in the form native-tls wants: PEM chain plus PKCS#8 PEM key.
+    pub(crate) fn to_native_tls(&self) -> Result<native_tls::Identity, String> {
+        let mut chain_pem = self.certificate.to_pem().map_err(|e| reasons(&e))?;
+        for cert in &self.chain {
+            chain_pem.extend(cert.to_pem().map_err(|e| reasons(&e))?);
         }
-        Ok(CaBundle { certificates })
-    }
-
-    /// How many certificates the bundle holds (at least one).
-    pub fn len(&self) -> usize {
-        self.certificates.len()
-    }
-
-    /// Always false: a bundle holds at least one certificate. Present because
-    /// a `len` without `is_empty` surprises readers (and clippy).
-    pub fn is_empty(&self) -> bool {
-        self.certificates.is_empty()
+        let key_pem = self
+            .key
+            .private_key_to_pem_pkcs8()
+            .map_err(|e| reasons(&e))?;
+        native_tls::Identity::from_pkcs8(&chain_pem, &key_pem).map_err(|e| e.to_string())
     }
 }
 
-/// The organisation number in a certificate's subject `serialNumber`
-/// attribute (where Swedish organisation certificates carry it), or `None`
-/// when the DER does not parse or has no such attribute.
-pub fn certificate_organisation_number(cert_der: &[u8]) -> Option<String> {
-    let certificate = X509::from_der(cert_der).ok()?;
-    subject_serial_number(certificate.subject_name())
-}
-
-pub(crate) fn summarise(certificate: &X509) -> CertificateSummary {
-    CertificateSummary {
-        subject_cn: common_name(certificate.subject_name()).unwrap_or_default(),
-        organisation_number: subject_serial_number(certificate.subject_name()),
-        not_after: certificate.not_after().to_string(),
+impl fmt::Debug for ClientIdentity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientIdentity")
+            .field("subject", &subject_line(self.certificate.subject_name()))
+            .field("not_after", &self.summary().not_after)
+            .finish_non_exhaustive()
     }
 }
 
-fn subject_serial_number(name: &X509NameRef) -> Option<String> {
-    first_entry(name, Nid::SERIALNUMBER)
-}
-
-fn common_name(name: &X509NameRef) -> Option<String> {
-    first_entry(name, Nid::COMMONNAME)
-}
-
-fn first_entry(name: &X509NameRef, nid: Nid) -> Option<String> {
-    name.entries_by_nid(nid)
-        .next()
-        .and_then(|entry| entry.data().to_string().ok())
-}
-
-fn has_reason(stack: &ErrorStack, reason: &str) -> bool {
-    stack.errors().iter().any(|e| e.reason() == Some(reason))
-}
-
-fn malformed(error: ErrorStack) -> IdentityError {
-    let reasons: Vec<&str> = error.errors().iter().filter_map(|e| e.reason()).collect();
-    if reasons.is_empty() {
-        IdentityError::Malformed("unrecognised data".into())
+/// Tells a wrong password apart from a damaged or unsupported file.
+fn pkcs12_error(error: ErrorStack) -> IdentityError {
+    let has_reason = |needle: &str| {
+        error
+            .errors()
+            .iter()
+            .any(|e| e.reason().is_some_and(|r| r.contains(needle)))
+    };
+    if has_reason("mac verify failure") {
+        IdentityError::WrongPassword
+    } else if has_reason("unsupported") {
+        IdentityError::UnsupportedAlgorithm {
+            detail: reasons(&error),
+        }
     } else {
-        IdentityError::Malformed(reasons.join("; "))
+        IdentityError::MalformedPkcs12 {
+            detail: reasons(&error),
+        }
     }
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
 }

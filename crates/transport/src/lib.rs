@@ -1,58 +1,78 @@
-//! # kuvert-transport
+//! HTTPS with mutual TLS for Kuvert's SOAP calls to FaR and the intermediary, with
+//! time-outs on every call and typed errors.
 //!
-//! HTTPS with mutual TLS for Kuvert's SOAP calls to FaR and the
-//! intermediary, with time-outs and typed errors — and the server side the
-//! built-in test environment uses.
+//! - [`ClientIdentity`] — the organisation's certificate and key, from PKCS#12 or PEM.
+//! - [`CaBundle`] — the CA certificates that are the *only* trust anchors for servers;
+//!   verification is always on, a private CA is configured rather than bypassed.
+//! - [`HttpsClient`] — SOAP 1.1 POSTs ([`HttpsClient::post_soap`]) and GETs, returning an
+//!   [`HttpReply`] or a [`TransportError`] whose
+//!   [`is_retryable`](TransportError::is_retryable) drives the send pipeline's back-off.
+//! - [`HttpsServer`] — a small blocking HTTPS server with client-certificate
+//!   authentication, used by the built-in test environment and by tests.
+//! - [`certificate_organisation_number`] and [`CertificateSummary`] — what a certificate
+//!   says about its holder.
 //!
-//! - [`identity`]: the organisation's [`ClientIdentity`] (PKCS#12 or PEM),
-//!   the [`CaBundle`] server certificates must chain to, and
-//!   [`certificate_organisation_number`].
-//! - [`client`]: [`HttpsClient`], which POSTs SOAP envelopes and returns an
-//!   [`HttpReply`] or a [`TransportError`] saying whether retrying can help.
-//! - [`server`]: [`HttpsServer`](server::HttpsServer), a small blocking HTTPS/1.1 server with
-//!   client-certificate verification.
+//! OpenSSL does all TLS, on both sides.
 //!
-//! Certificate verification is always on; the only trusted CAs are those in
-//! the configured bundle.
+//! # Example
+//!
+//! A server requiring client certificates and a client calling it, with a throwaway PKI:
 //!
 //! ```
 //! use std::sync::Arc;
-//! use std::time::Duration;
-//! use kuvert_transport::server::{HttpsServer, Response, ServerTls};
-//! use kuvert_transport::{CaBundle, ClientConfig, ClientIdentity, HttpsClient};
+//! use kuvert_transport::{
+//!     certificate_organisation_number, CaBundle, ClientConfig, ClientIdentity, HttpsClient,
+//!     HttpsServer, Request, Response, ServerTls,
+//! };
 //!
-//! let pki = kuvert_testpki::TestPki::generate("162021003898", "Testkommunen");
+//! let pki = kuvert_testpki::TestPki::generate("162021003898", "Testkommunen")?;
 //! let server = HttpsServer::bind(
-//!     "127.0.0.1:0".parse().unwrap(),
+//!     "127.0.0.1:0".parse()?,
 //!     ServerTls {
 //!         cert_pem: pki.server.cert_pem.clone(),
 //!         key_pem: pki.server.key_pem.clone(),
 //!         client_ca_pem: pki.ca.cert_pem.clone(),
 //!         require_client_certificate: true,
 //!     },
-//!     Arc::new(|_request| Response::xml(200, "<ok/>")),
+//!     Arc::new(|request: Request| {
+//!         let sender = request
+//!             .peer_certificate_der
+//!             .as_deref()
+//!             .and_then(certificate_organisation_number)
+//!             .unwrap_or_default();
+//!         Response::xml(200, format!("<sender>{sender}</sender>"))
+//!     }),
 //! )?;
 //!
-//! let client = HttpsClient::new(ClientConfig {
-//!     identity: ClientIdentity::from_pkcs12(&pki.sender.to_pkcs12("pw", "sender"), "pw")?,
-//!     ca: CaBundle::from_pem(pki.ca.cert_pem.as_bytes())?,
-//!     connect_timeout: Duration::from_secs(5),
-//!     call_timeout: Duration::from_secs(30),
-//!     max_response_bytes: 1 << 20,
-//! })?;
-//! let reply = client.post_soap(&server.url("/service"), b"<Envelope/>")?;
-//! assert_eq!(reply.body, b"<ok/>");
+//! let p12 = pki.sender.to_pkcs12("hemligt", "Testkommunen")?;
+//! let client = HttpsClient::new(ClientConfig::new(
+//!     ClientIdentity::from_pkcs12(&p12, "hemligt")?,
+//!     CaBundle::from_pem(pki.ca.cert_pem.as_bytes())?,
+//! ))?;
+//! let reply = client.post_soap(&server.url("/far"), b"<Envelope/>")?;
+//! assert_eq!(reply.status, 200);
+//! assert_eq!(reply.body, b"<sender>162021003898</sender>");
+//! server.shutdown();
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![deny(missing_docs)]
 
+mod certificate;
+mod classify;
 pub mod client;
-pub mod error;
+mod error;
 pub mod identity;
+pub mod intermediary;
+mod pem;
 pub mod server;
+mod trust;
 
+pub use certificate::{certificate_organisation_number, CertificateSummary};
 pub use client::{ClientConfig, HttpReply, HttpsClient};
-pub use error::TransportError;
-pub use identity::{
-    certificate_organisation_number, CaBundle, CertificateSummary, ClientIdentity, IdentityError,
+pub use error::{TimeoutPhase, TlsFailure, TransportError};
+pub use identity::{ClientIdentity, IdentityError};
+pub use intermediary::{CallError, Endpoints, Intermediary};
+pub use server::{
+    Handler, HttpsServer, Request, Response, RunningServer, ServerError, ServerLimits, ServerTls,
 };
+pub use trust::{CaBundle, CaBundleError};

@@ -149,7 +149,8 @@ fn sealed_delivery_validates_and_both_signatures_verify() {
         &f.pki.ca,
         "165568402266",
         "Förmedlare AB (test)",
-    );
+    )
+    .unwrap();
     let seal_key = kuvert_protocol::dsig::SigningKey::from_pem(
         intermediary.cert_pem.as_bytes(),
         intermediary.key_pem.as_bytes(),

@@ -51,8 +51,8 @@ impl Fixture {
 pub fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     FIXTURE.get_or_init(|| {
-        let pki = TestPki::generate("162021003898", "Kommun B");
-        let other_pki = TestPki::generate("162021003898", "Kommun B (impostor)");
+        let pki = TestPki::generate("162021003898", "Kommun B").unwrap();
+        let other_pki = TestPki::generate("162021003898", "Kommun B (impostor)").unwrap();
         let key = SigningKey::from_pem(
             pki.sender.cert_pem.as_bytes(),
             pki.sender.key_pem.as_bytes(),

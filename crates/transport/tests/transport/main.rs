@@ -1,8 +1,11 @@
-//! Integration tests for kuvert-transport: the real client against the real
-//! server over 127.0.0.1, with certificates from kuvert-testpki.
+//! Integration tests: real certificates from kuvert-testpki, the real server over
+//! 127.0.0.1, the real client. No mocks.
 
-mod common;
-mod errors;
+mod support;
+
+mod client;
+mod failures;
 mod identity;
-mod limits;
-mod mtls;
+mod intermediary;
+mod server;
+mod tls;

@@ -1,0 +1,2 @@
+//! The `kuvert` command.
+fn main() {}

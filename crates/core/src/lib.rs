@@ -1,0 +1,2 @@
+//! The Kuvert application core (skeleton).
+#![deny(missing_docs)]

@@ -1,0 +1,2 @@
+//! Kuvert's built-in test environment (skeleton).
+#![deny(missing_docs)]

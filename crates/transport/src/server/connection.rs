@@ -1,0 +1,169 @@
+//! One TLS connection: handshake, one request, one response, close.
+
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, TcpStream};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::time::{Duration, Instant};
+
+use openssl::ssl::{HandshakeError, SslAcceptor, SslStream};
+
+use super::http::{head_end, parse_head, HeadLimits, Request, Response};
+use super::{Handler, ServerLimits};
+
+/// How long a closing connection keeps reading (and discarding) what the client still
+/// sends. See [`close_gently`].
+const LINGER: Duration = Duration::from_secs(2);
+/// How much a closing connection discards at most before giving up.
+const MAX_DRAIN_BYTES: usize = 16 * 1024 * 1024;
+const CHUNK: usize = 16 * 1024;
+
+/// Serves one connection to completion. Every failure ends only this connection.
+pub(super) fn serve(
+    stream: TcpStream,
+    acceptor: &SslAcceptor,
+    handler: &Handler,
+    limits: &ServerLimits,
+) {
+    // One deadline covers handshake and request, so a client trickling bytes cannot hold
+    // a thread longer than a silent one.
+    let deadline = Instant::now() + limits.request_timeout;
+    if set_read_deadline(&stream, deadline).is_err()
+        || stream
+            .set_write_timeout(Some(limits.request_timeout))
+            .is_err()
+    {
+        return;
+    }
+    let mut tls = match acceptor.accept(stream) {
+        Ok(tls) => tls,
+        Err(HandshakeError::Failure(failed)) => {
+            // OpenSSL has queued its alert (unknown CA, certificate required, …); make
+            // sure the client gets to read it.
+            close_gently(failed.get_ref());
+            return;
+        }
+        // Time-out or OpenSSL set-up failure: nothing useful can reach the client.
+        Err(_) => return,
+    };
+    let peer_certificate_der = tls
+        .ssl()
+        .peer_certificate()
+        .and_then(|cert| cert.to_der().ok());
+
+    let response = match read_request(&mut tls, limits, deadline) {
+        Ok(Ok((head, body))) => {
+            let head_only = head.method == "HEAD";
+            let request = Request {
+                method: head.method,
+                path: head.path,
+                headers: head.headers,
+                body,
+                peer_certificate_der,
+            };
+            let response =
+                catch_unwind(AssertUnwindSafe(|| handler(request))).unwrap_or_else(|_| {
+                    Response::text(500, "The test server's handler failed on this request\n")
+                });
+            response.to_wire(head_only)
+        }
+        Ok(Err(rejection)) => rejection.to_wire(false),
+        // The client went away or was too slow; there is nobody to answer.
+        Err(_) => return,
+    };
+    if tls.write_all(&response).and_then(|()| tls.flush()).is_ok() {
+        let _ = tls.shutdown();
+    }
+    close_gently(tls.get_ref());
+}
+
+type Incoming = Result<(super::http::Head, Vec<u8>), Response>;
+
+/// Reads the head and body. `Ok(Err(response))` is a request refused with that response.
+fn read_request(
+    tls: &mut SslStream<TcpStream>,
+    limits: &ServerLimits,
+    deadline: Instant,
+) -> io::Result<Incoming> {
+    let mut buffer = Vec::with_capacity(CHUNK);
+    let mut chunk = vec![0u8; CHUNK];
+    let end = loop {
+        if let Some(end) = head_end(&buffer) {
+            break end;
+        }
+        if buffer.len() > limits.max_header_bytes {
+            return Ok(Err(Response::text(431, "Request head too large\n")));
+        }
+        let read = read_before(tls, &mut chunk, deadline)?;
+        buffer.extend_from_slice(&chunk[..read]);
+    };
+    if end > limits.max_header_bytes {
+        return Ok(Err(Response::text(431, "Request head too large\n")));
+    }
+    let head_limits = HeadLimits {
+        max_headers: limits.max_headers,
+        max_body_bytes: limits.max_body_bytes,
+    };
+    let head = match parse_head(&buffer[..end - 4], head_limits) {
+        Ok(head) => head,
+        Err(rejection) => return Ok(Err(rejection)),
+    };
+    if head.expects_continue && head.content_length > 0 {
+        tls.write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
+        tls.flush()?;
+    }
+
+    let mut body = buffer.split_off(end);
+    // Bytes after the body would be a pipelined request; with `Connection: close` they
+    // are ignored.
+    body.truncate(head.content_length);
+    while body.len() < head.content_length {
+        let wanted = (head.content_length - body.len()).min(chunk.len());
+        let read = read_before(tls, &mut chunk[..wanted], deadline)?;
+        body.extend_from_slice(&chunk[..read]);
+    }
+    Ok(Ok((head, body)))
+}
+
+/// One read that gives up at `deadline`; end of stream is an error here because the
+/// request is incomplete.
+fn read_before(
+    tls: &mut SslStream<TcpStream>,
+    buffer: &mut [u8],
+    deadline: Instant,
+) -> io::Result<usize> {
+    set_read_deadline(tls.get_ref(), deadline)?;
+    match tls.read(buffer)? {
+        0 => Err(io::ErrorKind::UnexpectedEof.into()),
+        read => Ok(read),
+    }
+}
+
+fn set_read_deadline(stream: &TcpStream, deadline: Instant) -> io::Result<()> {
+    let remaining = deadline.saturating_duration_since(Instant::now());
+    if remaining.is_zero() {
+        return Err(io::ErrorKind::TimedOut.into());
+    }
+    stream.set_read_timeout(Some(remaining))
+}
+
+/// Closes without destroying what was just sent.
+///
+/// Closing a socket that still has unread input makes the kernel send a reset, and a
+/// reset can make the client discard our last bytes — the response to a refused request
+/// body, or the TLS alert that explains a rejected certificate. So: stop sending, then
+/// read and discard until the client closes (bounded in time and bytes).
+fn close_gently(stream: &TcpStream) {
+    let _ = stream.shutdown(Shutdown::Write);
+    let until = Instant::now() + LINGER;
+    let mut sink = [0u8; CHUNK];
+    let mut drained = 0;
+    while drained < MAX_DRAIN_BYTES {
+        if set_read_deadline(stream, until).is_err() {
+            break;
+        }
+        match (&*stream).read(&mut sink) {
+            Ok(0) | Err(_) => break,
+            Ok(read) => drained += read,
+        }
+    }
+}

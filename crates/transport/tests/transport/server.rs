@@ -1,0 +1,218 @@
+//! The test server: request parsing, limits, robustness, start-up errors and shutdown.
+
+use std::net::{TcpListener, TcpStream};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use kuvert_transport::{HttpsServer, Response, ServerError, ServerLimits, TransportError};
+
+use crate::support::{self, echo, pki, raw_exchange, start, start_with};
+
+fn raw(server_addr: std::net::SocketAddr, request: &str) -> String {
+    raw_exchange(server_addr, Some(&pki().sender), request.as_bytes()).unwrap()
+}
+
+#[test]
+fn url_points_at_localhost_and_the_bound_port() {
+    let server = start(echo);
+    let port = server.local_addr().port();
+    assert_ne!(port, 0);
+    assert_eq!(server.url("/far"), format!("https://localhost:{port}/far"));
+    assert_eq!(server.url("far"), format!("https://localhost:{port}/far"));
+}
+
+#[test]
+fn answers_carry_length_and_connection_close() {
+    let server = start(|_| Response::text(200, "hej"));
+    let answer = raw(
+        server.local_addr(),
+        "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n",
+    );
+    assert_eq!(
+        answer,
+        "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 3\r\n\
+         Connection: close\r\n\r\nhej"
+    );
+}
+
+#[test]
+fn head_requests_get_no_body() {
+    let server = start(|_| Response::text(200, "hej"));
+    let answer = raw(server.local_addr(), "HEAD / HTTP/1.1\r\n\r\n");
+    assert!(
+        answer.ends_with("Content-Length: 3\r\nConnection: close\r\n\r\n"),
+        "{answer}"
+    );
+}
+
+#[test]
+fn chunked_request_gets_411() {
+    let server = start(echo);
+    let answer = raw(
+        server.local_addr(),
+        "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+    );
+    assert!(
+        answer.starts_with("HTTP/1.1 411 Length Required\r\n"),
+        "{answer}"
+    );
+}
+
+#[test]
+fn malformed_requests_get_400_and_the_server_keeps_serving() {
+    let server = start(echo);
+    for request in [
+        "NONSENSE\r\n\r\n",
+        "POST / HTTP/1.1\r\nContent-Length: ten\r\n\r\n",
+        "GET / HTTP/1.1\r\nno colon here\r\n\r\n",
+    ] {
+        let answer = raw(server.local_addr(), request);
+        assert!(
+            answer.starts_with("HTTP/1.1 400 Bad Request\r\n"),
+            "{request:?}: {answer}"
+        );
+    }
+    support::client().get(&server.url("/")).unwrap();
+}
+
+#[test]
+fn oversized_head_gets_431() {
+    let limits = ServerLimits {
+        max_header_bytes: 512,
+        ..ServerLimits::default()
+    };
+    let server = start_with(limits, echo);
+    let request = format!("GET / HTTP/1.1\r\nX-Long: {}\r\n\r\n", "a".repeat(2000));
+    let answer = raw(server.local_addr(), &request);
+    assert!(answer.starts_with("HTTP/1.1 431 "), "{answer}");
+}
+
+#[test]
+fn expect_continue_is_honoured() {
+    let server = start(echo);
+    let answer = raw(
+        server.local_addr(),
+        "POST /x HTTP/1.1\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\nbody",
+    );
+    assert!(
+        answer.starts_with("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n"),
+        "{answer}"
+    );
+    assert!(answer.ends_with("\n\nbody"), "{answer}");
+}
+
+#[test]
+fn panicking_handler_gives_500_and_the_server_keeps_serving() {
+    let server = start(|request| {
+        if request.path == "/panic" {
+            panic!("handler bug (expected in this test)");
+        }
+        Response::xml(200, "<ok/>")
+    });
+    let error = support::client()
+        .post_soap(&server.url("/panic"), b"<x/>")
+        .unwrap_err();
+    assert!(
+        matches!(error, TransportError::HttpStatus { status: 500, .. }),
+        "{error:?}"
+    );
+    support::client()
+        .post_soap(&server.url("/ok"), b"<x/>")
+        .unwrap();
+}
+
+#[test]
+fn shutdown_stops_accepting_and_closes_idle_connections() {
+    let server = start(echo);
+    let addr = server.local_addr();
+    // An idle connection that never starts its handshake would otherwise hold its thread
+    // for the whole request time-out (30 s by default).
+    let idle = TcpStream::connect(addr).unwrap();
+    // Make sure the server has accepted it before shutting down.
+    let reply = support::client().get(&server.url("/")).unwrap();
+    assert_eq!(reply.status, 200);
+
+    let started = Instant::now();
+    server.shutdown();
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    drop(idle);
+
+    let error = support::client()
+        .get(&format!("https://localhost:{}/", addr.port()))
+        .unwrap_err();
+    assert!(matches!(error, TransportError::Connect { .. }), "{error:?}");
+}
+
+#[test]
+fn dropping_the_server_shuts_it_down() {
+    let addr = {
+        let server = start(echo);
+        server.local_addr()
+    };
+    assert!(TcpStream::connect(addr).is_err());
+}
+
+#[test]
+fn slow_clients_are_cut_off_by_the_request_timeout() {
+    let limits = ServerLimits {
+        request_timeout: Duration::from_millis(300),
+        ..ServerLimits::default()
+    };
+    let server = start_with(limits, echo);
+    let mut silent = TcpStream::connect(server.local_addr()).unwrap();
+    silent
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let started = Instant::now();
+    let mut sink = Vec::new();
+    // Returns when the server gives up on the handshake and closes.
+    let _ = std::io::Read::read_to_end(&mut silent, &mut sink);
+    let elapsed = started.elapsed();
+    assert!(elapsed >= Duration::from_millis(250), "{elapsed:?}");
+    assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
+}
+
+#[test]
+fn bad_tls_material_is_reported_at_start() {
+    let addr = support::localhost_any_port();
+    let handler: kuvert_transport::Handler = Arc::new(echo);
+
+    let mut tls = support::server_tls(pki(), true);
+    tls.cert_pem = "not a certificate".to_owned();
+    assert!(matches!(
+        HttpsServer::bind(addr, tls, handler.clone()),
+        Err(ServerError::Certificate { .. })
+    ));
+
+    let mut tls = support::server_tls(pki(), true);
+    tls.key_pem = pki().sender.key_pem.clone();
+    assert!(matches!(
+        HttpsServer::bind(addr, tls, handler.clone()),
+        Err(ServerError::KeyMismatch)
+    ));
+
+    let mut tls = support::server_tls(pki(), true);
+    tls.key_pem = "garbage".to_owned();
+    assert!(matches!(
+        HttpsServer::bind(addr, tls, handler.clone()),
+        Err(ServerError::PrivateKey { .. })
+    ));
+
+    let mut tls = support::server_tls(pki(), true);
+    tls.client_ca_pem = String::new();
+    assert!(matches!(
+        HttpsServer::bind(addr, tls, handler.clone()),
+        Err(ServerError::ClientCa { .. })
+    ));
+
+    let taken = TcpListener::bind(addr).unwrap();
+    let taken_addr = taken.local_addr().unwrap();
+    assert!(matches!(
+        HttpsServer::bind(taken_addr, support::server_tls(pki(), true), handler),
+        Err(ServerError::Bind { address, .. }) if address == taken_addr
+    ));
+}
