@@ -1,2 +1,70 @@
-//! The Kuvert application core (skeleton).
+//! # kuvert-core
+//!
+//! The Kuvert application: everything the desktop shell and the `kuvert`
+//! command-line tool call.
+//!
+//! - [`profile`]: the deployed configuration ([`Profile`](profile::Profile)):
+//!   sender, intermediary endpoints, certificate, rules and case types, read
+//!   from layered TOML files; builds the TLS client and the signing key.
+//! - [`secrets`]: the certificate password in the OS keyring
+//!   ([`Keyring`](secrets::Keyring), [`Password`](secrets::Password)).
+//! - [`compose`]: from the compose form ([`Draft`](compose::Draft)) to a
+//!   validated message ([`Outgoing`](compose::Outgoing)) or every problem at
+//!   once, in Swedish and English; the confirmation summary; the delivery.
+//! - [`pdf`]: a small PDF writer, the paper route's letter and the sent log's
+//!   report.
+//!
+//! ```
+//! use kuvert_core::compose::{Draft, Outgoing};
+//! use kuvert_core::profile::Profile;
+//! use kuvert_protocol::date::CalendarDate;
+//!
+//! let profile = Profile::from_toml_str(r#"
+//!     [sender]
+//!     organisation_number = "202100-3898"
+//!     names = ["Kommun B"]
+//!     [service]
+//!     recipient_url = "https://127.0.0.1:8443/Recipient/v3"
+//!     message_url = "https://127.0.0.1:8443/Message/v3"
+//!     ca_bundle = "ca.pem"
+//!     [certificate]
+//!     pkcs12 = "sender.p12"
+//! "#, std::path::Path::new("/etc/kuvert"))?;
+//! let draft = Draft {
+//!     recipient: "19850101-2390".into(),
+//!     subject: "Komplettering".into(),
+//!     body: "Vi behöver fler handlingar.".into(),
+//!     protection_class: Some(4),
+//!     ..Draft::default()
+//! };
+//! let today = CalendarDate::new(2026, 11, 23)?;
+//! let problems = Outgoing::from_draft(&draft, &profile, today).unwrap_err();
+//! // Class 4 and the missing diarienummer, reported together.
+//! assert_eq!(problems.problems().len(), 2);
+//! assert!(problems.problems()[0].swedish().contains("skyddsklass 4"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![deny(missing_docs)]
+
+pub mod app;
+pub mod archive;
+pub mod compose;
+pub mod error;
+pub mod export;
+pub mod filter;
+#[doc(hidden)]
+pub mod fuzzing;
+pub mod pdf;
+pub mod profile;
+pub mod seams;
+pub mod secrets;
+pub mod send;
+pub mod verify;
+
+pub use app::{CheckOutcome, Kuvert, SendReport};
+pub use error::{Error, ErrorCode};
+pub use export::ExportFormat;
+/// The store's types that appear in this crate's API.
+pub use kuvert_store::{
+    ChainBreak, ChainVerdict, Message, PurgeReport, SendState, SentSummary, StatusEvent,
+};

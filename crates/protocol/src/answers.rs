@@ -55,8 +55,7 @@ fn deliver_head() -> String {
         "<soap:Envelope xmlns:soap=\"{SOAP_ENV}\"><soap:Body><svc3:deliverSecure xmlns:svc3=\"{SERVICE_V3}\"><svc3:deliverSecure xmlns=\"{MESSAGE_V3}\">"
     )
 }
-const DELIVER_TAIL: &str =
-    "</svc3:deliverSecure></svc3:deliverSecure></soap:Body></soap:Envelope>";
+const DELIVER_TAIL: &str = "</svc3:deliverSecure></svc3:deliverSecure></soap:Body></soap:Envelope>";
 
 // ------------------------------------------------------------------ helpers
 
@@ -73,7 +72,11 @@ fn envelope(body: impl FnOnce(&mut CanonicalWriter) -> std::io::Result<()>) -> V
     w.finish().unwrap_or_default()
 }
 
-fn expect<'a>(element: &'a Element, ns: &str, local: &'static str) -> Result<&'a Element, SoapError> {
+fn expect<'a>(
+    element: &'a Element,
+    ns: &str,
+    local: &'static str,
+) -> Result<&'a Element, SoapError> {
     if element.is(ns, local) {
         Ok(element)
     } else {
@@ -99,9 +102,11 @@ fn only_children<'a>(
     first: &'static str,
     then: Option<(&'static str, usize, usize)>,
 ) -> Result<(&'a Element, Vec<&'a Element>), SoapError> {
-    if parent.children.iter().any(
-        |n| matches!(n, crate::xml::Node::Text(t) if !t.trim().is_empty()),
-    ) {
+    if parent
+        .children
+        .iter()
+        .any(|n| matches!(n, crate::xml::Node::Text(t) if !t.trim().is_empty()))
+    {
         return Err(invalid(first, "text in element-only content"));
     }
     let mut children = parent.elements();
@@ -165,10 +170,7 @@ fn canonical_payload(
     payload: (&str, &'static str),
     root: &'static str,
 ) -> Result<Vec<u8>, SoapError> {
-    let body = doc
-        .root
-        .child(SOAP_ENV, "Body")
-        .ok_or(SoapError::NotSoap)?;
+    let body = doc.root.child(SOAP_ENV, "Body").ok_or(SoapError::NotSoap)?;
     let operation = body
         .elements()
         .next()
@@ -221,7 +223,12 @@ pub struct IsReachableRequest {
 pub fn parse_is_reachable_request(xml: &str) -> Result<IsReachableRequest, SoapError> {
     let body = body_element(xml)?;
     let request = expect(&body, RECIPIENT_V3, "isReachable")?;
-    let (sender, rest) = only_children(request, RECIPIENT_V3, "senderOrgNr", Some(("recipientId", 0, 1000)))?;
+    let (sender, rest) = only_children(
+        request,
+        RECIPIENT_V3,
+        "senderOrgNr",
+        Some(("recipientId", 0, 1000)),
+    )?;
     Ok(IsReachableRequest {
         sender: organisation(sender, "senderOrgNr")?,
         recipients: rest
@@ -262,7 +269,11 @@ pub fn is_reachable_response(statuses: &[ReachabilityStatus]) -> Vec<u8> {
             w.leaf(
                 R1,
                 "SenderAccepted",
-                if status.sender_accepted { "true" } else { "false" },
+                if status.sender_accepted {
+                    "true"
+                } else {
+                    "false"
+                },
             )?;
             w.close()?;
         }
@@ -319,8 +330,12 @@ pub fn parse_check_distribution_status_request(
 ) -> Result<CheckDistributionStatusRequest, SoapError> {
     let body = body_element(xml)?;
     let request = expect(&body, MESSAGE_V3, "checkDistributionStatus")?;
-    let (sender, rest) =
-        only_children(request, MESSAGE_V3, "senderId", Some(("distributionId", 1, 1)))?;
+    let (sender, rest) = only_children(
+        request,
+        MESSAGE_V3,
+        "senderId",
+        Some(("distributionId", 1, 1)),
+    )?;
     let id = rest[0].text();
     if id.is_empty() || id.chars().count() > 50 {
         return Err(invalid("distributionId", &id));
@@ -427,11 +442,17 @@ pub fn parse_deliver_secure_response(xml: &str) -> Result<DeliveryResult, SoapEr
     let body = body_element(xml)?;
     let response = expect(&body, SERVICE_V3, "deliverSecureResponse")?;
     let (result, _) = only_children(response, SERVICE_V3, "return", None)?;
-    let (trans, statuses) = only_children(result, SERVICE_V1, "TransId", Some(("Status", 1, usize::MAX)))?;
+    let (trans, statuses) = only_children(
+        result,
+        SERVICE_V1,
+        "TransId",
+        Some(("Status", 1, usize::MAX)),
+    )?;
     let statuses = statuses
         .into_iter()
         .map(|status| {
-            let (id, rest) = only_children(status, SERVICE_V1, "RecipientId", Some(("Delivered", 1, 1)))?;
+            let (id, rest) =
+                only_children(status, SERVICE_V1, "RecipientId", Some(("Delivered", 1, 1)))?;
             let delivered = match rest[0].text().trim() {
                 "true" | "1" => true,
                 "false" | "0" => false,

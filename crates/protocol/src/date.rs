@@ -63,7 +63,7 @@ pub enum InvalidDate {
 
 /// Whether `year` is a Gregorian leap year (2000 is, 1900 is not).
 pub fn is_leap_year(year: u16) -> bool {
-    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+    (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400)
 }
 
 /// The number of days in `month` (1–12) of `year`, or 0 if `month` is not a

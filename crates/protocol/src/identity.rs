@@ -663,7 +663,7 @@ mod tests {
                 }
             })
             .sum();
-        tail.len() == 10 && sum % 10 == 0
+        tail.len() == 10 && sum.is_multiple_of(10)
     }
 
     #[test]

@@ -16,9 +16,7 @@ use base64::Engine;
 
 use crate::date::CalendarDate;
 use crate::delivery::{check_language, md5_hex};
-use crate::xml::names::{
-    DSIG, MESSAGE_V1, MESSAGE_V2, MESSAGE_V3, OFFICIAL_MATTER_V3, SENDER,
-};
+use crate::xml::names::{DSIG, MESSAGE_V1, MESSAGE_V2, MESSAGE_V3, OFFICIAL_MATTER_V3, SENDER};
 use crate::xml::{parse, Element, Node, XmlError};
 
 /// Why a received delivery is refused.
@@ -212,7 +210,11 @@ impl Path {
     }
     fn error(&self, reason: impl Into<String>) -> ReceivedError {
         ReceivedError::Schema {
-            path: if self.0.is_empty() { "/".into() } else { self.0.clone() },
+            path: if self.0.is_empty() {
+                "/".into()
+            } else {
+                self.0.clone()
+            },
             reason: reason.into(),
         }
     }
@@ -228,13 +230,28 @@ struct Slot {
 
 impl Slot {
     const fn one(ns: &'static str, local: &'static str) -> Self {
-        Slot { ns, local, min: 1, max: 1 }
+        Slot {
+            ns,
+            local,
+            min: 1,
+            max: 1,
+        }
     }
     const fn optional(ns: &'static str, local: &'static str) -> Self {
-        Slot { ns, local, min: 0, max: 1 }
+        Slot {
+            ns,
+            local,
+            min: 0,
+            max: 1,
+        }
     }
     const fn many(ns: &'static str, local: &'static str, min: usize) -> Self {
-        Slot { ns, local, min, max: usize::MAX }
+        Slot {
+            ns,
+            local,
+            min,
+            max: usize::MAX,
+        }
     }
 }
 
@@ -255,7 +272,8 @@ fn sequence<'a>(
     let mut out = Vec::with_capacity(slots.len());
     for slot in slots {
         let mut taken = Vec::new();
-        while at < children.len() && taken.len() < slot.max && children[at].is(slot.ns, slot.local) {
+        while at < children.len() && taken.len() < slot.max && children[at].is(slot.ns, slot.local)
+        {
             taken.push(children[at]);
             at += 1;
         }
@@ -264,10 +282,7 @@ fn sequence<'a>(
                 .get(at)
                 .map(|e| format!("found {}", name_of(e)))
                 .unwrap_or_else(|| "found the end of the element".into());
-            return Err(path.error(format!(
-                "expected {{{}}}{}, {found}",
-                slot.ns, slot.local
-            )));
+            return Err(path.error(format!("expected {{{}}}{}, {found}", slot.ns, slot.local)));
         }
         out.push(taken);
     }
@@ -305,9 +320,7 @@ fn attributes(e: &Element, path: &Path, allowed: &[&str]) -> Result<(), Received
 
 fn is_ncname(value: &str) -> bool {
     let mut chars = value.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_alphabetic() || c == '_')
+    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
         && chars.all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_'))
 }
 
@@ -416,9 +429,7 @@ fn email(e: &Element, path: &Path) -> Result<String, ReceivedError> {
     let n = chars.len();
     let no_breaks = !chars.iter().any(|c| matches!(c, '\n' | '\r'));
     let at = chars.iter().skip(1).position(|c| *c == '@').map(|p| p + 1);
-    let dot = at.is_some_and(|at| {
-        (at + 2..n.saturating_sub(1)).any(|j| chars[j] == '.')
-    });
+    let dot = at.is_some_and(|at| (at + 2..n.saturating_sub(1)).any(|j| chars[j] == '.'));
     if !(5..=256).contains(&n) || !no_breaks || !dot {
         return Err(path.error(format!("{text:?} is not an e-mail address")));
     }
@@ -432,7 +443,10 @@ fn signed_delivery(root: &Element, path: &Path) -> Result<ReceivedDelivery, Rece
     let parts = sequence(
         root,
         path,
-        &[Slot::one(MESSAGE_V3, "Delivery"), Slot::one(DSIG, "Signature")],
+        &[
+            Slot::one(MESSAGE_V3, "Delivery"),
+            Slot::one(DSIG, "Signature"),
+        ],
     )?;
     signature(parts[1][0], &path.child("Signature"))?;
     let delivery_path = path.child("Delivery");
@@ -576,11 +590,19 @@ fn message(m: &Element, path: &Path) -> Result<ReceivedMessage, ReceivedError> {
         ));
     }
     let language = collapse(&simple(h[5][0], &hp.child("Language"))?);
-    check_language(&language)
-        .map_err(|_| hp.child("Language").error(format!("{language:?} is not a language tag")))?;
+    check_language(&language).map_err(|_| {
+        hp.child("Language")
+            .error(format!("{language:?} is not a language tag"))
+    })?;
     let reply = h[6]
         .first()
-        .map(|e| enumeration(e, &hp.child("Reply"), &["REQUESTED", "ACCEPTED", "NOT_ALLOWED"]))
+        .map(|e| {
+            enumeration(
+                e,
+                &hp.child("Reply"),
+                &["REQUESTED", "ACCEPTED", "NOT_ALLOWED"],
+            )
+        })
         .transpose()?;
     let receipt_request = h[7]
         .first()
@@ -700,10 +722,11 @@ fn extension(e: &Element, path: &Path) -> Result<Option<String>, ReceivedError> 
     date(first, &path.child("Timestamp"))?;
     // `any ##other` (lax) may follow the time stamp.
     let mut at = 1;
-    while children
-        .get(at)
-        .is_some_and(|c| c.namespace.as_deref().is_some_and(|ns| ns != OFFICIAL_MATTER_V3))
-    {
+    while children.get(at).is_some_and(|c| {
+        c.namespace
+            .as_deref()
+            .is_some_and(|ns| ns != OFFICIAL_MATTER_V3)
+    }) {
         at += 1;
     }
     let rest = Element {
@@ -836,7 +859,10 @@ fn signature(e: &Element, path: &Path) -> Result<(), ReceivedError> {
 
 /// A `*Method`/`Transform` element: a required `Algorithm` URI, open content.
 fn algorithm(e: &Element, path: &Path) -> Result<(), ReceivedError> {
-    if e.attributes.iter().any(|a| a.namespace.is_none() && a.local != "Algorithm") {
+    if e.attributes
+        .iter()
+        .any(|a| a.namespace.is_none() && a.local != "Algorithm")
+    {
         return Err(path.error("only the Algorithm attribute is allowed"));
     }
     if e.attribute("Algorithm").is_none() {
@@ -846,4 +872,4 @@ fn algorithm(e: &Element, path: &Path) -> Result<(), ReceivedError> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -1,2 +1,558 @@
-//! SQLite store for Kuvert (skeleton; see the crate README in progress).
+//! # kuvert-store
+//!
+//! Kuvert's local SQLite store: drafts, the Outbox and Sent log (one
+//! [`Message`] row per send, moving through a persisted state machine), the
+//! sent log's full-text search, every message's status history, a
+//! tamper-evident hash chain over all of it, retention purge and streaming
+//! exports.
+//!
+//! - [`Store`]: the one handle; opening it migrates the schema.
+//! - [`OutgoingMessage`] → [`Store::enqueue`]; then compare-and-set
+//!   [`Store::transition`]s ([`SendState`], [`NextState`]) and
+//!   [`Store::record_attempt_failure`] ([`AttemptFailure`]).
+//! - [`Store::search`] ([`SentLogQuery`] → [`SentSummary`]),
+//!   [`Store::status_history`] ([`StatusEvent`]).
+//! - [`Store::verify_chain`] ([`ChainVerdict`]), [`Store::purge`]
+//!   ([`PurgeReport`]).
+//! - [`Store::export_csv`], [`Store::export_jsonl`].
+//! - Drafts: [`Store::save_draft`], [`Store::drafts`], [`Store::draft`], …
+//!
+//! Nothing here reads a clock: every time is passed in. Every call that
+//! writes does so in one transaction — a failure leaves nothing half-stored
+//! — and [`Store::batch`] puts several writes into one.
+//!
+//! ```
+//! use kuvert_store::{NextState, OutgoingMessage, SendState, Store, ChainVerdict};
+//! use time::macros::datetime;
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let dir = tempfile::tempdir()?;
+//! let store = Store::open(dir.path().join("kuvert.sqlite"))?;
+//! let message = OutgoingMessage {
+//!     message_id: "7c9e6679-7425-40de-944b-e07fc1f90ae7".into(),
+//!     correlation_id: "c0ffee00-0000-4000-8000-000000000001".into(),
+//!     profile: "Bygglov".into(),
+//!     sender_org: "162021003898".into(),
+//!     sender_name: "Kommun B".into(),
+//!     recipient: "198501012382".into(),
+//!     recipient_display: "19850101-2382".into(),
+//!     subject: "Beslut om bygglov".into(),
+//!     body: "Hej! Här kommer beslutet.".into(),
+//!     case_number: Some("BN 2026/0123".into()),
+//!     attention: None,
+//!     protection_class: 2,
+//!     case_type: None,
+//!     attachments: vec![],
+//! };
+//! let t0 = datetime!(2026-11-23 9:00 UTC);
+//! store.enqueue(&message, t0)?;
+//! store.transition(&message.message_id, SendState::Queued,
+//!     &NextState::Signed { signed_xml: b"<SignedDelivery/>".to_vec() }, t0)?;
+//! // A second process still believing "Queued" loses:
+//! assert!(store.transition(&message.message_id, SendState::Queued,
+//!     &NextState::Signed { signed_xml: vec![] }, t0).is_err());
+//! assert!(matches!(store.verify_chain()?, ChainVerdict::Intact { entries: 2 }));
+//! # Ok(()) }
+//! ```
 #![deny(missing_docs)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
+use time::OffsetDateTime;
+
+pub mod chain;
+mod connection;
+pub mod drafts;
+mod error;
+pub mod export;
+pub mod history;
+mod instant;
+pub mod messages;
+pub mod purge;
+mod schema;
+pub mod search;
+
+pub use chain::{ChainBreak, ChainVerdict};
+pub use drafts::{Draft, DraftAttachment, DraftFields, DraftId, DraftSummary};
+use error::Context;
+pub use error::StoreError;
+pub use history::{EventKind, StatusEvent};
+pub use messages::{
+    AttemptFailure, Message, NextState, OutgoingAttachment, OutgoingMessage, PaperLetter,
+    PaperRecord, SendState, StoredAttachment,
+};
+pub use purge::PurgeReport;
+pub use search::{CaseNumberFilter, SentLogQuery, SentSummary};
+
+use chain::{enqueue_digest, event_digest, message_digest, Entry, Tail};
+use history::HistoryRow;
+use instant::to_unix;
+
+/// The store: one SQLite connection to one database file.
+///
+/// Open one per thread or process; SQLite (WAL mode, busy timeout) and the
+/// compare-and-set transitions make concurrent writers safe.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and brings its
+    /// schema up to date.
+    pub fn open(path: impl AsRef<Path>) -> Result<Store, StoreError> {
+        let path = path.as_ref().to_path_buf();
+        let conn = connection::open(&path)?;
+        schema::migrate(&conn, schema::ALL)?;
+        Ok(Store { conn, path })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `f` in one write transaction: everything it wrote is committed
+    /// together when it returns `Ok`, nothing when it returns `Err`. The
+    /// transaction takes the write lock up front (`BEGIN IMMEDIATE`), so
+    /// compare-and-set checks inside it cannot race another process.
+    pub fn batch<T>(
+        &self,
+        f: impl FnOnce(&mut Batch<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
+            .during("starting a write")?;
+        let tail = Tail::read(&tx)?;
+        let mut batch = Batch { tx, tail };
+        let value = f(&mut batch)?;
+        batch.tx.commit().during("committing a write")?;
+        Ok(value)
+    }
+
+    /// Stores a new message in state [`SendState::Queued`] (with its
+    /// attachments, search entry, history and chain entry), due at once.
+    /// Refuses a message id that is already stored.
+    pub fn enqueue(&self, message: &OutgoingMessage, at: OffsetDateTime) -> Result<(), StoreError> {
+        self.batch(|b| b.enqueue(message, at))
+    }
+
+    /// Moves a message from `expected` to `next` (compare-and-set): returns
+    /// [`StoreError::Conflict`] if it is no longer in `expected`, and
+    /// [`StoreError::InvalidTransition`] if the state machine has no such
+    /// step. Clears any outstanding attempt failure. A non-final message is
+    /// due for its next step at `at`, or when a running [`claim`](Store::claim)
+    /// lapses, whichever is later.
+    pub fn transition(
+        &self,
+        message_id: &str,
+        expected: SendState,
+        next: &NextState,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        self.batch(|b| b.transition(message_id, expected, next, at))
+    }
+
+    /// Records that an attempt failed while the message was in `expected`
+    /// (compare-and-set; not final) and when to try again. Returns the
+    /// number of failed attempts so far.
+    pub fn record_attempt_failure(
+        &self,
+        message_id: &str,
+        expected: SendState,
+        failure: &AttemptFailure,
+        at: OffsetDateTime,
+    ) -> Result<u32, StoreError> {
+        self.batch(|b| b.record_attempt_failure(message_id, expected, failure, at))
+    }
+
+    /// Claims a due message for one attempt before any network call: a
+    /// compare-and-set on its state (`expected`) *and* on being due
+    /// (`next_attempt_at <= now`) that moves `next_attempt_at` to `until`.
+    /// While the claim holds, [`Store::due`] and [`Store::awaiting_status`]
+    /// skip the message and a second claim fails with
+    /// [`StoreError::Claimed`] — so two processes never submit (or poll) the
+    /// same message at once. Transitions keep a running claim (the claimant
+    /// signs and then submits under one claim); it ends with
+    /// [`record_attempt_failure`](Store::record_attempt_failure) (which sets
+    /// the next attempt), a final state, or lapses at `until` if the
+    /// claimant died (then the message is due again and is resumed with the
+    /// same ids). Claim before every network call.
+    pub fn claim(
+        &self,
+        message_id: &str,
+        expected: SendState,
+        now: OffsetDateTime,
+        until: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        self.batch(|b| messages::claim(&b.tx, message_id, expected, to_unix(now), to_unix(until)))
+    }
+
+    /// Sets when the pipeline should next act on a message that is not
+    /// final: `Some(now)` for "retry now" from the officer, a later time for
+    /// a status-poll back-off, `None` to hold it. Not a log event.
+    pub fn reschedule(
+        &self,
+        message_id: &str,
+        next_attempt_at: Option<OffsetDateTime>,
+    ) -> Result<(), StoreError> {
+        self.batch(|b| {
+            let (key, state) = messages::locate(&b.tx, message_id)?;
+            if state.is_final() {
+                return Err(StoreError::InvalidInput {
+                    field: "reschedule",
+                    reason: format!("message {message_id} is already {state}"),
+                });
+            }
+            b.tx.execute(
+                "UPDATE messages SET next_attempt_at = ?1 WHERE sort_key = ?2",
+                rusqlite::params![next_attempt_at.map(to_unix), key],
+            )
+            .during("rescheduling a message")?;
+            Ok(())
+        })
+    }
+
+    /// One message with its state and attachments' metadata.
+    pub fn message(&self, message_id: &str) -> Result<Option<Message>, StoreError> {
+        messages::load(&self.conn, message_id)
+    }
+
+    /// The Outbox: every message not in a final state, oldest first.
+    pub fn outbox(&self) -> Result<Vec<Message>, StoreError> {
+        // By state, not `final_at IS NULL`: the state index makes this a
+        // lookup even on a log of a million messages.
+        messages::load_where(
+            &self.conn,
+            "state IN ('queued', 'signed', 'submitted', 'pending')",
+            [],
+        )
+    }
+
+    /// Queued or Signed messages whose next attempt is due at `now`, oldest
+    /// first: what the send pipeline should (re)submit.
+    pub fn due(&self, now: OffsetDateTime) -> Result<Vec<Message>, StoreError> {
+        messages::load_where(
+            &self.conn,
+            "next_attempt_at <= ?1 AND state IN ('queued', 'signed')",
+            [to_unix(now)],
+        )
+    }
+
+    /// Submitted or Pending messages whose status check is due at `now`,
+    /// oldest first.
+    pub fn awaiting_status(&self, now: OffsetDateTime) -> Result<Vec<Message>, StoreError> {
+        messages::load_where(
+            &self.conn,
+            "next_attempt_at <= ?1 AND state IN ('submitted', 'pending')",
+            [to_unix(now)],
+        )
+    }
+
+    /// The bytes of a message attachment ([`StoredAttachment::id`]).
+    pub fn attachment_bytes(&self, attachment_id: i64) -> Result<Option<Vec<u8>>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT bytes FROM attachment_content WHERE attachment_id = ?1",
+                [attachment_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .during("reading an attachment")
+    }
+
+    /// The signed delivery XML stored by the Signed transition.
+    pub fn signed_xml(&self, message_id: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT s.xml FROM signed_deliveries s JOIN messages m ON m.sort_key = s.sort_key
+                 WHERE m.id = ?1",
+                [message_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .during("reading the signed delivery")
+    }
+
+    /// The paper letter recorded by the Paper transition.
+    pub fn paper_letter(&self, message_id: &str) -> Result<Option<PaperRecord>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT p.pdf, p.sha256_hex FROM paper_letters p JOIN messages m ON m.sort_key = p.sort_key
+                 WHERE m.id = ?1",
+                [message_id],
+                |r| Ok(PaperRecord { pdf: r.get(0)?, sha256_hex: r.get(1)? }),
+            )
+            .optional()
+            .during("reading the paper letter")
+    }
+
+    /// Searches the sent log, newest first (see [`SentLogQuery`]).
+    pub fn search(&self, query: &SentLogQuery) -> Result<Vec<SentSummary>, StoreError> {
+        search::search(&self.conn, query)
+    }
+
+    /// The status history of one message, oldest first.
+    pub fn status_history(&self, message_id: &str) -> Result<Vec<StatusEvent>, StoreError> {
+        let (key, _) = messages::locate(&self.conn, message_id)?;
+        history::list(&self.conn, key)
+    }
+
+    /// Checks the whole hash chain and the data it seals (see [`chain`]).
+    pub fn verify_chain(&self) -> Result<ChainVerdict, StoreError> {
+        let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Deferred)
+            .during("starting to verify")?;
+        let verdict = chain::verify(&tx)?;
+        tx.commit().during("finishing verification")?;
+        Ok(verdict)
+    }
+
+    /// Retention purge: removes every message whose final state was entered
+    /// before `older_than`, and records the purge (at `at`) in the chain.
+    /// With `dry_run` it only reports what would go and changes nothing.
+    pub fn purge(
+        &self,
+        older_than: OffsetDateTime,
+        dry_run: bool,
+        at: OffsetDateTime,
+    ) -> Result<PurgeReport, StoreError> {
+        if dry_run {
+            return purge::purge(&self.conn, older_than, true, at);
+        }
+        self.batch(|b| purge::purge(&b.tx, older_than, false, at))
+    }
+
+    /// Streams the sent log matching `query` (limit and offset ignored),
+    /// oldest first, as CSV for Excel (see [`export`]). Returns the number of
+    /// data rows.
+    pub fn export_csv<W: Write>(&self, query: &SentLogQuery, out: W) -> Result<u64, StoreError> {
+        export::csv(&self.conn, query, out)
+    }
+
+    /// Streams the sent log matching `query` (limit and offset ignored),
+    /// oldest first, as JSON Lines: one object per message with its
+    /// attachments' metadata and status timeline (see [`export`]).
+    pub fn export_jsonl<W: Write>(&self, query: &SentLogQuery, out: W) -> Result<u64, StoreError> {
+        export::jsonl(&self.conn, query, out)
+    }
+
+    /// Saves a draft's fields: inserts when `id` is `None`, else updates.
+    /// Cheap (one row; attachments untouched) — meant for autosave.
+    pub fn save_draft(
+        &self,
+        id: Option<DraftId>,
+        fields: &DraftFields,
+        at: OffsetDateTime,
+    ) -> Result<DraftId, StoreError> {
+        self.write(|tx| drafts::save(tx, id, fields, at))
+    }
+
+    /// Attaches a file to a draft; returns the attachment's id.
+    pub fn add_draft_attachment(
+        &self,
+        draft: DraftId,
+        name: &str,
+        content_type: &str,
+        bytes: &[u8],
+        at: OffsetDateTime,
+    ) -> Result<i64, StoreError> {
+        self.write(|tx| drafts::add_attachment(tx, draft, name, content_type, bytes, at))
+    }
+
+    /// Removes a file from a draft.
+    pub fn remove_draft_attachment(
+        &self,
+        draft: DraftId,
+        attachment_id: i64,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        self.write(|tx| drafts::remove_attachment(tx, draft, attachment_id, at))
+    }
+
+    /// Every draft, most recently saved first.
+    pub fn drafts(&self) -> Result<Vec<DraftSummary>, StoreError> {
+        drafts::list(&self.conn)
+    }
+
+    /// One draft with its attachments.
+    pub fn draft(&self, id: DraftId) -> Result<Option<Draft>, StoreError> {
+        drafts::load(&self.conn, id)
+    }
+
+    /// Deletes a draft and its attachments.
+    pub fn delete_draft(&self, id: DraftId) -> Result<(), StoreError> {
+        self.write(|tx| drafts::delete(tx, id))
+    }
+
+    /// A write transaction that does not touch the chain.
+    fn write<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
+            .during("starting a write")?;
+        let value = f(&tx)?;
+        tx.commit().during("committing a write")?;
+        Ok(value)
+    }
+}
+
+/// Several log writes in one transaction (see [`Store::batch`]): all of them
+/// are stored, or none.
+pub struct Batch<'s> {
+    tx: Transaction<'s>,
+    tail: Tail,
+}
+
+impl Batch<'_> {
+    /// As [`Store::enqueue`].
+    pub fn enqueue(
+        &mut self,
+        message: &OutgoingMessage,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let at = to_unix(at);
+        let seq = self.tail.next_seq();
+        let sort_key = messages::insert(&self.tx, message, at, seq)?;
+        let detail = "queued";
+        let kind = EventKind::Enqueued.as_str();
+        let state = SendState::Queued.as_str();
+        history::insert(
+            &self.tx,
+            &HistoryRow {
+                seq,
+                sort_key,
+                at,
+                kind: EventKind::Enqueued,
+                state: SendState::Queued,
+                detail,
+                blob_sha256: None,
+            },
+        )?;
+        // Hash what was stored, read back, so verification recomputes from
+        // exactly the same values.
+        let stored = messages::load(&self.tx, &message.message_id)?.ok_or_else(|| {
+            StoreError::MessageNotFound {
+                message_id: message.message_id.clone(),
+            }
+        })?;
+        let event = event_digest(&message.message_id, at, kind, state, detail, None);
+        self.tail.append(
+            &self.tx,
+            &Entry {
+                at,
+                kind,
+                message_id: Some(&message.message_id),
+                state: Some(state),
+                digest: enqueue_digest(&message_digest(&stored), &event),
+            },
+        )?;
+        Ok(())
+    }
+
+    /// As [`Store::transition`].
+    pub fn transition(
+        &mut self,
+        message_id: &str,
+        expected: SendState,
+        next: &NextState,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let at = to_unix(at);
+        let seq = self.tail.next_seq();
+        let (sort_key, detail, blob) =
+            messages::apply(&self.tx, message_id, expected, next, at, seq)?;
+        self.seal_event(
+            seq,
+            sort_key,
+            message_id,
+            at,
+            EventKind::StateChanged,
+            next.state(),
+            &detail,
+            blob.as_deref(),
+        )
+    }
+
+    /// As [`Store::record_attempt_failure`].
+    pub fn record_attempt_failure(
+        &mut self,
+        message_id: &str,
+        expected: SendState,
+        failure: &AttemptFailure,
+        at: OffsetDateTime,
+    ) -> Result<u32, StoreError> {
+        let at = to_unix(at);
+        let seq = self.tail.next_seq();
+        let (sort_key, attempts) =
+            messages::record_failure(&self.tx, message_id, expected, failure, seq)?;
+        let detail = format!(
+            "attempt {attempts} failed ({}): {}",
+            failure.code, failure.reason
+        );
+        self.seal_event(
+            seq,
+            sort_key,
+            message_id,
+            at,
+            EventKind::AttemptFailed,
+            expected,
+            &detail,
+            None,
+        )?;
+        Ok(attempts)
+    }
+
+    /// Writes the history row and the chain entry sealing it.
+    #[allow(clippy::too_many_arguments)]
+    fn seal_event(
+        &mut self,
+        seq: i64,
+        sort_key: i64,
+        message_id: &str,
+        at: i64,
+        kind: EventKind,
+        state: SendState,
+        detail: &str,
+        blob_sha256: Option<&str>,
+    ) -> Result<(), StoreError> {
+        history::insert(
+            &self.tx,
+            &HistoryRow {
+                seq,
+                sort_key,
+                at,
+                kind,
+                state,
+                detail,
+                blob_sha256,
+            },
+        )?;
+        let digest = event_digest(
+            message_id,
+            at,
+            kind.as_str(),
+            state.as_str(),
+            detail,
+            blob_sha256,
+        );
+        self.tail.append(
+            &self.tx,
+            &Entry {
+                at,
+                kind: kind.as_str(),
+                message_id: Some(message_id),
+                state: Some(state.as_str()),
+                digest,
+            },
+        )?;
+        Ok(())
+    }
+}

@@ -35,7 +35,10 @@ impl Kind {
 
 /// Every table and key a profile may hold, and the type of each value.
 const SCHEMA: &[(&str, &[(&str, Kind)])] = &[
-    ("profile", &[("name", Kind::Text), ("environment", Kind::Text)]),
+    (
+        "profile",
+        &[("name", Kind::Text), ("environment", Kind::Text)],
+    ),
     (
         "sender",
         &[
@@ -150,8 +153,7 @@ impl Layer {
                     };
                     let mut values = BTreeMap::new();
                     for (key, value) in entry {
-                        let Some(&(known, kind)) =
-                            CASE_TYPE_SCHEMA.iter().find(|(k, _)| k == key)
+                        let Some(&(known, kind)) = CASE_TYPE_SCHEMA.iter().find(|(k, _)| k == key)
                         else {
                             return Err(invalid(
                                 format!("{prefix}.{key}"),
@@ -184,8 +186,8 @@ impl Layer {
                 let Some(&(_, kind)) = keys.iter().find(|(k, _)| k == key) else {
                     return Err(invalid(format!("{name}.{key}"), unknown_key_reason(keys)));
                 };
-                let value =
-                    typed(value, kind, base_dir).ok_or_else(|| invalid(format!("{name}.{key}"), must_be(kind)))?;
+                let value = typed(value, kind, base_dir)
+                    .ok_or_else(|| invalid(format!("{name}.{key}"), must_be(kind)))?;
                 layer.values.insert(format!("{name}.{key}"), value);
             }
         }

@@ -121,6 +121,16 @@ impl SupportContact {
         self.url.as_deref()
     }
 
+    /// The contact as printed lines (Swedish labels): the text, then
+    /// telephone, e-mail and web address when given.
+    pub fn lines(&self) -> Vec<String> {
+        let mut lines = vec![self.text.clone()];
+        lines.extend(self.phone.as_ref().map(|p| format!("Telefon: {p}")));
+        lines.extend(self.email.as_ref().map(|e| format!("E-post: {e}")));
+        lines.extend(self.url.as_ref().map(|u| format!("Webb: {u}")));
+        lines
+    }
+
     /// The contract's `Supportinfo`.
     pub fn to_support_info(&self) -> SupportInfo {
         self.info.clone()
@@ -366,7 +376,10 @@ impl Profile {
                 return Err(invalid(
                     &names_file,
                     "sender.names",
-                    format!("the sender name {:?} is too short (at least 2 characters)", name.as_str()),
+                    format!(
+                        "the sender name {:?} is too short (at least 2 characters)",
+                        name.as_str()
+                    ),
                 ));
             }
             if sender_names.contains(&name) {
@@ -607,14 +620,14 @@ impl<'a> Reader<'a> {
             let (key, source) = match &e {
                 D::InvalidEmail(_) => ("sender.support_email", email),
                 D::InvalidUrl(_) => ("sender.support_url", url),
-                D::Empty { field } | D::TooLong { field, .. } | D::ForbiddenCharacter { field, .. } => {
-                    match *field {
-                        "support URL" => ("sender.support_url", url),
-                        "support phone number" => ("sender.support_phone", phone),
-                        "support e-mail" => ("sender.support_email", email),
-                        _ => ("sender.support_text", text),
-                    }
-                }
+                D::Empty { field }
+                | D::TooLong { field, .. }
+                | D::ForbiddenCharacter { field, .. } => match *field {
+                    "support URL" => ("sender.support_url", url),
+                    "support phone number" => ("sender.support_phone", phone),
+                    "support e-mail" => ("sender.support_email", email),
+                    _ => ("sender.support_text", text),
+                },
                 _ => ("sender.support_text", text),
             };
             let file = source.map(|(_, f)| f).unwrap_or(self.layers.last_file());
@@ -622,7 +635,10 @@ impl<'a> Reader<'a> {
         })
     }
 
-    fn certificate(&self, environment: Environment) -> Result<Sourced<CertificateSource>, ProfileError> {
+    fn certificate(
+        &self,
+        environment: Environment,
+    ) -> Result<Sourced<CertificateSource>, ProfileError> {
         let get = |key: &str| match self.layers.value_in_whole_table("certificate", key) {
             Some((Value::Path(p), file)) => Some((p.clone(), file.to_path_buf())),
             _ => None,
@@ -676,7 +692,11 @@ impl<'a> Reader<'a> {
             None => true,
             Some((Value::Boolean(b), _)) => *b,
             Some((_, file)) => {
-                return Err(invalid(file, "rules.require_case_number", "must be true or false".into()))
+                return Err(invalid(
+                    file,
+                    "rules.require_case_number",
+                    "must be true or false".into(),
+                ))
             }
         };
         const MAX: i64 = 1 << 40;
@@ -695,7 +715,10 @@ impl<'a> Reader<'a> {
             .integer("rules.retention_days", 3650, 1, 36_500)?
             .unsigned_abs() as u32;
         let allowed_attachment_types = match self.layers.value("rules.allowed_attachment_types") {
-            None => DEFAULT_ALLOWED_TYPES.iter().map(|t| t.to_string()).collect(),
+            None => DEFAULT_ALLOWED_TYPES
+                .iter()
+                .map(|t| t.to_string())
+                .collect(),
             Some((Value::TextList(types), file)) => {
                 let mut allowed = Vec::with_capacity(types.len());
                 for t in types {
@@ -767,7 +790,13 @@ fn case_type(
     let name = text("name")
         .map(|n| n.trim().to_string())
         .filter(|n| !n.is_empty())
-        .ok_or_else(|| invalid(file, &key("name"), "missing; every case type needs a name".into()))?;
+        .ok_or_else(|| {
+            invalid(
+                file,
+                &key("name"),
+                "missing; every case type needs a name".into(),
+            )
+        })?;
     let subject = text("subject");
     if let Some(subject) = &subject {
         kuvert_protocol::delivery::Subject::new(subject)
@@ -778,10 +807,20 @@ fn case_type(
         Some(Value::Integer(class)) => {
             let class = u8::try_from(*class).unwrap_or(u8::MAX);
             Some(ProtectionClass::new(class).map_err(|e| {
-                invalid(file, &key("protection_class"), format!("{e}; use 1, 2 or 3"))
+                invalid(
+                    file,
+                    &key("protection_class"),
+                    format!("{e}; use 1, 2 or 3"),
+                )
             })?)
         }
-        Some(_) => return Err(invalid(file, &key("protection_class"), "must be 1, 2 or 3".into())),
+        Some(_) => {
+            return Err(invalid(
+                file,
+                &key("protection_class"),
+                "must be 1, 2 or 3".into(),
+            ))
+        }
     };
     let support = match text("support_text") {
         None => None,

@@ -1,0 +1,188 @@
+//! The command line, as clap parses it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Kuvert: send secure digital messages through Mina meddelanden and keep a
+/// diarienummer-linked sent log.
+///
+/// Exit codes: 0 ok, 2 invalid input, 3 recipient not reachable (sent on
+/// paper), 4 remote or transport error (kept in the Outbox), 5 verification
+/// failed, 1 anything else.
+#[derive(Debug, Parser)]
+#[command(name = "kuvert", version)]
+pub struct Cli {
+    /// The profile (TOML). Default: $XDG_CONFIG_HOME/kuvert/profile.toml over
+    /// /etc/kuvert/profile.toml.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub profile: Option<PathBuf>,
+    /// Where the local store lives. Default: $XDG_DATA_HOME/kuvert.
+    #[arg(long, global = true, value_name = "DIR", env = "KUVERT_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Machine-readable JSON output.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Can these recipients receive secure digital mail?
+    Check {
+        /// Personnummer, samordningsnummer or organisationsnummer, any common format.
+        #[arg(required = true, value_name = "ID")]
+        ids: Vec<String>,
+    },
+    /// Send a message (or write the signed delivery with --dry-run).
+    Send(SendArgs),
+    /// Show a message's status and history.
+    Status {
+        /// The message id.
+        message_id: String,
+        /// Ask the intermediary now.
+        #[arg(long)]
+        refresh: bool,
+    },
+    /// Work through the Outbox: retry what is due, refresh statuses.
+    Resume,
+    /// Search the sent log.
+    Log(Filters),
+    /// Export the sent log.
+    Export {
+        /// csv, jsonl or pdf.
+        #[arg(long)]
+        format: String,
+        /// The file to write.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Which entries.
+        #[command(flatten)]
+        filters: Filters,
+    },
+    /// Write one message's filing package (ZIP).
+    Archive {
+        /// The message id.
+        message_id: String,
+        /// The ZIP file to write.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Verify the signatures of a signed or sealed delivery.
+    Verify {
+        /// The XML file.
+        file: PathBuf,
+        /// Require the signers' certificates to chain to these CA certificates (PEM).
+        #[arg(long, value_name = "PEM")]
+        ca: Option<PathBuf>,
+    },
+    /// Check that the sent log has not been altered.
+    VerifyLog,
+    /// Retention purge (gallring) of messages final for more than DAYS.
+    Purge {
+        /// Age in days.
+        #[arg(long, value_name = "DAYS")]
+        older_than: u32,
+        /// Only report what would be purged.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Run the built-in test environment until interrupted.
+    Sandbox {
+        /// Where its certificates, records and profile.toml live.
+        #[arg(long, value_name = "DIR")]
+        state: PathBuf,
+    },
+    /// Store or forget the certificate password in the OS keyring.
+    Password {
+        /// set (reads the password from standard input) or forget.
+        #[arg(value_parser = ["set", "forget"])]
+        action: String,
+    },
+}
+
+/// `kuvert send`.
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    /// The recipient's identity number.
+    #[arg(long, value_name = "ID")]
+    pub to: String,
+    /// The subject (at most 255 characters).
+    #[arg(long)]
+    pub subject: Option<String>,
+    /// The message text.
+    #[arg(long, conflicts_with = "body_file")]
+    pub body: Option<String>,
+    /// Read the message text from a file.
+    #[arg(long, value_name = "FILE")]
+    pub body_file: Option<PathBuf>,
+    /// Attach a file (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub attach: Vec<PathBuf>,
+    /// Protection class (skyddsklass) 1, 2 or 3.
+    #[arg(long)]
+    pub class: Option<u8>,
+    /// The diarienummer.
+    #[arg(long, value_name = "DNR")]
+    pub case: Option<String>,
+    /// For an organisation: the person or function it is for.
+    #[arg(long)]
+    pub attention: Option<String>,
+    /// Start from this case type of the profile.
+    #[arg(long, value_name = "NAME")]
+    pub case_type: Option<String>,
+    /// Send as an event message (händelsemeddelande).
+    #[arg(long)]
+    pub event: bool,
+    /// One of the profile's sender names.
+    #[arg(long, value_name = "NAME")]
+    pub sender_name: Option<String>,
+    /// Sign but do not store or send; write the SignedDelivery to --out.
+    #[arg(long, requires = "out")]
+    pub dry_run: bool,
+    /// Where --dry-run writes the signed delivery.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Where to write the letter if the recipient must get it on paper
+    /// (default: kuvert-<message id>.pdf in the current folder).
+    #[arg(long, value_name = "FILE")]
+    pub paper_out: Option<PathBuf>,
+}
+
+/// Sent-log filters shared by `log` and `export`.
+#[derive(Debug, Args, Default)]
+pub struct Filters {
+    /// Free text (subject, body, case number, recipient, attention, attachment names).
+    #[arg(long)]
+    pub text: Option<String>,
+    /// Recipient identity number.
+    #[arg(long, value_name = "ID")]
+    pub recipient: Option<String>,
+    /// Exact diarienummer, or a prefix ending in `*` (e.g. "KS 2026/*").
+    #[arg(long, value_name = "DNR")]
+    pub case: Option<String>,
+    /// From this date (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<String>,
+    /// Up to and including this date (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<String>,
+    /// State: queued, signed, submitted, pending, delivered, failed, paper (repeatable).
+    #[arg(long)]
+    pub status: Vec<String>,
+    /// Protection class.
+    #[arg(long)]
+    pub class: Option<u8>,
+    /// Sender name.
+    #[arg(long)]
+    pub sender: Option<String>,
+    /// At most this many entries (log only).
+    #[arg(long, default_value_t = 50)]
+    pub limit: u32,
+    /// Skip this many entries (log only).
+    #[arg(long, default_value_t = 0)]
+    pub offset: u32,
+}

@@ -1,0 +1,660 @@
+//! One function per command: turn arguments into a core call, print the result,
+//! return the exit code.
+
+use std::path::{Path, PathBuf};
+
+use kuvert_core::compose::{AttachmentFile, CaseStatus, Draft};
+use kuvert_core::filter::LogFilter;
+use kuvert_core::profile::Profile;
+use kuvert_core::seams::{Checkpoint, Checkpoints};
+use kuvert_core::secrets::{Keyring, Password};
+use kuvert_core::{
+    ChainVerdict, CheckOutcome, Error, ExportFormat, Kuvert, Message, SendReport, SentSummary,
+    StatusEvent,
+};
+use serde_json::{json, Value};
+use time::format_description::well_known::Rfc3339;
+
+use crate::args::{Cli, Command, Filters, SendArgs};
+use crate::output::print;
+
+/// Exit code for "the recipient cannot receive digital mail".
+const NOT_REACHABLE: u8 = 3;
+/// Exit code for a remote or transport failure.
+const REMOTE: u8 = 4;
+/// Exit code for a failed verification.
+const VERIFICATION: u8 = 5;
+/// Exit code for invalid input.
+const INVALID: u8 = 2;
+
+/// Test-only: the name of a [`Checkpoint`] at which the process aborts, as
+/// `kill -9` would stop it. Used by the crash-recovery tests.
+const ABORT_AT: &str = "KUVERT_TEST_ABORT_AT";
+
+struct AbortAt(String);
+
+impl Checkpoints for AbortAt {
+    fn reached(&self, point: Checkpoint, _: &str) {
+        if point.name() == self.0 {
+            std::process::abort();
+        }
+    }
+}
+
+fn file_error(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
+    move |source| Error::File {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn data_dir(explicit: Option<PathBuf>) -> PathBuf {
+    explicit
+        .or_else(|| std::env::var_os("XDG_DATA_HOME").map(|d| PathBuf::from(d).join("kuvert")))
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share/kuvert")))
+        .unwrap_or_else(|| PathBuf::from("kuvert-data"))
+}
+
+fn open(cli_profile: Option<&Path>, data: Option<PathBuf>) -> Result<Kuvert, Error> {
+    let profile = Profile::load(cli_profile)?;
+    let dir = data_dir(data);
+    std::fs::create_dir_all(&dir).map_err(file_error(&dir))?;
+    let mut kuvert = Kuvert::open(profile, &dir.join("kuvert.sqlite"))?;
+    if let Ok(point) = std::env::var(ABORT_AT) {
+        kuvert = kuvert.with_checkpoints(AbortAt(point));
+    }
+    Ok(kuvert)
+}
+
+fn time_text(at: time::OffsetDateTime) -> String {
+    at.format(&Rfc3339).unwrap_or_default()
+}
+
+/// Runs the command; `Ok` carries the exit code.
+pub fn run(cli: Cli) -> Result<u8, Error> {
+    let json = cli.json;
+    let profile = cli.profile.as_deref();
+    match cli.command {
+        Command::Verify { file, ca } => verify(json, &file, ca.as_deref()),
+        Command::Sandbox { state } => sandbox(json, state),
+        Command::Password { action } => password(profile, &action),
+        Command::Check { ids } => check(json, &open(profile, cli.data_dir)?, &ids),
+        Command::Send(args) => send(json, &open(profile, cli.data_dir)?, args),
+        Command::Status {
+            message_id,
+            refresh,
+        } => status(json, &open(profile, cli.data_dir)?, &message_id, refresh),
+        Command::Resume => resume(json, &open(profile, cli.data_dir)?),
+        Command::Log(filters) => log(json, &open(profile, cli.data_dir)?, filters),
+        Command::Export {
+            format,
+            out,
+            filters,
+        } => export(json, &open(profile, cli.data_dir)?, &format, &out, filters),
+        Command::Archive { message_id, out } => {
+            let kuvert = open(profile, cli.data_dir)?;
+            let file = std::fs::File::create(&out).map_err(file_error(&out))?;
+            kuvert.archive(&message_id, std::io::BufWriter::new(file))?;
+            print(json, json!({ "archive": out }), || {
+                format!("Wrote {}", out.display())
+            });
+            Ok(0)
+        }
+        Command::VerifyLog => verify_log(json, &open(profile, cli.data_dir)?),
+        Command::Purge {
+            older_than,
+            dry_run,
+        } => purge(json, &open(profile, cli.data_dir)?, older_than, dry_run),
+    }
+}
+
+fn check(json: bool, kuvert: &Kuvert, ids: &[String]) -> Result<u8, Error> {
+    let outcomes = kuvert.check(ids)?;
+    let mut code = 0;
+    let mut rows = Vec::new();
+    let mut lines = Vec::new();
+    for outcome in &outcomes {
+        match outcome {
+            CheckOutcome::Invalid { input, reason } => {
+                code = INVALID;
+                rows.push(json!({ "input": input, "valid": false, "reason": reason }));
+                lines.push(format!("{input}: not a valid identity number: {reason}"));
+            }
+            CheckOutcome::Checked {
+                input,
+                recipient,
+                reachability,
+                swedish,
+                english,
+            } => {
+                let digital = matches!(
+                    reachability,
+                    kuvert_protocol::soap::Reachability::Digital { .. }
+                );
+                if !digital && code == 0 {
+                    code = NOT_REACHABLE;
+                }
+                rows.push(json!({
+                    "input": input,
+                    "valid": true,
+                    "recipient": recipient.as_str(),
+                    "display": recipient.display_form(),
+                    "digital": digital,
+                    "sv": swedish,
+                    "en": english,
+                }));
+                lines.push(format!("{}: {english}", recipient.display_form()));
+            }
+        }
+    }
+    print(json, Value::Array(rows), || lines.join("\n"));
+    Ok(code)
+}
+
+fn draft_from(args: &SendArgs, kuvert: &Kuvert) -> Result<Draft, Error> {
+    let mut draft = Draft {
+        recipient: args.to.clone(),
+        ..Draft::default()
+    };
+    if let Some(name) = &args.case_type {
+        let case_type = kuvert
+            .profile()
+            .case_type(name)
+            .ok_or_else(|| Error::InvalidInput {
+                field: "case type",
+                reason: format!("the profile has no case type {name:?}"),
+            })?;
+        draft.apply_case_type(case_type);
+    }
+    if let Some(subject) = &args.subject {
+        draft.subject = subject.clone();
+    }
+    if let Some(body) = &args.body {
+        draft.body = body.clone();
+    }
+    if let Some(path) = &args.body_file {
+        draft.body = std::fs::read_to_string(path).map_err(file_error(path))?;
+    }
+    for path in &args.attach {
+        let bytes = std::fs::read(path).map_err(file_error(path))?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        draft.attachments.push(AttachmentFile::new(&name, bytes));
+    }
+    if args.class.is_some() {
+        draft.protection_class = args.class;
+    }
+    draft.case_number = args.case.clone().unwrap_or_default();
+    draft.attention = args.attention.clone().unwrap_or_default();
+    draft.sender_name = args.sender_name.clone();
+    if args.event {
+        draft.event = Some(CaseStatus::SenderInitiative);
+    }
+    Ok(draft)
+}
+
+fn send(json: bool, kuvert: &Kuvert, args: SendArgs) -> Result<u8, Error> {
+    let draft = draft_from(&args, kuvert)?;
+    if args.dry_run {
+        let out = args
+            .out
+            .as_deref()
+            .unwrap_or(Path::new("signed-delivery.xml"));
+        let signed = kuvert.sign_only(&draft)?;
+        std::fs::write(out, &signed).map_err(file_error(out))?;
+        print(json, json!({ "dry_run": true, "out": out }), || {
+            format!(
+                "Wrote the signed delivery to {} (nothing was sent)",
+                out.display()
+            )
+        });
+        return Ok(0);
+    }
+    let summary = kuvert.validate(&draft)?.summary(None);
+    let report = kuvert.send(&draft)?;
+    report_send(
+        json,
+        &report,
+        Some(&summary.english),
+        args.paper_out.as_deref(),
+    )
+}
+
+fn report_send(
+    json: bool,
+    report: &SendReport,
+    summary: Option<&str>,
+    paper_out: Option<&Path>,
+) -> Result<u8, Error> {
+    match report {
+        SendReport::Submitted {
+            message_id,
+            distribution_id,
+            operator,
+        } => {
+            print(
+                json,
+                json!({ "message_id": message_id, "state": "submitted", "distribution_id": distribution_id, "operator": operator }),
+                || {
+                    format!(
+                        "Sent{}: {} via {operator}\nMessage id {message_id}, distribution id {distribution_id}",
+                        summary.map(|s| format!(" ({s})")).unwrap_or_default(),
+                        "submitted to the intermediary",
+                    )
+                },
+            );
+            Ok(0)
+        }
+        SendReport::Paper {
+            message_id,
+            reason_swedish,
+            reason_english,
+            letter_pdf,
+        } => {
+            let default = PathBuf::from(format!("kuvert-{message_id}.pdf"));
+            let path = paper_out.unwrap_or(&default);
+            std::fs::write(path, letter_pdf).map_err(file_error(path))?;
+            print(
+                json,
+                json!({ "message_id": message_id, "state": "paper", "reason": { "sv": reason_swedish, "en": reason_english }, "letter": path }),
+                || {
+                    format!(
+                        "{reason_english}\nThe message is recorded as sent on paper; print and post {}\nMessage id {message_id}",
+                        path.display()
+                    )
+                },
+            );
+            Ok(NOT_REACHABLE)
+        }
+        SendReport::Retrying {
+            message_id,
+            reason,
+            next_attempt_at,
+        } => {
+            let next = next_attempt_at.map(time_text);
+            print(
+                json,
+                json!({ "message_id": message_id, "state": "outbox", "reason": reason, "next_attempt_at": next }),
+                || {
+                    format!(
+                        "Not sent yet: {reason}\nThe message stays in the Outbox and is tried again{}; run `kuvert resume` to try now.\nMessage id {message_id}",
+                        next.as_deref().map(|n| format!(" at {n}")).unwrap_or_default()
+                    )
+                },
+            );
+            Ok(REMOTE)
+        }
+        SendReport::Failed { message_id, reason } => {
+            print(
+                json,
+                json!({ "message_id": message_id, "state": "failed", "reason": reason }),
+                || format!("Failed: {reason}\nMessage id {message_id}"),
+            );
+            Ok(REMOTE)
+        }
+        SendReport::Busy { message_id } => {
+            print(
+                json,
+                json!({ "message_id": message_id, "state": "busy" }),
+                || format!("Message {message_id} is being handled by another Kuvert"),
+            );
+            Ok(REMOTE)
+        }
+    }
+}
+
+fn message_json(message: &Message, history: &[StatusEvent]) -> Value {
+    json!({
+        "message_id": message.message_id,
+        "state": message.state.to_string(),
+        "state_at": time_text(message.state_at),
+        "created_at": time_text(message.created_at),
+        "recipient": message.recipient_display,
+        "subject": message.subject,
+        "case_number": message.case_number,
+        "protection_class": message.protection_class,
+        "distribution_id": message.distribution_id,
+        "attempts": message.attempts,
+        "failure_reason": message.failure_reason,
+        "last_failure": message.last_failure.as_ref().map(|f| json!({"code": f.code, "reason": f.reason})),
+        "history": history.iter().map(|e| json!({"at": time_text(e.at), "state": e.state.to_string(), "detail": e.detail})).collect::<Vec<_>>(),
+    })
+}
+
+fn status(json: bool, kuvert: &Kuvert, message_id: &str, refresh: bool) -> Result<u8, Error> {
+    let message = if refresh {
+        kuvert.refresh_status(message_id)?
+    } else {
+        kuvert.message(message_id)?
+    };
+    let history = kuvert.history(message_id)?;
+    print(json, message_json(&message, &history), || {
+        let mut lines = vec![format!(
+            "{} — {} to {} ({})",
+            message.message_id, message.state, message.recipient_display, message.subject
+        )];
+        for event in &history {
+            lines.push(format!(
+                "  {}  {:<10} {}",
+                time_text(event.at),
+                event.state.to_string(),
+                event.detail
+            ));
+        }
+        lines.join("\n")
+    });
+    Ok(0)
+}
+
+fn resume(json: bool, kuvert: &Kuvert) -> Result<u8, Error> {
+    let reports = kuvert.process_outbox()?;
+    let mut code = 0;
+    let mut rows = Vec::new();
+    for report in &reports {
+        let state = match report {
+            SendReport::Submitted { .. } => "submitted",
+            SendReport::Paper { .. } => "paper",
+            SendReport::Retrying { .. } => {
+                code = REMOTE;
+                "outbox"
+            }
+            SendReport::Failed { .. } => "failed",
+            SendReport::Busy { .. } => "busy",
+        };
+        let message = kuvert.message(report.message_id())?;
+        rows.push(json!({ "message_id": report.message_id(), "result": state, "state": message.state.to_string() }));
+    }
+    print(json, Value::Array(rows.clone()), || {
+        if rows.is_empty() {
+            return "Nothing in the Outbox is due.".to_string();
+        }
+        rows.iter()
+            .map(|r| {
+                format!(
+                    "{}: {}",
+                    r["message_id"].as_str().unwrap_or_default(),
+                    r["state"].as_str().unwrap_or_default()
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    });
+    Ok(code)
+}
+
+fn log_filter(filters: Filters) -> LogFilter {
+    LogFilter {
+        text: filters.text,
+        recipient: filters.recipient,
+        case_number: filters.case,
+        from: filters.from,
+        to: filters.to,
+        states: filters.status,
+        protection_class: filters.class,
+        sender_name: filters.sender,
+        limit: filters.limit,
+        offset: filters.offset,
+    }
+}
+
+fn summary_json(row: &SentSummary) -> Value {
+    json!({
+        "message_id": row.message_id,
+        "created_at": time_text(row.created_at),
+        "state": row.state.to_string(),
+        "state_at": time_text(row.state_at),
+        "recipient": row.recipient,
+        "recipient_display": row.recipient_display,
+        "subject": row.subject,
+        "case_number": row.case_number,
+        "protection_class": row.protection_class,
+        "profile": row.profile,
+        "sender_name": row.sender_name,
+        "attachments": row.attachment_count,
+        "distribution_id": row.distribution_id,
+    })
+}
+
+fn log(json: bool, kuvert: &Kuvert, filters: Filters) -> Result<u8, Error> {
+    let query = log_filter(filters).to_query(kuvert.today())?;
+    let rows = kuvert.log(&query)?;
+    print(json, rows.iter().map(summary_json).collect(), || {
+        if rows.is_empty() {
+            return "No messages match.".to_string();
+        }
+        rows.iter()
+            .map(|r| {
+                format!(
+                    "{}  {:<9} {}  {:<16} {}  [{}]",
+                    r.created_at.date(),
+                    r.state.to_string(),
+                    r.recipient_display,
+                    r.case_number.as_deref().unwrap_or("-"),
+                    r.subject,
+                    r.message_id
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    });
+    Ok(0)
+}
+
+fn export(
+    json: bool,
+    kuvert: &Kuvert,
+    format: &str,
+    out: &Path,
+    filters: Filters,
+) -> Result<u8, Error> {
+    let format: ExportFormat = format.parse()?;
+    let filter = log_filter(filters);
+    let description = describe(&filter);
+    let query = filter.to_query(kuvert.today())?;
+    // Written next to the target and renamed, so a failed export leaves no half file.
+    let partial = out.with_extension("partial");
+    let file = std::fs::File::create(&partial).map_err(file_error(&partial))?;
+    let mut writer = std::io::BufWriter::new(file);
+    let written = kuvert.export(format, &query, &description, &mut writer);
+    let flushed = std::io::Write::flush(&mut writer).map_err(file_error(&partial));
+    let count = match (written, flushed) {
+        (Ok(count), Ok(())) => count,
+        (Err(e), _) | (_, Err(e)) => {
+            let _ = std::fs::remove_file(&partial);
+            return Err(e);
+        }
+    };
+    std::fs::rename(&partial, out).map_err(file_error(out))?;
+    print(json, json!({ "out": out, "entries": count }), || {
+        format!("Exported {count} entries to {}", out.display())
+    });
+    Ok(0)
+}
+
+fn describe(filter: &LogFilter) -> String {
+    let mut parts = Vec::new();
+    let mut add = |label: &str, value: &Option<String>| {
+        if let Some(v) = value.as_deref().filter(|v| !v.trim().is_empty()) {
+            parts.push(format!("{label}: {v}"));
+        }
+    };
+    add("Text", &filter.text);
+    add("Mottagare", &filter.recipient);
+    add("Diarienummer", &filter.case_number);
+    add("Från", &filter.from);
+    add("Till", &filter.to);
+    add("Avsändare", &filter.sender_name);
+    if !filter.states.is_empty() {
+        parts.push(format!("Status: {}", filter.states.join(", ")));
+    }
+    if let Some(class) = filter.protection_class {
+        parts.push(format!("Skyddsklass: {class}"));
+    }
+    if parts.is_empty() {
+        "Alla meddelanden".to_string()
+    } else {
+        parts.join("; ")
+    }
+}
+
+fn verify(json: bool, file: &Path, ca: Option<&Path>) -> Result<u8, Error> {
+    let xml = std::fs::read(file).map_err(file_error(file))?;
+    let ca_pem = ca
+        .map(|p| std::fs::read(p).map_err(file_error(p)))
+        .transpose()?;
+    let now = time::OffsetDateTime::now_utc();
+    match kuvert_core::verify::verify_delivery(&xml, ca_pem.as_deref(), now) {
+        Ok(verified) => {
+            let signatures: Vec<Value> = verified
+                .signatures
+                .iter()
+                .map(|s| json!({ "role": format!("{:?}", s.role), "signer": s.signer, "organisation_number": s.signer_serial_number, "legacy_sha1": s.legacy_sha1 }))
+                .collect();
+            print(
+                json,
+                json!({ "valid": true, "signatures": signatures }),
+                || {
+                    verified
+                        .signatures
+                        .iter()
+                        .map(|s| {
+                            format!(
+                                "OK: {:?} signature by {}{}",
+                                s.role,
+                                s.signer,
+                                if s.legacy_sha1 { " (legacy SHA-1)" } else { "" }
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                },
+            );
+            Ok(0)
+        }
+        Err(error @ (Error::Verification(_) | Error::InvalidInput { .. })) => {
+            print(
+                json,
+                json!({ "valid": false, "reason": error.to_string() }),
+                || format!("NOT VALID: {error}"),
+            );
+            Ok(VERIFICATION)
+        }
+        Err(other) => Err(other),
+    }
+}
+
+fn verify_log(json: bool, kuvert: &Kuvert) -> Result<u8, Error> {
+    match kuvert.verify_log()? {
+        ChainVerdict::Intact { entries } => {
+            print(json, json!({ "intact": true, "entries": entries }), || {
+                format!("The sent log is intact ({entries} entries).")
+            });
+            Ok(0)
+        }
+        ChainVerdict::Broken { seq, reason } => {
+            print(
+                json,
+                json!({ "intact": false, "seq": seq, "reason": reason.to_string() }),
+                || format!("The sent log has been altered at entry {seq}: {reason}"),
+            );
+            Ok(VERIFICATION)
+        }
+        #[allow(unreachable_patterns)]
+        other => {
+            print(
+                json,
+                json!({ "intact": false, "reason": format!("{other:?}") }),
+                || format!("{other:?}"),
+            );
+            Ok(VERIFICATION)
+        }
+    }
+}
+
+fn purge(json: bool, kuvert: &Kuvert, older_than: u32, dry_run: bool) -> Result<u8, Error> {
+    let report = kuvert.purge(older_than, dry_run)?;
+    print(
+        json,
+        json!({ "dry_run": report.dry_run, "count": report.count, "cutoff": time_text(report.cutoff), "message_ids": report.message_ids, "ids_sha256": report.ids_sha256, "seq": report.seq }),
+        || {
+            let verb = if report.dry_run {
+                "Would purge"
+            } else {
+                "Purged"
+            };
+            format!(
+                "{verb} {} messages final before {}",
+                report.count,
+                time_text(report.cutoff)
+            )
+        },
+    );
+    Ok(0)
+}
+
+fn password(profile: Option<&Path>, action: &str) -> Result<u8, Error> {
+    let profile = Profile::load(profile)?;
+    let keyring = Keyring::system();
+    if action == "forget" {
+        let removed = keyring.forget_password(&profile)?;
+        println!(
+            "{}",
+            if removed {
+                "Password removed from the keyring."
+            } else {
+                "No password was stored."
+            }
+        );
+        return Ok(0);
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(file_error(Path::new("standard input")))?;
+    let text = line.trim_end_matches(['\n', '\r']);
+    if text.is_empty() {
+        return Err(Error::InvalidInput {
+            field: "password",
+            reason: "no password on standard input".to_string(),
+        });
+    }
+    keyring.store_password(&profile, &Password::new(text))?;
+    println!(
+        "Password stored in the keyring for profile {:?}.",
+        profile.name()
+    );
+    Ok(0)
+}
+
+fn sandbox(json: bool, state: PathBuf) -> Result<u8, Error> {
+    let config = kuvert_sandbox::SandboxConfig::new(state);
+    let sandbox = kuvert_sandbox::Sandbox::start(config).map_err(|e| Error::InvalidInput {
+        field: "sandbox",
+        reason: e.to_string(),
+    })?;
+    print(
+        json,
+        json!({
+            "profile": sandbox.profile_path(),
+            "recipient_url": sandbox.recipient_url(),
+            "message_url": sandbox.message_url(),
+            "web_url": sandbox.web_url(),
+        }),
+        || {
+            format!(
+                "Kuvert test environment running.\n  profile:   {}\n  FaR:       {}\n  messages:  {}\n  mailboxes: {}\nUse it with: kuvert --profile {} …   (Ctrl-C stops it)",
+                sandbox.profile_path().display(),
+                sandbox.recipient_url(),
+                sandbox.message_url(),
+                sandbox.web_url(),
+                sandbox.profile_path().display(),
+            )
+        },
+    );
+    // Serve until the process is stopped; everything is already on disk.
+    loop {
+        std::thread::park();
+    }
+}

@@ -1,0 +1,658 @@
+//! [`Kuvert`]: the application handle the shells call. It owns the profile,
+//! the store and the connection to the intermediary, and runs the send
+//! pipeline ([`crate::send`]) around them.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use kuvert_protocol::date::CalendarDate;
+use kuvert_protocol::delivery::MessageId;
+use kuvert_protocol::dsig::SigningKey;
+use kuvert_protocol::identity::RecipientId;
+use kuvert_protocol::soap::Reachability;
+use kuvert_store::{
+    ChainVerdict, Message, NextState, OutgoingAttachment, OutgoingMessage, PaperLetter,
+    PurgeReport, SendState, SentLogQuery, SentSummary, StatusEvent, Store,
+};
+use kuvert_transport::Intermediary;
+use time::OffsetDateTime;
+
+use crate::compose::{Draft, Outgoing};
+use crate::error::Error;
+use crate::pdf::letter::{Letter, LetterAttachment};
+use crate::profile::Profile;
+use crate::seams::{Checkpoint, Checkpoints, Clock, Ids, NoCheckpoints, RandomIds, SystemClock};
+use crate::secrets::{Keyring, Password};
+use crate::send::{self, Failure, RetryPolicy, Route};
+
+/// The running application for one profile and one local store.
+pub struct Kuvert {
+    profile: Profile,
+    store: Store,
+    lock_path: PathBuf,
+    keyring: Keyring,
+    clock: Box<dyn Clock>,
+    ids: Box<dyn Ids>,
+    checkpoints: Box<dyn Checkpoints>,
+    policy: RetryPolicy,
+    connection: OnceLock<Connection>,
+}
+
+/// What signing and calling the intermediary need; built on first use,
+/// because a PKCS#12 certificate needs its password from the keyring.
+struct Connection {
+    intermediary: Intermediary,
+    key: SigningKey,
+}
+
+impl std::fmt::Debug for Kuvert {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Kuvert")
+            .field("profile", &self.profile.name())
+            .field("store", &self.store)
+            .finish()
+    }
+}
+
+/// The answer about one recipient from [`Kuvert::check`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CheckOutcome {
+    /// The text is not a valid identity number.
+    Invalid {
+        /// As entered.
+        input: String,
+        /// What is wrong, in English.
+        reason: String,
+    },
+    /// The recipient was looked up.
+    Checked {
+        /// As entered.
+        input: String,
+        /// The recipient.
+        recipient: RecipientId,
+        /// Whether and how they can receive secure digital mail.
+        reachability: Reachability,
+        /// The answer in plain Swedish.
+        swedish: String,
+        /// The answer in plain English.
+        english: String,
+    },
+}
+
+/// How a send (or a resumed send) ended for now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendReport {
+    /// The intermediary accepted the delivery; its status is tracked.
+    Submitted {
+        /// The message id.
+        message_id: String,
+        /// The intermediary's distribution id.
+        distribution_id: String,
+        /// The recipient's mailbox operator.
+        operator: String,
+    },
+    /// The recipient cannot receive digital mail: the message was recorded as
+    /// sent on paper and this letter is to be printed and posted.
+    Paper {
+        /// The message id.
+        message_id: String,
+        /// Why not digitally, in plain Swedish.
+        reason_swedish: String,
+        /// Why not digitally, in plain English.
+        reason_english: String,
+        /// The print-ready letter (PDF).
+        letter_pdf: Vec<u8>,
+    },
+    /// The attempt failed in a way that may pass: the message stays in the
+    /// Outbox and is tried again.
+    Retrying {
+        /// The message id.
+        message_id: String,
+        /// Plain reason.
+        reason: String,
+        /// When it will be tried again.
+        next_attempt_at: Option<OffsetDateTime>,
+    },
+    /// The message could not be sent and will not be retried.
+    Failed {
+        /// The message id.
+        message_id: String,
+        /// Plain reason.
+        reason: String,
+    },
+    /// Another process is working on the Outbox right now; nothing was done.
+    Busy {
+        /// The message id.
+        message_id: String,
+    },
+}
+
+impl SendReport {
+    /// The message this report is about.
+    pub fn message_id(&self) -> &str {
+        match self {
+            SendReport::Submitted { message_id, .. }
+            | SendReport::Paper { message_id, .. }
+            | SendReport::Retrying { message_id, .. }
+            | SendReport::Failed { message_id, .. }
+            | SendReport::Busy { message_id } => message_id,
+        }
+    }
+}
+
+impl Kuvert {
+    /// Opens the application for `profile` with its store at `database`
+    /// (created if missing).
+    pub fn open(profile: Profile, database: &Path) -> Result<Kuvert, Error> {
+        let store = Store::open(database)?;
+        let mut lock_path = database.as_os_str().to_owned();
+        lock_path.push(".outbox-lock");
+        Ok(Kuvert {
+            profile,
+            store,
+            lock_path: lock_path.into(),
+            keyring: Keyring::system(),
+            clock: Box::new(SystemClock),
+            ids: Box::new(RandomIds),
+            checkpoints: Box::new(NoCheckpoints),
+            policy: RetryPolicy::default(),
+            connection: OnceLock::new(),
+        })
+    }
+
+    /// Uses `clock` for every time recorded.
+    pub fn with_clock(mut self, clock: impl Clock + 'static) -> Self {
+        self.clock = Box::new(clock);
+        self
+    }
+
+    /// Uses `ids` for message and correlation ids.
+    pub fn with_ids(mut self, ids: impl Ids + 'static) -> Self {
+        self.ids = Box::new(ids);
+        self
+    }
+
+    /// Tells `checkpoints` when the pipeline passes each [`Checkpoint`].
+    pub fn with_checkpoints(mut self, checkpoints: impl Checkpoints + 'static) -> Self {
+        self.checkpoints = Box::new(checkpoints);
+        self
+    }
+
+    /// Retries failed attempts per `policy`.
+    pub fn with_retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// Reads the certificate password from `keyring`.
+    pub fn with_keyring(mut self, keyring: Keyring) -> Self {
+        self.keyring = keyring;
+        self
+    }
+
+    /// The profile in use.
+    pub fn profile(&self) -> &Profile {
+        &self.profile
+    }
+
+    /// The local store.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Today's date as the identity-number rules and event messages need it.
+    pub fn today(&self) -> CalendarDate {
+        calendar_date(self.clock.now())
+    }
+
+    fn connection(&self) -> Result<&Connection, Error> {
+        if let Some(connection) = self.connection.get() {
+            return Ok(connection);
+        }
+        let password: Option<Password> = if self.profile.certificate().needs_password() {
+            Some(self.keyring.password(&self.profile)?.0)
+        } else {
+            None
+        };
+        let connection = Connection {
+            intermediary: self.profile.intermediary(password.as_ref())?,
+            key: self.profile.signing_key(password.as_ref())?,
+        };
+        Ok(self.connection.get_or_init(|| connection))
+    }
+
+    /// Validates a draft without sending anything.
+    pub fn validate(&self, draft: &Draft) -> Result<Outgoing, Error> {
+        Ok(Outgoing::from_draft(draft, &self.profile, self.today())?)
+    }
+
+    /// Looks recipients up (at most 1000): each input is parsed, the valid
+    /// ones are asked about in one call.
+    pub fn check(&self, inputs: &[String]) -> Result<Vec<CheckOutcome>, Error> {
+        let today = self.today();
+        let parsed: Vec<(String, Result<RecipientId, String>)> = inputs
+            .iter()
+            .map(|input| {
+                let id = RecipientId::parse(input, today).map_err(|e| e.to_string());
+                (input.clone(), id)
+            })
+            .collect();
+        let valid: Vec<RecipientId> = parsed
+            .iter()
+            .filter_map(|(_, id)| id.as_ref().ok().cloned())
+            .collect();
+        let statuses = if valid.is_empty() {
+            Vec::new()
+        } else {
+            self.connection()?
+                .intermediary
+                .is_reachable(self.profile.organisation_number(), &valid)?
+        };
+        let sender = self.profile.default_sender_name().as_str().to_string();
+        Ok(parsed
+            .into_iter()
+            .map(|(input, id)| match id {
+                Err(reason) => CheckOutcome::Invalid { input, reason },
+                Ok(recipient) => {
+                    let reachability = statuses
+                        .iter()
+                        .find(|s| s.recipient == recipient)
+                        .map(|s| s.reachability())
+                        .unwrap_or(Reachability::NotRegistered);
+                    CheckOutcome::Checked {
+                        swedish: send::reachability_swedish(&reachability, &sender),
+                        english: send::reachability_english(&reachability, &sender),
+                        input,
+                        recipient,
+                        reachability,
+                    }
+                }
+            })
+            .collect())
+    }
+
+    /// Builds and signs the standalone `SignedDelivery` of a draft without
+    /// storing or sending it (`kuvert send --dry-run`).
+    pub fn sign_only(&self, draft: &Draft) -> Result<Vec<u8>, Error> {
+        let outgoing = self.validate(draft)?;
+        let (signed, _, _) = self.sign(&outgoing)?;
+        Ok(signed)
+    }
+
+    fn sign(&self, outgoing: &Outgoing) -> Result<(Vec<u8>, String, String), Error> {
+        let message_id = self.ids.new_id();
+        let correlation_id = self.ids.new_id();
+        let id = |value: &str| {
+            MessageId::new(value).map_err(|e| Error::InvalidInput {
+                field: "message id",
+                reason: e.to_string(),
+            })
+        };
+        let delivery =
+            outgoing.to_delivery(id(&message_id)?, id(&correlation_id)?, self.today(), None);
+        let signed = delivery.sign(&self.connection()?.key)?;
+        Ok((signed, message_id, correlation_id))
+    }
+
+    /// Sends a draft: validates it, signs it, stores it (before any network
+    /// call), checks the recipient and submits it, or records it as sent on
+    /// paper when the recipient cannot receive digital mail.
+    ///
+    /// Errors are for what prevented storing the message (invalid input,
+    /// configuration); once stored, the outcome is a [`SendReport`].
+    pub fn send(&self, draft: &Draft) -> Result<SendReport, Error> {
+        let outgoing = self.validate(draft)?;
+        let (signed, message_id, correlation_id) = self.sign(&outgoing)?;
+        let record = self.stored_form(&outgoing, &message_id, &correlation_id);
+        let now = self.clock.now();
+        self.store.batch(|batch| {
+            batch.enqueue(&record, now)?;
+            batch.transition(
+                &message_id,
+                SendState::Queued,
+                &NextState::Signed { signed_xml: signed },
+                now,
+            )
+        })?;
+        self.checkpoints.reached(Checkpoint::Stored, &message_id);
+        let lock = self.outbox_lock(true)?;
+        let report = self.deliver(&message_id);
+        drop(lock);
+        report
+    }
+
+    fn stored_form(
+        &self,
+        outgoing: &Outgoing,
+        message_id: &str,
+        correlation_id: &str,
+    ) -> OutgoingMessage {
+        OutgoingMessage {
+            message_id: message_id.to_string(),
+            correlation_id: correlation_id.to_string(),
+            profile: self.profile.name().to_string(),
+            sender_org: outgoing.sender().id.as_str().to_string(),
+            sender_name: outgoing.sender().name.as_str().to_string(),
+            recipient: outgoing.recipient().as_str().to_string(),
+            recipient_display: outgoing.recipient().display_form(),
+            subject: outgoing.subject().as_str().to_string(),
+            body: outgoing.body().to_string(),
+            case_number: outgoing.case_number().map(|c| c.as_str().to_string()),
+            attention: outgoing.attention().map(|a| a.as_str().to_string()),
+            protection_class: outgoing.protection_class().get(),
+            case_type: outgoing.case_type().map(str::to_string),
+            attachments: outgoing
+                .attachments()
+                .iter()
+                .map(|a| OutgoingAttachment {
+                    name: a.filename().to_string(),
+                    content_type: a.content_type().as_str().to_string(),
+                    bytes: a.bytes().to_vec(),
+                })
+                .collect(),
+        }
+    }
+
+    /// Holds the Outbox for this process; released when dropped or when the
+    /// process dies, however it dies. `wait` blocks for another holder,
+    /// otherwise `None` means another process has it.
+    fn outbox_lock(&self, wait: bool) -> Result<Option<File>, Error> {
+        let file = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&self.lock_path)
+            .map_err(Error::file(&self.lock_path))?;
+        if wait {
+            file.lock().map_err(Error::file(&self.lock_path))?;
+            return Ok(Some(file));
+        }
+        match file.try_lock() {
+            Ok(()) => Ok(Some(file)),
+            Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+            Err(std::fs::TryLockError::Error(e)) => Err(Error::file(&self.lock_path)(e)),
+        }
+    }
+
+    /// Checks the recipient of a Signed message and submits it.
+    fn deliver(&self, message_id: &str) -> Result<SendReport, Error> {
+        let message = self.message(message_id)?;
+        if message.state != SendState::Signed {
+            return Ok(self.report_for(&message));
+        }
+        let connection = self.connection()?;
+        let recipient = RecipientId::from_wire(&message.recipient).map_err(|reason| {
+            Error::InvalidRecipient {
+                input: message.recipient.clone(),
+                reason,
+            }
+        })?;
+        let answer = connection.intermediary.is_reachable(
+            self.profile.organisation_number(),
+            std::slice::from_ref(&recipient),
+        );
+        let statuses = match answer {
+            Ok(statuses) => statuses,
+            Err(error) => return self.failed_call(&message, &error),
+        };
+        self.checkpoints.reached(Checkpoint::Checked, message_id);
+        let route = statuses
+            .iter()
+            .find(|s| s.recipient == recipient)
+            .map(send::route)
+            .unwrap_or(Route::Paper {
+                reachability: Reachability::NotRegistered,
+            });
+        let operator = match route {
+            Route::Digital { operator } => operator,
+            Route::Paper { reachability } => return self.to_paper(&message, &reachability),
+        };
+        let signed = self
+            .store
+            .signed_xml(message_id)?
+            .ok_or_else(|| Error::MessageNotFound(message_id.to_string()))?;
+        match connection.intermediary.distribute_secure(&signed) {
+            Ok(distribution_id) => {
+                self.checkpoints
+                    .reached(Checkpoint::Distributed, message_id);
+                self.store.transition(
+                    message_id,
+                    SendState::Signed,
+                    &NextState::Submitted {
+                        distribution_id: distribution_id.clone(),
+                    },
+                    self.clock.now(),
+                )?;
+                self.checkpoints.reached(Checkpoint::Submitted, message_id);
+                Ok(SendReport::Submitted {
+                    message_id: message_id.to_string(),
+                    distribution_id,
+                    operator,
+                })
+            }
+            Err(error) => self.failed_call(&message, &error),
+        }
+    }
+
+    fn to_paper(
+        &self,
+        message: &Message,
+        reachability: &Reachability,
+    ) -> Result<SendReport, Error> {
+        let sender = message.sender_name.as_str();
+        let letter = self.letter(message)?.to_pdf();
+        self.store.transition(
+            &message.message_id,
+            message.state,
+            &NextState::Paper {
+                letter: PaperLetter::Pdf(letter.clone()),
+            },
+            self.clock.now(),
+        )?;
+        Ok(SendReport::Paper {
+            message_id: message.message_id.clone(),
+            reason_swedish: send::reachability_swedish(reachability, sender),
+            reason_english: send::reachability_english(reachability, sender),
+            letter_pdf: letter,
+        })
+    }
+
+    /// The print-ready letter of a stored message.
+    pub fn letter(&self, message: &Message) -> Result<Letter, Error> {
+        let support = self.profile.support();
+        let mut lines = vec![support.text().to_string()];
+        lines.extend(support.phone().map(|p| format!("Telefon: {p}")));
+        lines.extend(support.email().map(|e| format!("E-post: {e}")));
+        lines.extend(support.url().map(|u| format!("Webb: {u}")));
+        let recipient = RecipientId::from_wire(&message.recipient)
+            .map(|r| r.display_form())
+            .unwrap_or_else(|_| message.recipient_display.clone());
+        Ok(Letter {
+            sender_name: message.sender_name.clone(),
+            organisation_number: self.profile.organisation_number().display_form(),
+            date: calendar_date(self.clock.now()),
+            recipient,
+            attention: message.attention.clone(),
+            case_number: message.case_number.clone(),
+            subject: message.subject.clone(),
+            body: message.body.clone(),
+            attachments: message
+                .attachments
+                .iter()
+                .map(|a| LetterAttachment {
+                    file_name: a.name.clone(),
+                    content_type: a.content_type.clone(),
+                    size: a.size,
+                })
+                .collect(),
+            support: lines,
+        })
+    }
+
+    fn failed_call(
+        &self,
+        message: &Message,
+        error: &kuvert_transport::CallError,
+    ) -> Result<SendReport, Error> {
+        let now = self.clock.now();
+        let message_id = message.message_id.clone();
+        match send::after_failed_call(error, message.attempts, &self.policy, now) {
+            Failure::Retry(failure) => {
+                self.store
+                    .record_attempt_failure(&message_id, message.state, &failure, now)?;
+                Ok(SendReport::Retrying {
+                    message_id,
+                    reason: failure.reason,
+                    next_attempt_at: failure.next_attempt_at,
+                })
+            }
+            Failure::GiveUp { reason } => {
+                self.store.transition(
+                    &message_id,
+                    message.state,
+                    &NextState::Failed {
+                        reason: reason.clone(),
+                    },
+                    now,
+                )?;
+                Ok(SendReport::Failed { message_id, reason })
+            }
+        }
+    }
+
+    fn report_for(&self, message: &Message) -> SendReport {
+        let message_id = message.message_id.clone();
+        match (&message.state, &message.distribution_id) {
+            (SendState::Failed, _) => SendReport::Failed {
+                message_id,
+                reason: message.failure_reason.clone().unwrap_or_default(),
+            },
+            (_, Some(distribution_id)) => SendReport::Submitted {
+                message_id,
+                distribution_id: distribution_id.clone(),
+                operator: String::new(),
+            },
+            _ => SendReport::Busy { message_id },
+        }
+    }
+
+    /// Works through the Outbox: submits every message whose (next) attempt
+    /// is due and refreshes the status of every submitted one that is due.
+    /// Returns one report per message acted on; an empty list when another
+    /// process holds the Outbox.
+    pub fn process_outbox(&self) -> Result<Vec<SendReport>, Error> {
+        let Some(lock) = self.outbox_lock(false)? else {
+            return Ok(Vec::new());
+        };
+        let now = self.clock.now();
+        let mut reports = Vec::new();
+        for message in self.store.due(now)? {
+            if message.state == SendState::Queued {
+                // Queued and Signed are stored in one transaction, so a
+                // Queued message was never signed: it cannot be resumed.
+                self.store.transition(
+                    &message.message_id,
+                    SendState::Queued,
+                    &NextState::Failed {
+                        reason: "the message was never signed".to_string(),
+                    },
+                    now,
+                )?;
+                continue;
+            }
+            reports.push(self.deliver(&message.message_id)?);
+        }
+        for message in self.store.awaiting_status(now)? {
+            let refreshed = self.refresh(&message)?;
+            reports.push(self.report_for(&refreshed));
+        }
+        drop(lock);
+        Ok(reports)
+    }
+
+    /// Asks the intermediary for the status of a submitted message now and
+    /// records any change.
+    pub fn refresh_status(&self, message_id: &str) -> Result<Message, Error> {
+        let message = self.message(message_id)?;
+        self.refresh(&message)
+    }
+
+    fn refresh(&self, message: &Message) -> Result<Message, Error> {
+        let (Some(distribution_id), SendState::Submitted | SendState::Pending) =
+            (&message.distribution_id, message.state)
+        else {
+            return Ok(message.clone());
+        };
+        let now = self.clock.now();
+        let statuses = self
+            .connection()?
+            .intermediary
+            .check_distribution_status(self.profile.organisation_number(), distribution_id);
+        let next = match statuses {
+            Ok(statuses) => send::after_status(&statuses, message.state),
+            Err(error) if error.is_retryable() => None,
+            Err(error) => return Err(error.into()),
+        };
+        match next {
+            Some(next) => {
+                self.store
+                    .transition(&message.message_id, message.state, &next, now)?;
+                if !next.state().is_final() {
+                    self.store
+                        .reschedule(&message.message_id, Some(now + self.policy.status_interval))?;
+                }
+            }
+            None => self
+                .store
+                .reschedule(&message.message_id, Some(now + self.policy.status_interval))?,
+        }
+        self.message(&message.message_id)
+    }
+
+    /// One stored message.
+    pub fn message(&self, message_id: &str) -> Result<Message, Error> {
+        self.store
+            .message(message_id)?
+            .ok_or_else(|| Error::MessageNotFound(message_id.to_string()))
+    }
+
+    /// The status history of one message, oldest first.
+    pub fn history(&self, message_id: &str) -> Result<Vec<StatusEvent>, Error> {
+        Ok(self.store.status_history(message_id)?)
+    }
+
+    /// Searches the sent log.
+    pub fn log(&self, query: &SentLogQuery) -> Result<Vec<SentSummary>, Error> {
+        Ok(self.store.search(query)?)
+    }
+
+    /// Checks the sent log's hash chain.
+    pub fn verify_log(&self) -> Result<ChainVerdict, Error> {
+        Ok(self.store.verify_chain()?)
+    }
+
+    /// Retention purge of messages final for more than `older_than_days`.
+    pub fn purge(&self, older_than_days: u32, dry_run: bool) -> Result<PurgeReport, Error> {
+        let now = self.clock.now();
+        let cutoff = now - time::Duration::days(i64::from(older_than_days));
+        Ok(self.store.purge(cutoff, dry_run, now)?)
+    }
+
+    /// The current time per the application's clock.
+    pub fn now(&self) -> OffsetDateTime {
+        self.clock.now()
+    }
+}
+
+/// The (UTC) calendar date of `at`.
+pub fn calendar_date(at: OffsetDateTime) -> CalendarDate {
+    let date = at.date();
+    // A date from `time` always exists in the calendar, and its year fits.
+    CalendarDate::new(
+        date.year().clamp(1, 9999) as u16,
+        u8::from(date.month()),
+        date.day(),
+    )
+    .unwrap_or_else(|_| unreachable!("time produced an impossible date"))
+}

@@ -1,0 +1,129 @@
+//! The application's error type and the few codes shells act on.
+
+use std::path::PathBuf;
+
+use kuvert_protocol::delivery::SignOrDeliveryError;
+use kuvert_protocol::dsig::VerifyError;
+use kuvert_protocol::identity::IdentityError;
+use kuvert_store::StoreError;
+use kuvert_transport::CallError;
+
+use crate::compose::ComposeError;
+use crate::profile::ProfileError;
+use crate::secrets::SecretError;
+
+/// What a shell needs to decide what to do with an error: the CLI maps it to
+/// an exit code, the desktop UI to a text and an action. Nothing else about
+/// an error should be matched on outside the core.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// The input is wrong; correct it and try again.
+    InvalidInput,
+    /// The recipient cannot receive secure digital mail.
+    NotReachable,
+    /// The intermediary or the network failed; the item is kept and retried.
+    Remote,
+    /// A signature or the sent log's hash chain does not verify.
+    Verification,
+    /// The profile, certificate or keyring is not usable.
+    Configuration,
+    /// No such message or draft.
+    NotFound,
+    /// The local store or a file could not be read or written.
+    Storage,
+}
+
+impl ErrorCode {
+    /// The `kuvert` command's exit code for this kind of error.
+    pub fn exit_code(self) -> i32 {
+        match self {
+            ErrorCode::InvalidInput | ErrorCode::NotFound | ErrorCode::Configuration => 2,
+            ErrorCode::NotReachable => 3,
+            ErrorCode::Remote => 4,
+            ErrorCode::Verification => 5,
+            ErrorCode::Storage => 1,
+        }
+    }
+}
+
+/// Why an application operation failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The message as composed is not valid (every problem is listed).
+    #[error("{0}")]
+    Compose(#[from] ComposeError),
+    /// A recipient identity number is not valid.
+    #[error("{input:?} is not a valid identity number: {reason}")]
+    InvalidRecipient {
+        /// The text as entered.
+        input: String,
+        /// What is wrong with it.
+        reason: IdentityError,
+    },
+    /// Some other input is not valid.
+    #[error("{field}: {reason}")]
+    InvalidInput {
+        /// Which input.
+        field: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The profile could not be used.
+    #[error(transparent)]
+    Profile(#[from] ProfileError),
+    /// The certificate password could not be read from or written to the keyring.
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+    /// The delivery could not be built or signed.
+    #[error("the message could not be signed: {0}")]
+    Signing(#[from] SignOrDeliveryError),
+    /// A call to the intermediary failed.
+    #[error("the intermediary could not be reached or refused the call: {0}")]
+    Call(#[from] CallError),
+    /// A signature does not verify.
+    #[error("the signature does not verify: {0}")]
+    Verification(#[from] VerifyError),
+    /// The sent log's hash chain is broken.
+    #[error("the sent log has been altered: {0}")]
+    LogAltered(String),
+    /// No message with this id.
+    #[error("no message with id {0}")]
+    MessageNotFound(String),
+    /// The local store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A file could not be read or written.
+    #[error("{}: {source}", path.display())]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// The code shells act on.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Error::Compose(_) | Error::InvalidRecipient { .. } | Error::InvalidInput { .. } => {
+                ErrorCode::InvalidInput
+            }
+            Error::Profile(_) | Error::Secret(_) | Error::Signing(_) => ErrorCode::Configuration,
+            Error::Call(_) => ErrorCode::Remote,
+            Error::Verification(_) | Error::LogAltered(_) => ErrorCode::Verification,
+            Error::MessageNotFound(_) => ErrorCode::NotFound,
+            Error::Store(StoreError::MessageNotFound { .. }) => ErrorCode::NotFound,
+            Error::Store(_) | Error::File { .. } => ErrorCode::Storage,
+        }
+    }
+
+    /// A file error for `path`.
+    pub(crate) fn file(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
+        let path = path.into();
+        move |source| Error::File { path, source }
+    }
+}

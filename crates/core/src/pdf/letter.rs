@@ -1,0 +1,132 @@
+//! The paper route's letter.
+
+use kuvert_protocol::date::CalendarDate;
+
+use super::writer::{Flow, Font, PageSize, MM};
+use crate::compose::{swedish_size, Outgoing};
+
+/// An attachment as the letter lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LetterAttachment {
+    /// The file name.
+    pub file_name: String,
+    /// Its MIME type.
+    pub content_type: String,
+    /// Its size in bytes.
+    pub size: u64,
+}
+
+/// A print-ready letter of one message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Letter {
+    /// The sender name shown to the recipient (e.g. "Kommun B").
+    pub sender_name: String,
+    /// The organisation number as people read it (`202100-3898`).
+    pub organisation_number: String,
+    /// The letter's date.
+    pub date: CalendarDate,
+    /// The recipient as people read it (`19850101-2382`, `556840-2266`).
+    pub recipient: String,
+    /// The person or function at an organisation.
+    pub attention: Option<String>,
+    /// The diarienummer.
+    pub case_number: Option<String>,
+    /// The subject.
+    pub subject: String,
+    /// The text.
+    pub body: String,
+    /// The attachments, enclosed separately.
+    pub attachments: Vec<LetterAttachment>,
+    /// The support contact lines.
+    pub support: Vec<String>,
+}
+
+impl Letter {
+    /// The letter of a validated message, dated `date`.
+    pub fn from_outgoing(message: &Outgoing, date: CalendarDate) -> Letter {
+        Letter {
+            sender_name: message.sender().name.as_str().to_string(),
+            organisation_number: message.sender().id.display_form(),
+            date,
+            recipient: message.recipient().display_form(),
+            attention: message.attention().map(|a| a.as_str().to_string()),
+            case_number: message.case_number().map(|c| c.as_str().to_string()),
+            subject: message.subject().as_str().to_string(),
+            body: message.body().to_string(),
+            attachments: message
+                .attachments()
+                .iter()
+                .map(|a| LetterAttachment {
+                    file_name: a.filename().to_string(),
+                    content_type: a.content_type().as_str().to_string(),
+                    size: a.bytes().len() as u64,
+                })
+                .collect(),
+            support: message.support().lines(),
+        }
+    }
+
+    /// The letter as a PDF (A4).
+    pub fn to_pdf(&self) -> Vec<u8> {
+        let mut flow = Flow::new(PageSize::A4_PORTRAIT, 25.0 * MM, &self.subject);
+        flow.line(Font::Bold, 14.0, 0.0, &self.sender_name);
+        flow.line(
+            Font::Regular,
+            10.0,
+            0.0,
+            &format!("Organisationsnummer {}", self.organisation_number),
+        );
+        flow.space(8.0 * MM);
+
+        flow.line(Font::Regular, 11.0, 0.0, &format!("Datum: {}", self.date));
+        flow.line(
+            Font::Regular,
+            11.0,
+            0.0,
+            &format!("Mottagare: {}", self.recipient),
+        );
+        if let Some(attention) = &self.attention {
+            flow.paragraph(Font::Regular, 11.0, 0.0, &format!("Att: {attention}"));
+        }
+        if let Some(case_number) = &self.case_number {
+            flow.paragraph(Font::Regular, 11.0, 0.0, &format!("Ärende: {case_number}"));
+        }
+        flow.space(8.0 * MM);
+
+        flow.paragraph(Font::Bold, 13.0, 0.0, &self.subject);
+        flow.space(3.0 * MM);
+        flow.paragraph(Font::Regular, 11.0, 0.0, &self.body);
+
+        if !self.attachments.is_empty() {
+            flow.space(6.0 * MM);
+            flow.line(Font::Bold, 11.0, 0.0, "Bilagor (bifogas separat)");
+            for a in &self.attachments {
+                flow.paragraph(
+                    Font::Regular,
+                    11.0,
+                    4.0 * MM,
+                    &format!(
+                        "• {} ({}, {}) – bifogas separat",
+                        a.file_name,
+                        type_label(&a.content_type),
+                        swedish_size(a.size)
+                    ),
+                );
+            }
+        }
+
+        if !self.support.is_empty() {
+            flow.space(8.0 * MM);
+            for line in &self.support {
+                flow.paragraph(Font::Regular, 9.0, 0.0, line);
+            }
+        }
+        flow.finish()
+    }
+}
+
+fn type_label(content_type: &str) -> &str {
+    crate::compose::FileType::from_mime(content_type)
+        .map(|t| t.label())
+        .unwrap_or(content_type)
+}

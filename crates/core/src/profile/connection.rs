@@ -1,0 +1,127 @@
+//! What the profile's certificate and service settings become: the TLS
+//! client configuration, the intermediary client and the signing key.
+
+use kuvert_protocol::dsig::{SignError, SigningKey};
+use kuvert_transport::{
+    CaBundle, ClientConfig, ClientIdentity, HttpsClient, IdentityError, Intermediary,
+};
+
+use super::{CertificateSource, Profile, ProfileError, Sourced};
+use crate::secrets::Password;
+
+impl Profile {
+    /// The CA bundle's certificates.
+    ///
+    /// # Errors
+    ///
+    /// The file cannot be read or holds no PEM certificate.
+    pub fn ca_bundle(&self) -> Result<CaBundle, ProfileError> {
+        let bytes = read(&self.ca_bundle, &self.ca_bundle.value)?;
+        CaBundle::from_pem(&bytes).map_err(|e| ProfileError::Invalid {
+            file: self.ca_bundle.file.clone(),
+            key: self.ca_bundle.key.clone(),
+            reason: format!("{}: {e}", self.ca_bundle.value.display()),
+        })
+    }
+
+    /// The organisation's TLS client identity. `password` opens a PKCS#12
+    /// file and is ignored for PEM files.
+    ///
+    /// # Errors
+    ///
+    /// [`ProfileError::PasswordRequired`], [`ProfileError::Certificate`]
+    /// (with `wrong_password` set when the password is wrong), or
+    /// [`ProfileError::Read`].
+    pub fn client_identity(
+        &self,
+        password: Option<&Password>,
+    ) -> Result<ClientIdentity, ProfileError> {
+        let source = &self.certificate;
+        let result = match &source.value {
+            CertificateSource::Pkcs12 { path } => {
+                let password = password.ok_or_else(|| self.password_required())?;
+                ClientIdentity::from_pkcs12(&read(source, path)?, password.expose())
+            }
+            CertificateSource::Pem { certificate, key } => {
+                ClientIdentity::from_pem(&read(source, certificate)?, &read(source, key)?)
+            }
+        };
+        result.map_err(|e| ProfileError::Certificate {
+            file: source.file.clone(),
+            key: source.key.clone(),
+            wrong_password: matches!(e, IdentityError::WrongPassword),
+            reason: e.to_string(),
+        })
+    }
+
+    /// The key that signs deliveries: the same certificate as the TLS identity.
+    ///
+    /// # Errors
+    ///
+    /// As [`Profile::client_identity`].
+    pub fn signing_key(&self, password: Option<&Password>) -> Result<SigningKey, ProfileError> {
+        let source = &self.certificate;
+        let result = match &source.value {
+            CertificateSource::Pkcs12 { path } => {
+                let password = password.ok_or_else(|| self.password_required())?;
+                SigningKey::from_pkcs12(&read(source, path)?, password.expose())
+            }
+            CertificateSource::Pem { certificate, key } => {
+                SigningKey::from_pem(&read(source, certificate)?, &read(source, key)?)
+            }
+        };
+        result.map_err(|e| ProfileError::Certificate {
+            file: source.file.clone(),
+            key: source.key.clone(),
+            wrong_password: matches!(e, SignError::WrongPassword),
+            reason: e.to_string(),
+        })
+    }
+
+    /// The HTTPS client configuration: identity, CA bundle and the profile's
+    /// time-outs.
+    ///
+    /// # Errors
+    ///
+    /// As [`Profile::client_identity`] and [`Profile::ca_bundle`].
+    pub fn client_config(&self, password: Option<&Password>) -> Result<ClientConfig, ProfileError> {
+        let mut config = ClientConfig::new(self.client_identity(password)?, self.ca_bundle()?);
+        config.connect_timeout = self.connect_timeout;
+        config.call_timeout = self.call_timeout;
+        Ok(config)
+    }
+
+    /// A client for the profile's intermediary.
+    ///
+    /// # Errors
+    ///
+    /// As [`Profile::client_config`], or the TLS set-up failed
+    /// ([`ProfileError::Certificate`]).
+    pub fn intermediary(&self, password: Option<&Password>) -> Result<Intermediary, ProfileError> {
+        let https = HttpsClient::new(self.client_config(password)?).map_err(|e| {
+            ProfileError::Certificate {
+                file: self.certificate.file.clone(),
+                key: self.certificate.key.clone(),
+                reason: e.to_string(),
+                wrong_password: false,
+            }
+        })?;
+        Ok(Intermediary::new(https, self.endpoints()))
+    }
+
+    fn password_required(&self) -> ProfileError {
+        ProfileError::PasswordRequired {
+            file: self.certificate.file.clone(),
+            key: self.certificate.key.clone(),
+        }
+    }
+}
+
+fn read<T>(source: &Sourced<T>, path: &std::path::Path) -> Result<Vec<u8>, ProfileError> {
+    std::fs::read(path).map_err(|e| ProfileError::Read {
+        file: source.file.clone(),
+        key: source.key.clone(),
+        path: path.to_path_buf(),
+        source: e,
+    })
+}

@@ -1,0 +1,7 @@
+//! Integration tests of kuvert-core, one module per feature.
+
+mod compose;
+mod pdf;
+mod profile;
+mod secrets;
+mod support;

@@ -1,0 +1,152 @@
+//! PDFs judged by independent tools: poppler's `pdfinfo` (valid file, page
+//! count) and `pdftotext` (the Swedish text is really there).
+
+use std::process::Command;
+
+use kuvert_core::compose::{AttachmentFile, Outgoing};
+use kuvert_core::pdf::{Letter, Report};
+
+use crate::support::{self, pdf_bytes, run, today, valid_draft};
+
+/// `pdfinfo`'s page count and `pdftotext`'s text of a PDF.
+fn inspect(pdf: &[u8]) -> (usize, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("document.pdf");
+    std::fs::write(&file, pdf).unwrap();
+    let info = run(Command::new("pdfinfo").arg(&file));
+    assert!(info.ok, "pdfinfo refused the file: {}", info.output);
+    // A repaired file would still print information; poppler says so.
+    assert!(!info.output.contains("Syntax Error"), "{}", info.output);
+    let pages = info
+        .output
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no page count in {}", info.output));
+    let text = run(Command::new("pdftotext")
+        .args(["-layout", "-enc", "UTF-8"])
+        .arg(&file)
+        .arg("-"));
+    assert!(text.ok, "pdftotext: {}", text.output);
+    (pages, text.output)
+}
+
+fn letter() -> Letter {
+    let mut draft = valid_draft();
+    draft.subject = "Beslut om bygglov för Årsta 1:5".into();
+    draft.body = "Hej Åsa Öberg,\n\nMiljö- och hälsoskyddsnämnden har fattat beslut. Café \
+                  ägaren får överklaga inom tre veckor."
+        .into();
+    draft.attachments = vec![
+        AttachmentFile::new("beslut.pdf", pdf_bytes(300)),
+        AttachmentFile::new("ritning.png", b"\x89PNG\r\n\x1a\n\0\0".to_vec()),
+    ];
+    let message = Outgoing::from_draft(&draft, &support::profile(), today()).unwrap();
+    Letter::from_outgoing(&message, today())
+}
+
+#[test]
+fn the_letter_holds_the_message_in_swedish() {
+    let (pages, text) = inspect(&letter().to_pdf());
+    assert_eq!(pages, 1);
+    for expected in [
+        "Kommun B",
+        "Organisationsnummer 202100-3898",
+        "Datum: 2026-11-23",
+        "Mottagare: 19850101-2382",
+        "Ärende: KS 2026/0123",
+        "Beslut om bygglov för Årsta 1:5",
+        "Hej Åsa Öberg,",
+        "Miljö- och hälsoskyddsnämnden",
+        "Café",
+        "beslut.pdf (PDF, 300 byte) – bifogas separat",
+        "ritning.png (PNG, 10 byte) – bifogas separat",
+        "Frågor om meddelandet? Kontakta Kommun B:s kundtjänst.",
+        "E-post: kundtjanst@kommunb.example",
+        "Sida 1 av 1",
+    ] {
+        assert!(text.contains(expected), "{expected:?} missing in:\n{text}");
+    }
+}
+
+#[test]
+fn long_letters_break_over_numbered_pages() {
+    let mut letter = letter();
+    letter.body = (1..=150)
+        .map(|n| format!("Stycke {n}: åäö ÅÄÖ é — en rad text som ska brytas snyggt."))
+        .collect::<Vec<_>>()
+        .join("\n");
+    // One word wider than the page must be broken, not run off it.
+    letter.body.push_str(&format!("\n{}", "ö".repeat(300)));
+    let (pages, text) = inspect(&letter.to_pdf());
+    assert!(pages >= 3, "{pages} pages");
+    for page in 1..=pages {
+        let marker = format!("Sida {page} av {pages}");
+        assert!(text.contains(&marker), "{marker} missing");
+    }
+    assert!(text.contains("Stycke 1: åäö ÅÄÖ é — en rad text"));
+    assert!(text.contains("Stycke 150:"));
+    let longest = text.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+    assert!(
+        longest < 200,
+        "a line of {longest} characters was not wrapped"
+    );
+}
+
+#[test]
+fn the_report_is_a_table_with_the_heading_on_every_page() {
+    let report = Report {
+        title: "Skickade meddelanden – Kommun B".into(),
+        generated_at: "2026-11-23 14:05".into(),
+        filter: "Ärende KS 2026/0123, status levererat".into(),
+        columns: [
+            "Skickat",
+            "Mottagare",
+            "Ärende",
+            "Ämne",
+            "Status",
+            "Skyddsklass",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: (1..=120)
+            .map(|n| {
+                vec![
+                    format!("2026-11-{:02}", n % 28 + 1),
+                    "19850101-****".into(),
+                    "KS 2026/0123".into(),
+                    format!("Beslut nr {n} om tillsyn av livsmedelsanläggning på Ängsvägen"),
+                    "Levererat".into(),
+                    "2".into(),
+                ]
+            })
+            .collect(),
+    };
+    let (pages, text) = inspect(&report.to_pdf());
+    assert!(pages >= 3, "{pages} pages");
+    assert!(text.contains("Skickade meddelanden – Kommun B"));
+    assert!(text.contains("Urval: Ärende KS 2026/0123, status levererat"));
+    assert!(text.contains("Antal rader: 120"));
+    assert_eq!(
+        text.matches("Skyddsklass").count(),
+        pages,
+        "heading per page"
+    );
+    assert!(text.contains("Beslut nr 120 om tillsyn"));
+    assert!(text.contains("Ängsvägen"));
+    assert!(text.contains(&format!("Sida {pages} av {pages}")));
+}
+
+#[test]
+fn an_empty_report_is_still_a_valid_pdf() {
+    let report = Report {
+        title: "Tom".into(),
+        generated_at: "nu".into(),
+        filter: "inget".into(),
+        columns: vec![],
+        rows: vec![],
+    };
+    let (pages, text) = inspect(&report.to_pdf());
+    assert_eq!(pages, 1);
+    assert!(text.contains("Antal rader: 0"));
+}

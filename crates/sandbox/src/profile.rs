@@ -1,0 +1,95 @@
+//! `profile.toml`: the profile that points Kuvert at the sandbox, in the
+//! format the core crate reads (paths relative to the profile file).
+
+use std::path::Path;
+
+use crate::pki::{CA_PEM, SENDER_CERT, SENDER_KEY};
+use crate::SandboxError;
+
+/// A TOML basic string.
+fn quoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The profile text for the given service URLs.
+pub(crate) fn render(recipient_url: &str, message_url: &str) -> String {
+    let q = quoted;
+    format!(
+        r#"# Written by the Kuvert test environment (kuvert-sandbox) at every start.
+[profile]
+name = {name}
+environment = "test"
+
+[sender]
+organisation_number = "202100-3898"
+names = [{sender}]
+support_text = {support_text}
+support_email = "kundtjanst@kommunb.example"
+support_phone = "010-000 00 00"
+support_url = "https://kommunb.example/kontakt"
+
+[service]
+recipient_url = {recipient_url}
+message_url = {message_url}
+ca_bundle = {ca}
+connect_timeout_seconds = 10
+call_timeout_seconds = 30
+
+[certificate]
+cert_pem = {cert}
+key_pem = {key}   # unencrypted test key, generated for the test environment only
+
+[rules]
+require_case_number = true
+max_attachment_bytes = 20000000
+allowed_attachment_types = ["application/pdf", "image/jpeg", "image/png", "text/plain"]
+retention_days = 3650
+
+[[case_type]]
+name = "Beslut"
+subject = "Beslut i ärende"
+protection_class = 2
+body = {beslut}
+
+[[case_type]]
+name = "Begäran om komplettering"
+subject = "Begäran om komplettering"
+protection_class = 2
+body = {komplettering}
+"#,
+        name = q("Testmiljö"),
+        sender = q(crate::directory::SENDER_NAME),
+        support_text = q("Frågor om meddelandet? Kontakta Kommun B:s kundtjänst."),
+        recipient_url = q(recipient_url),
+        message_url = q(message_url),
+        ca = q(CA_PEM),
+        cert = q(SENDER_CERT),
+        key = q(SENDER_KEY),
+        beslut = q("Hej,\n\nHär kommer beslutet i ditt ärende.\n\nMed vänlig hälsning\nKommun B"),
+        komplettering =
+            q("Hej,\n\nVi behöver fler uppgifter för att kunna handlägga ditt ärende.\n"),
+    )
+}
+
+/// Writes the profile to `path`.
+pub(crate) fn write(
+    path: &Path,
+    recipient_url: &str,
+    message_url: &str,
+) -> Result<(), SandboxError> {
+    std::fs::write(path, render(recipient_url, message_url)).map_err(|e| SandboxError::io(path, e))
+}

@@ -1,0 +1,137 @@
+//! What the sandbox refuses, and how: tampered signatures, documents that
+//! are not schema-valid, a sender id that is not the certificate's, a
+//! certificate from another CA, an organisation that is not a sender.
+
+use std::time::Duration;
+
+use kuvert_protocol::delivery::{Sender, SenderName};
+use kuvert_protocol::dsig::{sign_enveloped, SigningKey, Transforms};
+use kuvert_protocol::identity::OrganizationNumber;
+use kuvert_transport::{CallError, ClientIdentity, TransportError};
+
+use crate::support::*;
+
+#[test]
+fn a_tampered_signature_is_a_client_fault() {
+    let sandbox = sandbox();
+    let document = signed(sandbox, &delivery("198501012382", &message_id(), vec![]));
+    let text = String::from_utf8(document).unwrap();
+    // Changed after signing: still schema-valid, but the digest no longer matches.
+    let tampered = text.replacen("Beslut i ärende", "Beslut i ärande", 1);
+    assert_ne!(tampered, text);
+    let description = client_fault(client(sandbox).distribute_secure(tampered.as_bytes()), 5002);
+    assert!(description.contains("signature"), "{description}");
+}
+
+#[test]
+fn a_schema_invalid_delivery_is_a_client_fault() {
+    let sandbox = sandbox();
+    let id = message_id();
+    let canonical = delivery("198501012382", &id, vec![])
+        .to_canonical_xml()
+        .unwrap();
+    // Validly signed, but Language comes before Metadata: not schema-valid.
+    let text = String::from_utf8(canonical).unwrap();
+    let metadata_start = text.find("<Metadata>").unwrap();
+    let metadata_end = text.find("</Metadata>").unwrap() + "</Metadata>".len();
+    let metadata = text[metadata_start..metadata_end].to_string();
+    let language = "<Language>svSE</Language>";
+    let swapped = text
+        .replacen(&metadata, "\u{0}", 1)
+        .replacen(language, &metadata, 1)
+        .replacen('\u{0}', language, 1);
+    assert_ne!(swapped, text);
+    let document = sign_enveloped(
+        swapped.into_bytes(),
+        &signing_key(sandbox),
+        Transforms::Enveloped,
+    )
+    .unwrap();
+    let description = client_fault(client(sandbox).distribute_secure(&document), 5001);
+    assert!(description.contains("schema"), "{description}");
+    assert_eq!(sandbox.delivery_count(&id), 0);
+}
+
+#[test]
+fn a_sender_id_other_than_the_certificates_is_a_client_fault() {
+    let sandbox = sandbox();
+    let mut other = delivery("198501012382", &message_id(), vec![]);
+    other.sender = Sender {
+        id: OrganizationNumber::from_wire("165568402266").unwrap(),
+        name: SenderName::new("Annan organisation").unwrap(),
+    };
+    let description = client_fault(
+        client(sandbox).distribute_secure(&signed(sandbox, &other)),
+        5003,
+    );
+    assert!(description.contains("165568402266"), "{description}");
+}
+
+#[test]
+fn a_client_certificate_from_another_ca_fails_the_handshake() {
+    let sandbox = sandbox();
+    let stranger = kuvert_testpki::TestPki::generate("162021003898", "Kommun B").unwrap();
+    let identity = ClientIdentity::from_pem(
+        stranger.sender.cert_pem.as_bytes(),
+        stranger.sender.key_pem.as_bytes(),
+    )
+    .unwrap();
+    let error = client_with(sandbox, identity, Duration::from_secs(10))
+        .is_reachable(&kommun_b(), &[recipient("198501012382")])
+        .unwrap_err();
+    assert!(
+        matches!(error, CallError::Transport(TransportError::Tls { .. })),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn another_certified_organisation_is_not_a_registered_sender() {
+    let sandbox = sandbox();
+    let other = kuvert_testpki::issue_organisation_certificate(
+        &sandbox.pki().ca,
+        "165568402266",
+        "Annan organisation",
+    )
+    .unwrap();
+    let identity =
+        ClientIdentity::from_pem(other.cert_pem.as_bytes(), other.key_pem.as_bytes()).unwrap();
+    let client = client_with(sandbox, identity, Duration::from_secs(10));
+    let org = OrganizationNumber::from_wire("165568402266").unwrap();
+    let description = client_fault(
+        client.is_reachable(&org, &[recipient("198501012382")]),
+        5003,
+    );
+    assert!(
+        description.contains("not a registered sender"),
+        "{description}"
+    );
+
+    // Its own correctly signed delivery is refused the same way.
+    let mut own = delivery("198501012382", &message_id(), vec![]);
+    own.sender = Sender {
+        id: org,
+        name: SenderName::new("Annan organisation").unwrap(),
+    };
+    let key = SigningKey::from_pem(other.cert_pem.as_bytes(), other.key_pem.as_bytes()).unwrap();
+    client_fault(client.distribute_secure(&own.sign(&key).unwrap()), 5003);
+}
+
+#[test]
+fn the_operator_endpoint_refuses_callers_other_than_the_intermediary() {
+    let sandbox = sandbox();
+    let https = https(sandbox, identity(sandbox), Duration::from_secs(10));
+    let reply = https
+        .post_soap(
+            &sandbox.operator_url(kuvert_sandbox::Operator::Kivra),
+            b"<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Body/></soap:Envelope>",
+        )
+        .unwrap();
+    assert_eq!(reply.status, 500);
+    let fault = match kuvert_protocol::soap::body_element(&String::from_utf8_lossy(&reply.body)) {
+        Err(kuvert_protocol::soap::SoapError::Fault(fault)) => fault,
+        other => panic!("{other:?}"),
+    };
+    assert!(fault.is_client_fault());
+    assert_eq!(fault.detail.unwrap().error_code, 5003);
+}

@@ -1,0 +1,344 @@
+//! Drafts: compose fields exactly as typed, and their attachment files.
+//!
+//! Autosave writes only the one row of fields
+//! ([`Store::save_draft`](crate::Store::save_draft)); attachment bytes are
+//! written once, when a file is added, never again on autosave.
+
+use rusqlite::{params, Connection, OptionalExtension};
+use time::OffsetDateTime;
+
+use crate::error::Context;
+use crate::instant::{from_unix, to_unix};
+use crate::schema::Migrations;
+use crate::StoreError;
+
+pub(crate) static MIGRATIONS: Migrations = Migrations {
+    component: "drafts",
+    steps: &[r#"
+CREATE TABLE drafts (
+    id               INTEGER PRIMARY KEY,
+    updated_at       INTEGER NOT NULL,
+    recipient_text   TEXT NOT NULL,
+    subject          TEXT NOT NULL,
+    body             TEXT NOT NULL,
+    case_number      TEXT NOT NULL,
+    attention        TEXT NOT NULL,
+    protection_class INTEGER,
+    case_type        TEXT,
+    event            INTEGER NOT NULL,
+    sender_name      TEXT
+) STRICT;
+CREATE TABLE draft_attachments (
+    id           INTEGER PRIMARY KEY,
+    draft_id     INTEGER NOT NULL REFERENCES drafts (id) ON DELETE CASCADE,
+    name         TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    bytes        BLOB NOT NULL
+) STRICT;
+CREATE INDEX draft_attachments_draft ON draft_attachments (draft_id, id);
+"#],
+};
+
+/// A draft's id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DraftId(pub i64);
+
+impl std::fmt::Display for DraftId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// The compose fields, as typed (nothing is validated in a draft).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DraftFields {
+    /// The recipient as typed, e.g. `850101-2382`.
+    pub recipient_text: String,
+    /// Subject.
+    pub subject: String,
+    /// Body.
+    pub body: String,
+    /// Case number (diarienummer) as typed.
+    pub case_number: String,
+    /// Attention as typed.
+    pub attention: String,
+    /// The chosen protection class, if any.
+    pub protection_class: Option<u8>,
+    /// The chosen case type (template), if any.
+    pub case_type: Option<String>,
+    /// Whether it is an event message.
+    pub event: bool,
+    /// The chosen sender name, if any.
+    pub sender_name: Option<String>,
+}
+
+/// A file attached to a draft.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DraftAttachment {
+    /// The attachment's row id (for removing it).
+    pub id: i64,
+    /// File name.
+    pub name: String,
+    /// MIME type.
+    pub content_type: String,
+    /// The bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// A whole draft.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Draft {
+    /// Its id.
+    pub id: DraftId,
+    /// When it was last saved.
+    pub updated_at: OffsetDateTime,
+    /// The compose fields.
+    pub fields: DraftFields,
+    /// Attached files, in the order they were added.
+    pub attachments: Vec<DraftAttachment>,
+}
+
+/// A draft in the Drafts list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DraftSummary {
+    /// Its id.
+    pub id: DraftId,
+    /// When it was last saved.
+    pub updated_at: OffsetDateTime,
+    /// The recipient as typed.
+    pub recipient_text: String,
+    /// Subject.
+    pub subject: String,
+    /// Number of attached files.
+    pub attachment_count: u32,
+}
+
+/// Inserts (`id` = None) or updates the fields; returns the draft's id.
+pub(crate) fn save(
+    conn: &Connection,
+    id: Option<DraftId>,
+    f: &DraftFields,
+    at: OffsetDateTime,
+) -> Result<DraftId, StoreError> {
+    let at = to_unix(at);
+    match id {
+        None => {
+            conn.prepare_cached(
+                "INSERT INTO drafts (updated_at, recipient_text, subject, body, case_number, attention,
+                     protection_class, case_type, event, sender_name)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    at, f.recipient_text, f.subject, f.body, f.case_number, f.attention,
+                    f.protection_class, f.case_type, f.event, f.sender_name
+                ])
+            })
+            .during("saving a new draft")?;
+            Ok(DraftId(conn.last_insert_rowid()))
+        }
+        Some(id) => {
+            let changed = conn
+                .prepare_cached(
+                    "UPDATE drafts SET updated_at = ?1, recipient_text = ?2, subject = ?3, body = ?4,
+                         case_number = ?5, attention = ?6, protection_class = ?7, case_type = ?8,
+                         event = ?9, sender_name = ?10
+                     WHERE id = ?11",
+                )
+                .and_then(|mut s| {
+                    s.execute(params![
+                        at, f.recipient_text, f.subject, f.body, f.case_number, f.attention,
+                        f.protection_class, f.case_type, f.event, f.sender_name, id.0
+                    ])
+                })
+                .during("saving a draft")?;
+            if changed == 0 {
+                return Err(StoreError::DraftNotFound { draft: id.0 });
+            }
+            Ok(id)
+        }
+    }
+}
+
+/// Marks the draft as saved now; fails if it does not exist.
+fn touch(conn: &Connection, id: DraftId, at: OffsetDateTime) -> Result<(), StoreError> {
+    let changed = conn
+        .prepare_cached("UPDATE drafts SET updated_at = ?1 WHERE id = ?2")
+        .and_then(|mut s| s.execute(params![to_unix(at), id.0]))
+        .during("saving a draft")?;
+    if changed == 0 {
+        return Err(StoreError::DraftNotFound { draft: id.0 });
+    }
+    Ok(())
+}
+
+pub(crate) fn add_attachment(
+    conn: &Connection,
+    id: DraftId,
+    name: &str,
+    content_type: &str,
+    bytes: &[u8],
+    at: OffsetDateTime,
+) -> Result<i64, StoreError> {
+    touch(conn, id, at)?;
+    conn.prepare_cached(
+        "INSERT INTO draft_attachments (draft_id, name, content_type, bytes) VALUES (?1, ?2, ?3, ?4)",
+    )
+    .and_then(|mut s| s.execute(params![id.0, name, content_type, bytes]))
+    .during("attaching a file to a draft")?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub(crate) fn remove_attachment(
+    conn: &Connection,
+    id: DraftId,
+    attachment_id: i64,
+    at: OffsetDateTime,
+) -> Result<(), StoreError> {
+    touch(conn, id, at)?;
+    conn.prepare_cached("DELETE FROM draft_attachments WHERE id = ?1 AND draft_id = ?2")
+        .and_then(|mut s| s.execute(params![attachment_id, id.0]))
+        .during("removing a file from a draft")?;
+    Ok(())
+}
+
+pub(crate) fn list(conn: &Connection) -> Result<Vec<DraftSummary>, StoreError> {
+    let rows: Vec<(i64, i64, String, String, i64)> = conn
+        .prepare_cached(
+            "SELECT d.id, d.updated_at, d.recipient_text, d.subject,
+                 (SELECT count(*) FROM draft_attachments a WHERE a.draft_id = d.id)
+             FROM drafts d ORDER BY d.updated_at DESC, d.id DESC",
+        )
+        .and_then(|mut s| {
+            s.query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })?
+            .collect()
+        })
+        .during("listing drafts")?;
+    rows.into_iter()
+        .map(|(id, at, recipient_text, subject, n)| {
+            Ok(DraftSummary {
+                id: DraftId(id),
+                updated_at: from_unix(at)?,
+                recipient_text,
+                subject,
+                attachment_count: u32::try_from(n).unwrap_or(u32::MAX),
+            })
+        })
+        .collect()
+}
+
+pub(crate) fn load(conn: &Connection, id: DraftId) -> Result<Option<Draft>, StoreError> {
+    let row = conn
+        .prepare_cached(
+            "SELECT updated_at, recipient_text, subject, body, case_number, attention,
+                 protection_class, case_type, event, sender_name FROM drafts WHERE id = ?1",
+        )
+        .and_then(|mut s| {
+            s.query_row([id.0], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    DraftFields {
+                        recipient_text: r.get(1)?,
+                        subject: r.get(2)?,
+                        body: r.get(3)?,
+                        case_number: r.get(4)?,
+                        attention: r.get(5)?,
+                        protection_class: r.get(6)?,
+                        case_type: r.get(7)?,
+                        event: r.get(8)?,
+                        sender_name: r.get(9)?,
+                    },
+                ))
+            })
+            .optional()
+        })
+        .during("reading a draft")?;
+    let Some((updated_at, fields)) = row else {
+        return Ok(None);
+    };
+    let attachments = conn
+        .prepare_cached(
+            "SELECT id, name, content_type, bytes FROM draft_attachments WHERE draft_id = ?1 ORDER BY id",
+        )
+        .and_then(|mut s| {
+            s.query_map([id.0], |r| {
+                Ok(DraftAttachment {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    content_type: r.get(2)?,
+                    bytes: r.get(3)?,
+                })
+            })?
+            .collect()
+        })
+        .during("reading a draft's attachments")?;
+    Ok(Some(Draft {
+        id,
+        updated_at: from_unix(updated_at)?,
+        fields,
+        attachments,
+    }))
+}
+
+pub(crate) fn delete(conn: &Connection, id: DraftId) -> Result<(), StoreError> {
+    let n = conn
+        .prepare_cached("DELETE FROM drafts WHERE id = ?1")
+        .and_then(|mut s| s.execute([id.0]))
+        .during("deleting a draft")?;
+    if n == 0 {
+        return Err(StoreError::DraftNotFound { draft: id.0 });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::test_database;
+
+    fn at(secs: i64) -> OffsetDateTime {
+        OffsetDateTime::from_unix_timestamp(secs).unwrap()
+    }
+
+    #[test]
+    fn save_list_get_delete_round_trip() {
+        let (_dir, conn) = test_database(&[&MIGRATIONS]);
+        let mut fields = DraftFields {
+            recipient_text: "850101-2382".into(),
+            subject: "Begäran om komplettering".into(),
+            protection_class: Some(2),
+            ..DraftFields::default()
+        };
+        let id = save(&conn, None, &fields, at(100)).unwrap();
+        fields.body = "Hej! Vi behöver ritningar.".into();
+        assert_eq!(save(&conn, Some(id), &fields, at(200)).unwrap(), id);
+        let a = add_attachment(
+            &conn,
+            id,
+            "ritning.pdf",
+            "application/pdf",
+            b"%PDF-1.7",
+            at(300),
+        )
+        .unwrap();
+        let draft = load(&conn, id).unwrap().unwrap();
+        assert_eq!(draft.fields, fields);
+        assert_eq!(draft.updated_at, at(300));
+        assert_eq!(draft.attachments[0].bytes, b"%PDF-1.7");
+        assert_eq!(list(&conn).unwrap()[0].attachment_count, 1);
+        remove_attachment(&conn, id, a, at(400)).unwrap();
+        assert!(load(&conn, id).unwrap().unwrap().attachments.is_empty());
+        delete(&conn, id).unwrap();
+        assert!(load(&conn, id).unwrap().is_none());
+        assert!(matches!(
+            delete(&conn, id),
+            Err(StoreError::DraftNotFound { .. })
+        ));
+        assert!(matches!(
+            save(&conn, Some(id), &fields, at(1)),
+            Err(StoreError::DraftNotFound { .. })
+        ));
+    }
+}

@@ -1,0 +1,1000 @@
+//! Messages: one row per send. The same rows are the Outbox (not yet final)
+//! and the Sent log (everything), so an item never has to be copied between
+//! folders and cannot be lost in between.
+//!
+//! A message is created by [`Store::enqueue`](crate::Store::enqueue) before
+//! any network call and then moves through a persisted state machine:
+//!
+//! ```text
+//! Queued ─► Signed ─► Submitted ─► Pending ─► Delivered
+//!   │         │           │           └─────► Failed ─► Paper
+//!   │         │           ├─────────────────► Delivered
+//!   │         │           └─────────────────► Failed
+//!   ├─────────┴─► Paper   (recipient cannot receive digital mail)
+//!   └─────────┴─► Failed  (given up before submission)
+//! ```
+//!
+//! Every transition is compare-and-set: the caller names the state it
+//! believes the message is in, and gets [`StoreError::Conflict`] if another
+//! process moved it first — so two processes can never both submit.
+//! Independently of the state, an Outbox item carries an "attempt failed,
+//! retry at T" record ([`AttemptFailure`]).
+//!
+//! ## Row keys
+//!
+//! The integer primary key (`sort_key`) is `created_at << 20 | n`: rowid order
+//! *is* time order. "Newest first" is then a backwards rowid walk and a date
+//! range is a rowid range, which the full-text index can apply while it
+//! walks its doclists — this is what keeps search on a million entries fast.
+
+use openssl::hash::{hash, MessageDigest};
+use openssl::sha::sha256;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use time::OffsetDateTime;
+
+use crate::error::Context;
+use crate::instant::{from_unix, to_unix};
+use crate::schema::Migrations;
+use crate::StoreError;
+
+pub(crate) static MIGRATIONS: Migrations = Migrations {
+    component: "messages",
+    steps: &[r#"
+CREATE TABLE messages (
+    sort_key          INTEGER PRIMARY KEY,   -- created_at << 20 | n, see module docs
+    id                TEXT NOT NULL UNIQUE CHECK (id <> ''),
+    correlation_id    TEXT NOT NULL,
+    profile           TEXT NOT NULL,
+    sender_org        TEXT NOT NULL,
+    sender_name       TEXT NOT NULL,
+    recipient         TEXT NOT NULL CHECK (length(recipient) = 12 AND recipient NOT GLOB '*[^0-9]*'),
+    recipient_display TEXT NOT NULL,
+    subject           TEXT NOT NULL,
+    body              TEXT NOT NULL,
+    case_number       TEXT,
+    case_key          TEXT,                  -- case_number folded for exact/prefix lookup
+    attention         TEXT,
+    protection_class  INTEGER NOT NULL CHECK (protection_class BETWEEN 1 AND 3),
+    case_type         TEXT,
+    attachment_count  INTEGER NOT NULL DEFAULT 0,
+    attachment_names  TEXT NOT NULL DEFAULT '', -- newline-separated, for search and exports
+    created_at        INTEGER NOT NULL,
+    state             TEXT NOT NULL CHECK (state IN
+                        ('queued','signed','submitted','pending','delivered','failed','paper')),
+    state_at          INTEGER NOT NULL,
+    final_at          INTEGER,               -- set when the state is final; drives retention
+    distribution_id   TEXT,
+    failure_reason    TEXT,
+    attempts          INTEGER NOT NULL DEFAULT 0,
+    last_error_code   TEXT,
+    last_error_reason TEXT,
+    retryable         INTEGER,
+    next_attempt_at   INTEGER,               -- NULL: nothing scheduled (final, or waiting for the user)
+    last_seq          INTEGER NOT NULL       -- chain entry of the latest event; checked by verify_chain
+) STRICT;
+CREATE INDEX messages_recipient ON messages (recipient);
+CREATE INDEX messages_case_key ON messages (case_key) WHERE case_key IS NOT NULL;
+CREATE INDEX messages_state ON messages (state);
+CREATE INDEX messages_profile ON messages (profile);
+CREATE INDEX messages_next_attempt ON messages (next_attempt_at) WHERE next_attempt_at IS NOT NULL;
+CREATE INDEX messages_final_at ON messages (final_at) WHERE final_at IS NOT NULL;
+
+CREATE TABLE attachments (
+    id           INTEGER PRIMARY KEY,
+    sort_key     INTEGER NOT NULL REFERENCES messages (sort_key) ON DELETE CASCADE,
+    position     INTEGER NOT NULL,
+    name         TEXT NOT NULL CHECK (name <> ''),
+    content_type TEXT NOT NULL CHECK (content_type <> ''),
+    size         INTEGER NOT NULL,
+    md5_hex      TEXT NOT NULL,
+    sha256_hex   TEXT NOT NULL,
+    UNIQUE (sort_key, position)
+) STRICT;
+
+CREATE TABLE attachment_content (
+    attachment_id INTEGER PRIMARY KEY REFERENCES attachments (id) ON DELETE CASCADE,
+    bytes         BLOB NOT NULL
+) STRICT;
+
+CREATE TABLE signed_deliveries (
+    sort_key INTEGER PRIMARY KEY REFERENCES messages (sort_key) ON DELETE CASCADE,
+    xml      BLOB NOT NULL
+) STRICT;
+
+CREATE TABLE paper_letters (
+    sort_key   INTEGER PRIMARY KEY REFERENCES messages (sort_key) ON DELETE CASCADE,
+    pdf        BLOB,
+    sha256_hex TEXT NOT NULL
+) STRICT;
+"#],
+};
+
+/// Where a message is in its life. Stored as the lower-case name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SendState {
+    /// Stored, not yet signed.
+    Queued,
+    /// The signed delivery XML is stored; not yet handed to the intermediary.
+    Signed,
+    /// The intermediary accepted it and returned a distribution id.
+    Submitted,
+    /// The intermediary reports delivery as still pending.
+    Pending,
+    /// Delivered to the recipient's mailbox (final).
+    Delivered,
+    /// Delivery failed or was given up (final, though it may still go on paper).
+    Failed,
+    /// Recorded as sent on paper (final).
+    Paper,
+}
+
+impl SendState {
+    /// Every state, in life order.
+    pub const ALL: [SendState; 7] = [
+        SendState::Queued,
+        SendState::Signed,
+        SendState::Submitted,
+        SendState::Pending,
+        SendState::Delivered,
+        SendState::Failed,
+        SendState::Paper,
+    ];
+
+    /// The stored (and exported) name: `queued`, `signed`, …
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SendState::Queued => "queued",
+            SendState::Signed => "signed",
+            SendState::Submitted => "submitted",
+            SendState::Pending => "pending",
+            SendState::Delivered => "delivered",
+            SendState::Failed => "failed",
+            SendState::Paper => "paper",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(name: &str) -> Option<SendState> {
+        SendState::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+
+    /// Delivered, Failed and Paper: the item has left the Outbox and its
+    /// retention period runs.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            SendState::Delivered | SendState::Failed | SendState::Paper
+        )
+    }
+
+    /// Whether the state machine allows `self → next`.
+    pub fn can_become(self, next: SendState) -> bool {
+        use SendState::*;
+        matches!(
+            (self, next),
+            (Queued, Signed | Paper | Failed)
+                | (Signed, Submitted | Paper | Failed)
+                | (Submitted, Pending | Delivered | Failed)
+                | (Pending, Delivered | Failed)
+                | (Failed, Paper)
+        )
+    }
+}
+impl std::fmt::Display for SendState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A fully validated outgoing message, as the send pipeline hands it over.
+/// The store checks only what its own consistency needs (12-digit recipient,
+/// protection class 1–3, non-empty ids and attachment names); everything
+/// else was validated before.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutgoingMessage {
+    /// The delivery's MessageId (a UUID string); the key of the message.
+    pub message_id: String,
+    /// The CorrelationId sent with the delivery; reused on every retry.
+    pub correlation_id: String,
+    /// The sender profile's name (configuration), e.g. "Bygglov".
+    pub profile: String,
+    /// The sending organisation in wire form, e.g. `162021003898`.
+    pub sender_org: String,
+    /// The sender name shown to the recipient.
+    pub sender_name: String,
+    /// The recipient in 12-digit wire form, e.g. `198501012382`.
+    pub recipient: String,
+    /// The recipient as shown to officers, e.g. `19850101-2382`.
+    pub recipient_display: String,
+    /// Subject line.
+    pub subject: String,
+    /// Body text.
+    pub body: String,
+    /// The case's registry number (diarienummer), e.g. `KS 2026/0123`.
+    pub case_number: Option<String>,
+    /// For an organisation: the person or function the message is for.
+    pub attention: Option<String>,
+    /// Protection class (skyddsklass) 1, 2 or 3.
+    pub protection_class: u8,
+    /// The case type (template) the message was written from.
+    pub case_type: Option<String>,
+    /// Attached files, in order.
+    pub attachments: Vec<OutgoingAttachment>,
+}
+
+/// One attached file of an [`OutgoingMessage`]. Size, MD5 and SHA-256 are
+/// computed by the store from `bytes`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutgoingAttachment {
+    /// File name as sent, e.g. `beslut.pdf`.
+    pub name: String,
+    /// MIME type, e.g. `application/pdf`.
+    pub content_type: String,
+    /// The file's bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// The next state of a [`transition`](crate::Store::transition), with the
+/// data that state records.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NextState {
+    /// The signed `SignedDelivery` XML, exactly as it will be submitted (and
+    /// resubmitted on retry: the same bytes, the same ids).
+    Signed {
+        /// The signed document.
+        signed_xml: Vec<u8>,
+    },
+    /// The intermediary accepted the delivery.
+    Submitted {
+        /// The distribution id it returned.
+        distribution_id: String,
+    },
+    /// The intermediary reports delivery as pending.
+    Pending,
+    /// The intermediary reports the delivery as delivered.
+    Delivered,
+    /// Delivery failed (intermediary's DeliveryFailed) or was given up.
+    Failed {
+        /// Plain reason, shown to the officer.
+        reason: String,
+    },
+    /// Sent on paper instead.
+    Paper {
+        /// The printed letter.
+        letter: PaperLetter,
+    },
+}
+
+impl NextState {
+    /// The state this moves the message to.
+    pub fn state(&self) -> SendState {
+        match self {
+            NextState::Signed { .. } => SendState::Signed,
+            NextState::Submitted { .. } => SendState::Submitted,
+            NextState::Pending => SendState::Pending,
+            NextState::Delivered => SendState::Delivered,
+            NextState::Failed { .. } => SendState::Failed,
+            NextState::Paper { .. } => SendState::Paper,
+        }
+    }
+}
+
+/// The letter of a message sent on paper.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PaperLetter {
+    /// The PDF letter itself (stored; its SHA-256 is computed).
+    Pdf(Vec<u8>),
+    /// Only the PDF's SHA-256 (lower-case hex), when the PDF is filed elsewhere.
+    Sha256Hex(String),
+}
+
+/// What is recorded for a message sent on paper.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PaperRecord {
+    /// The PDF, if it was stored.
+    pub pdf: Option<Vec<u8>>,
+    /// The PDF's SHA-256, lower-case hex.
+    pub sha256_hex: String,
+}
+
+/// A failed attempt (to submit, or to fetch a status) and when to try again.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AttemptFailure {
+    /// A stable code the UI can map to a text, e.g. `timeout`, `soap_fault`.
+    pub code: String,
+    /// Plain reason shown to the officer.
+    pub reason: String,
+    /// Whether trying again can help (time-outs: yes; a rejected document: no).
+    pub retryable: bool,
+    /// When to try again; `None` waits for the officer
+    /// ([`Store::reschedule`](crate::Store::reschedule)).
+    pub next_attempt_at: Option<OffsetDateTime>,
+}
+
+/// An attachment as stored (its bytes via
+/// [`Store::attachment_bytes`](crate::Store::attachment_bytes)).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredAttachment {
+    /// The attachment's row id.
+    pub id: i64,
+    /// File name.
+    pub name: String,
+    /// MIME type.
+    pub content_type: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// MD5 of the bytes, lower-case hex (as the delivery declares it).
+    pub md5_hex: String,
+    /// SHA-256 of the bytes, lower-case hex.
+    pub sha256_hex: String,
+}
+
+/// A stored message with its state.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Message {
+    /// The delivery's MessageId.
+    pub message_id: String,
+    /// The delivery's CorrelationId.
+    pub correlation_id: String,
+    /// Sender profile name.
+    pub profile: String,
+    /// Sender organisation (wire form).
+    pub sender_org: String,
+    /// Sender name.
+    pub sender_name: String,
+    /// Recipient, 12-digit wire form.
+    pub recipient: String,
+    /// Recipient as displayed.
+    pub recipient_display: String,
+    /// Subject.
+    pub subject: String,
+    /// Body.
+    pub body: String,
+    /// Diarienummer.
+    pub case_number: Option<String>,
+    /// Attention.
+    pub attention: Option<String>,
+    /// Protection class 1–3.
+    pub protection_class: u8,
+    /// Case type.
+    pub case_type: Option<String>,
+    /// When it was enqueued.
+    pub created_at: OffsetDateTime,
+    /// Current state.
+    pub state: SendState,
+    /// When the current state was entered.
+    pub state_at: OffsetDateTime,
+    /// The intermediary's distribution id, once submitted.
+    pub distribution_id: Option<String>,
+    /// Why it failed, when [`SendState::Failed`].
+    pub failure_reason: Option<String>,
+    /// How many attempts have failed so far.
+    pub attempts: u32,
+    /// The outstanding failed attempt, if the last attempt failed.
+    pub last_failure: Option<AttemptFailure>,
+    /// When the pipeline should next act on it (send, or fetch a status);
+    /// `None` when final or waiting for the officer.
+    pub next_attempt_at: Option<OffsetDateTime>,
+    /// Attachments' metadata, in order.
+    pub attachments: Vec<StoredAttachment>,
+}
+
+/// Columns read by [`message_from_row`], in order.
+pub(crate) const MESSAGE_COLUMNS: &str = "sort_key, id, correlation_id, profile, sender_org, \
+    sender_name, recipient, recipient_display, subject, body, case_number, attention, \
+    protection_class, case_type, created_at, state, state_at, distribution_id, failure_reason, \
+    attempts, last_error_code, last_error_reason, retryable, next_attempt_at";
+
+/// Reads a message row (without attachments) and its sort key.
+fn message_from_row(row: &Row<'_>) -> rusqlite::Result<(i64, RawMessage)> {
+    Ok((
+        row.get(0)?,
+        RawMessage {
+            message_id: row.get(1)?,
+            correlation_id: row.get(2)?,
+            profile: row.get(3)?,
+            sender_org: row.get(4)?,
+            sender_name: row.get(5)?,
+            recipient: row.get(6)?,
+            recipient_display: row.get(7)?,
+            subject: row.get(8)?,
+            body: row.get(9)?,
+            case_number: row.get(10)?,
+            attention: row.get(11)?,
+            protection_class: row.get(12)?,
+            case_type: row.get(13)?,
+            created_at: row.get(14)?,
+            state: row.get(15)?,
+            state_at: row.get(16)?,
+            distribution_id: row.get(17)?,
+            failure_reason: row.get(18)?,
+            attempts: row.get(19)?,
+            last_error_code: row.get(20)?,
+            last_error_reason: row.get(21)?,
+            retryable: row.get(22)?,
+            next_attempt_at: row.get(23)?,
+        },
+    ))
+}
+
+/// A message row as SQLite returns it, before its values are checked.
+struct RawMessage {
+    message_id: String,
+    correlation_id: String,
+    profile: String,
+    sender_org: String,
+    sender_name: String,
+    recipient: String,
+    recipient_display: String,
+    subject: String,
+    body: String,
+    case_number: Option<String>,
+    attention: Option<String>,
+    protection_class: i64,
+    case_type: Option<String>,
+    created_at: i64,
+    state: String,
+    state_at: i64,
+    distribution_id: Option<String>,
+    failure_reason: Option<String>,
+    attempts: i64,
+    last_error_code: Option<String>,
+    last_error_reason: Option<String>,
+    retryable: Option<i64>,
+    next_attempt_at: Option<i64>,
+}
+
+impl RawMessage {
+    fn into_message(self, attachments: Vec<StoredAttachment>) -> Result<Message, StoreError> {
+        let state = parse_state(&self.state)?;
+        let next_attempt_at = self.next_attempt_at.map(from_unix).transpose()?;
+        let last_failure = match (self.last_error_code, self.last_error_reason) {
+            (Some(code), Some(reason)) => Some(AttemptFailure {
+                code,
+                reason,
+                retryable: self.retryable.unwrap_or(0) != 0,
+                next_attempt_at,
+            }),
+            _ => None,
+        };
+        Ok(Message {
+            message_id: self.message_id,
+            correlation_id: self.correlation_id,
+            profile: self.profile,
+            sender_org: self.sender_org,
+            sender_name: self.sender_name,
+            recipient: self.recipient,
+            recipient_display: self.recipient_display,
+            subject: self.subject,
+            body: self.body,
+            case_number: self.case_number,
+            attention: self.attention,
+            protection_class: u8::try_from(self.protection_class).map_err(|_| {
+                StoreError::Corrupt {
+                    what: format!("protection class {}", self.protection_class),
+                }
+            })?,
+            case_type: self.case_type,
+            created_at: from_unix(self.created_at)?,
+            state,
+            state_at: from_unix(self.state_at)?,
+            distribution_id: self.distribution_id,
+            failure_reason: self.failure_reason,
+            attempts: u32::try_from(self.attempts).unwrap_or(u32::MAX),
+            last_failure,
+            next_attempt_at,
+            attachments,
+        })
+    }
+}
+
+/// Parses a stored state name.
+pub(crate) fn parse_state(name: &str) -> Result<SendState, StoreError> {
+    SendState::parse(name).ok_or_else(|| StoreError::Corrupt {
+        what: format!("unknown state {name:?}"),
+    })
+}
+
+/// Folds a case number for exact and prefix matching: trimmed, inner
+/// whitespace collapsed to one space, upper-case ("ks  2026/0123" and
+/// "KS 2026/0123" are the same case).
+pub(crate) fn case_key(case_number: &str) -> String {
+    case_number
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_uppercase()
+}
+
+/// Lower-case hex of `bytes`.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 15)] as char);
+    }
+    out
+}
+
+/// SHA-256 of `bytes`, lower-case hex.
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&sha256(bytes))
+}
+
+fn md5_hex(bytes: &[u8]) -> Result<String, StoreError> {
+    hash(MessageDigest::md5(), bytes)
+        .map(|d| hex(&d))
+        .map_err(|e| StoreError::InvalidInput {
+            field: "attachment",
+            reason: format!("MD5 unavailable: {e}"),
+        })
+}
+
+/// Checks what the store itself relies on.
+pub(crate) fn check(message: &OutgoingMessage) -> Result<(), StoreError> {
+    if message.message_id.trim().is_empty() {
+        return Err(StoreError::InvalidInput {
+            field: "message id",
+            reason: "it is empty".into(),
+        });
+    }
+    if message.recipient.len() != 12 || !message.recipient.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(StoreError::InvalidInput {
+            field: "recipient",
+            reason: "the wire form has exactly 12 digits".into(),
+        });
+    }
+    if !(1..=3).contains(&message.protection_class) {
+        return Err(StoreError::InvalidInput {
+            field: "protection class",
+            reason: format!("{} is not 1, 2 or 3", message.protection_class),
+        });
+    }
+    Ok(())
+}
+
+/// Bits of the sort key below the creation second.
+const SORT_KEY_SHIFT: u32 = 20;
+
+/// The first sort key of second `secs`.
+pub(crate) fn sort_key_floor(secs: i64) -> i64 {
+    secs.saturating_mul(1 << SORT_KEY_SHIFT)
+}
+
+/// The next free sort key within the second `created_at`.
+fn next_sort_key(conn: &Connection, created_at: i64) -> Result<i64, StoreError> {
+    let floor = sort_key_floor(created_at);
+    let ceiling = sort_key_floor(created_at.saturating_add(1));
+    let max: Option<i64> = conn
+        .prepare_cached("SELECT max(sort_key) FROM messages WHERE sort_key >= ?1 AND sort_key < ?2")
+        .and_then(|mut s| s.query_row([floor, ceiling], |r| r.get(0)))
+        .during("allocating a row key")?;
+    let key = max.map_or(floor, |m| m + 1);
+    if key >= ceiling {
+        return Err(StoreError::InvalidInput {
+            field: "created_at",
+            reason: "more than a million messages in one second".into(),
+        });
+    }
+    Ok(key)
+}
+
+/// Inserts the message, its attachments and its search entry; returns the
+/// sort key. Part of a caller's transaction (see [`crate::Batch`]).
+pub(crate) fn insert(
+    conn: &Connection,
+    message: &OutgoingMessage,
+    created_at: i64,
+    last_seq: i64,
+) -> Result<i64, StoreError> {
+    check(message)?;
+    let exists: Option<i64> = conn
+        .prepare_cached("SELECT 1 FROM messages WHERE id = ?1")
+        .and_then(|mut s| s.query_row([&message.message_id], |r| r.get(0)).optional())
+        .during("checking for a duplicate message")?;
+    if exists.is_some() {
+        return Err(StoreError::DuplicateMessage {
+            message_id: message.message_id.clone(),
+        });
+    }
+    let sort_key = next_sort_key(conn, created_at)?;
+    let names = message
+        .attachments
+        .iter()
+        .map(|a| a.name.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    conn.prepare_cached(
+        "INSERT INTO messages (sort_key, id, correlation_id, profile, sender_org, sender_name,
+             recipient, recipient_display, subject, body, case_number, case_key, attention,
+             protection_class, case_type, attachment_count, attachment_names, created_at,
+             state, state_at, next_attempt_at, last_seq)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+             ?18, 'queued', ?18, ?18, ?19)",
+    )
+    .and_then(|mut s| {
+        s.execute(params![
+            sort_key,
+            message.message_id,
+            message.correlation_id,
+            message.profile,
+            message.sender_org,
+            message.sender_name,
+            message.recipient,
+            message.recipient_display,
+            message.subject,
+            message.body,
+            message.case_number,
+            message.case_number.as_deref().map(case_key),
+            message.attention,
+            message.protection_class,
+            message.case_type,
+            message.attachments.len() as i64,
+            names,
+            created_at,
+            last_seq,
+        ])
+    })
+    .during("storing the message")?;
+    for (position, attachment) in message.attachments.iter().enumerate() {
+        let md5 = md5_hex(&attachment.bytes)?;
+        conn.prepare_cached(
+            "INSERT INTO attachments (sort_key, position, name, content_type, size, md5_hex, sha256_hex)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )
+        .and_then(|mut s| {
+            s.execute(params![
+                sort_key,
+                position as i64,
+                attachment.name,
+                attachment.content_type,
+                attachment.bytes.len() as i64,
+                md5,
+                sha256_hex(&attachment.bytes),
+            ])
+        })
+        .during("storing an attachment")?;
+        let id = conn.last_insert_rowid();
+        conn.prepare_cached(
+            "INSERT INTO attachment_content (attachment_id, bytes) VALUES (?1, ?2)",
+        )
+        .and_then(|mut s| s.execute(params![id, attachment.bytes]))
+        .during("storing an attachment's bytes")?;
+    }
+    crate::search::index(conn, sort_key, message, &names)?;
+    Ok(sort_key)
+}
+
+/// The sort key and current state of message `id`.
+pub(crate) fn locate(conn: &Connection, id: &str) -> Result<(i64, SendState), StoreError> {
+    let found: Option<(i64, String)> = conn
+        .prepare_cached("SELECT sort_key, state FROM messages WHERE id = ?1")
+        .and_then(|mut s| s.query_row([id], |r| Ok((r.get(0)?, r.get(1)?))).optional())
+        .during("looking up a message")?;
+    let (key, state) = found.ok_or_else(|| StoreError::MessageNotFound {
+        message_id: id.to_owned(),
+    })?;
+    Ok((key, parse_state(&state)?))
+}
+
+/// Loads one message with its attachments.
+pub(crate) fn load(conn: &Connection, id: &str) -> Result<Option<Message>, StoreError> {
+    let raw = conn
+        .prepare_cached(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = ?1"
+        ))
+        .and_then(|mut s| s.query_row([id], message_from_row).optional())
+        .during("reading a message")?;
+    match raw {
+        None => Ok(None),
+        Some((key, raw)) => Ok(Some(raw.into_message(attachments(conn, key)?)?)),
+    }
+}
+
+/// Loads every message matching `condition` (a WHERE clause over
+/// `messages`), oldest first.
+pub(crate) fn load_where(
+    conn: &Connection,
+    condition: &str,
+    params: impl rusqlite::Params,
+) -> Result<Vec<Message>, StoreError> {
+    let rows = conn
+        .prepare_cached(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE {condition} ORDER BY sort_key"
+        ))
+        .and_then(|mut s| {
+            s.query_map(params, message_from_row)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+        })
+        .during("listing messages")?;
+    rows.into_iter()
+        .map(|(key, raw)| raw.into_message(attachments(conn, key)?))
+        .collect()
+}
+
+/// Attachments' metadata of the message with `sort_key`, in order.
+pub(crate) fn attachments(
+    conn: &Connection,
+    sort_key: i64,
+) -> Result<Vec<StoredAttachment>, StoreError> {
+    conn.prepare_cached(
+        "SELECT id, name, content_type, size, md5_hex, sha256_hex FROM attachments
+         WHERE sort_key = ?1 ORDER BY position",
+    )
+    .and_then(|mut s| {
+        s.query_map([sort_key], |r| {
+            Ok(StoredAttachment {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                content_type: r.get(2)?,
+                size: r.get::<_, i64>(3)?.max(0) as u64,
+                md5_hex: r.get(4)?,
+                sha256_hex: r.get(5)?,
+            })
+        })?
+        .collect()
+    })
+    .during("reading attachments")
+}
+
+/// Applies a checked transition to the row: compare-and-set on `expected`.
+/// Returns the history detail and the SHA-256 of any blob it stored.
+pub(crate) fn apply(
+    conn: &Connection,
+    id: &str,
+    expected: SendState,
+    next: &NextState,
+    at: i64,
+    seq: i64,
+) -> Result<(i64, String, Option<String>), StoreError> {
+    let (key, actual) = locate(conn, id)?;
+    if actual != expected {
+        return Err(StoreError::Conflict {
+            message_id: id.to_owned(),
+            expected,
+            actual,
+        });
+    }
+    let to = next.state();
+    if !expected.can_become(to) {
+        return Err(StoreError::InvalidTransition {
+            message_id: id.to_owned(),
+            from: expected,
+            to,
+        });
+    }
+    let final_at = to.is_final().then_some(at);
+    // A non-final message is due at once for its next step (signed → submit,
+    // submitted/pending → status check) — unless a claim is still running:
+    // the claimant carries on (sign, then submit) without a second claim,
+    // and nobody else picks the message up meanwhile.
+    let next_attempt_at = (!to.is_final()).then_some(at);
+    let changed = conn
+        .prepare_cached(
+            "UPDATE messages SET state = ?1, state_at = ?2, final_at = ?3,
+                 next_attempt_at = CASE WHEN ?4 IS NULL THEN NULL
+                                        ELSE max(?4, coalesce(next_attempt_at, ?4)) END,
+                 last_error_code = NULL, last_error_reason = NULL, retryable = NULL, last_seq = ?5,
+                 distribution_id = coalesce(?6, distribution_id),
+                 failure_reason = coalesce(?7, failure_reason)
+             WHERE sort_key = ?8 AND state = ?9",
+        )
+        .and_then(|mut s| {
+            s.execute(params![
+                to.as_str(),
+                at,
+                final_at,
+                next_attempt_at,
+                seq,
+                match next {
+                    NextState::Submitted { distribution_id } => Some(distribution_id.as_str()),
+                    _ => None,
+                },
+                match next {
+                    NextState::Failed { reason } => Some(reason.as_str()),
+                    _ => None,
+                },
+                key,
+                expected.as_str(),
+            ])
+        })
+        .during("changing a message's state")?;
+    if changed != 1 {
+        // Unreachable inside our IMMEDIATE transaction, kept as the
+        // compare-and-set's last line of defence.
+        let (_, actual) = locate(conn, id)?;
+        return Err(StoreError::Conflict {
+            message_id: id.to_owned(),
+            expected,
+            actual,
+        });
+    }
+    let (detail, blob_sha256) = match next {
+        NextState::Signed { signed_xml } => {
+            conn.prepare_cached(
+                "INSERT INTO signed_deliveries (sort_key, xml) VALUES (?1, ?2)
+                 ON CONFLICT (sort_key) DO UPDATE SET xml = excluded.xml",
+            )
+            .and_then(|mut s| s.execute(params![key, signed_xml]))
+            .during("storing the signed delivery")?;
+            let digest = sha256_hex(signed_xml);
+            (
+                format!("signed delivery, {} bytes", signed_xml.len()),
+                Some(digest),
+            )
+        }
+        NextState::Submitted { distribution_id } => {
+            (format!("distribution id {distribution_id}"), None)
+        }
+        NextState::Pending => ("delivery pending".to_owned(), None),
+        NextState::Delivered => ("delivered".to_owned(), None),
+        NextState::Failed { reason } => (reason.clone(), None),
+        NextState::Paper { letter } => {
+            let (pdf, digest) = match letter {
+                PaperLetter::Pdf(pdf) => (Some(pdf.as_slice()), sha256_hex(pdf)),
+                PaperLetter::Sha256Hex(h) => (None, h.to_ascii_lowercase()),
+            };
+            conn.prepare_cached(
+                "INSERT INTO paper_letters (sort_key, pdf, sha256_hex) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (sort_key) DO UPDATE SET pdf = excluded.pdf, sha256_hex = excluded.sha256_hex",
+            )
+            .and_then(|mut s| s.execute(params![key, pdf, digest]))
+            .during("storing the paper letter")?;
+            ("sent on paper".to_owned(), Some(digest))
+        }
+    };
+    Ok((key, detail, blob_sha256))
+}
+
+/// See [`Store::claim`](crate::Store::claim).
+pub(crate) fn claim(
+    conn: &Connection,
+    id: &str,
+    expected: SendState,
+    now: i64,
+    until: i64,
+) -> Result<(), StoreError> {
+    let (key, actual) = locate(conn, id)?;
+    if actual != expected {
+        return Err(StoreError::Conflict {
+            message_id: id.to_owned(),
+            expected,
+            actual,
+        });
+    }
+    let next: Option<i64> = conn
+        .prepare_cached("SELECT next_attempt_at FROM messages WHERE sort_key = ?1")
+        .and_then(|mut s| s.query_row([key], |r| r.get(0)))
+        .during("claiming a message")?;
+    match next {
+        Some(next) if next <= now => {}
+        Some(next) => {
+            return Err(StoreError::Claimed {
+                message_id: id.to_owned(),
+                until: from_unix(next)?,
+            })
+        }
+        None => {
+            return Err(StoreError::InvalidInput {
+                field: "claim",
+                reason: format!(
+                    "message {id} is not scheduled (final, or waiting for the officer)"
+                ),
+            })
+        }
+    }
+    conn.prepare_cached("UPDATE messages SET next_attempt_at = ?1 WHERE sort_key = ?2")
+        .and_then(|mut s| s.execute(params![until, key]))
+        .during("claiming a message")?;
+    Ok(())
+}
+
+/// Records a failed attempt: compare-and-set on `expected`, which must not
+/// be final. Returns the sort key and the new attempt count.
+pub(crate) fn record_failure(
+    conn: &Connection,
+    id: &str,
+    expected: SendState,
+    failure: &AttemptFailure,
+    seq: i64,
+) -> Result<(i64, u32), StoreError> {
+    let (key, actual) = locate(conn, id)?;
+    if actual != expected {
+        return Err(StoreError::Conflict {
+            message_id: id.to_owned(),
+            expected,
+            actual,
+        });
+    }
+    if actual.is_final() {
+        return Err(StoreError::InvalidInput {
+            field: "attempt failure",
+            reason: format!("message {id} is already {actual}"),
+        });
+    }
+    let attempts: i64 = conn
+        .prepare_cached(
+            "UPDATE messages SET attempts = attempts + 1, last_error_code = ?1,
+                 last_error_reason = ?2, retryable = ?3, next_attempt_at = ?4, last_seq = ?5
+             WHERE sort_key = ?6 AND state = ?7 RETURNING attempts",
+        )
+        .and_then(|mut s| {
+            s.query_row(
+                params![
+                    failure.code,
+                    failure.reason,
+                    failure.retryable,
+                    failure.next_attempt_at.map(to_unix),
+                    seq,
+                    key,
+                    expected.as_str(),
+                ],
+                |r| r.get(0),
+            )
+        })
+        .during("recording a failed attempt")?;
+    Ok((key, u32::try_from(attempts).unwrap_or(u32::MAX)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::test_database;
+
+    #[test]
+    fn migration_creates_tables_and_constraints_hold() {
+        let (_dir, conn) = test_database(&[&MIGRATIONS]);
+        for table in [
+            "messages",
+            "attachments",
+            "attachment_content",
+            "signed_deliveries",
+            "paper_letters",
+        ] {
+            let n: i64 = conn
+                .query_row(
+                    "SELECT count(*) FROM sqlite_schema WHERE name = ?1",
+                    [table],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            assert_eq!(n, 1, "{table}");
+        }
+        let bad_class = conn.execute(
+            "INSERT INTO messages (sort_key, id, correlation_id, profile, sender_org, sender_name,
+                recipient, recipient_display, subject, body, protection_class, created_at, state,
+                state_at, last_seq)
+             VALUES (1, 'a', 'c', 'p', 'o', 'n', '198501012382', 'r', 's', 'b', 4, 0, 'queued', 0, 1)",
+            [],
+        );
+        assert!(
+            bad_class.is_err(),
+            "protection class 4 must be refused by the table"
+        );
+    }
+
+    #[test]
+    fn transitions_follow_the_state_machine() {
+        use SendState::*;
+        assert!(Queued.can_become(Signed));
+        assert!(Signed.can_become(Submitted));
+        assert!(Submitted.can_become(Pending));
+        assert!(Pending.can_become(Delivered));
+        assert!(Failed.can_become(Paper));
+        assert!(!Queued.can_become(Submitted), "submitting unsigned");
+        assert!(!Delivered.can_become(Failed));
+        assert!(!Submitted.can_become(Signed), "re-signing after submission");
+        assert!(!Paper.can_become(Queued));
+        for s in SendState::ALL {
+            assert_eq!(SendState::parse(s.as_str()), Some(s));
+        }
+    }
+
+    #[test]
+    fn case_keys_fold_spacing_and_case() {
+        assert_eq!(case_key("  ks  2026/0123 "), "KS 2026/0123");
+        assert_eq!(case_key("Bn 2025/7"), "BN 2025/7");
+    }
+}

@@ -1,0 +1,130 @@
+//! Retention purge (gallring): messages whose final state is older than a
+//! cutoff go — content, attachments, signed XML, paper letter, history and
+//! search entries — and the purge itself is sealed into the hash chain (see
+//! [`chain`](crate::chain) for why the chain still verifies afterwards).
+
+use rusqlite::Connection;
+use time::OffsetDateTime;
+
+use crate::chain::{purge_digest, Entry, Tail, PURGE_KIND};
+use crate::error::Context;
+use crate::instant::to_unix;
+use crate::messages::sha256_hex;
+use crate::schema::Migrations;
+use crate::StoreError;
+
+pub(crate) static MIGRATIONS: Migrations = Migrations {
+    component: "purges",
+    steps: &[r#"
+CREATE TABLE purges (
+    seq    INTEGER PRIMARY KEY,   -- the chain entry sealing this purge
+    at     INTEGER NOT NULL,
+    cutoff INTEGER NOT NULL,
+    count  INTEGER NOT NULL,
+    ids    TEXT NOT NULL          -- purged message ids, sorted, one per line
+) STRICT;
+"#],
+};
+
+/// What a purge removed (or, on a dry run, would remove).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PurgeReport {
+    /// Messages whose final state was entered before this time.
+    pub cutoff: OffsetDateTime,
+    /// How many messages.
+    pub count: u64,
+    /// Their ids, sorted.
+    pub message_ids: Vec<String>,
+    /// SHA-256 (hex) of the ids, sorted, one per line (`\n`-joined).
+    pub ids_sha256: String,
+    /// Whether this was only a dry run (nothing changed).
+    pub dry_run: bool,
+    /// The chain entry recording the purge (`None` on a dry run).
+    pub seq: Option<u64>,
+}
+
+/// Ids of the messages final before `cutoff`, sorted.
+fn candidates(conn: &Connection, cutoff: i64) -> Result<Vec<(i64, String)>, StoreError> {
+    conn.prepare_cached(
+        "SELECT sort_key, id FROM messages WHERE final_at IS NOT NULL AND final_at < ?1 ORDER BY id",
+    )
+    .and_then(|mut s| s.query_map([cutoff], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
+    .during("finding messages to purge")
+}
+
+/// Purges inside the caller's write transaction (or only reports, on a dry run).
+pub(crate) fn purge(
+    conn: &Connection,
+    older_than: OffsetDateTime,
+    dry_run: bool,
+    at: OffsetDateTime,
+) -> Result<PurgeReport, StoreError> {
+    let cutoff = to_unix(older_than);
+    let found = candidates(conn, cutoff)?;
+    let ids: Vec<String> = found.iter().map(|(_, id)| id.clone()).collect();
+    let joined = ids.join("\n");
+    let ids_sha256 = sha256_hex(joined.as_bytes());
+    let mut report = PurgeReport {
+        cutoff: older_than,
+        count: ids.len() as u64,
+        message_ids: ids,
+        ids_sha256,
+        dry_run,
+        seq: None,
+    };
+    if dry_run {
+        return Ok(report);
+    }
+    for (sort_key, _) in &found {
+        crate::search::unindex(conn, *sort_key)?;
+        // Attachments, their bytes, signed XML, paper letter and history go
+        // by ON DELETE CASCADE.
+        conn.prepare_cached("DELETE FROM messages WHERE sort_key = ?1")
+            .and_then(|mut s| s.execute([sort_key]))
+            .during("purging a message")?;
+    }
+    let at = to_unix(at);
+    let count = report.count as i64;
+    let mut tail = Tail::read(conn)?;
+    let seq = tail.append(
+        conn,
+        &Entry {
+            at,
+            kind: PURGE_KIND,
+            message_id: None,
+            state: None,
+            digest: purge_digest(at, cutoff, count, &report.ids_sha256),
+        },
+    )?;
+    conn.prepare_cached(
+        "INSERT INTO purges (seq, at, cutoff, count, ids) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )
+    .and_then(|mut s| s.execute(rusqlite::params![seq, at, cutoff, count, joined]))
+    .during("recording the purge")?;
+    report.seq = Some(seq.max(0) as u64);
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::test_database;
+
+    #[test]
+    fn an_empty_purge_is_still_recorded_and_verifies() {
+        let (_dir, conn) = test_database(crate::schema::ALL);
+        let at = OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
+        let dry = purge(&conn, at, true, at).unwrap();
+        assert_eq!((dry.count, dry.seq), (0, None));
+        let n: i64 = conn
+            .query_row("SELECT count(*) FROM chain", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 0, "a dry run writes nothing");
+        let done = purge(&conn, at, false, at).unwrap();
+        assert_eq!(done.seq, Some(1));
+        assert_eq!(
+            crate::chain::verify(&conn).unwrap(),
+            crate::ChainVerdict::Intact { entries: 1 }
+        );
+    }
+}

@@ -1,0 +1,162 @@
+use kuvert_store::export::CSV_COLUMNS;
+use kuvert_store::{OutgoingAttachment, OutgoingMessage, SendState, SentLogQuery, Store};
+
+use crate::support::{at, deliver, message, store};
+
+/// Parses `;`-separated, CRLF-terminated RFC 4180 CSV.
+fn parse_csv(text: &str) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    let mut row = Vec::new();
+    let mut cell = String::new();
+    let mut quoted = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                cell.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => cell.push(c),
+            (false, '"') if cell.is_empty() => quoted = true,
+            (false, ';') => row.push(std::mem::take(&mut cell)),
+            (false, '\r') => {
+                assert_eq!(chars.next(), Some('\n'), "rows end in CRLF");
+                row.push(std::mem::take(&mut cell));
+                rows.push(std::mem::take(&mut row));
+            }
+            (false, '\n') => panic!("bare LF outside quotes"),
+            (false, c) => cell.push(c),
+        }
+    }
+    assert!(
+        row.is_empty() && cell.is_empty(),
+        "the last row ends in CRLF"
+    );
+    rows
+}
+
+fn fixture() -> (tempfile::TempDir, Store) {
+    let (dir, s) = store();
+    let tricky = OutgoingMessage {
+        subject: "=HYPERLINK(\"http://x\";\"klicka\")".into(),
+        attention: Some("-Ekonomi; \"VD\"".into()),
+        case_number: Some("@KS 2026/0001".into()),
+        attachments: vec![
+            OutgoingAttachment {
+                name: "a.pdf".into(),
+                content_type: "application/pdf".into(),
+                bytes: b"1".to_vec(),
+            },
+            OutgoingAttachment {
+                name: "bilaga å.pdf".into(),
+                content_type: "application/pdf".into(),
+                bytes: b"2".to_vec(),
+            },
+        ],
+        ..message(2)
+    };
+    s.enqueue(&message(1), at(0)).unwrap();
+    s.enqueue(&tricky, at(60)).unwrap();
+    deliver(&s, "m-1", at(3661));
+    (dir, s)
+}
+
+#[test]
+fn csv_has_bom_semicolons_crlf_quoting_and_the_injection_guard() {
+    let (_dir, s) = fixture();
+    let mut out = Vec::new();
+    assert_eq!(s.export_csv(&SentLogQuery::default(), &mut out).unwrap(), 2);
+    assert!(out.starts_with(b"\xEF\xBB\xBF"), "UTF-8 BOM for Excel");
+    let text = std::str::from_utf8(&out[3..]).unwrap();
+    let rows = parse_csv(text);
+    assert_eq!(rows[0], CSV_COLUMNS);
+    assert_eq!(rows.len(), 3);
+    let col = |name: &str| CSV_COLUMNS.iter().position(|c| *c == name).unwrap();
+    let (first, second) = (&rows[1], &rows[2]);
+    assert!(rows.iter().all(|r| r.len() == CSV_COLUMNS.len()));
+    assert_eq!(first[col("message_id")], "m-1", "oldest first");
+    assert_eq!(first[col("created_utc")], "2026-01-01 00:00:00");
+    assert_eq!(first[col("state")], "delivered");
+    assert_eq!(first[col("state_changed_utc")], "2026-01-01 01:01:01");
+    assert_eq!(first[col("subject")], "Beslut om bygglov 1");
+    assert_eq!(first[col("recipient")], "198501012382");
+    assert_eq!(first[col("distribution_id")], "d-m-1");
+    assert_eq!(first[col("attention")], "", "absent is empty");
+    assert_eq!(
+        second[col("subject")],
+        "'=HYPERLINK(\"http://x\";\"klicka\")"
+    );
+    assert_eq!(second[col("attention")], "'-Ekonomi; \"VD\"");
+    assert_eq!(second[col("case_number")], "'@KS 2026/0001");
+    assert_eq!(second[col("attachment_names")], "a.pdf\nbilaga å.pdf");
+    assert_eq!(second[col("attachment_count")], "2");
+    assert_eq!(second[col("protection_class")], "2");
+}
+
+#[test]
+fn csv_takes_the_search_filters() {
+    let (_dir, s) = fixture();
+    let mut out = Vec::new();
+    let q = SentLogQuery {
+        states: vec![SendState::Queued],
+        limit: 0,
+        ..SentLogQuery::default()
+    };
+    assert_eq!(
+        s.export_csv(&q, &mut out).unwrap(),
+        1,
+        "limit is ignored by exports"
+    );
+    let rows = parse_csv(std::str::from_utf8(&out[3..]).unwrap());
+    assert_eq!(rows[1][0], "m-2");
+    let mut out = Vec::new();
+    let q = SentLogQuery {
+        text: Some("hyperlink".into()),
+        ..SentLogQuery::default()
+    };
+    assert_eq!(s.export_csv(&q, &mut out).unwrap(), 1);
+}
+
+#[test]
+fn jsonl_has_one_parseable_object_per_message_with_attachments_and_timeline() {
+    let (_dir, s) = fixture();
+    let mut out = Vec::new();
+    assert_eq!(
+        s.export_jsonl(&SentLogQuery::default(), &mut out).unwrap(),
+        2
+    );
+    let text = String::from_utf8(out).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    let first = &lines[0];
+    assert_eq!(first["message_id"], "m-1");
+    assert_eq!(first["state"], "delivered");
+    assert_eq!(first["created_at"], "2026-01-01T00:00:00Z");
+    assert_eq!(first["body"], "Hej! Här kommer beslutet i ärendet.");
+    assert_eq!(first["case_number"], "BN 2026/0001");
+    assert_eq!(first["attention"], serde_json::Value::Null);
+    assert_eq!(first["attachments"][0]["name"], "beslut.pdf");
+    assert_eq!(first["attachments"][0]["size"], 15);
+    assert_eq!(
+        first["attachments"][0]["sha256"].as_str().unwrap().len(),
+        64
+    );
+    let states: Vec<&str> = first["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, ["queued", "signed", "submitted", "delivered"]);
+    assert_eq!(first["history"][3]["at"], "2026-01-01T01:01:01Z");
+    let second = &lines[1];
+    assert_eq!(
+        second["subject"], "=HYPERLINK(\"http://x\";\"klicka\")",
+        "JSON is data, not a spreadsheet: no guard"
+    );
+    assert_eq!(second["attachments"].as_array().unwrap().len(), 2);
+}

@@ -1,0 +1,11 @@
+//! Integration tests of kuvert-store against real on-disk SQLite databases.
+
+mod atomicity;
+mod chain;
+mod concurrency;
+mod drafts;
+mod export;
+mod migrations;
+mod search;
+mod support;
+mod transitions;

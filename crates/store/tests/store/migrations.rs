@@ -1,0 +1,83 @@
+use kuvert_store::{Store, StoreError};
+
+use crate::support::{at, count, message, raw, store};
+
+#[test]
+fn empty_database_gets_every_table_and_reopening_keeps_data() {
+    let (dir, s) = store();
+    s.enqueue(&message(1), at(0)).unwrap();
+    drop(s);
+    let conn = raw(&dir);
+    let mut versions: Vec<(String, i64)> = conn
+        .prepare("SELECT component, version FROM schema_version ORDER BY component")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    versions.sort();
+    let names: Vec<&str> = versions.iter().map(|(c, _)| c.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "chain",
+            "drafts",
+            "messages",
+            "messages_fts",
+            "purges",
+            "status_history"
+        ]
+    );
+    assert!(versions.iter().all(|(_, v)| *v >= 1));
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    drop(conn);
+
+    let reopened = Store::open(dir.path().join("kuvert.sqlite")).unwrap();
+    assert!(reopened.message("m-1").unwrap().is_some());
+    assert_eq!(count(&dir, "schema_version"), 6, "re-open adds no versions");
+}
+
+#[test]
+fn a_database_from_a_newer_kuvert_is_refused() {
+    let (dir, s) = store();
+    drop(s);
+    raw(&dir)
+        .execute(
+            "UPDATE schema_version SET version = 99 WHERE component = 'messages'",
+            [],
+        )
+        .unwrap();
+    let err = Store::open(dir.path().join("kuvert.sqlite")).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::SchemaTooNew {
+                table: "messages",
+                found: 99,
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn purge_cascades_through_foreign_keys() {
+    let (dir, s) = store();
+    s.enqueue(&message(1), at(0)).unwrap();
+    crate::support::deliver(&s, "m-1", at(1));
+    let report = s.purge(at(10), false, at(10)).unwrap();
+    assert_eq!(report.count, 1);
+    for table in [
+        "messages",
+        "attachments",
+        "attachment_content",
+        "signed_deliveries",
+        "status_history",
+    ] {
+        assert_eq!(count(&dir, table), 0, "{table}");
+    }
+}

@@ -1,0 +1,334 @@
+use kuvert_store::{
+    CaseNumberFilter, NextState, OutgoingAttachment, OutgoingMessage, PaperLetter, SendState,
+    SentLogQuery, Store, StoreError,
+};
+
+use crate::support::{at, deliver, message, store};
+
+const DAY: i64 = 86_400;
+
+/// Four messages that differ in every searchable field.
+fn fixture() -> (tempfile::TempDir, Store) {
+    let (dir, s) = store();
+    let attachment = |name: &str| OutgoingAttachment {
+        name: name.into(),
+        content_type: "application/pdf".into(),
+        bytes: name.as_bytes().to_vec(),
+    };
+    let m1 = OutgoingMessage {
+        subject: "Beslut om bygglov för kök".into(),
+        body: "Bygglov beviljas.".into(),
+        case_number: Some("BN 2026/0123".into()),
+        attachments: vec![attachment("ritning.pdf")],
+        ..message(1)
+    };
+    let m2 = OutgoingMessage {
+        recipient: "192705178354".into(),
+        recipient_display: "19270517-8354".into(),
+        subject: "Begäran om komplettering".into(),
+        body: "Vi behöver fler underlag i ärendet om förskolan.".into(),
+        case_number: Some("KS 2026/0042".into()),
+        attention: Some("Ekonomiavdelningen".into()),
+        protection_class: 1,
+        profile: "Kansli".into(),
+        sender_name: "Kommunstyrelsen".into(),
+        attachments: vec![],
+        ..message(2)
+    };
+    let m3 = OutgoingMessage {
+        recipient: "165568402266".into(),
+        recipient_display: "556840-2266".into(),
+        subject: "Föreläggande: åtgärda brister".into(),
+        body: "Verksamheten ska åtgärda bristerna.".into(),
+        case_number: Some("MN 2025/0999".into()),
+        attention: Some("VD".into()),
+        protection_class: 3,
+        profile: "Miljö".into(),
+        sender_org: "165568402266".into(),
+        sender_name: "Miljönämnden".into(),
+        attachments: vec![attachment("föreläggande.pdf")],
+        ..message(3)
+    };
+    let m4 = OutgoingMessage {
+        recipient: "202201612385".into(),
+        recipient_display: "20220161-2385".into(),
+        subject: "Får du plats i kön?".into(),
+        body: "Svar om förskoleplats.".into(),
+        case_number: Some("KS 2026/0043".into()),
+        protection_class: 1,
+        profile: "Kansli".into(),
+        sender_name: "Kommunstyrelsen".into(),
+        attachments: vec![],
+        ..message(4)
+    };
+    s.enqueue(&m1, at(0)).unwrap();
+    s.enqueue(&m2, at(10 * DAY)).unwrap();
+    s.enqueue(&m3, at(400 * DAY)).unwrap();
+    s.enqueue(&m4, at(20 * DAY)).unwrap();
+    deliver(&s, "m-1", at(1));
+    s.transition(
+        "m-3",
+        SendState::Queued,
+        &NextState::Failed { reason: "x".into() },
+        at(400 * DAY + 1),
+    )
+    .unwrap();
+    s.transition(
+        "m-4",
+        SendState::Queued,
+        &NextState::Paper {
+            letter: PaperLetter::Pdf(b"%PDF".to_vec()),
+        },
+        at(20 * DAY + 1),
+    )
+    .unwrap();
+    (dir, s)
+}
+
+fn hits(s: &Store, q: &SentLogQuery) -> Vec<String> {
+    s.search(q)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.message_id)
+        .collect()
+}
+
+#[test]
+fn each_filter_narrows_as_documented() {
+    let (_dir, s) = fixture();
+    let q = SentLogQuery::default;
+    let text = |t: &str| SentLogQuery {
+        text: Some(t.into()),
+        ..q()
+    };
+    let cases: Vec<(&str, SentLogQuery, &[&str])> = vec![
+        (
+            "no filter: all, newest first",
+            q(),
+            &["m-3", "m-4", "m-2", "m-1"],
+        ),
+        ("text in subject", text("bygglov"), &["m-1"]),
+        ("text in body", text("underlag"), &["m-2"]),
+        ("text: two words AND", text("beslut kök"), &["m-1"]),
+        ("text: AND excludes", text("beslut förskolan"), &[]),
+        ("text: case number", text("2026/0123"), &["m-1"]),
+        ("text: attention", text("ekonomiavdelningen"), &["m-2"]),
+        ("text: attachment name", text("ritning"), &["m-1"]),
+        ("text: recipient display", text("556840-2266"), &["m-3"]),
+        ("text: recipient wire", text("192705178354"), &["m-2"]),
+        ("text: å ä ö exact", text("åtgärda"), &["m-3"]),
+        ("text: å is not a", text("atgarda"), &[]),
+        ("text: upper-case Ö folds", text("FÖRELÄGGANDE"), &["m-3"]),
+        ("text: prefix", text("förskol*"), &["m-4", "m-2"]),
+        ("text: prefix with å", text("få*"), &["m-4"]),
+        ("text: only punctuation matches nothing", text("* -"), &[]),
+        (
+            "recipient 12 digits",
+            SentLogQuery {
+                recipient: Some("192705178354".into()),
+                ..q()
+            },
+            &["m-2"],
+        ),
+        (
+            "recipient with dash",
+            SentLogQuery {
+                recipient: Some("20220161-2385".into()),
+                ..q()
+            },
+            &["m-4"],
+        ),
+        (
+            "case exact",
+            SentLogQuery {
+                case_number: Some(CaseNumberFilter::Exact("ks 2026/0042".into())),
+                ..q()
+            },
+            &["m-2"],
+        ),
+        (
+            "case prefix",
+            SentLogQuery {
+                case_number: Some(CaseNumberFilter::Prefix("KS 2026/".into())),
+                ..q()
+            },
+            &["m-4", "m-2"],
+        ),
+        (
+            "case prefix series",
+            SentLogQuery {
+                case_number: Some(CaseNumberFilter::Prefix("KS".into())),
+                ..q()
+            },
+            &["m-4", "m-2"],
+        ),
+        (
+            "case exact + text",
+            SentLogQuery {
+                case_number: Some(CaseNumberFilter::Exact("BN 2026/0123".into())),
+                text: Some("kök".into()),
+                ..q()
+            },
+            &["m-1"],
+        ),
+        (
+            "case exact + other text",
+            SentLogQuery {
+                case_number: Some(CaseNumberFilter::Exact("BN 2026/0123".into())),
+                text: Some("brister".into()),
+                ..q()
+            },
+            &[],
+        ),
+        (
+            "date from",
+            SentLogQuery {
+                from: Some(at(10 * DAY)),
+                ..q()
+            },
+            &["m-3", "m-4", "m-2"],
+        ),
+        (
+            "date until (exclusive)",
+            SentLogQuery {
+                until: Some(at(10 * DAY)),
+                ..q()
+            },
+            &["m-1"],
+        ),
+        (
+            "date range",
+            SentLogQuery {
+                from: Some(at(5 * DAY)),
+                until: Some(at(30 * DAY)),
+                ..q()
+            },
+            &["m-4", "m-2"],
+        ),
+        (
+            "text + date range",
+            SentLogQuery {
+                text: Some("förskol*".into()),
+                from: Some(at(15 * DAY)),
+                until: Some(at(30 * DAY)),
+                ..q()
+            },
+            &["m-4"],
+        ),
+        (
+            "state",
+            SentLogQuery {
+                states: vec![SendState::Delivered],
+                ..q()
+            },
+            &["m-1"],
+        ),
+        (
+            "states",
+            SentLogQuery {
+                states: vec![SendState::Queued, SendState::Paper],
+                ..q()
+            },
+            &["m-4", "m-2"],
+        ),
+        (
+            "protection class",
+            SentLogQuery {
+                protection_class: Some(3),
+                ..q()
+            },
+            &["m-3"],
+        ),
+        (
+            "profile",
+            SentLogQuery {
+                profile: Some("Kansli".into()),
+                ..q()
+            },
+            &["m-4", "m-2"],
+        ),
+        (
+            "sender org",
+            SentLogQuery {
+                sender_org: Some("165568402266".into()),
+                ..q()
+            },
+            &["m-3"],
+        ),
+        (
+            "sender name",
+            SentLogQuery {
+                sender_name: Some("Kommun B".into()),
+                ..q()
+            },
+            &["m-1"],
+        ),
+        ("limit", SentLogQuery { limit: 2, ..q() }, &["m-3", "m-4"]),
+        (
+            "offset",
+            SentLogQuery {
+                limit: 2,
+                offset: 2,
+                ..q()
+            },
+            &["m-2", "m-1"],
+        ),
+        (
+            "text + offset",
+            SentLogQuery {
+                text: Some("förskol*".into()),
+                offset: 1,
+                ..q()
+            },
+            &["m-2"],
+        ),
+    ];
+    for (name, query, expected) in cases {
+        assert_eq!(hits(&s, &query), expected, "{name}");
+    }
+}
+
+#[test]
+fn summaries_carry_the_listed_fields() {
+    let (_dir, s) = fixture();
+    let rows = s
+        .search(&SentLogQuery {
+            text: Some("bygglov".into()),
+            ..SentLogQuery::default()
+        })
+        .unwrap();
+    let r = &rows[0];
+    assert_eq!(r.state, SendState::Delivered);
+    assert_eq!(r.recipient, "198501012382");
+    assert_eq!(r.case_number.as_deref(), Some("BN 2026/0123"));
+    assert_eq!(r.attachment_count, 1);
+    assert_eq!(r.distribution_id.as_deref(), Some("d-m-1"));
+    assert_eq!(r.created_at, at(0));
+}
+
+#[test]
+fn a_malformed_recipient_filter_is_refused() {
+    let (_dir, s) = fixture();
+    let err = s
+        .search(&SentLogQuery {
+            recipient: Some("850101-2382".into()),
+            ..SentLogQuery::default()
+        })
+        .unwrap_err();
+    assert!(matches!(err, StoreError::InvalidInput { .. }), "{err}");
+}
+
+#[test]
+fn purged_messages_leave_the_index() {
+    let (_dir, s) = fixture();
+    s.purge(at(2), false, at(1000 * DAY)).unwrap();
+    assert!(hits(
+        &s,
+        &SentLogQuery {
+            text: Some("bygglov".into()),
+            ..SentLogQuery::default()
+        }
+    )
+    .is_empty());
+    assert_eq!(hits(&s, &SentLogQuery::default()), ["m-3", "m-4", "m-2"]);
+}
