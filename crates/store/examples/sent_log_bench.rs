@@ -6,11 +6,12 @@
 //! Run through `bench/store.sh` (release mode). Usage:
 //!
 //! ```text
-//! sent_log_bench [--rows N] [--queries Q] [--dir DIR] [--rebuild]
+//! sent_log_bench [--rows N] [--queries Q] [--dir DIR] [--rebuild] [--search-only] [--verify]
 //! ```
 //!
 //! The database is kept in DIR (default `/tmp/kuvert-bench`) and reused when
-//! it already holds N messages, unless `--rebuild`. Recipients are only
+//! it already holds N messages, unless `--rebuild`. Set `KUVERT_BENCH_VERBOSE=1`
+//! to print every query's time. Recipients are only
 //! Skatteverket's published test identity numbers and the two test
 //! organisations.
 
@@ -336,6 +337,8 @@ fn main() -> Result<(), Box<dyn Error>> {
     let mut queries = 200usize;
     let mut dir = PathBuf::from("/tmp/kuvert-bench");
     let mut rebuild = false;
+    let mut search_only = false;
+    let mut verify = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -343,6 +346,8 @@ fn main() -> Result<(), Box<dyn Error>> {
             "--queries" => queries = args.next().ok_or("--queries Q")?.parse()?,
             "--dir" => dir = args.next().ok_or("--dir DIR")?.into(),
             "--rebuild" => rebuild = true,
+            "--search-only" => search_only = true,
+            "--verify" => verify = true,
             other => return Err(format!("unknown argument {other}").into()),
         }
     }
@@ -394,6 +399,14 @@ fn main() -> Result<(), Box<dyn Error>> {
         ms(percentile(&times, 0.95)) / 25.0
     );
 
+    if verify {
+        let t = Instant::now();
+        let verdict = store.verify_chain()?;
+        println!("verify_chain: {verdict:?} in {:.1} s", t.elapsed().as_secs_f64());
+    }
+    if search_only {
+        return Ok(());
+    }
     // CSV export against the sqlite3 CLI dumping the same columns (times
     // formatted the same way) from the same file, alternating, 3 rounds.
     let ours_file = dir.join("export-kuvert.csv");

@@ -19,7 +19,7 @@
 //! never chain entries: they carry no personal data, only ids, times, states
 //! and digests. The purge itself is an entry whose digest covers the cutoff,
 //! the count and the SHA-256 of the sorted purged ids, which are kept in the
-//! `purges` table. [`verify`] therefore still checks every link of the chain
+//! `purges` table. [`Store::verify_chain`](crate::Store::verify_chain) therefore still checks every link of the chain
 //! after a purge, and accepts a missing message only when a sealed purge
 //! entry names it — deleting a message by hand is reported.
 
@@ -465,7 +465,7 @@ fn check_content(
         return altered(format!("the history of message {id}"));
     }
     if let Some(expected) = blob {
-        let actual = match parse_state_opt(&state) {
+        let actual = match SendState::parse(&state) {
             Some(SendState::Signed) => conn
                 .prepare_cached("SELECT xml FROM signed_deliveries WHERE sort_key = ?1")
                 .and_then(|mut s| {
@@ -491,10 +491,6 @@ fn check_content(
         }
     }
     Ok(None)
-}
-
-fn parse_state_opt(name: &str) -> Option<SendState> {
-    SendState::parse(name)
 }
 
 /// The name of the first attachment whose bytes no longer match its SHA-256.

@@ -133,7 +133,7 @@ pub(crate) fn csv<W: Write>(
     out: W,
 ) -> Result<u64, StoreError> {
     let tx = snapshot(conn)?;
-    let plan = plan(query)?;
+    let plan = plan(&tx, query)?;
     let sql = format!(
         "SELECT {CSV_SQL_COLUMNS} {} ORDER BY {}",
         plan.from_where, plan.order_key
@@ -229,7 +229,7 @@ pub(crate) fn jsonl<W: Write>(
     out: W,
 ) -> Result<u64, StoreError> {
     let tx = snapshot(conn)?;
-    let plan = plan(query)?;
+    let plan = plan(&tx, query)?;
     let sql = format!(
         "SELECT m.sort_key, m.id, m.correlation_id, m.created_at, m.state, m.state_at, m.profile,
              m.sender_org, m.sender_name, m.recipient, m.recipient_display, m.subject, m.body,

@@ -2,13 +2,14 @@ use kuvert_store::{NextState, OutgoingAttachment, SendState, StoreError};
 
 use crate::support::{at, count, message, store};
 
-const TABLES: [&str; 6] = [
+const TABLES: [&str; 7] = [
     "messages",
     "attachments",
     "attachment_content",
     "status_history",
     "chain",
     "messages_fts",
+    "search_terms",
 ];
 
 #[test]

@@ -1,0 +1,103 @@
+//! Crash recovery: the process is stopped the hard way at each step of a send
+//! (and at random moments), then `kuvert resume` finishes the job. Nothing is
+//! lost and nothing is delivered twice.
+
+use std::time::{Duration, Instant};
+
+use crate::support::{sandbox, send_args, strs, Officer};
+
+const CHECKPOINTS: [&str; 4] = ["stored", "checked", "distributed", "submitted"];
+
+/// Resumes until every message in the log is delivered.
+fn resume_until_all_delivered(officer: &Officer) -> Vec<serde_json::Value> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        officer.run(&["resume"]);
+        let log = officer.log();
+        if log.iter().all(|m| m["state"] == "delivered") {
+            return log;
+        }
+        assert!(Instant::now() < deadline, "not all delivered: {log:#?}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn a_send_killed_at_any_checkpoint_is_resumed_and_delivered_exactly_once() {
+    for point in CHECKPOINTS {
+        let officer = Officer::new();
+        let output = officer
+            .command(&strs(&send_args(
+                "198501012390",
+                &format!("KS 2026/{point}"),
+            )))
+            .env("KUVERT_TEST_ABORT_AT", point)
+            .output()
+            .unwrap();
+        assert_eq!(
+            output.status.code(),
+            None,
+            "{point}: the process must die by signal"
+        );
+
+        let before = officer.log();
+        assert_eq!(
+            before.len(),
+            1,
+            "{point}: the message must be stored before any network call"
+        );
+        let log = resume_until_all_delivered(&officer);
+        assert_eq!(log.len(), 1, "{point}");
+        let id = log[0]["message_id"].as_str().unwrap();
+        assert_eq!(
+            sandbox().delivery_count(id),
+            1,
+            "{point}: delivered exactly once"
+        );
+        officer.json(0, &["verify-log"]);
+    }
+}
+
+#[test]
+fn sends_killed_at_random_moments_lose_nothing_and_duplicate_nothing() {
+    let officer = Officer::new();
+    let mut confirmed = Vec::new();
+    // Deterministic "random" delays spread over a send's lifetime.
+    for (round, delay_ms) in [5u64, 40, 90, 150, 220, 300, 420, 650]
+        .into_iter()
+        .enumerate()
+    {
+        let mut child = officer
+            .command(&strs(&send_args(
+                "198501012382",
+                &format!("KS 2026/{round:04}"),
+            )))
+            .arg("--json")
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let _ = child.kill(); // SIGKILL; harmless if it already finished
+        let output = child.wait_with_output().unwrap();
+        if output.status.success() {
+            let answer: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+            confirmed.push(answer["message_id"].as_str().unwrap().to_string());
+        }
+    }
+    let log = resume_until_all_delivered(&officer);
+    let stored: Vec<&str> = log
+        .iter()
+        .map(|m| m["message_id"].as_str().unwrap())
+        .collect();
+    for id in &confirmed {
+        assert!(stored.contains(&id.as_str()), "confirmed {id} was lost");
+    }
+    for id in &stored {
+        assert_eq!(
+            sandbox().delivery_count(id),
+            1,
+            "{id} delivered more than once"
+        );
+    }
+    officer.json(0, &["verify-log"]);
+}

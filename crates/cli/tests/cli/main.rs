@@ -1,0 +1,7 @@
+//! End-to-end tests of the `kuvert` binary against the built-in test
+//! environment, started in this process over real TLS; SQLite on disk.
+
+mod support;
+
+mod crash;
+mod send;

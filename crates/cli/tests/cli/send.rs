@@ -1,0 +1,265 @@
+//! Checking, sending, tracking and filing, through the real binary.
+
+use std::io::Read;
+use std::time::Duration;
+
+use kuvert_sandbox::Operator;
+
+use crate::support::{pdf, sandbox, send_args, strs, Officer};
+
+const DELIVERY: Duration = Duration::from_secs(30);
+
+#[test]
+fn check_reports_each_recipient_with_the_right_exit_code() {
+    let officer = Officer::new();
+    let reachable = officer.json(0, &["check", "850101-2382", "5568402266"]);
+    assert_eq!(reachable[0]["digital"], true);
+    assert_eq!(reachable[0]["recipient"], "198501012382");
+    assert!(reachable[1]["en"]
+        .as_str()
+        .unwrap()
+        .contains("Min myndighetspost"));
+
+    let not = officer.json(3, &["check", "19270517-8354", "199001012385"]);
+    assert_eq!(not[0]["digital"], false);
+    assert!(not[1]["sv"]
+        .as_str()
+        .unwrap()
+        .contains("tar inte emot post från Kommun B"));
+
+    let invalid = officer.json(2, &["check", "850101-2383"]);
+    assert_eq!(invalid[0]["valid"], false);
+}
+
+#[test]
+fn a_message_is_delivered_filed_and_exported() {
+    let officer = Officer::new();
+    let attachment = pdf(officer.data.path(), "beslut.pdf");
+    let mut args = send_args("19850101-2382", "BN 2026/0123");
+    args.extend(["--attach".into(), attachment.display().to_string()]);
+    let sent = officer.json(0, &strs(&args));
+    assert_eq!(sent["state"], "submitted");
+    assert_eq!(sent["operator"], "Kivra (testmiljö)");
+    let id = sent["message_id"].as_str().unwrap().to_string();
+
+    let status = officer.wait_for_state(&id, "delivered", DELIVERY);
+    let states: Vec<&str> = status["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states.first(), Some(&"queued"));
+    assert!(states.contains(&"submitted"), "{states:?}");
+    assert_eq!(states.last(), Some(&"delivered"));
+
+    // The recipient's mailbox has it, once, with the attachment.
+    assert_eq!(sandbox().delivery_count(&id), 1);
+    let delivered = sandbox()
+        .delivered_messages(Operator::Kivra)
+        .into_iter()
+        .find(|m| m.message_id == id)
+        .expect("in the mailbox");
+    assert_eq!(delivered.recipient, "198501012382");
+
+    // Filing package.
+    let zip_path = officer.data.path().join("arkiv.zip");
+    officer.json(0, &["archive", &id, "--out", zip_path.to_str().unwrap()]);
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&zip_path).unwrap()).unwrap();
+    let mut names: Vec<String> = (0..zip.len())
+        .map(|i| zip.by_index(i).unwrap().name().unwrap().to_string())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "bilagor/beslut.pdf",
+            "meddelande.pdf",
+            "metadata.json",
+            "signerad-leverans.xml"
+        ]
+    );
+    let mut metadata = String::new();
+    zip.by_name("metadata.json")
+        .unwrap()
+        .read_to_string(&mut metadata)
+        .unwrap();
+    let metadata: serde_json::Value = serde_json::from_str(&metadata).unwrap();
+    assert_eq!(metadata["case_number"], "BN 2026/0123");
+    assert_eq!(metadata["state"], "delivered");
+    // Every file but metadata.json itself, with its hash.
+    assert_eq!(metadata["files"].as_array().unwrap().len(), 3);
+
+    // The signed delivery in the package verifies against the environment's CA.
+    let mut signed = Vec::new();
+    zip.by_name("signerad-leverans.xml")
+        .unwrap()
+        .read_to_end(&mut signed)
+        .unwrap();
+    let xml = officer.data.path().join("signed.xml");
+    std::fs::write(&xml, &signed).unwrap();
+    let ca = sandbox().ca_pem_path();
+    officer.json(
+        0,
+        &[
+            "verify",
+            xml.to_str().unwrap(),
+            "--ca",
+            ca.to_str().unwrap(),
+        ],
+    );
+
+    // Exports.
+    let csv = officer.data.path().join("logg.csv");
+    let exported = officer.json(
+        0,
+        &[
+            "export",
+            "--format",
+            "csv",
+            "--out",
+            csv.to_str().unwrap(),
+            "--case",
+            "BN 2026/*",
+        ],
+    );
+    assert_eq!(exported["entries"], 1);
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert!(text.contains("BN 2026/0123"), "{text}");
+    let jsonl = officer.data.path().join("logg.jsonl");
+    officer.json(
+        0,
+        &[
+            "export",
+            "--format",
+            "jsonl",
+            "--out",
+            jsonl.to_str().unwrap(),
+        ],
+    );
+    let line: serde_json::Value = serde_json::from_str(
+        std::fs::read_to_string(&jsonl)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(line["message_id"], id.as_str());
+    let report = officer.data.path().join("logg.pdf");
+    officer.json(
+        0,
+        &[
+            "export",
+            "--format",
+            "pdf",
+            "--out",
+            report.to_str().unwrap(),
+        ],
+    );
+    assert!(std::fs::read(&report).unwrap().starts_with(b"%PDF-"));
+
+    // Search.
+    let found = officer.json(0, &["log", "--text", "bygglov", "--status", "delivered"]);
+    assert_eq!(found.as_array().unwrap().len(), 1);
+    let none = officer.json(0, &["log", "--text", "bygglov", "--status", "failed"]);
+    assert!(none.as_array().unwrap().is_empty());
+
+    officer.json(0, &["verify-log"]);
+}
+
+#[test]
+fn an_unreachable_recipient_gets_a_paper_letter_recorded_as_sent_on_paper() {
+    let officer = Officer::new();
+    let letter = officer.data.path().join("brev.pdf");
+    let mut args = send_args("192705178354", "BN 2026/0200");
+    args.extend(["--paper-out".into(), letter.display().to_string()]);
+    let sent = officer.json(3, &strs(&args));
+    assert_eq!(sent["state"], "paper");
+    assert!(sent["reason"]["sv"].as_str().unwrap().contains("papper"));
+    assert!(std::fs::read(&letter).unwrap().starts_with(b"%PDF-"));
+    let log = officer.log();
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0]["state"], "paper");
+    assert_eq!(
+        sandbox().delivery_count(sent["message_id"].as_str().unwrap()),
+        0
+    );
+}
+
+#[test]
+fn a_failed_delivery_is_reported_as_failed() {
+    let officer = Officer::new();
+    let sent = officer.json(0, &strs(&send_args("197001012389", "BN 2026/0300")));
+    let id = sent["message_id"].as_str().unwrap();
+    let status = officer.wait_for_state(id, "failed", DELIVERY);
+    assert!(status["failure_reason"]
+        .as_str()
+        .unwrap()
+        .contains("could not deliver"));
+}
+
+#[test]
+fn a_slow_intermediary_leaves_the_message_in_the_outbox() {
+    let officer = Officer::with_profile(|text| {
+        text.replace("call_timeout_seconds = 30", "call_timeout_seconds = 1")
+    });
+    let sent = officer.json(4, &strs(&send_args("196001012381", "BN 2026/0400")));
+    assert_eq!(sent["state"], "outbox");
+    assert!(
+        sent["reason"].as_str().unwrap().contains("in time"),
+        "{sent}"
+    );
+    let id = sent["message_id"].as_str().unwrap();
+    let status = officer.json(0, &["status", id]);
+    assert_eq!(status["state"], "signed");
+    assert_eq!(status["attempts"], 1);
+    assert_eq!(status["last_failure"]["code"], "timeout");
+    assert_eq!(sandbox().delivery_count(id), 0);
+}
+
+#[test]
+fn dry_run_writes_a_verifiable_signed_delivery_and_stores_nothing() {
+    let officer = Officer::new();
+    let out = officer.data.path().join("leverans.xml");
+    let mut args = send_args("850101-2382", "BN 2026/0500");
+    args.extend([
+        "--dry-run".into(),
+        "--out".into(),
+        out.display().to_string(),
+    ]);
+    officer.json(0, &strs(&args));
+    let ca = sandbox().ca_pem_path();
+    let verified = officer.json(
+        0,
+        &[
+            "verify",
+            out.to_str().unwrap(),
+            "--ca",
+            ca.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(verified["valid"], true);
+    assert!(officer.log().is_empty());
+
+    // One changed byte in the signed content: verification fails with exit code 5.
+    let text = std::fs::read_to_string(&out).unwrap();
+    std::fs::write(&out, text.replace("Beslut om bygglov", "Beslut om rivning")).unwrap();
+    let tampered = officer.json(5, &["verify", out.to_str().unwrap()]);
+    assert_eq!(tampered["valid"], false);
+}
+
+#[test]
+fn an_altered_sent_log_is_detected() {
+    let officer = Officer::new();
+    officer.json(3, &strs(&send_args("192705178354", "BN 2026/0600")));
+    officer.json(0, &["verify-log"]);
+    let altered = std::process::Command::new("sqlite3")
+        .arg(officer.database())
+        .arg("UPDATE messages SET subject = 'Något annat'")
+        .status()
+        .unwrap();
+    assert!(altered.success());
+    let verdict = officer.json(5, &["verify-log"]);
+    assert_eq!(verdict["intact"], false);
+}
