@@ -48,6 +48,15 @@ fn file_error(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
     }
 }
 
+/// A file the user named could not be read: that is wrong input, not a
+/// storage failure.
+fn unreadable(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
+    move |source| Error::InvalidInput {
+        field: "file",
+        reason: format!("cannot read {}: {source}", path.display()),
+    }
+}
+
 fn data_dir(explicit: Option<PathBuf>) -> PathBuf {
     explicit
         .or_else(|| std::env::var_os("XDG_DATA_HOME").map(|d| PathBuf::from(d).join("kuvert")))
@@ -173,10 +182,10 @@ fn draft_from(args: &SendArgs, kuvert: &Kuvert) -> Result<Draft, Error> {
         draft.body = body.clone();
     }
     if let Some(path) = &args.body_file {
-        draft.body = std::fs::read_to_string(path).map_err(file_error(path))?;
+        draft.body = std::fs::read_to_string(path).map_err(unreadable(path))?;
     }
     for path in &args.attach {
-        let bytes = std::fs::read(path).map_err(file_error(path))?;
+        let bytes = std::fs::read(path).map_err(unreadable(path))?;
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -500,9 +509,9 @@ fn describe(filter: &LogFilter) -> String {
 }
 
 fn verify(json: bool, file: &Path, ca: Option<&Path>) -> Result<u8, Error> {
-    let xml = std::fs::read(file).map_err(file_error(file))?;
+    let xml = std::fs::read(file).map_err(unreadable(file))?;
     let ca_pem = ca
-        .map(|p| std::fs::read(p).map_err(file_error(p)))
+        .map(|p| std::fs::read(p).map_err(unreadable(p)))
         .transpose()?;
     let now = time::OffsetDateTime::now_utc();
     match kuvert_core::verify::verify_delivery(&xml, ca_pem.as_deref(), now) {
