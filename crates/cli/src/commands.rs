@@ -460,7 +460,7 @@ fn export(
 ) -> Result<u8, Error> {
     let format: ExportFormat = format.parse()?;
     let filter = log_filter(filters);
-    let description = describe(&filter);
+    let description = filter.describe();
     let query = filter.to_query(kuvert.today())?;
     // Written next to the target and renamed, so a failed export leaves no half file.
     let partial = out.with_extension("partial");
@@ -480,32 +480,6 @@ fn export(
         format!("Exported {count} entries to {}", out.display())
     });
     Ok(0)
-}
-
-fn describe(filter: &LogFilter) -> String {
-    let mut parts = Vec::new();
-    let mut add = |label: &str, value: &Option<String>| {
-        if let Some(v) = value.as_deref().filter(|v| !v.trim().is_empty()) {
-            parts.push(format!("{label}: {v}"));
-        }
-    };
-    add("Text", &filter.text);
-    add("Mottagare", &filter.recipient);
-    add("Diarienummer", &filter.case_number);
-    add("Från", &filter.from);
-    add("Till", &filter.to);
-    add("Avsändare", &filter.sender_name);
-    if !filter.states.is_empty() {
-        parts.push(format!("Status: {}", filter.states.join(", ")));
-    }
-    if let Some(class) = filter.protection_class {
-        parts.push(format!("Skyddsklass: {class}"));
-    }
-    if parts.is_empty() {
-        "Alla meddelanden".to_string()
-    } else {
-        parts.join("; ")
-    }
 }
 
 fn verify(json: bool, file: &Path, ca: Option<&Path>) -> Result<u8, Error> {

@@ -54,6 +54,36 @@ fn non_empty(value: &Option<String>) -> Option<&str> {
 }
 
 impl LogFilter {
+    /// The filter in Swedish words, for the heading of a report
+    /// ("Diarienummer: KS 2026/*; Status: delivered"), or "Alla meddelanden".
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        let labelled = [
+            ("Text", &self.text),
+            ("Mottagare", &self.recipient),
+            ("Diarienummer", &self.case_number),
+            ("Från", &self.from),
+            ("Till", &self.to),
+            ("Avsändare", &self.sender_name),
+        ];
+        for (label, value) in labelled {
+            if let Some(value) = non_empty(value) {
+                parts.push(format!("{label}: {value}"));
+            }
+        }
+        if !self.states.is_empty() {
+            parts.push(format!("Status: {}", self.states.join(", ")));
+        }
+        if let Some(class) = self.protection_class {
+            parts.push(format!("Skyddsklass: {class}"));
+        }
+        if parts.is_empty() {
+            "Alla meddelanden".to_string()
+        } else {
+            parts.join("; ")
+        }
+    }
+
     /// The store query; `today` decides the century of short identity numbers.
     pub fn to_query(&self, today: CalendarDate) -> Result<SentLogQuery, Error> {
         let mut query = SentLogQuery {
