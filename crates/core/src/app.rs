@@ -564,8 +564,17 @@ impl Kuvert {
             reports.push(self.deliver(&message.message_id)?);
         }
         for message in self.store.awaiting_status(now)? {
-            let refreshed = self.refresh(&message)?;
-            reports.push(self.report_for(&refreshed));
+            match self.refresh(&message) {
+                Ok(refreshed) => reports.push(self.report_for(&refreshed)),
+                // One status that cannot be fetched must not stop the rest;
+                // it is asked again at the next interval.
+                Err(error @ Error::Call(_)) => {
+                    tracing::warn!(message_id = %message.message_id, %error, "status check failed");
+                    self.store
+                        .reschedule(&message.message_id, Some(now + self.policy.status_interval))?;
+                }
+                Err(error) => return Err(error),
+            }
         }
         drop(lock);
         Ok(reports)

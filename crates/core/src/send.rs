@@ -131,7 +131,7 @@ pub fn after_failed_call(
 ) -> Failure {
     let reason = plain_reason(error);
     let code = failure_code(error).to_string();
-    if !error.is_retryable() {
+    if refuses_the_message(error) {
         return Failure::GiveUp { reason };
     }
     let attempts = attempts + 1;
@@ -158,6 +158,23 @@ pub enum Failure {
         /// Plain reason for the officer.
         reason: String,
     },
+}
+
+/// Whether the intermediary refused the message itself, so that sending the
+/// same bytes again cannot succeed: a client fault, an HTTP 4xx other than
+/// 408/429, or a document Kuvert did not write. Everything else (time-outs,
+/// refused connections, TLS and certificate problems, 5xx, server faults,
+/// garbled answers) may pass once the network, the service or the
+/// configuration is fixed, so the message stays in the Outbox.
+fn refuses_the_message(error: &CallError) -> bool {
+    match error {
+        CallError::Soap(SoapError::Fault(fault)) => fault.is_client_fault(),
+        CallError::Soap(SoapError::NotCanonicalDelivery) => true,
+        CallError::Transport(TransportError::HttpStatus { status, .. }) => {
+            (400..500).contains(status) && !matches!(status, 408 | 429)
+        }
+        _ => false,
+    }
 }
 
 fn failure_code(error: &CallError) -> &'static str {
@@ -293,6 +310,39 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn transport_and_certificate_problems_keep_the_message_in_the_outbox() {
+        use kuvert_transport::TlsFailure;
+        let now = datetime!(2026-11-23 10:00 UTC);
+        let tls = CallError::Transport(TransportError::Tls {
+            address: "127.0.0.1:443".into(),
+            failure: TlsFailure::ServerCertificateUntrusted,
+            detail: "certificate has expired".into(),
+        });
+        match after_failed_call(&tls, 0, &RetryPolicy::default(), now) {
+            Failure::Retry(failure) => assert_eq!(failure.code, "tls"),
+            other => panic!("{other:?}"),
+        }
+        let status = |status| {
+            CallError::Transport(TransportError::HttpStatus {
+                status,
+                excerpt: String::new(),
+            })
+        };
+        assert!(matches!(
+            after_failed_call(&status(503), 0, &RetryPolicy::default(), now),
+            Failure::Retry(_)
+        ));
+        assert!(matches!(
+            after_failed_call(&status(429), 0, &RetryPolicy::default(), now),
+            Failure::Retry(_)
+        ));
+        assert!(matches!(
+            after_failed_call(&status(403), 0, &RetryPolicy::default(), now),
+            Failure::GiveUp { .. }
+        ));
     }
 
     #[test]
