@@ -460,11 +460,13 @@ impl Kuvert {
 
     /// The print-ready letter of a stored message.
     pub fn letter(&self, message: &Message) -> Result<Letter, Error> {
-        let support = self.profile.support();
-        let mut lines = vec![support.text().to_string()];
-        lines.extend(support.phone().map(|p| format!("Telefon: {p}")));
-        lines.extend(support.email().map(|e| format!("E-post: {e}")));
-        lines.extend(support.url().map(|u| format!("Webb: {u}")));
+        // The case type's support text applies when the message had one.
+        let support = message
+            .case_type
+            .as_deref()
+            .and_then(|name| self.profile.case_type(name))
+            .and_then(|case_type| case_type.support())
+            .unwrap_or_else(|| self.profile.support());
         let recipient = RecipientId::from_wire(&message.recipient)
             .map(|r| r.display_form())
             .unwrap_or_else(|_| message.recipient_display.clone());
@@ -486,7 +488,7 @@ impl Kuvert {
                     size: a.size,
                 })
                 .collect(),
-            support: lines,
+            support: support.lines(),
         })
     }
 
