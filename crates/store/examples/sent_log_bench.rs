@@ -402,7 +402,10 @@ fn main() -> Result<(), Box<dyn Error>> {
     if verify {
         let t = Instant::now();
         let verdict = store.verify_chain()?;
-        println!("verify_chain: {verdict:?} in {:.1} s", t.elapsed().as_secs_f64());
+        println!(
+            "verify_chain: {verdict:?} in {:.1} s",
+            t.elapsed().as_secs_f64()
+        );
     }
     if search_only {
         return Ok(());

@@ -177,6 +177,7 @@ fn entry_hash(prev: &[u8], seq: i64, e: &Entry<'_>) -> [u8; 32] {
 }
 
 /// The end of the chain inside a write transaction.
+#[derive(Clone)]
 pub(crate) struct Tail {
     next_seq: i64,
     prev: Vec<u8>,

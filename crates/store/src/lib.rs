@@ -405,15 +405,51 @@ impl Store {
 }
 
 /// Several log writes in one transaction (see [`Store::batch`]): all of them
-/// are stored, or none.
+/// are stored, or none. Each write is also atomic on its own (a savepoint):
+/// one that fails leaves nothing behind, even if the closure carries on.
 pub struct Batch<'s> {
     tx: Transaction<'s>,
     tail: Tail,
 }
 
 impl Batch<'_> {
+    /// Runs one write under a savepoint, undoing it (and the chain tail) if
+    /// it fails.
+    fn atomically<T>(
+        &mut self,
+        write: impl FnOnce(&mut Self) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.tx
+            .execute_batch("SAVEPOINT kuvert_write")
+            .during("starting a write")?;
+        let tail = self.tail.clone();
+        match write(self) {
+            Ok(value) => {
+                self.tx
+                    .execute_batch("RELEASE kuvert_write")
+                    .during("finishing a write")?;
+                Ok(value)
+            }
+            Err(e) => {
+                self.tail = tail;
+                self.tx
+                    .execute_batch("ROLLBACK TO kuvert_write; RELEASE kuvert_write")
+                    .during("undoing a failed write")?;
+                Err(e)
+            }
+        }
+    }
+
     /// As [`Store::enqueue`].
     pub fn enqueue(
+        &mut self,
+        message: &OutgoingMessage,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        self.atomically(|b| b.enqueue_now(message, at))
+    }
+
+    fn enqueue_now(
         &mut self,
         message: &OutgoingMessage,
         at: OffsetDateTime,
@@ -465,6 +501,16 @@ impl Batch<'_> {
         next: &NextState,
         at: OffsetDateTime,
     ) -> Result<(), StoreError> {
+        self.atomically(|b| b.transition_now(message_id, expected, next, at))
+    }
+
+    fn transition_now(
+        &mut self,
+        message_id: &str,
+        expected: SendState,
+        next: &NextState,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
         let at = to_unix(at);
         let seq = self.tail.next_seq();
         let (sort_key, detail, blob) =
@@ -483,6 +529,16 @@ impl Batch<'_> {
 
     /// As [`Store::record_attempt_failure`].
     pub fn record_attempt_failure(
+        &mut self,
+        message_id: &str,
+        expected: SendState,
+        failure: &AttemptFailure,
+        at: OffsetDateTime,
+    ) -> Result<u32, StoreError> {
+        self.atomically(|b| b.record_attempt_failure_now(message_id, expected, failure, at))
+    }
+
+    fn record_attempt_failure_now(
         &mut self,
         message_id: &str,
         expected: SendState,

@@ -679,6 +679,20 @@ pub(crate) fn locate(conn: &Connection, id: &str) -> Result<(i64, SendState), St
     Ok((key, parse_state(&state)?))
 }
 
+/// The sort key of message `id` if it is in state `expected`; else the
+/// compare-and-set's [`StoreError::Conflict`].
+fn expect_state(conn: &Connection, id: &str, expected: SendState) -> Result<i64, StoreError> {
+    let (key, actual) = locate(conn, id)?;
+    if actual != expected {
+        return Err(StoreError::Conflict {
+            message_id: id.to_owned(),
+            expected,
+            actual,
+        });
+    }
+    Ok(key)
+}
+
 /// Loads one message with its attachments.
 pub(crate) fn load(conn: &Connection, id: &str) -> Result<Option<Message>, StoreError> {
     let raw = conn
@@ -749,14 +763,7 @@ pub(crate) fn apply(
     at: i64,
     seq: i64,
 ) -> Result<(i64, String, Option<String>), StoreError> {
-    let (key, actual) = locate(conn, id)?;
-    if actual != expected {
-        return Err(StoreError::Conflict {
-            message_id: id.to_owned(),
-            expected,
-            actual,
-        });
-    }
+    let key = expect_state(conn, id, expected)?;
     let to = next.state();
     if !expected.can_become(to) {
         return Err(StoreError::InvalidTransition {
@@ -856,14 +863,7 @@ pub(crate) fn claim(
     now: i64,
     until: i64,
 ) -> Result<(), StoreError> {
-    let (key, actual) = locate(conn, id)?;
-    if actual != expected {
-        return Err(StoreError::Conflict {
-            message_id: id.to_owned(),
-            expected,
-            actual,
-        });
-    }
+    let key = expect_state(conn, id, expected)?;
     let next: Option<i64> = conn
         .prepare_cached("SELECT next_attempt_at FROM messages WHERE sort_key = ?1")
         .and_then(|mut s| s.query_row([key], |r| r.get(0)))
@@ -900,18 +900,11 @@ pub(crate) fn record_failure(
     failure: &AttemptFailure,
     seq: i64,
 ) -> Result<(i64, u32), StoreError> {
-    let (key, actual) = locate(conn, id)?;
-    if actual != expected {
-        return Err(StoreError::Conflict {
-            message_id: id.to_owned(),
-            expected,
-            actual,
-        });
-    }
-    if actual.is_final() {
+    let key = expect_state(conn, id, expected)?;
+    if expected.is_final() {
         return Err(StoreError::InvalidInput {
             field: "attempt failure",
-            reason: format!("message {id} is already {actual}"),
+            reason: format!("message {id} is already {expected}"),
         });
     }
     let attempts: i64 = conn

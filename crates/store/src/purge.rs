@@ -1,7 +1,10 @@
 //! Retention purge (gallring): messages whose final state is older than a
-//! cutoff go — content, attachments, signed XML, paper letter, history and
-//! search entries — and the purge itself is sealed into the hash chain (see
+//! cutoff go — content, attachments, signed XML, paper letter, history,
+//! search entries and the words only they contained from the prefix
+//! dictionary — and the purge itself is sealed into the hash chain (see
 //! [`chain`](crate::chain) for why the chain still verifies afterwards).
+
+use std::collections::BTreeSet;
 
 use rusqlite::Connection;
 use time::OffsetDateTime;
@@ -75,7 +78,27 @@ pub(crate) fn purge(
     if dry_run {
         return Ok(report);
     }
+    let mut terms = BTreeSet::new();
     for (sort_key, _) in &found {
+        let fields: [Option<String>; 6] = conn
+            .prepare_cached(
+                "SELECT subject, body, case_number, recipient_display, attention, attachment_names
+                 FROM messages WHERE sort_key = ?1",
+            )
+            .and_then(|mut s| {
+                s.query_row([sort_key], |r| {
+                    Ok([
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                    ])
+                })
+            })
+            .during("reading a message to purge")?;
+        crate::search::dictionary_terms(fields.each_ref().map(Option::as_deref), &mut terms);
         crate::search::unindex(conn, *sort_key)?;
         // Attachments, their bytes, signed XML, paper letter and history go
         // by ON DELETE CASCADE.
@@ -83,6 +106,7 @@ pub(crate) fn purge(
             .and_then(|mut s| s.execute([sort_key]))
             .during("purging a message")?;
     }
+    crate::search::prune_dictionary(conn, &terms)?;
     let at = to_unix(at);
     let count = report.count as i64;
     let mut tail = Tail::read(conn)?;

@@ -21,6 +21,8 @@
 //! order like any other term. A prefix with more than [`MAX_EXPANSION`]
 //! tokens falls back to FTS5's prefix syntax.
 
+use std::collections::BTreeSet;
+
 use rusqlite::types::Value;
 use rusqlite::Connection;
 use time::OffsetDateTime;
@@ -69,20 +71,18 @@ pub(crate) fn index(
         ])
     })
     .during("indexing the message for search")?;
-    let mut terms = std::collections::BTreeSet::new();
-    for field in [
-        Some(m.subject.as_str()),
-        Some(m.body.as_str()),
-        m.case_number.as_deref(),
-        Some(m.recipient_display.as_str()),
-        m.attention.as_deref(),
-        Some(attachment_names),
-    ]
-    .into_iter()
-    .flatten()
-    {
-        terms.extend(tokens(field).filter(|t| t.chars().count() >= DICTIONARY_MIN_CHARS));
-    }
+    let mut terms = BTreeSet::new();
+    dictionary_terms(
+        [
+            Some(m.subject.as_str()),
+            Some(m.body.as_str()),
+            m.case_number.as_deref(),
+            Some(m.recipient_display.as_str()),
+            m.attention.as_deref(),
+            Some(attachment_names),
+        ],
+        &mut terms,
+    );
     let mut insert = conn
         .prepare_cached("INSERT OR IGNORE INTO search_terms (term) VALUES (?1)")
         .during("indexing the message for search")?;
@@ -90,6 +90,42 @@ pub(crate) fn index(
         insert
             .execute([term])
             .during("indexing the message for search")?;
+    }
+    Ok(())
+}
+
+/// Adds the dictionary tokens of a message's indexed text fields (subject,
+/// body, case number, recipient display, attention, attachment names; the
+/// wire recipient is all digits and never looked up by prefix).
+pub(crate) fn dictionary_terms(fields: [Option<&str>; 6], terms: &mut BTreeSet<String>) {
+    for field in fields.into_iter().flatten() {
+        terms.extend(tokens(field).filter(|t| t.chars().count() >= DICTIONARY_MIN_CHARS));
+    }
+}
+
+/// Drops from the dictionary those of `terms` that no message contains any
+/// more — after a purge, so the words of purged messages (names, addresses)
+/// do not outlive them.
+pub(crate) fn prune_dictionary(
+    conn: &Connection,
+    terms: &BTreeSet<String>,
+) -> Result<(), StoreError> {
+    let mut still_used = conn
+        .prepare_cached("SELECT 1 FROM messages_fts WHERE messages_fts MATCH ?1 LIMIT 1")
+        .during("pruning the search dictionary")?;
+    let mut delete = conn
+        .prepare_cached("DELETE FROM search_terms WHERE term = ?1")
+        .during("pruning the search dictionary")?;
+    for term in terms {
+        let phrase = format!("\"{}\"", term.replace('"', ""));
+        if !still_used
+            .exists([phrase])
+            .during("pruning the search dictionary")?
+        {
+            delete
+                .execute([term])
+                .during("pruning the search dictionary")?;
+        }
     }
     Ok(())
 }

@@ -78,3 +78,22 @@ fn invalid_messages_are_refused_before_anything_is_written() {
     }
     assert_eq!(count(&dir, "messages"), 0);
 }
+
+#[test]
+fn a_failed_write_inside_a_batch_leaves_nothing_even_if_the_batch_goes_on() {
+    let (dir, s) = store();
+    let mut bad = message(1);
+    bad.attachments[0].name = String::new();
+    s.batch(|b| {
+        assert!(b.enqueue(&bad, at(0)).is_err());
+        b.enqueue(&message(2), at(1))
+    })
+    .unwrap();
+    assert_eq!(count(&dir, "messages"), 1);
+    assert_eq!(count(&dir, "attachments"), 1);
+    assert!(s.message("m-1").unwrap().is_none());
+    assert!(matches!(
+        s.verify_chain().unwrap(),
+        kuvert_store::ChainVerdict::Intact { entries: 1 }
+    ));
+}

@@ -332,3 +332,43 @@ fn purged_messages_leave_the_index() {
     .is_empty());
     assert_eq!(hits(&s, &SentLogQuery::default()), ["m-3", "m-4", "m-2"]);
 }
+
+#[test]
+fn purge_prunes_words_only_purged_messages_had_from_the_prefix_dictionary() {
+    let (dir, s) = fixture();
+    let terms = |dir: &tempfile::TempDir| -> Vec<String> {
+        let conn = crate::support::raw(dir);
+        let mut stmt = conn
+            .prepare("SELECT term FROM search_terms WHERE term IN ('ritning', 'beslut', 'bygglov', 'underlag')")
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    assert_eq!(terms(&dir), ["beslut", "bygglov", "ritning", "underlag"]);
+    s.enqueue(
+        &OutgoingMessage {
+            subject: "Beslut".into(),
+            ..message(9)
+        },
+        at(500 * DAY),
+    )
+    .unwrap();
+    s.purge(at(2), false, at(1000 * DAY)).unwrap(); // m-1: bygglov, ritning, beslut
+    assert_eq!(
+        terms(&dir),
+        ["beslut", "underlag"],
+        "beslut is still used by m-9"
+    );
+    assert_eq!(
+        hits(
+            &s,
+            &SentLogQuery {
+                text: Some("besl*".into()),
+                ..SentLogQuery::default()
+            }
+        ),
+        ["m-9"]
+    );
+}
