@@ -1,0 +1,833 @@
+//! The shapes that cross to the UI (data transfer objects), converted from
+//! the core's domain types at the boundary. Their TypeScript declarations
+//! are generated into `ui/src/lib/backend/types.ts` (see [`typescript`]).
+//!
+//! Times are RFC 3339 strings; byte counts are plain numbers (JavaScript's
+//! safe integers cover any file Kuvert accepts).
+
+use kuvert_core::compose::{ComposeError, Problem};
+use kuvert_core::profile::Profile;
+use kuvert_core::{CheckOutcome, Error, ErrorCode, Message, SendReport, SentSummary, StatusEvent};
+use kuvert_protocol::soap::Reachability;
+use kuvert_store::{DraftAttachment, DraftSummary};
+use serde::{Deserialize, Serialize};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+use ts_rs::TS;
+
+/// An RFC 3339 time.
+pub fn time_text(at: OffsetDateTime) -> String {
+    at.format(&Rfc3339).unwrap_or_default()
+}
+
+/// The codes the UI acts on; it maps each to a text through its table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// Correct the input and try again.
+    InvalidInput,
+    /// The recipient cannot receive secure digital mail.
+    NotReachable,
+    /// The intermediary or the network failed.
+    Remote,
+    /// A signature or the sent log does not verify.
+    Verification,
+    /// The profile, certificate or keyring is not usable.
+    Configuration,
+    /// No such message or draft.
+    NotFound,
+    /// The local store or a file failed.
+    Storage,
+    /// No profile is open yet (first run).
+    NotConfigured,
+    /// The officer closed a dialog.
+    Cancelled,
+    /// Anything the core adds later.
+    Unknown,
+}
+
+/// One problem with the compose form.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ProblemView {
+    /// The form field (`recipient`, `subject`, …).
+    pub field: String,
+    /// What kind of problem (a stable code).
+    pub kind: String,
+    /// In Swedish.
+    pub swedish: String,
+    /// In English.
+    pub english: String,
+}
+
+impl From<&Problem> for ProblemView {
+    fn from(p: &Problem) -> Self {
+        ProblemView {
+            field: p.field.code().to_string(),
+            kind: p.kind.code().to_string(),
+            swedish: p.swedish(),
+            english: p.english(),
+        }
+    }
+}
+
+/// Every error a command returns: one shape.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct CommandError {
+    /// What the UI acts on.
+    pub code: ErrorKind,
+    /// Detail for the officer (English, from the core); the UI shows its
+    /// own text for `code` first.
+    pub message: String,
+    /// For `invalid_input` on the compose form: every problem.
+    pub problems: Vec<ProblemView>,
+}
+
+impl CommandError {
+    /// An error without problems.
+    pub fn new(code: ErrorKind, message: impl Into<String>) -> Self {
+        CommandError {
+            code,
+            message: message.into(),
+            problems: Vec::new(),
+        }
+    }
+}
+
+impl From<Error> for CommandError {
+    fn from(error: Error) -> Self {
+        let code = match error.code() {
+            ErrorCode::InvalidInput => ErrorKind::InvalidInput,
+            ErrorCode::NotReachable => ErrorKind::NotReachable,
+            ErrorCode::Remote => ErrorKind::Remote,
+            ErrorCode::Verification => ErrorKind::Verification,
+            ErrorCode::Configuration => ErrorKind::Configuration,
+            ErrorCode::NotFound => ErrorKind::NotFound,
+            ErrorCode::Storage => ErrorKind::Storage,
+            _ => ErrorKind::Unknown,
+        };
+        let problems = match &error {
+            Error::Compose(compose) => problems(compose),
+            _ => Vec::new(),
+        };
+        CommandError {
+            code,
+            message: error.to_string(),
+            problems,
+        }
+    }
+}
+
+impl From<kuvert_store::StoreError> for CommandError {
+    fn from(error: kuvert_store::StoreError) -> Self {
+        Error::from(error).into()
+    }
+}
+
+fn problems(error: &ComposeError) -> Vec<ProblemView> {
+    error.problems().iter().map(ProblemView::from).collect()
+}
+
+/// A case type (template).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct CaseTypeView {
+    /// Its name.
+    pub name: String,
+    /// The subject it fills in.
+    pub subject: Option<String>,
+    /// The default protection class.
+    pub protection_class: Option<u8>,
+    /// The body skeleton.
+    pub body: Option<String>,
+}
+
+/// The organisation's rules the compose form enforces as it goes.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct RulesView {
+    /// Whether a diarienummer is required.
+    pub require_case_number: bool,
+    /// Largest single attachment, bytes.
+    #[ts(type = "number")]
+    pub max_attachment_bytes: u64,
+    /// Largest total of attachments, bytes.
+    #[ts(type = "number")]
+    pub max_total_attachment_bytes: u64,
+    /// Allowed MIME types.
+    pub allowed_attachment_types: Vec<String>,
+    /// Retention period in days.
+    pub retention_days: u32,
+}
+
+/// The profile in use.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ProfileView {
+    /// Profile name.
+    pub name: String,
+    /// `production` or `test`.
+    pub environment: String,
+    /// Sender organisation number (display form).
+    pub organisation_number: String,
+    /// Sender names; the first is the default.
+    pub sender_names: Vec<String>,
+    /// Support contact lines.
+    pub support: Vec<String>,
+    /// Case types.
+    pub case_types: Vec<CaseTypeView>,
+    /// Rules.
+    pub rules: RulesView,
+    /// Whether the certificate needs a password from the keyring.
+    pub needs_password: bool,
+    /// The profile files read.
+    pub files: Vec<String>,
+}
+
+impl From<&Profile> for ProfileView {
+    fn from(p: &Profile) -> Self {
+        let rules = p.rules();
+        ProfileView {
+            name: p.name().to_string(),
+            environment: format!("{:?}", p.environment()).to_lowercase(),
+            organisation_number: p.organisation_number().display_form(),
+            sender_names: p
+                .sender_names()
+                .iter()
+                .map(|n| n.as_str().to_string())
+                .collect(),
+            support: p.support().lines(),
+            case_types: p
+                .case_types()
+                .iter()
+                .map(|c| CaseTypeView {
+                    name: c.name().to_string(),
+                    subject: c.subject().map(str::to_string),
+                    protection_class: c.protection_class().map(|p| p.get()),
+                    body: c.body().map(str::to_string),
+                })
+                .collect(),
+            rules: RulesView {
+                require_case_number: rules.require_case_number,
+                max_attachment_bytes: rules.max_attachment_bytes,
+                max_total_attachment_bytes: rules.max_total_attachment_bytes,
+                allowed_attachment_types: rules.allowed_attachment_types.clone(),
+                retention_days: rules.retention_days,
+            },
+            needs_password: p.certificate().needs_password(),
+            files: p.files().iter().map(|f| f.display().to_string()).collect(),
+        }
+    }
+}
+
+/// Whether the app has a profile open.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct AppStatus {
+    /// A profile is open.
+    pub configured: bool,
+    /// It is the built-in test environment.
+    pub test_environment: bool,
+    /// The profile, when open.
+    pub profile: Option<ProfileView>,
+    /// Why the configured profile could not be opened, if it could not.
+    pub problem: Option<CommandError>,
+}
+
+/// The answer about one recipient.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RecipientCheck {
+    /// Not a valid identity number.
+    Invalid {
+        /// As entered.
+        input: String,
+        /// Why (English).
+        reason: String,
+    },
+    /// Looked up.
+    Checked {
+        /// As entered.
+        input: String,
+        /// Display form, e.g. `19850101-2382`.
+        recipient: String,
+        /// The mailbox operator when digital mail can be received.
+        operator: Option<String>,
+        /// The answer in Swedish.
+        swedish: String,
+        /// The answer in English.
+        english: String,
+    },
+}
+
+impl From<CheckOutcome> for RecipientCheck {
+    fn from(outcome: CheckOutcome) -> Self {
+        match outcome {
+            CheckOutcome::Invalid { input, reason } => RecipientCheck::Invalid { input, reason },
+            CheckOutcome::Checked {
+                input,
+                recipient,
+                reachability,
+                swedish,
+                english,
+            } => RecipientCheck::Checked {
+                input,
+                recipient: recipient.display_form(),
+                operator: match reachability {
+                    Reachability::Digital { operator } => Some(operator),
+                    _ => None,
+                },
+                swedish,
+                english,
+            },
+        }
+    }
+}
+
+/// The compose form's fields as saved in a draft.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
+pub struct DraftFieldsView {
+    /// Recipient as typed.
+    pub recipient: String,
+    /// Subject.
+    pub subject: String,
+    /// Body.
+    pub body: String,
+    /// Diarienummer as typed.
+    pub case_number: String,
+    /// Attention (organisations).
+    pub attention: String,
+    /// Skyddsklass 1–3 (4 is refused with an explanation).
+    pub protection_class: Option<u8>,
+    /// Case type name.
+    pub case_type: Option<String>,
+    /// Sender name.
+    pub sender_name: Option<String>,
+}
+
+impl From<DraftFieldsView> for kuvert_store::DraftFields {
+    fn from(v: DraftFieldsView) -> Self {
+        kuvert_store::DraftFields {
+            recipient_text: v.recipient,
+            subject: v.subject,
+            body: v.body,
+            case_number: v.case_number,
+            attention: v.attention,
+            protection_class: v.protection_class,
+            case_type: v.case_type,
+            event: false,
+            sender_name: v.sender_name,
+        }
+    }
+}
+
+impl From<kuvert_store::DraftFields> for DraftFieldsView {
+    fn from(f: kuvert_store::DraftFields) -> Self {
+        DraftFieldsView {
+            recipient: f.recipient_text,
+            subject: f.subject,
+            body: f.body,
+            case_number: f.case_number,
+            attention: f.attention,
+            protection_class: f.protection_class,
+            case_type: f.case_type,
+            sender_name: f.sender_name,
+        }
+    }
+}
+
+/// A file attached to a draft.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct AttachmentView {
+    /// Its id within the draft.
+    #[ts(type = "number")]
+    pub id: i64,
+    /// File name.
+    pub name: String,
+    /// MIME type.
+    pub content_type: String,
+    /// Size in bytes.
+    #[ts(type = "number")]
+    pub size: u64,
+}
+
+impl From<&DraftAttachment> for AttachmentView {
+    fn from(a: &DraftAttachment) -> Self {
+        AttachmentView {
+            id: a.id,
+            name: a.name.clone(),
+            content_type: a.content_type.clone(),
+            size: a.bytes.len() as u64,
+        }
+    }
+}
+
+/// A whole draft.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct DraftView {
+    /// Its id.
+    #[ts(type = "number")]
+    pub id: i64,
+    /// Last saved.
+    pub updated_at: String,
+    /// The fields.
+    pub fields: DraftFieldsView,
+    /// Attachments.
+    pub attachments: Vec<AttachmentView>,
+}
+
+impl From<kuvert_store::Draft> for DraftView {
+    fn from(d: kuvert_store::Draft) -> Self {
+        DraftView {
+            id: d.id.0,
+            updated_at: time_text(d.updated_at),
+            attachments: d.attachments.iter().map(AttachmentView::from).collect(),
+            fields: d.fields.into(),
+        }
+    }
+}
+
+/// A draft in the Drafts folder.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct DraftRow {
+    /// Its id.
+    #[ts(type = "number")]
+    pub id: i64,
+    /// Last saved.
+    pub updated_at: String,
+    /// Recipient as typed.
+    pub recipient: String,
+    /// Subject.
+    pub subject: String,
+    /// Number of attachments.
+    pub attachment_count: u32,
+}
+
+impl From<DraftSummary> for DraftRow {
+    fn from(d: DraftSummary) -> Self {
+        DraftRow {
+            id: d.id.0,
+            updated_at: time_text(d.updated_at),
+            recipient: d.recipient_text,
+            subject: d.subject,
+            attachment_count: d.attachment_count,
+        }
+    }
+}
+
+/// The confirmation shown before sending.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct SummaryView {
+    /// In Swedish.
+    pub swedish: String,
+    /// In English.
+    pub english: String,
+}
+
+/// How a send ended for now.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum SendOutcome {
+    /// Accepted by the intermediary; the status is followed.
+    Submitted {
+        /// Message id.
+        message_id: String,
+        /// Mailbox operator.
+        operator: String,
+    },
+    /// Recorded as sent on paper; the letter can be saved for printing.
+    Paper {
+        /// Message id.
+        message_id: String,
+        /// Why not digitally (Swedish).
+        reason_swedish: String,
+        /// Why not digitally (English).
+        reason_english: String,
+    },
+    /// Kept in the Outbox and tried again.
+    Retrying {
+        /// Message id.
+        message_id: String,
+        /// Plain reason.
+        reason: String,
+        /// Next attempt.
+        next_attempt_at: Option<String>,
+    },
+    /// Could not be sent.
+    Failed {
+        /// Message id.
+        message_id: String,
+        /// Plain reason.
+        reason: String,
+    },
+    /// The Outbox is busy in another process; it will be sent from there.
+    Busy {
+        /// Message id.
+        message_id: String,
+    },
+}
+
+impl From<SendReport> for SendOutcome {
+    fn from(report: SendReport) -> Self {
+        match report {
+            SendReport::Submitted {
+                message_id,
+                operator,
+                ..
+            } => SendOutcome::Submitted {
+                message_id,
+                operator,
+            },
+            SendReport::Paper {
+                message_id,
+                reason_swedish,
+                reason_english,
+                ..
+            } => SendOutcome::Paper {
+                message_id,
+                reason_swedish,
+                reason_english,
+            },
+            SendReport::Retrying {
+                message_id,
+                reason,
+                next_attempt_at,
+            } => SendOutcome::Retrying {
+                message_id,
+                reason,
+                next_attempt_at: next_attempt_at.map(time_text),
+            },
+            SendReport::Failed { message_id, reason } => SendOutcome::Failed { message_id, reason },
+            SendReport::Busy { message_id } => SendOutcome::Busy { message_id },
+        }
+    }
+}
+
+/// The message list's folders (Drafts has its own command).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Folder {
+    /// Not yet handed over (queued, signed).
+    Outbox,
+    /// Handed over: submitted, pending, delivered.
+    Sent,
+    /// Sent on paper.
+    Paper,
+    /// Failed for good.
+    Failed,
+    /// In the Outbox with a failed attempt.
+    NeedsAttention,
+}
+
+/// One row of a message list or of the sent log.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct MessageRow {
+    /// Message id.
+    pub message_id: String,
+    /// When it was stored.
+    pub created_at: String,
+    /// State (`queued`, `signed`, `submitted`, `pending`, `delivered`, `failed`, `paper`).
+    pub state: String,
+    /// When the state was entered.
+    pub state_at: String,
+    /// Recipient (display form).
+    pub recipient: String,
+    /// Subject.
+    pub subject: String,
+    /// Diarienummer.
+    pub case_number: Option<String>,
+    /// Protection class.
+    pub protection_class: u8,
+    /// Sender name.
+    pub sender_name: String,
+    /// Number of attachments.
+    pub attachment_count: u32,
+    /// Why it failed or is waiting, if it is.
+    pub reason: Option<String>,
+}
+
+impl From<SentSummary> for MessageRow {
+    fn from(s: SentSummary) -> Self {
+        MessageRow {
+            message_id: s.message_id,
+            created_at: time_text(s.created_at),
+            state: s.state.to_string(),
+            state_at: time_text(s.state_at),
+            recipient: s.recipient_display,
+            subject: s.subject,
+            case_number: s.case_number,
+            protection_class: s.protection_class,
+            sender_name: s.sender_name,
+            attachment_count: s.attachment_count,
+            reason: None,
+        }
+    }
+}
+
+impl From<&Message> for MessageRow {
+    fn from(m: &Message) -> Self {
+        MessageRow {
+            message_id: m.message_id.clone(),
+            created_at: time_text(m.created_at),
+            state: m.state.to_string(),
+            state_at: time_text(m.state_at),
+            recipient: m.recipient_display.clone(),
+            subject: m.subject.clone(),
+            case_number: m.case_number.clone(),
+            protection_class: m.protection_class,
+            sender_name: m.sender_name.clone(),
+            attachment_count: m.attachments.len() as u32,
+            reason: m
+                .failure_reason
+                .clone()
+                .or_else(|| m.last_failure.as_ref().map(|f| f.reason.clone())),
+        }
+    }
+}
+
+/// One entry of a message's status timeline.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct TimelineEntry {
+    /// When.
+    pub at: String,
+    /// `enqueued`, `state_changed` or `attempt_failed`.
+    pub kind: String,
+    /// The state after it.
+    pub state: String,
+    /// Detail (distribution id, reason, …).
+    pub detail: String,
+}
+
+impl From<StatusEvent> for TimelineEntry {
+    fn from(e: StatusEvent) -> Self {
+        TimelineEntry {
+            at: time_text(e.at),
+            kind: e.kind.as_str().to_string(),
+            state: e.state.to_string(),
+            detail: e.detail,
+        }
+    }
+}
+
+/// An attachment of a stored message.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct StoredAttachmentView {
+    /// File name.
+    pub name: String,
+    /// MIME type.
+    pub content_type: String,
+    /// Size in bytes.
+    #[ts(type = "number")]
+    pub size: u64,
+}
+
+/// A message in the reading pane.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct MessageView {
+    /// The list row's fields.
+    pub row: MessageRow,
+    /// Body.
+    pub body: String,
+    /// Attention.
+    pub attention: Option<String>,
+    /// Distribution id.
+    pub distribution_id: Option<String>,
+    /// Next attempt or status check.
+    pub next_attempt_at: Option<String>,
+    /// Attachments.
+    pub attachments: Vec<StoredAttachmentView>,
+    /// Status timeline, oldest first.
+    pub timeline: Vec<TimelineEntry>,
+}
+
+impl MessageView {
+    /// A message and its history.
+    pub fn new(m: Message, history: Vec<StatusEvent>) -> Self {
+        MessageView {
+            row: MessageRow::from(&m),
+            body: m.body,
+            attention: m.attention,
+            distribution_id: m.distribution_id,
+            next_attempt_at: m.next_attempt_at.map(time_text),
+            attachments: m
+                .attachments
+                .into_iter()
+                .map(|a| StoredAttachmentView {
+                    name: a.name,
+                    content_type: a.content_type,
+                    size: a.size,
+                })
+                .collect(),
+            timeline: history.into_iter().map(TimelineEntry::from).collect(),
+        }
+    }
+}
+
+/// Sent-log filters as typed.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
+pub struct LogFilterView {
+    /// Free text.
+    pub text: Option<String>,
+    /// Recipient identity number.
+    pub recipient: Option<String>,
+    /// Diarienummer; trailing `*` for a prefix.
+    pub case_number: Option<String>,
+    /// First day, YYYY-MM-DD.
+    pub from: Option<String>,
+    /// Last day, YYYY-MM-DD.
+    pub to: Option<String>,
+    /// States.
+    pub states: Vec<String>,
+    /// Protection class.
+    pub protection_class: Option<u8>,
+    /// Sender name.
+    pub sender_name: Option<String>,
+    /// At most this many rows (0: 50).
+    pub limit: u32,
+}
+
+impl From<LogFilterView> for kuvert_core::filter::LogFilter {
+    fn from(v: LogFilterView) -> Self {
+        kuvert_core::filter::LogFilter {
+            text: v.text,
+            recipient: v.recipient,
+            case_number: v.case_number,
+            from: v.from,
+            to: v.to,
+            states: v.states,
+            protection_class: v.protection_class,
+            sender_name: v.sender_name,
+            limit: v.limit,
+            offset: 0,
+        }
+    }
+}
+
+/// An export format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportKind {
+    /// CSV for spreadsheets.
+    Csv,
+    /// JSON Lines for registry systems.
+    Jsonl,
+    /// Printable PDF report.
+    Pdf,
+}
+
+impl From<ExportKind> for kuvert_core::ExportFormat {
+    fn from(k: ExportKind) -> Self {
+        match k {
+            ExportKind::Csv => kuvert_core::ExportFormat::Csv,
+            ExportKind::Jsonl => kuvert_core::ExportFormat::JsonLines,
+            ExportKind::Pdf => kuvert_core::ExportFormat::Pdf,
+        }
+    }
+}
+
+/// A file written.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Written {
+    /// Where.
+    pub path: String,
+    /// How many entries it holds.
+    #[ts(type = "number")]
+    pub count: u64,
+}
+
+/// What a retention purge removed (or would remove).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct PurgeView {
+    /// Final before this time.
+    pub cutoff: String,
+    /// How many messages.
+    #[ts(type = "number")]
+    pub count: u64,
+    /// A dry run only.
+    pub dry_run: bool,
+}
+
+impl From<kuvert_core::PurgeReport> for PurgeView {
+    fn from(r: kuvert_core::PurgeReport) -> Self {
+        PurgeView {
+            cutoff: time_text(r.cutoff),
+            count: r.count,
+            dry_run: r.dry_run,
+        }
+    }
+}
+
+/// Whether the sent log's hash chain holds.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ChainView {
+    /// Intact.
+    pub intact: bool,
+    /// Entries checked, or where and why it breaks.
+    pub detail: String,
+}
+
+impl From<kuvert_core::ChainVerdict> for ChainView {
+    fn from(v: kuvert_core::ChainVerdict) -> Self {
+        match v {
+            kuvert_core::ChainVerdict::Intact { entries } => ChainView {
+                intact: true,
+                detail: format!("{entries}"),
+            },
+            kuvert_core::ChainVerdict::Broken { seq, reason } => ChainView {
+                intact: false,
+                detail: format!("{seq}: {reason:?}"),
+            },
+        }
+    }
+}
+
+/// Sent to the UI (event `message-status`) when a message's state changes
+/// in the background.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct StatusChange {
+    /// Message id.
+    pub message_id: String,
+    /// The new state.
+    pub state: String,
+    /// Subject, for the notification.
+    pub subject: String,
+    /// Recipient (display form).
+    pub recipient: String,
+}
+
+/// Every declaration, in a stable order, as `ui/src/lib/backend/types.ts`
+/// holds them.
+pub fn typescript() -> String {
+    let declarations = [
+        ErrorKind::decl(),
+        ProblemView::decl(),
+        CommandError::decl(),
+        CaseTypeView::decl(),
+        RulesView::decl(),
+        ProfileView::decl(),
+        AppStatus::decl(),
+        RecipientCheck::decl(),
+        DraftFieldsView::decl(),
+        AttachmentView::decl(),
+        DraftView::decl(),
+        DraftRow::decl(),
+        SummaryView::decl(),
+        SendOutcome::decl(),
+        Folder::decl(),
+        MessageRow::decl(),
+        TimelineEntry::decl(),
+        StoredAttachmentView::decl(),
+        MessageView::decl(),
+        LogFilterView::decl(),
+        ExportKind::decl(),
+        Written::decl(),
+        PurgeView::decl(),
+        ChainView::decl(),
+        StatusChange::decl(),
+    ];
+    let mut out = String::from(
+        "// Generated from src-tauri/src/dto.rs by `UPDATE_TS_TYPES=1 cargo test -p kuvert-desktop`.\n\
+         // Do not edit; a test fails when this file is stale.\n",
+    );
+    for declaration in declarations {
+        out.push_str("\nexport ");
+        out.push_str(&declaration);
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,103 @@
+//! # kuvert-desktop
+//!
+//! Kuvert's desktop app: a Tauri 2 shell around [`kuvert_core`]. The
+//! window's UI (Svelte, in `ui/`) calls the commands in [`commands`], each
+//! a few lines forwarding to the core; the shapes that cross are in [`dto`]
+//! with TypeScript declarations generated into `ui/src/lib/backend/types.ts`.
+//! [`session`] holds the open profile (or the built-in test environment);
+//! [`outbox`] follows the Outbox in the background and notifies.
+//!
+//! Start-up options:
+//! - `--test-environment` or `KUVERT_TEST_ENVIRONMENT=1`: start straight on
+//!   the built-in test environment (no profile needed);
+//! - `KUVERT_PROFILE=/path/profile.toml`: that profile instead of the
+//!   system-wide and per-user files;
+//! - `KUVERT_DATA_DIR`: where the store and the test environment live
+//!   (default: the platform's app data directory).
+//!
+//! ```
+//! // The TypeScript the UI is type-checked against.
+//! assert!(kuvert_desktop::dto::typescript().contains("export type CommandError"));
+//! ```
+#![deny(missing_docs)]
+
+pub mod commands;
+pub mod dialogs;
+pub mod dto;
+pub mod outbox;
+pub mod session;
+
+use std::path::PathBuf;
+
+use tauri::Manager;
+
+use crate::session::Session;
+
+/// Whether to start on the built-in test environment.
+fn test_environment_requested() -> bool {
+    std::env::args().any(|a| a == "--test-environment")
+        || std::env::var("KUVERT_TEST_ENVIRONMENT").is_ok_and(|v| v == "1")
+}
+
+/// Runs the app until its window closes.
+pub fn run() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .try_init();
+    let app = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_notification::init())
+        .setup(|app| {
+            let data_dir = match std::env::var_os("KUVERT_DATA_DIR") {
+                Some(dir) => PathBuf::from(dir),
+                None => app.path().app_data_dir()?,
+            };
+            let session = Session::new(data_dir);
+            let opened = if test_environment_requested() {
+                session.open_test_environment().map(Some)
+            } else {
+                let explicit = std::env::var_os("KUVERT_PROFILE").map(PathBuf::from);
+                session.open_configured(explicit.as_deref())
+            };
+            match opened {
+                Ok(Some(recipe)) => outbox::follow(app.handle().clone(), recipe),
+                Ok(None) => {}
+                Err(problem) => session.set_problem(problem),
+            }
+            app.manage(session);
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::app_status,
+            commands::use_test_environment,
+            commands::check_recipient,
+            commands::save_draft,
+            commands::draft,
+            commands::drafts,
+            commands::delete_draft,
+            commands::attach_files,
+            commands::remove_attachment,
+            commands::summarise,
+            commands::send_draft,
+            commands::folder,
+            commands::message,
+            commands::refresh_status,
+            commands::search_log,
+            commands::choose_save_path,
+            commands::choose_files,
+            commands::export_log,
+            commands::archive_message,
+            commands::save_letter,
+            commands::purge,
+            commands::verify_log,
+            commands::store_password,
+        ])
+        .run(tauri::tauri_build_context!());
+    if let Err(error) = app {
+        eprintln!("Kuvert could not start: {error}");
+        std::process::exit(1);
+    }
+}
+
+#[cfg(test)]
+mod tests;

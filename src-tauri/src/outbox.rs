@@ -1,0 +1,87 @@
+//! The background loop that works through the Outbox (submits due messages,
+//! follows statuses), tells the window what changed (event
+//! `message-status`) and notifies the officer when a message is delivered
+//! or has failed.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use kuvert_core::{Kuvert, SendState};
+use tauri::{AppHandle, Emitter};
+use tauri_plugin_notification::NotificationExt;
+
+use crate::dto::StatusChange;
+use crate::session::Recipe;
+
+/// The event name the UI listens to.
+pub const STATUS_EVENT: &str = "message-status";
+
+/// Bumped each time a profile is opened, so the loop of a previous one ends.
+static GENERATION: AtomicU64 = AtomicU64::new(0);
+
+/// Starts following the Outbox of `recipe` (ending any previous loop).
+pub fn follow(app: AppHandle, recipe: Recipe) {
+    let generation = GENERATION.fetch_add(1, Ordering::SeqCst) + 1;
+    std::thread::spawn(move || {
+        let kuvert = match recipe.open() {
+            Ok(kuvert) => kuvert,
+            Err(error) => {
+                tracing::error!(%error, "the Outbox cannot be followed");
+                return;
+            }
+        };
+        while GENERATION.load(Ordering::SeqCst) == generation {
+            // A period, not synchronisation: the loop polls the Outbox.
+            std::thread::sleep(recipe.interval);
+            for change in round(&kuvert) {
+                announce(&app, &change);
+            }
+        }
+    });
+}
+
+/// One pass over the Outbox; the messages whose state changed.
+pub(crate) fn round(kuvert: &Kuvert) -> Vec<StatusChange> {
+    let before: HashMap<String, SendState> = match kuvert.store().outbox() {
+        Ok(messages) => messages
+            .into_iter()
+            .map(|m| (m.message_id, m.state))
+            .collect(),
+        Err(error) => {
+            tracing::warn!(%error, "reading the Outbox failed");
+            return Vec::new();
+        }
+    };
+    if let Err(error) = kuvert.process_outbox() {
+        tracing::warn!(%error, "working through the Outbox failed");
+    }
+    before
+        .into_iter()
+        .filter_map(|(id, state)| {
+            let now = kuvert.message(&id).ok()?;
+            (now.state != state).then(|| StatusChange {
+                message_id: id,
+                state: now.state.to_string(),
+                subject: now.subject,
+                recipient: now.recipient_display,
+            })
+        })
+        .collect()
+}
+
+fn announce(app: &AppHandle, change: &StatusChange) {
+    if let Err(error) = app.emit(STATUS_EVENT, change) {
+        tracing::warn!(%error, "the window could not be told");
+    }
+    let title = match change.state.as_str() {
+        "delivered" => "Meddelandet har levererats",
+        "failed" => "Meddelandet kunde inte skickas",
+        _ => return,
+    };
+    let body = format!("{} – {}", change.subject, change.recipient);
+    // Without a notification daemon (e.g. under Xvfb) this fails; the
+    // window shows the change anyway.
+    if let Err(error) = app.notification().builder().title(title).body(body).show() {
+        tracing::info!(%error, "no desktop notification");
+    }
+}

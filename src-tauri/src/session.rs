@@ -1,0 +1,162 @@
+//! The open profile and store behind the window: the configured profile, or
+//! the built-in test environment started in the app's data directory.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use kuvert_core::profile::{Profile, ProfileError};
+use kuvert_core::send::RetryPolicy;
+use kuvert_core::{Error, Kuvert};
+use kuvert_sandbox::{Sandbox, SandboxConfig};
+
+use crate::dto::{CommandError, ErrorKind};
+
+/// How often the Outbox is worked through in the background.
+pub const OUTBOX_INTERVAL: Duration = Duration::from_secs(5);
+
+/// In the test environment the mailbox answers at once, so statuses are
+/// fetched every 2 s instead of the production 30 s, and the background
+/// loop runs every second: a training send becomes "delivered" while the
+/// officer watches.
+const TEST_STATUS_INTERVAL: Duration = Duration::from_secs(2);
+const TEST_OUTBOX_INTERVAL: Duration = Duration::from_secs(1);
+
+/// What is open.
+pub struct Opened {
+    /// The application handle the commands use.
+    pub kuvert: Kuvert,
+    /// The test environment, when that is what is open (kept running).
+    pub test_environment: Option<Sandbox>,
+}
+
+/// How to open a second handle on the same profile and store (for the
+/// background Outbox loop).
+#[derive(Debug, Clone)]
+pub struct Recipe {
+    profile: Profile,
+    database: PathBuf,
+    policy: RetryPolicy,
+    /// How often the background loop runs.
+    pub interval: Duration,
+}
+
+impl Recipe {
+    /// Opens a handle.
+    pub fn open(&self) -> Result<Kuvert, Error> {
+        Ok(Kuvert::open(self.profile.clone(), &self.database)?.with_retry_policy(self.policy))
+    }
+}
+
+/// The session state Tauri manages.
+pub struct Session {
+    data_dir: PathBuf,
+    opened: Mutex<Option<Opened>>,
+    problem: Mutex<Option<CommandError>>,
+}
+
+impl Session {
+    /// A session keeping its files under `data_dir`.
+    pub fn new(data_dir: PathBuf) -> Self {
+        Session {
+            data_dir,
+            opened: Mutex::new(None),
+            problem: Mutex::new(None),
+        }
+    }
+
+    /// Records why the configured profile could not be opened at start.
+    pub fn set_problem(&self, problem: CommandError) {
+        *self.problem.lock().unwrap_or_else(PoisonError::into_inner) = Some(problem);
+    }
+
+    /// Why the configured profile could not be opened, if so.
+    pub fn problem(&self) -> Option<CommandError> {
+        self.problem
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// The app's data directory.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Option<Opened>> {
+        // A panic in one command must not lock the officer out.
+        self.opened.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Opens the configured profile (`explicit`, else the system-wide and
+    /// per-user files). `Ok(None)` when no profile file exists (first run).
+    pub fn open_configured(&self, explicit: Option<&Path>) -> Result<Option<Recipe>, CommandError> {
+        let profile = match Profile::load(explicit) {
+            Ok(profile) => profile,
+            Err(ProfileError::NotFound { .. }) => return Ok(None),
+            Err(e) => return Err(Error::from(e).into()),
+        };
+        let recipe = Recipe {
+            profile,
+            database: self.data_dir.join("kuvert.sqlite"),
+            policy: RetryPolicy::default(),
+            interval: OUTBOX_INTERVAL,
+        };
+        self.install(recipe.clone(), None)?;
+        Ok(Some(recipe))
+    }
+
+    /// Starts the built-in test environment in the data directory and opens
+    /// its profile with a store of its own (test sends never mix with real ones).
+    pub fn open_test_environment(&self) -> Result<Recipe, CommandError> {
+        let state = self.data_dir.join("testmiljo");
+        let sandbox = Sandbox::start(SandboxConfig::new(&state))
+            .map_err(|e| CommandError::new(ErrorKind::Configuration, e.to_string()))?;
+        let profile = Profile::load(Some(&sandbox.profile_path())).map_err(Error::from)?;
+        let recipe = Recipe {
+            profile,
+            database: self.data_dir.join("testmiljo.sqlite"),
+            policy: RetryPolicy {
+                status_interval: TEST_STATUS_INTERVAL,
+                ..RetryPolicy::default()
+            },
+            interval: TEST_OUTBOX_INTERVAL,
+        };
+        self.install(recipe.clone(), Some(sandbox))?;
+        Ok(recipe)
+    }
+
+    fn install(&self, recipe: Recipe, sandbox: Option<Sandbox>) -> Result<(), CommandError> {
+        std::fs::create_dir_all(&self.data_dir)
+            .map_err(|e| CommandError::new(ErrorKind::Storage, e.to_string()))?;
+        let kuvert = recipe.open()?;
+        let previous = self.lock().replace(Opened {
+            kuvert,
+            test_environment: sandbox,
+        });
+        if let Some(Opened {
+            test_environment: Some(old),
+            ..
+        }) = previous
+        {
+            old.shutdown();
+        }
+        Ok(())
+    }
+
+    /// Runs `f` on the open application; `not_configured` before first run.
+    pub fn with<T>(&self, f: impl FnOnce(&Opened) -> Result<T, Error>) -> Result<T, CommandError> {
+        let guard = self.lock();
+        let opened = guard
+            .as_ref()
+            .ok_or_else(|| CommandError::new(ErrorKind::NotConfigured, "no profile is open"))?;
+        Ok(f(opened)?)
+    }
+
+    /// Whether a profile is open, and whether it is the test environment.
+    pub fn state(&self) -> Option<(kuvert_core::profile::Profile, bool)> {
+        self.lock()
+            .as_ref()
+            .map(|o| (o.kuvert.profile().clone(), o.test_environment.is_some()))
+    }
+}

@@ -1,0 +1,142 @@
+//! The shell's tests: the generated TypeScript is current, and the
+//! commands' helpers work against the real built-in test environment
+//! (HTTPS with client certificates, SQLite on disk).
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use kuvert_store::DraftId;
+
+use crate::commands::{attach, core_draft, folder_rows};
+use crate::dto::{self, DraftFieldsView, ErrorKind, Folder, MessageRow, RecipientCheck};
+use crate::session::Session;
+
+fn types_file() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/backend/types.ts")
+}
+
+#[test]
+fn typescript_types_are_current() {
+    let generated = dto::typescript();
+    if std::env::var("UPDATE_TS_TYPES").is_ok_and(|v| v == "1") {
+        std::fs::write(types_file(), &generated).expect("writing types.ts");
+    }
+    let checked_in = std::fs::read_to_string(types_file()).unwrap_or_default();
+    assert!(
+        checked_in == generated,
+        "ui/src/lib/backend/types.ts is stale: run `UPDATE_TS_TYPES=1 cargo test -p kuvert-desktop typescript`"
+    );
+}
+
+#[test]
+fn commands_before_a_profile_is_open_say_not_configured() {
+    let dir = tempfile::tempdir().unwrap();
+    let session = Session::new(dir.path().to_path_buf());
+    let error = session.with(|o| Ok(o.kuvert.today())).unwrap_err();
+    assert_eq!(error.code, ErrorKind::NotConfigured);
+}
+
+fn poll<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Some(value) = f() {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn a_draft_is_checked_validated_sent_and_delivered_in_the_test_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let session = Session::new(dir.path().to_path_buf());
+    let recipe = session.open_test_environment().unwrap();
+
+    let check = session
+        .with(|o| o.kuvert.check(&["198501012382".to_string()]))
+        .unwrap()
+        .pop()
+        .map(RecipientCheck::from)
+        .unwrap();
+    match check {
+        RecipientCheck::Checked { operator, .. } => {
+            assert!(operator.unwrap().contains("Kivra"))
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // An invalid form crosses as invalid_input with every problem listed.
+    let bad = DraftFieldsView {
+        recipient: "198501012383".into(),
+        protection_class: Some(4),
+        ..DraftFieldsView::default()
+    };
+    let error = session
+        .with(|o| {
+            let id = o
+                .kuvert
+                .store()
+                .save_draft(None, &bad.into(), o.kuvert.now())?;
+            o.kuvert.validate(&core_draft(&o.kuvert, id.0)?)
+        })
+        .unwrap_err();
+    assert_eq!(error.code, ErrorKind::InvalidInput);
+    let fields: Vec<&str> = error.problems.iter().map(|p| p.field.as_str()).collect();
+    assert!(fields.contains(&"recipient"), "{fields:?}");
+    assert!(
+        error
+            .problems
+            .iter()
+            .any(|p| p.swedish.contains("skyddsklass 4")),
+        "{:?}",
+        error.problems
+    );
+
+    let pdf = dir.path().join("beslut.pdf");
+    std::fs::write(&pdf, b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n").unwrap();
+    let good = DraftFieldsView {
+        recipient: "19850101-2382".into(),
+        subject: "Beslut om bygglov".into(),
+        body: "Hej, här kommer beslutet.".into(),
+        case_number: "KS 2026/0123".into(),
+        protection_class: Some(2),
+        ..DraftFieldsView::default()
+    };
+    let message_id = session
+        .with(|o| {
+            let id = o
+                .kuvert
+                .store()
+                .save_draft(None, &good.into(), o.kuvert.now())?;
+            attach(&o.kuvert, id.0, &pdf)?;
+            let draft = core_draft(&o.kuvert, id.0)?;
+            assert_eq!(draft.attachments.len(), 1);
+            let summary = o.kuvert.validate(&draft)?.summary(Some("Kivra"));
+            assert!(
+                summary.swedish.contains("via Kivra, 1 bilaga"),
+                "{}",
+                summary.swedish
+            );
+            let report = o.kuvert.send(&draft)?;
+            o.kuvert.store().delete_draft(DraftId(id.0))?;
+            Ok(report.message_id().to_string())
+        })
+        .unwrap();
+
+    // The background loop's pass, run here until the intermediary reports delivery.
+    let follower = recipe.open().unwrap();
+    let delivered: MessageRow = poll("delivery", || {
+        crate::outbox::round(&follower);
+        session
+            .with(|o| folder_rows(&o.kuvert, Folder::Sent))
+            .unwrap()
+            .into_iter()
+            .find(|r| r.message_id == message_id && r.state == "delivered")
+    });
+    assert_eq!(delivered.recipient, "19850101-2382");
+    assert!(session
+        .with(|o| folder_rows(&o.kuvert, Folder::Outbox))
+        .unwrap()
+        .is_empty());
+}

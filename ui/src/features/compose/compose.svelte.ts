@@ -1,0 +1,231 @@
+// The compose form's logic, apart from its markup: autosave, the recipient
+// check as typed, attachments under the organisation's rules, the summary
+// and the send. The component binds to an instance; unit tests drive one
+// against the test backend.
+import type { Backend } from "../../lib/backend";
+import { asCommandError, emptyFields } from "../../lib/backend";
+import type {
+  AttachmentView,
+  CommandError,
+  DraftFieldsView,
+  ProfileView,
+  RecipientCheck,
+  SendOutcome,
+  SummaryView,
+} from "../../lib/backend/types";
+import { attachmentProblems, totalTooLarge, type AttachmentProblem } from "../../lib/format";
+import { parseIdentity, type IdentityProblem } from "../../lib/identity";
+import { nowText } from "../mailbox/folders";
+
+export type RecipientState =
+  | { kind: "empty" }
+  | { kind: "invalid"; problem: IdentityProblem }
+  | { kind: "checking" }
+  | { kind: "checked"; check: RecipientCheck }
+  | { kind: "error"; error: CommandError };
+
+export type Step = "edit" | "summary" | "sending" | "done";
+
+export interface ComposeOptions {
+  autosaveMs?: number;
+  checkDelayMs?: number;
+}
+
+export class ComposeController {
+  draftId = $state<number | null>(null);
+  fields = $state<DraftFieldsView>({ ...emptyFields });
+  attachments = $state<AttachmentView[]>([]);
+  recipient = $state<RecipientState>({ kind: "empty" });
+  step = $state<Step>("edit");
+  summary = $state<SummaryView | null>(null);
+  outcome = $state<SendOutcome | null>(null);
+  error = $state<CommandError | null>(null);
+  savedAt = $state<string | null>(null);
+
+  readonly #backend: Backend;
+  readonly #profile: ProfileView;
+  readonly #autosaveMs: number;
+  readonly #checkDelayMs: number;
+  #saveTimer: ReturnType<typeof setTimeout> | null = null;
+  #checkTimer: ReturnType<typeof setTimeout> | null = null;
+  #checkSeq = 0;
+  #saving: Promise<number> | null = null;
+
+  constructor(backend: Backend, profile: ProfileView, options: ComposeOptions = {}) {
+    this.#backend = backend;
+    this.#profile = profile;
+    this.#autosaveMs = options.autosaveMs ?? 600;
+    this.#checkDelayMs = options.checkDelayMs ?? 400;
+    this.fields.sender_name = profile.sender_names[0] ?? null;
+  }
+
+  /** Opens an existing draft, or starts a new one (saved at the first change). */
+  async open(draftId: number | null): Promise<void> {
+    if (draftId === null) return;
+    const draft = await this.#backend.draft(draftId);
+    this.draftId = draft.id;
+    this.fields = draft.fields;
+    this.attachments = draft.attachments;
+    this.#recipientChanged(true);
+  }
+
+  /** The operator when the recipient can receive digital mail. */
+  get operator(): string | null {
+    return this.recipient.kind === "checked" && this.recipient.check.kind === "checked"
+      ? this.recipient.check.operator
+      : null;
+  }
+
+  get isOrganisation(): boolean {
+    const parsed = parseIdentity(this.fields.recipient);
+    return parsed.ok && parsed.kind === "organisation";
+  }
+
+  get classFourChosen(): boolean {
+    return this.fields.protection_class === 4;
+  }
+
+  /** Problems with each attachment under the profile's rules, by id. */
+  get attachmentProblems(): Record<number, AttachmentProblem[]> {
+    return Object.fromEntries(this.attachments.map((a) => [a.id, attachmentProblems(a, this.#profile.rules)]));
+  }
+
+  get totalTooLarge(): boolean {
+    return totalTooLarge(this.attachments, this.#profile.rules);
+  }
+
+  /** Whether the form may go on to the summary (the core validates again). */
+  get canReview(): boolean {
+    const attachmentsOk = Object.values(this.attachmentProblems).every((p) => p.length === 0);
+    return this.recipient.kind !== "invalid" && !this.classFourChosen && attachmentsOk && !this.totalTooLarge;
+  }
+
+  /** Changes fields; autosaves, and re-checks the recipient when it changed. */
+  update(patch: Partial<DraftFieldsView>): void {
+    const recipientChanged = patch.recipient !== undefined && patch.recipient !== this.fields.recipient;
+    this.fields = { ...this.fields, ...patch };
+    if (this.step === "summary") this.step = "edit";
+    this.#scheduleSave();
+    if (recipientChanged) this.#recipientChanged(false);
+  }
+
+  /** Starts from a case type: fills what is still empty. */
+  applyCaseType(name: string | null): void {
+    const caseType = this.#profile.case_types.find((c) => c.name === name);
+    if (!caseType) {
+      this.update({ case_type: null });
+      return;
+    }
+    this.update({
+      case_type: caseType.name,
+      subject: this.fields.subject.trim() === "" ? (caseType.subject ?? "") : this.fields.subject,
+      body: this.fields.body.trim() === "" ? (caseType.body ?? "") : this.fields.body,
+      protection_class: this.fields.protection_class ?? caseType.protection_class,
+    });
+  }
+
+  #recipientChanged(immediately: boolean): void {
+    if (this.#checkTimer) clearTimeout(this.#checkTimer);
+    const parsed = parseIdentity(this.fields.recipient);
+    if (!parsed.ok) {
+      this.#checkSeq++;
+      this.recipient = parsed.problem === "empty" ? { kind: "empty" } : { kind: "invalid", problem: parsed.problem };
+      return;
+    }
+    this.recipient = { kind: "checking" };
+    const seq = ++this.#checkSeq;
+    const input = this.fields.recipient;
+    const run = async () => {
+      try {
+        const check = await this.#backend.checkRecipient(input);
+        if (seq === this.#checkSeq) this.recipient = { kind: "checked", check };
+      } catch (error) {
+        if (seq === this.#checkSeq) this.recipient = { kind: "error", error: asCommandError(error) };
+      }
+    };
+    if (immediately) void run();
+    else this.#checkTimer = setTimeout(() => void run(), this.#checkDelayMs);
+  }
+
+  #scheduleSave(): void {
+    if (this.#saveTimer) clearTimeout(this.#saveTimer);
+    this.#saveTimer = setTimeout(() => void this.save().catch(() => {}), this.#autosaveMs);
+  }
+
+  /** Saves now (creating the draft if needed); returns its id. */
+  async save(): Promise<number> {
+    if (this.#saveTimer) {
+      clearTimeout(this.#saveTimer);
+      this.#saveTimer = null;
+    }
+    // One save at a time, so a new draft is created only once.
+    while (this.#saving) await this.#saving.catch(() => 0);
+    const saving = this.#backend.saveDraft(this.draftId, $state.snapshot(this.fields));
+    this.#saving = saving;
+    try {
+      this.draftId = await saving;
+      this.savedAt = nowText();
+      return this.draftId;
+    } catch (error) {
+      this.error = asCommandError(error);
+      throw error;
+    } finally {
+      this.#saving = null;
+    }
+  }
+
+  /** Attaches files by path (file dialog or drag and drop). */
+  async attach(paths: string[]): Promise<void> {
+    if (paths.length === 0) return;
+    try {
+      const id = await this.save();
+      this.attachments = (await this.#backend.attachFiles(id, paths)).attachments;
+      this.error = null;
+    } catch (error) {
+      this.error = asCommandError(error);
+    }
+  }
+
+  async removeAttachment(attachmentId: number): Promise<void> {
+    if (this.draftId === null) return;
+    this.attachments = (await this.#backend.removeAttachment(this.draftId, attachmentId)).attachments;
+  }
+
+  /** Validates and shows the summary; on problems stays on the form. */
+  async review(): Promise<boolean> {
+    try {
+      const id = await this.save();
+      this.summary = await this.#backend.summarise(id, this.operator);
+      this.error = null;
+      this.step = "summary";
+      return true;
+    } catch (error) {
+      this.error = asCommandError(error);
+      this.step = "edit";
+      return false;
+    }
+  }
+
+  /** Sends after the summary was shown. */
+  async send(): Promise<SendOutcome | null> {
+    if (this.step !== "summary" || this.draftId === null) return null;
+    this.step = "sending";
+    try {
+      this.outcome = await this.#backend.sendDraft(this.draftId);
+      this.step = "done";
+      this.error = null;
+      return this.outcome;
+    } catch (error) {
+      this.error = asCommandError(error);
+      this.step = "edit";
+      return null;
+    }
+  }
+
+  /** Stops timers (the form is closing); pending changes are saved. */
+  async close(): Promise<void> {
+    if (this.#checkTimer) clearTimeout(this.#checkTimer);
+    if (this.#saveTimer && this.step !== "done") await this.save().catch(() => {});
+    if (this.#saveTimer) clearTimeout(this.#saveTimer);
+  }
+}

@@ -1,0 +1,160 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { memoryBackend, testProfile, type MemoryBackend } from "../../lib/backend/memory";
+import { ComposeController } from "./compose.svelte";
+
+let backend: MemoryBackend;
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  backend = memoryBackend();
+  backend.files.set("/docs/beslut.pdf", { size: 1400, content_type: "application/pdf" });
+  backend.files.set("/docs/macro.exe", { size: 10, content_type: "application/octet-stream" });
+});
+afterEach(() => vi.useRealTimers());
+
+function controller() {
+  return new ComposeController(backend, testProfile, { autosaveMs: 500, checkDelayMs: 300 });
+}
+
+describe("the recipient", () => {
+  it("is validated as typed, then looked up", async () => {
+    const c = controller();
+    c.update({ recipient: "19850101-238" });
+    expect(c.recipient).toEqual({ kind: "invalid", problem: "format" });
+    c.update({ recipient: "19850101-2383" });
+    expect(c.recipient).toEqual({ kind: "invalid", problem: "checksum" });
+    c.update({ recipient: "19850101-2382" });
+    expect(c.recipient.kind).toBe("checking");
+    await vi.advanceTimersByTimeAsync(300);
+    expect(c.operator).toBe("Kivra (testmiljö)");
+  });
+
+  it("keeps only the latest lookup", async () => {
+    const c = controller();
+    c.update({ recipient: "19850101-2382" });
+    c.update({ recipient: "19900101-2385" });
+    await vi.advanceTimersByTimeAsync(300);
+    expect(c.recipient.kind).toBe("checked");
+    expect(c.operator).toBeNull();
+  });
+
+  it("offers Attention only for organisations", () => {
+    const c = controller();
+    c.update({ recipient: "198501012382" });
+    expect(c.isOrganisation).toBe(false);
+    c.update({ recipient: "556840-2266" });
+    expect(c.isOrganisation).toBe(true);
+  });
+});
+
+describe("drafts", () => {
+  it("are saved automatically once, then updated", async () => {
+    const c = controller();
+    c.update({ subject: "Hej" });
+    c.update({ subject: "Hej då" });
+    expect(backend.calls.filter((x) => x === "saveDraft")).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(500);
+    expect(backend.calls.filter((x) => x === "saveDraft")).toHaveLength(1);
+    const drafts = await backend.drafts();
+    expect(drafts).toHaveLength(1);
+    expect(drafts[0]?.subject).toBe("Hej då");
+    c.update({ body: "text" });
+    await vi.advanceTimersByTimeAsync(500);
+    expect(await backend.drafts()).toHaveLength(1);
+  });
+
+  it("save pending changes on close", async () => {
+    const c = controller();
+    c.update({ subject: "Stängt" });
+    await c.close();
+    expect((await backend.drafts())[0]?.subject).toBe("Stängt");
+  });
+
+  it("reopen with their fields and attachments", async () => {
+    const first = controller();
+    first.update({ recipient: "198501012382", subject: "Åter" });
+    await first.attach(["/docs/beslut.pdf"]);
+    const again = controller();
+    await again.open(first.draftId);
+    expect(again.fields.subject).toBe("Åter");
+    expect(again.attachments.map((a) => a.name)).toEqual(["beslut.pdf"]);
+  });
+});
+
+describe("case types", () => {
+  it("fill what is empty and keep what was typed", () => {
+    const c = controller();
+    c.update({ subject: "Eget ämne" });
+    c.applyCaseType("Bygglov");
+    expect(c.fields.subject).toBe("Eget ämne");
+    expect(c.fields.body).toContain("beslutet");
+    expect(c.fields.protection_class).toBe(2);
+  });
+});
+
+describe("attachments", () => {
+  it("show the organisation's rules", async () => {
+    const c = controller();
+    await c.attach(["/docs/beslut.pdf", "/docs/macro.exe"]);
+    const [pdf, exe] = c.attachments;
+    expect(c.attachmentProblems[pdf!.id]).toEqual([]);
+    expect(c.attachmentProblems[exe!.id]).toEqual(["type_not_allowed"]);
+    expect(c.canReview).toBe(false);
+    await c.removeAttachment(exe!.id);
+    expect(c.canReview).toBe(true);
+  });
+
+  it("can be dropped on the window", async () => {
+    const c = controller();
+    await backend.onFilesDropped((paths) => void c.attach(paths));
+    backend.drop(["/docs/beslut.pdf"]);
+    await vi.waitFor(() => expect(c.attachments).toHaveLength(1));
+  });
+});
+
+describe("sending", () => {
+  it("lists every problem and stays on the form", async () => {
+    const c = controller();
+    c.update({ recipient: "198501012382", protection_class: 4 });
+    expect(c.classFourChosen).toBe(true);
+    expect(await c.review()).toBe(false);
+    expect(c.step).toBe("edit");
+    expect(c.error?.code).toBe("invalid_input");
+    expect(c.error?.problems.map((p) => p.field)).toEqual(["subject", "body", "protection_class", "case_number"]);
+  });
+
+  it("shows the summary, sends, and the message becomes delivered", async () => {
+    const c = controller();
+    c.update({
+      recipient: "19850101-2382",
+      subject: "Beslut",
+      body: "Hej",
+      case_number: "KS 2026/0123",
+      protection_class: 3,
+    });
+    await vi.advanceTimersByTimeAsync(300);
+    await c.attach(["/docs/beslut.pdf"]);
+    expect(await c.send()).toBeNull(); // never without the summary
+    expect(await c.review()).toBe(true);
+    expect(c.summary?.swedish).toBe(
+      "Klass 3-meddelande till 19850101-2382 via Kivra (testmiljö), 1 bilaga, ärende KS 2026/0123",
+    );
+    const outcome = await c.send();
+    expect(outcome?.kind).toBe("submitted");
+    expect(c.step).toBe("done");
+    expect(await backend.drafts()).toEqual([]);
+    const changes: string[] = [];
+    await backend.onStatusChange((change) => changes.push(change.state));
+    backend.tick();
+    expect(changes).toEqual(["delivered"]);
+    expect((await backend.folder("sent"))[0]?.state).toBe("delivered");
+  });
+
+  it("goes on paper when the recipient has no mailbox", async () => {
+    const c = controller();
+    c.update({ recipient: "199001012385", subject: "Brev", body: "Hej", case_number: "KS 1" });
+    await c.review();
+    expect((await c.send())?.kind).toBe("paper");
+    expect(await backend.folder("paper")).toHaveLength(1);
+  });
+});

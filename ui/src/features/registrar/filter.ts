@@ -1,0 +1,38 @@
+// The registrar's filter form as typed → the backend's filter.
+import type { ExportKind, LogFilterView } from "../../lib/backend/types";
+
+export interface FilterForm {
+  text: string;
+  recipient: string;
+  caseNumber: string;
+  from: string;
+  to: string;
+  state: string;
+  protectionClass: string;
+  sender: string;
+}
+
+const orNull = (value: string): string | null => (value.trim() === "" ? null : value.trim());
+
+export function filterFromForm(form: FilterForm): LogFilterView {
+  return {
+    text: orNull(form.text),
+    recipient: orNull(form.recipient),
+    case_number: orNull(form.caseNumber),
+    from: orNull(form.from),
+    to: orNull(form.to),
+    states: form.state ? [form.state] : [],
+    protection_class: form.protectionClass ? Number(form.protectionClass) : null,
+    sender_name: orNull(form.sender),
+    limit: 500,
+  };
+}
+
+const EXTENSIONS: Record<ExportKind, string> = { csv: "csv", jsonl: "jsonl", pdf: "pdf" };
+
+/** "skickat-2026-11-23.csv" */
+export function exportFileName(format: ExportKind, day: Date): string {
+  const pad = (n: number) => String(n).padStart(2, "0");
+  const date = `${day.getFullYear()}-${pad(day.getMonth() + 1)}-${pad(day.getDate())}`;
+  return `skickat-${date}.${EXTENSIONS[format]}`;
+}

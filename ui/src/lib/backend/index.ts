@@ -1,0 +1,101 @@
+// The one way the UI reaches the backend. `tauri.ts` implements it over
+// Tauri commands; `memory.ts` is the test implementation (unit tests and
+// running the UI in a plain browser).
+import type {
+  AppStatus,
+  ChainView,
+  CommandError,
+  DraftFieldsView,
+  DraftRow,
+  DraftView,
+  ExportKind,
+  Folder,
+  LogFilterView,
+  MessageRow,
+  MessageView,
+  ProfileView,
+  PurgeView,
+  RecipientCheck,
+  SendOutcome,
+  StatusChange,
+  SummaryView,
+  Written,
+} from "./types";
+
+export type * from "./types";
+
+export interface Backend {
+  appStatus(): Promise<AppStatus>;
+  useTestEnvironment(): Promise<ProfileView>;
+  checkRecipient(input: string): Promise<RecipientCheck>;
+  saveDraft(id: number | null, fields: DraftFieldsView): Promise<number>;
+  draft(id: number): Promise<DraftView>;
+  drafts(): Promise<DraftRow[]>;
+  deleteDraft(id: number): Promise<void>;
+  attachFiles(id: number, paths: string[]): Promise<DraftView>;
+  removeAttachment(id: number, attachmentId: number): Promise<DraftView>;
+  summarise(id: number, operator: string | null): Promise<SummaryView>;
+  sendDraft(id: number): Promise<SendOutcome>;
+  folder(folder: Folder): Promise<MessageRow[]>;
+  message(id: string): Promise<MessageView>;
+  refreshStatus(id: string): Promise<MessageView>;
+  searchLog(filter: LogFilterView): Promise<MessageRow[]>;
+  chooseSavePath(suggestedName: string): Promise<string | null>;
+  chooseFiles(): Promise<string[]>;
+  exportLog(format: ExportKind, filter: LogFilterView, path: string): Promise<Written>;
+  archiveMessage(id: string, path: string): Promise<Written>;
+  saveLetter(id: string, path: string): Promise<Written>;
+  purge(days: number, dryRun: boolean): Promise<PurgeView>;
+  verifyLog(): Promise<ChainView>;
+  storePassword(password: string): Promise<void>;
+  /** Background status changes; returns a function that stops listening. */
+  onStatusChange(listener: (change: StatusChange) => void): Promise<() => void>;
+  /** Files dropped on the window (paths); returns a function that stops listening. */
+  onFilesDropped(listener: (paths: string[]) => void): Promise<() => void>;
+}
+
+/** Every rejected backend call carries one `CommandError`. */
+export class BackendError extends Error {
+  readonly detail: CommandError;
+  constructor(detail: CommandError) {
+    super(detail.message);
+    this.detail = detail;
+  }
+}
+
+/** Whatever a call rejected with, as a `CommandError`. */
+export function asCommandError(error: unknown): CommandError {
+  if (error instanceof BackendError) return error.detail;
+  if (typeof error === "object" && error !== null && "code" in error && "message" in error) {
+    const e = error as Partial<CommandError>;
+    return {
+      code: e.code ?? "unknown",
+      message: String(e.message ?? ""),
+      problems: Array.isArray(e.problems) ? e.problems : [],
+    };
+  }
+  return { code: "unknown", message: String(error), problems: [] };
+}
+
+export const emptyFilter: LogFilterView = {
+  text: null,
+  recipient: null,
+  case_number: null,
+  from: null,
+  to: null,
+  states: [],
+  protection_class: null,
+  sender_name: null,
+  limit: 0,
+};
+
+export const emptyFields: DraftFieldsView = {
+  recipient: "",
+  subject: "",
+  body: "",
+  case_number: "",
+  attention: "",
+  protection_class: null,
+  case_type: null,
+  sender_name: null,
+};

@@ -1,0 +1,293 @@
+// The test implementation of the backend: everything in memory, with a
+// small built-in directory of test recipients. Unit tests drive it; `tick()`
+// plays the intermediary reporting delivery.
+import { parseIdentity } from "../identity";
+import { BackendError, type Backend } from "./index";
+import type {
+  CommandError,
+  DraftFieldsView,
+  DraftView,
+  MessageRow,
+  MessageView,
+  ProblemView,
+  ProfileView,
+  StatusChange,
+  TimelineEntry,
+} from "./types";
+
+export const testProfile: ProfileView = {
+  name: "Testmiljö",
+  environment: "test",
+  organisation_number: "202100-3898",
+  sender_names: ["Kommun B"],
+  support: ["Kommun B kundtjänst", "Telefon: 010-000 00 00"],
+  case_types: [
+    { name: "Bygglov", subject: "Beslut om bygglov", protection_class: 2, body: "Hej,\n\nhär kommer beslutet." },
+  ],
+  rules: {
+    require_case_number: true,
+    max_attachment_bytes: 20_000_000,
+    max_total_attachment_bytes: 20_000_000,
+    allowed_attachment_types: ["application/pdf", "image/jpeg", "image/png", "text/plain"],
+    retention_days: 3650,
+  },
+  needs_password: false,
+  files: ["/tmp/testmiljo/profile.toml"],
+};
+
+/** Wire form → operator; anyone else has no digital mailbox. */
+const directory: Record<string, string> = {
+  "198501012382": "Kivra (testmiljö)",
+  "165568402266": "Min Myndighetspost (testmiljö)",
+};
+
+interface Stored {
+  view: MessageView;
+}
+
+export interface MemoryBackend extends Backend {
+  /** Files "on disk" that attachFiles can pick up: path → size and type. */
+  files: Map<string, { size: number; content_type: string }>;
+  /** Paths written by exports and saves. */
+  written: string[];
+  /** The intermediary reports every submitted message as delivered. */
+  tick(): void;
+  /** Simulates files dropped on the window. */
+  drop(paths: string[]): void;
+  /** Calls made, by name (for assertions). */
+  calls: string[];
+}
+
+function fail(code: CommandError["code"], message: string, problems: ProblemView[] = []): never {
+  throw new BackendError({ code, message, problems });
+}
+
+export function memoryBackend(options: { configured?: boolean } = {}): MemoryBackend {
+  let configured = options.configured ?? true;
+  let nextDraft = 1;
+  let nextAttachment = 1;
+  let nextMessage = 1;
+  const drafts = new Map<number, DraftView>();
+  const messages = new Map<string, Stored>();
+  const statusListeners: ((c: StatusChange) => void)[] = [];
+  const dropListeners: ((p: string[]) => void)[] = [];
+  const now = () => new Date().toISOString();
+  const need = () => {
+    if (!configured) fail("not_configured", "no profile is open");
+  };
+  const draftOf = (id: number) => drafts.get(id) ?? fail("not_found", `no draft ${id}`);
+  const messageOf = (id: string) => messages.get(id) ?? fail("not_found", `no message ${id}`);
+
+  function problems(d: DraftView): ProblemView[] {
+    const out: ProblemView[] = [];
+    const add = (field: string, kind: string, swedish: string, english: string) =>
+      out.push({ field, kind, swedish, english });
+    const f = d.fields;
+    if (!parseIdentity(f.recipient).ok) add("recipient", "invalid", "Mottagaren är ogiltig.", "The recipient is invalid.");
+    if (f.subject.trim() === "") add("subject", "empty", "Ämne saknas.", "The subject is missing.");
+    if (f.subject.length > 255) add("subject", "too_long", "Ämnet är för långt.", "The subject is too long.");
+    if (f.body.trim() === "" && d.attachments.length === 0) add("body", "empty_message", "Meddelandet är tomt.", "The message is empty.");
+    if (f.protection_class === 4) add("protection_class", "class4", "Meddelanden med skyddsklass 4 kan inte skickas.", "Protection class 4 cannot be sent.");
+    if (testProfile.rules.require_case_number && f.case_number.trim() === "") add("case_number", "required", "Diarienummer krävs.", "A case number is required.");
+    return out;
+  }
+
+  function row(m: Stored): MessageRow {
+    return m.view.row;
+  }
+
+  const backend: MemoryBackend = {
+    files: new Map(),
+    written: [],
+    calls: [],
+    async appStatus() {
+      return { configured, test_environment: configured, profile: configured ? testProfile : null, problem: null };
+    },
+    async useTestEnvironment() {
+      configured = true;
+      return testProfile;
+    },
+    async checkRecipient(input) {
+      need();
+      const parsed = parseIdentity(input);
+      if (!parsed.ok) return { kind: "invalid", input, reason: parsed.problem };
+      const operator = directory[parsed.wire] ?? null;
+      return {
+        kind: "checked",
+        input,
+        recipient: parsed.display,
+        operator,
+        swedish: operator ? `Kan ta emot digital post (${operator}).` : "Har ingen digital brevlåda.",
+        english: operator ? `Can receive digital mail (${operator}).` : "Has no digital mailbox.",
+      };
+    },
+    async saveDraft(id, fields: DraftFieldsView) {
+      need();
+      backend.calls.push("saveDraft");
+      const draftId = id ?? nextDraft++;
+      const existing = drafts.get(draftId);
+      drafts.set(draftId, {
+        id: draftId,
+        updated_at: now(),
+        fields: { ...fields },
+        attachments: existing?.attachments ?? [],
+      });
+      return draftId;
+    },
+    async draft(id) {
+      return structuredClone(draftOf(id));
+    },
+    async drafts() {
+      return [...drafts.values()].map((d) => ({
+        id: d.id,
+        updated_at: d.updated_at,
+        recipient: d.fields.recipient,
+        subject: d.fields.subject,
+        attachment_count: d.attachments.length,
+      }));
+    },
+    async deleteDraft(id) {
+      drafts.delete(id);
+    },
+    async attachFiles(id, paths) {
+      const d = draftOf(id);
+      for (const path of paths) {
+        const file = backend.files.get(path) ?? fail("storage", `${path}: not found`);
+        d.attachments.push({ id: nextAttachment++, name: path.split("/").pop() ?? path, ...file });
+      }
+      return structuredClone(d);
+    },
+    async removeAttachment(id, attachmentId) {
+      const d = draftOf(id);
+      d.attachments = d.attachments.filter((a) => a.id !== attachmentId);
+      return structuredClone(d);
+    },
+    async summarise(id, operator) {
+      const d = draftOf(id);
+      const found = problems(d);
+      if (found.length > 0) fail("invalid_input", "the message is not valid", found);
+      const parsed = parseIdentity(d.fields.recipient);
+      const to = parsed.ok ? parsed.display : d.fields.recipient;
+      const via = operator ? ` via ${operator}` : "";
+      const n = d.attachments.length;
+      return {
+        swedish: `Klass ${d.fields.protection_class ?? 1}-meddelande till ${to}${via}, ${n} bilag${n === 1 ? "a" : "or"}, ärende ${d.fields.case_number}`,
+        english: `Class ${d.fields.protection_class ?? 1} message to ${to}${via}, ${n} attachment${n === 1 ? "" : "s"}, case ${d.fields.case_number}`,
+      };
+    },
+    async sendDraft(id) {
+      const d = draftOf(id);
+      const found = problems(d);
+      if (found.length > 0) fail("invalid_input", "the message is not valid", found);
+      const parsed = parseIdentity(d.fields.recipient);
+      if (!parsed.ok) fail("invalid_input", "invalid recipient");
+      const message_id = `m-${nextMessage++}`;
+      const operator = directory[parsed.wire];
+      const state = operator ? "submitted" : "paper";
+      const timeline: TimelineEntry[] = [
+        { at: now(), kind: "enqueued", state: "queued", detail: "" },
+        { at: now(), kind: "state_changed", state, detail: operator ? "dist-1" : "" },
+      ];
+      messages.set(message_id, {
+        view: {
+          row: {
+            message_id,
+            created_at: now(),
+            state,
+            state_at: now(),
+            recipient: parsed.display,
+            subject: d.fields.subject,
+            case_number: d.fields.case_number || null,
+            protection_class: d.fields.protection_class ?? 1,
+            sender_name: "Kommun B",
+            attachment_count: d.attachments.length,
+            reason: null,
+          },
+          body: d.fields.body,
+          attention: d.fields.attention || null,
+          distribution_id: operator ? "dist-1" : null,
+          next_attempt_at: null,
+          attachments: d.attachments.map((a) => ({ name: a.name, content_type: a.content_type, size: a.size })),
+          timeline,
+        },
+      });
+      drafts.delete(id);
+      return operator
+        ? { kind: "submitted", message_id, operator }
+        : { kind: "paper", message_id, reason_swedish: "Har ingen digital brevlåda.", reason_english: "Has no digital mailbox." };
+    },
+    async folder(folder) {
+      const states: Record<string, string[]> = {
+        outbox: ["queued", "signed"],
+        sent: ["submitted", "pending", "delivered"],
+        paper: ["paper"],
+        failed: ["failed"],
+        needs_attention: [],
+      };
+      return [...messages.values()].map(row).filter((r) => states[folder]?.includes(r.state)).reverse();
+    },
+    async message(id) {
+      return structuredClone(messageOf(id).view);
+    },
+    async refreshStatus(id) {
+      return structuredClone(messageOf(id).view);
+    },
+    async searchLog(filter) {
+      const text = filter.text?.toLowerCase() ?? "";
+      return [...messages.values()]
+        .map(row)
+        .filter((r) => text === "" || r.subject.toLowerCase().includes(text))
+        .filter((r) => filter.states.length === 0 || filter.states.includes(r.state))
+        .filter((r) => !filter.case_number || r.case_number === filter.case_number);
+    },
+    async chooseSavePath(name) {
+      return `/tmp/${name}`;
+    },
+    async chooseFiles() {
+      return [...backend.files.keys()];
+    },
+    async exportLog(_format, filter, path) {
+      backend.written.push(path);
+      return { path, count: (await backend.searchLog(filter)).length };
+    },
+    async archiveMessage(id, path) {
+      messageOf(id);
+      backend.written.push(path);
+      return { path, count: 1 };
+    },
+    async saveLetter(id, path) {
+      messageOf(id);
+      backend.written.push(path);
+      return { path, count: 1 };
+    },
+    async purge(days, dryRun) {
+      const cutoff = new Date(Date.now() - days * 86_400_000).toISOString();
+      return { cutoff, count: 0, dry_run: dryRun };
+    },
+    async verifyLog() {
+      return { intact: true, detail: String(messages.size * 2) };
+    },
+    async storePassword() {},
+    async onStatusChange(listener) {
+      statusListeners.push(listener);
+      return () => statusListeners.splice(statusListeners.indexOf(listener), 1);
+    },
+    async onFilesDropped(listener) {
+      dropListeners.push(listener);
+      return () => dropListeners.splice(dropListeners.indexOf(listener), 1);
+    },
+    tick() {
+      for (const m of messages.values()) {
+        if (m.view.row.state !== "submitted") continue;
+        m.view.row.state = "delivered";
+        m.view.timeline.push({ at: now(), kind: "state_changed", state: "delivered", detail: "" });
+        const change = { message_id: m.view.row.message_id, state: "delivered", subject: m.view.row.subject, recipient: m.view.row.recipient };
+        statusListeners.forEach((l) => l(change));
+      }
+    },
+    drop(paths) {
+      dropListeners.forEach((l) => l(paths));
+    },
+  };
+  return backend;
+}

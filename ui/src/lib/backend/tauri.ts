@@ -1,0 +1,46 @@
+// The backend over Tauri commands (see src-tauri/src/commands.rs).
+import { invoke } from "@tauri-apps/api/core";
+import { listen } from "@tauri-apps/api/event";
+import { getCurrentWebview } from "@tauri-apps/api/webview";
+import { BackendError, asCommandError, type Backend } from "./index";
+import type { StatusChange } from "./types";
+
+async function call<T>(command: string, args: Record<string, unknown> = {}): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (error) {
+    throw new BackendError(asCommandError(error));
+  }
+}
+
+export const tauriBackend: Backend = {
+  appStatus: () => call("app_status"),
+  useTestEnvironment: () => call("use_test_environment"),
+  checkRecipient: (input) => call("check_recipient", { input }),
+  saveDraft: (id, fields) => call("save_draft", { id, fields }),
+  draft: (id) => call("draft", { id }),
+  drafts: () => call("drafts"),
+  deleteDraft: (id) => call("delete_draft", { id }),
+  attachFiles: (id, paths) => call("attach_files", { id, paths }),
+  removeAttachment: (id, attachmentId) => call("remove_attachment", { id, attachmentId }),
+  summarise: (id, operator) => call("summarise", { id, operator }),
+  sendDraft: (id) => call("send_draft", { id }),
+  folder: (folder) => call("folder", { folder }),
+  message: (id) => call("message", { id }),
+  refreshStatus: (id) => call("refresh_status", { id }),
+  searchLog: (filter) => call("search_log", { filter }),
+  chooseSavePath: (suggestedName) => call("choose_save_path", { suggestedName }),
+  chooseFiles: () => call("choose_files"),
+  exportLog: (format, filter, path) => call("export_log", { format, filter, path }),
+  archiveMessage: (id, path) => call("archive_message", { id, path }),
+  saveLetter: (id, path) => call("save_letter", { id, path }),
+  purge: (days, dryRun) => call("purge", { days, dryRun }),
+  verifyLog: () => call("verify_log"),
+  storePassword: (password) => call("store_password", { password }),
+  onStatusChange: (listener) =>
+    listen<StatusChange>("message-status", (event) => listener(event.payload)),
+  onFilesDropped: (listener) =>
+    getCurrentWebview().onDragDropEvent((event) => {
+      if (event.payload.type === "drop") listener(event.payload.paths);
+    }),
+};

@@ -1,0 +1,513 @@
+// Generated from src-tauri/src/dto.rs by `UPDATE_TS_TYPES=1 cargo test -p kuvert-desktop`.
+// Do not edit; a test fails when this file is stale.
+
+export type ErrorKind = "invalid_input" | "not_reachable" | "remote" | "verification" | "configuration" | "not_found" | "storage" | "not_configured" | "cancelled" | "unknown";
+
+export type ProblemView = { 
+/**
+ * The form field (`recipient`, `subject`, …).
+ */
+field: string, 
+/**
+ * What kind of problem (a stable code).
+ */
+kind: string, 
+/**
+ * In Swedish.
+ */
+swedish: string, 
+/**
+ * In English.
+ */
+english: string, };
+
+export type CommandError = { 
+/**
+ * What the UI acts on.
+ */
+code: ErrorKind, 
+/**
+ * Detail for the officer (English, from the core); the UI shows its
+ * own text for `code` first.
+ */
+message: string, 
+/**
+ * For `invalid_input` on the compose form: every problem.
+ */
+problems: Array<ProblemView>, };
+
+export type CaseTypeView = { 
+/**
+ * Its name.
+ */
+name: string, 
+/**
+ * The subject it fills in.
+ */
+subject: string | null, 
+/**
+ * The default protection class.
+ */
+protection_class: number | null, 
+/**
+ * The body skeleton.
+ */
+body: string | null, };
+
+export type RulesView = { 
+/**
+ * Whether a diarienummer is required.
+ */
+require_case_number: boolean, 
+/**
+ * Largest single attachment, bytes.
+ */
+max_attachment_bytes: number, 
+/**
+ * Largest total of attachments, bytes.
+ */
+max_total_attachment_bytes: number, 
+/**
+ * Allowed MIME types.
+ */
+allowed_attachment_types: Array<string>, 
+/**
+ * Retention period in days.
+ */
+retention_days: number, };
+
+export type ProfileView = { 
+/**
+ * Profile name.
+ */
+name: string, 
+/**
+ * `production` or `test`.
+ */
+environment: string, 
+/**
+ * Sender organisation number (display form).
+ */
+organisation_number: string, 
+/**
+ * Sender names; the first is the default.
+ */
+sender_names: Array<string>, 
+/**
+ * Support contact lines.
+ */
+support: Array<string>, 
+/**
+ * Case types.
+ */
+case_types: Array<CaseTypeView>, 
+/**
+ * Rules.
+ */
+rules: RulesView, 
+/**
+ * Whether the certificate needs a password from the keyring.
+ */
+needs_password: boolean, 
+/**
+ * The profile files read.
+ */
+files: Array<string>, };
+
+export type AppStatus = { 
+/**
+ * A profile is open.
+ */
+configured: boolean, 
+/**
+ * It is the built-in test environment.
+ */
+test_environment: boolean, 
+/**
+ * The profile, when open.
+ */
+profile: ProfileView | null, 
+/**
+ * Why the configured profile could not be opened, if it could not.
+ */
+problem: CommandError | null, };
+
+export type RecipientCheck = { "kind": "invalid", 
+/**
+ * As entered.
+ */
+input: string, 
+/**
+ * Why (English).
+ */
+reason: string, } | { "kind": "checked", 
+/**
+ * As entered.
+ */
+input: string, 
+/**
+ * Display form, e.g. `19850101-2382`.
+ */
+recipient: string, 
+/**
+ * The mailbox operator when digital mail can be received.
+ */
+operator: string | null, 
+/**
+ * The answer in Swedish.
+ */
+swedish: string, 
+/**
+ * The answer in English.
+ */
+english: string, };
+
+export type DraftFieldsView = { 
+/**
+ * Recipient as typed.
+ */
+recipient: string, 
+/**
+ * Subject.
+ */
+subject: string, 
+/**
+ * Body.
+ */
+body: string, 
+/**
+ * Diarienummer as typed.
+ */
+case_number: string, 
+/**
+ * Attention (organisations).
+ */
+attention: string, 
+/**
+ * Skyddsklass 1–3 (4 is refused with an explanation).
+ */
+protection_class: number | null, 
+/**
+ * Case type name.
+ */
+case_type: string | null, 
+/**
+ * Sender name.
+ */
+sender_name: string | null, };
+
+export type AttachmentView = { 
+/**
+ * Its id within the draft.
+ */
+id: number, 
+/**
+ * File name.
+ */
+name: string, 
+/**
+ * MIME type.
+ */
+content_type: string, 
+/**
+ * Size in bytes.
+ */
+size: number, };
+
+export type DraftView = { 
+/**
+ * Its id.
+ */
+id: number, 
+/**
+ * Last saved.
+ */
+updated_at: string, 
+/**
+ * The fields.
+ */
+fields: DraftFieldsView, 
+/**
+ * Attachments.
+ */
+attachments: Array<AttachmentView>, };
+
+export type DraftRow = { 
+/**
+ * Its id.
+ */
+id: number, 
+/**
+ * Last saved.
+ */
+updated_at: string, 
+/**
+ * Recipient as typed.
+ */
+recipient: string, 
+/**
+ * Subject.
+ */
+subject: string, 
+/**
+ * Number of attachments.
+ */
+attachment_count: number, };
+
+export type SummaryView = { 
+/**
+ * In Swedish.
+ */
+swedish: string, 
+/**
+ * In English.
+ */
+english: string, };
+
+export type SendOutcome = { "kind": "submitted", 
+/**
+ * Message id.
+ */
+message_id: string, 
+/**
+ * Mailbox operator.
+ */
+operator: string, } | { "kind": "paper", 
+/**
+ * Message id.
+ */
+message_id: string, 
+/**
+ * Why not digitally (Swedish).
+ */
+reason_swedish: string, 
+/**
+ * Why not digitally (English).
+ */
+reason_english: string, } | { "kind": "retrying", 
+/**
+ * Message id.
+ */
+message_id: string, 
+/**
+ * Plain reason.
+ */
+reason: string, 
+/**
+ * Next attempt.
+ */
+next_attempt_at: string | null, } | { "kind": "failed", 
+/**
+ * Message id.
+ */
+message_id: string, 
+/**
+ * Plain reason.
+ */
+reason: string, } | { "kind": "busy", 
+/**
+ * Message id.
+ */
+message_id: string, };
+
+export type Folder = "outbox" | "sent" | "paper" | "failed" | "needs_attention";
+
+export type MessageRow = { 
+/**
+ * Message id.
+ */
+message_id: string, 
+/**
+ * When it was stored.
+ */
+created_at: string, 
+/**
+ * State (`queued`, `signed`, `submitted`, `pending`, `delivered`, `failed`, `paper`).
+ */
+state: string, 
+/**
+ * When the state was entered.
+ */
+state_at: string, 
+/**
+ * Recipient (display form).
+ */
+recipient: string, 
+/**
+ * Subject.
+ */
+subject: string, 
+/**
+ * Diarienummer.
+ */
+case_number: string | null, 
+/**
+ * Protection class.
+ */
+protection_class: number, 
+/**
+ * Sender name.
+ */
+sender_name: string, 
+/**
+ * Number of attachments.
+ */
+attachment_count: number, 
+/**
+ * Why it failed or is waiting, if it is.
+ */
+reason: string | null, };
+
+export type TimelineEntry = { 
+/**
+ * When.
+ */
+at: string, 
+/**
+ * `enqueued`, `state_changed` or `attempt_failed`.
+ */
+kind: string, 
+/**
+ * The state after it.
+ */
+state: string, 
+/**
+ * Detail (distribution id, reason, …).
+ */
+detail: string, };
+
+export type StoredAttachmentView = { 
+/**
+ * File name.
+ */
+name: string, 
+/**
+ * MIME type.
+ */
+content_type: string, 
+/**
+ * Size in bytes.
+ */
+size: number, };
+
+export type MessageView = { 
+/**
+ * The list row's fields.
+ */
+row: MessageRow, 
+/**
+ * Body.
+ */
+body: string, 
+/**
+ * Attention.
+ */
+attention: string | null, 
+/**
+ * Distribution id.
+ */
+distribution_id: string | null, 
+/**
+ * Next attempt or status check.
+ */
+next_attempt_at: string | null, 
+/**
+ * Attachments.
+ */
+attachments: Array<StoredAttachmentView>, 
+/**
+ * Status timeline, oldest first.
+ */
+timeline: Array<TimelineEntry>, };
+
+export type LogFilterView = { 
+/**
+ * Free text.
+ */
+text: string | null, 
+/**
+ * Recipient identity number.
+ */
+recipient: string | null, 
+/**
+ * Diarienummer; trailing `*` for a prefix.
+ */
+case_number: string | null, 
+/**
+ * First day, YYYY-MM-DD.
+ */
+from: string | null, 
+/**
+ * Last day, YYYY-MM-DD.
+ */
+to: string | null, 
+/**
+ * States.
+ */
+states: Array<string>, 
+/**
+ * Protection class.
+ */
+protection_class: number | null, 
+/**
+ * Sender name.
+ */
+sender_name: string | null, 
+/**
+ * At most this many rows (0: 50).
+ */
+limit: number, };
+
+export type ExportKind = "csv" | "jsonl" | "pdf";
+
+export type Written = { 
+/**
+ * Where.
+ */
+path: string, 
+/**
+ * How many entries it holds.
+ */
+count: number, };
+
+export type PurgeView = { 
+/**
+ * Final before this time.
+ */
+cutoff: string, 
+/**
+ * How many messages.
+ */
+count: number, 
+/**
+ * A dry run only.
+ */
+dry_run: boolean, };
+
+export type ChainView = { 
+/**
+ * Intact.
+ */
+intact: boolean, 
+/**
+ * Entries checked, or where and why it breaks.
+ */
+detail: string, };
+
+export type StatusChange = { 
+/**
+ * Message id.
+ */
+message_id: string, 
+/**
+ * The new state.
+ */
+state: string, 
+/**
+ * Subject, for the notification.
+ */
+subject: string, 
+/**
+ * Recipient (display form).
+ */
+recipient: string, };

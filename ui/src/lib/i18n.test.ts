@@ -1,0 +1,46 @@
+import { describe, expect, it } from "vitest";
+import { en } from "./i18n/en";
+import { sv } from "./i18n/sv";
+import { stateText, t } from "./i18n";
+import { describeError } from "./errors";
+import type { ErrorKind } from "./backend/types";
+
+describe("text tables", () => {
+  it("have the same keys and placeholders in both languages", () => {
+    expect(Object.keys(en).sort()).toEqual(Object.keys(sv).sort());
+    const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+    for (const key of Object.keys(sv) as (keyof typeof sv)[]) {
+      expect(placeholders(en[key]), key).toEqual(placeholders(sv[key]));
+    }
+  });
+
+  it("fill placeholders", () => {
+    expect(t("sv", "registrar.exported", { count: 3, path: "/tmp/a.csv" })).toBe(
+      "Exporterade 3 meddelanden till /tmp/a.csv",
+    );
+    expect(stateText("en", "delivered")).toBe("Delivered");
+    expect(stateText("sv", "delivered")).toBe("Levererad");
+  });
+});
+
+describe("describeError", () => {
+  const codes: ErrorKind[] = [
+    "invalid_input", "not_reachable", "remote", "verification", "configuration",
+    "not_found", "storage", "not_configured", "cancelled", "unknown",
+  ];
+  it.each(codes)("has a text for %s in both languages", (code) => {
+    const error = { code, message: "detail", problems: [] };
+    expect(describeError(error, "sv").headline).toBe(sv[`error.${code}`]);
+    expect(describeError(error, "en").headline).toBe(en[`error.${code}`]);
+  });
+
+  it("lists compose problems in the officer's language", () => {
+    const error = {
+      code: "invalid_input" as const,
+      message: "x",
+      problems: [{ field: "subject", kind: "empty", swedish: "Ämne saknas.", english: "Subject missing." }],
+    };
+    expect(describeError(error, "sv").problems).toEqual(["Ämne saknas."]);
+    expect(describeError(error, "en").problems).toEqual(["Subject missing."]);
+  });
+});
