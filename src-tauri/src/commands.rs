@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use kuvert_core::compose::{AttachmentFile, Draft};
 use kuvert_core::filter::LogFilter;
+use kuvert_core::profile::ProfileLocations;
 use kuvert_core::secrets::{Keyring, Password};
 use kuvert_core::{Error, Kuvert, SendState};
 use kuvert_store::{DraftId, SentLogQuery};
@@ -262,6 +263,35 @@ pub async fn purge(session: State<'_, Session>, days: u32, dry_run: bool) -> Ans
 #[tauri::command]
 pub async fn verify_log(session: State<'_, Session>) -> Answer<ChainView> {
     session.with(|o| Ok(o.kuvert.verify_log()?.into()))
+}
+
+/// Asks for a certificate file to import (native dialog); `None` when cancelled.
+#[tauri::command]
+pub async fn choose_certificate(app: AppHandle) -> Option<String> {
+    dialogs::certificate_path(&app)
+}
+
+/// Imports a PKCS#12 certificate into the per-user profile (password into
+/// the OS keyring), then opens that profile.
+#[tauri::command]
+pub async fn import_certificate(
+    app: AppHandle,
+    session: State<'_, Session>,
+    path: String,
+    password: String,
+) -> Answer<InstalledCertificateView> {
+    let (profile, installed) = kuvert_core::certificate_import::import_certificate(
+        Path::new(&path),
+        &Password::new(password),
+        &ProfileLocations::from_environment(),
+        &Keyring::system(),
+        time::OffsetDateTime::now_utc(),
+    )
+    .map_err(Error::from)?;
+    if let Some(recipe) = session.open_configured(None)? {
+        outbox::follow(app, recipe);
+    }
+    Ok(InstalledCertificateView::new(installed, &profile))
 }
 
 /// Stores the certificate password in the OS keyring.

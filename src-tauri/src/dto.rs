@@ -5,6 +5,7 @@
 //! Times are RFC 3339 strings; byte counts are plain numbers (JavaScript's
 //! safe integers cover any file Kuvert accepts).
 
+use kuvert_core::certificate_import::InstalledCertificate;
 use kuvert_core::compose::{ComposeError, Problem};
 use kuvert_core::profile::Profile;
 use kuvert_core::{CheckOutcome, Error, ErrorCode, Message, SendReport, SentSummary, StatusEvent};
@@ -107,6 +108,12 @@ impl From<Error> for CommandError {
         };
         let problems = match &error {
             Error::Compose(compose) => problems(compose),
+            Error::CertificateImport(import) => vec![ProblemView {
+                field: "certificate".into(),
+                kind: import.kind().into(),
+                swedish: import.swedish(),
+                english: import.to_string(),
+            }],
             _ => Vec::new(),
         };
         CommandError {
@@ -176,6 +183,8 @@ pub struct ProfileView {
     pub rules: RulesView,
     /// Whether the certificate needs a password from the keyring.
     pub needs_password: bool,
+    /// The certificate file (PKCS#12, or the PEM certificate in the test environment).
+    pub certificate_file: String,
     /// The profile files read.
     pub files: Vec<String>,
 }
@@ -211,6 +220,7 @@ impl From<&Profile> for ProfileView {
                 retention_days: rules.retention_days,
             },
             needs_password: p.certificate().needs_password(),
+            certificate_file: p.certificate().certificate_path().display().to_string(),
             files: p.files().iter().map(|f| f.display().to_string()).collect(),
         }
     }
@@ -730,6 +740,37 @@ pub struct Written {
     pub count: u64,
 }
 
+/// A certificate installed by the import in Settings.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct InstalledCertificateView {
+    /// The installed copy.
+    pub file: String,
+    /// The per-user profile that names it.
+    pub profile_file: String,
+    /// The certificate subject's common name.
+    pub subject: String,
+    /// The organisation number in the certificate, as written there.
+    pub organisation_number: Option<String>,
+    /// End of validity, UTC, RFC 3339.
+    pub not_after: String,
+    /// The profile now open.
+    pub profile: ProfileView,
+}
+
+impl InstalledCertificateView {
+    /// The view of an import's result and the profile opened after it.
+    pub fn new(installed: InstalledCertificate, profile: &Profile) -> Self {
+        InstalledCertificateView {
+            file: installed.file.display().to_string(),
+            profile_file: installed.profile_file.display().to_string(),
+            subject: installed.subject,
+            organisation_number: installed.organisation_number,
+            not_after: installed.not_after,
+            profile: ProfileView::from(profile),
+        }
+    }
+}
+
 /// What a retention purge removed (or would remove).
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct PurgeView {
@@ -816,6 +857,7 @@ pub fn typescript() -> String {
         LogFilterView::decl(),
         ExportKind::decl(),
         Written::decl(),
+        InstalledCertificateView::decl(),
         PurgeView::decl(),
         ChainView::decl(),
         StatusChange::decl(),

@@ -91,6 +91,8 @@ pub fn run() {
             commands::purge,
             commands::verify_log,
             commands::store_password,
+            commands::choose_certificate,
+            commands::import_certificate,
         ])
         .run(tauri::tauri_build_context!());
     if let Err(error) = app {

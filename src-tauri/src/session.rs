@@ -134,6 +134,8 @@ impl Session {
             kuvert,
             test_environment: sandbox,
         });
+        // Whatever stopped the configured profile at start no longer applies.
+        *self.problem.lock().unwrap_or_else(PoisonError::into_inner) = None;
         if let Some(Opened {
             test_environment: Some(old),
             ..

@@ -1,74 +1,96 @@
-// End-to-end: the real Kuvert window (release or debug binary) driven
-// through tauri-driver + WebKitWebDriver, started on the built-in test
-// environment. Run under a display, e.g.
-//   xvfb-run -a -s '-screen 0 1280x800x24' node --test tests/e2e/app.test.mjs
-// Env: KUVERT_APP (the binary; required), TAURI_DRIVER (default: on PATH),
-// KUVERT_E2E_SHOTS (a directory for a screenshot on failure).
+// End-to-end: the real Kuvert window driven through tauri-driver +
+// WebKitWebDriver, started on the built-in test environment. Run by
+// scripts/e2e-app under a virtual display.
 //
-// The native save dialog cannot be driven through WebDriver: the app's
-// test-only KUVERT_SAVE_DIR answers it with a directory (see
-// src-tauri/src/dialogs.rs); everything else is the real UI and backend.
+// The native file dialogs cannot be driven through WebDriver: the app's
+// test-only KUVERT_SAVE_DIR and KUVERT_OPEN_FILES answer them (see
+// src-tauri/src/dialogs.rs). Dropping files on the window is the webview's
+// drag-and-drop event, emitted here as the OS would deliver it; everything
+// else is the real UI and backend.
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { WebDriver } from "./webdriver.mjs";
+import { startApp, workDir } from "./harness.mjs";
 
-const application = process.env.KUVERT_APP;
-const PORT = 4444;
-const BASE = `http://127.0.0.1:${PORT}`;
-const work = mkdtempSync(join(tmpdir(), "kuvert-e2e-"));
+const work = workDir("app");
 const saveDir = join(work, "saved");
+const dataDir = join(work, "data");
+const files = join(work, "files");
 mkdirSync(saveDir);
+mkdirSync(files);
 
-let driverProcess;
+// Attachments as an officer has them: a real PDF (from the app's own PDF
+// writer is not needed: a minimal valid one), a PNG, and a program the
+// organisation does not allow.
+const pdf = join(files, "beslut.pdf");
+writeFileSync(pdf, "%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".padEnd(1400, " "));
+const png = join(files, "karta.png");
+writeFileSync(png, Buffer.concat([Buffer.from("89504e470d0a1a0a0000000d49484452", "hex"), Buffer.alloc(900, 7)]));
+const program = join(files, "program.exe");
+writeFileSync(program, Buffer.from("MZ-not-allowed"));
+
 let driver;
-
-async function driverReady() {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      const response = await fetch(`${BASE}/status`);
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error("tauri-driver did not start");
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
+let stop;
 
 before(async () => {
-  assert.ok(application, "set KUVERT_APP to the kuvert-desktop binary");
-  driverProcess = spawn(process.env.TAURI_DRIVER ?? "tauri-driver", ["--port", String(PORT)], {
-    // The app inherits this environment from the driver.
+  ({ driver, stop } = await startApp({
     env: {
-      ...process.env,
       KUVERT_TEST_ENVIRONMENT: "1",
-      KUVERT_DATA_DIR: join(work, "data"),
+      KUVERT_DATA_DIR: dataDir,
       KUVERT_SAVE_DIR: saveDir,
+      KUVERT_OPEN_FILES: [pdf, program].join(":"),
     },
-    stdio: ["ignore", "inherit", "inherit"],
-  });
-  await driverReady();
-  driver = await WebDriver.start(BASE, application, ["--test-environment"]);
+    args: ["--test-environment"],
+  }));
 });
 
 after(async () => {
-  try {
-    if (driver && process.env.KUVERT_E2E_SHOTS) {
-      const png = await driver.screenshot();
-      writeFileSync(join(process.env.KUVERT_E2E_SHOTS, "kuvert-e2e-last.png"), Buffer.from(png, "base64"));
-    }
-  } catch {
-    // no screenshot
-  }
-  await driver?.quit().catch(() => {});
-  driverProcess?.kill();
+  await stop?.("kuvert-e2e-app");
 });
+
+/** The one file in the save folder ending with `suffix` (and starting with `prefix`). */
+function saved(suffix, prefix = "") {
+  const matching = readdirSync(saveDir).filter((f) => f.startsWith(prefix) && f.endsWith(suffix));
+  assert.equal(matching.length, 1, `one ${suffix} in ${readdirSync(saveDir).join(", ")}`);
+  return join(saveDir, matching[0]);
+}
+
+async function compose({ recipient, operator, subject, body, caseNumber }) {
+  await driver.click(await driver.find("#new-message"));
+  await driver.type(await driver.waitFor("#compose-recipient"), recipient);
+  await driver.waitForText("#recipient-status", operator, 30_000);
+  await driver.type(await driver.find("#compose-subject"), subject);
+  await driver.type(await driver.find("#compose-body"), body);
+  await driver.type(await driver.find("#compose-case-number"), caseNumber);
+  await driver.click(await driver.find("#compose-class option[value='2']"));
+}
+
+async function sendAndClose(expectedOutcome) {
+  await driver.click(await driver.find("#compose-send"));
+  const outcome = await driver.until("the send outcome", async () => {
+    const element = await driver.find("#compose-outcome");
+    return driver.attribute(element, "data-outcome");
+  }, 60_000);
+  assert.equal(outcome, expectedOutcome);
+  const text = await driver.text(await driver.find("#compose-outcome"));
+  await driver.click(await driver.find("#compose-done"));
+  return text;
+}
+
+async function openInFolder(folder, subject) {
+  await driver.click(await driver.find(`#folder-${folder}`));
+  const row = await driver.until(`"${subject}" in ${folder}`, async () => {
+    for (const candidate of await driver.findAll("#message-list button[data-message-id]")) {
+      if ((await driver.text(candidate)).includes(subject)) return candidate;
+    }
+    return null;
+  }, 30_000);
+  await driver.click(row);
+  return driver.waitForText("#reading-pane", subject);
+}
 
 test("the real app window opens on the test environment", async () => {
   // Not about:blank or a stray browser: Kuvert's own page, inside Tauri.
@@ -80,39 +102,91 @@ test("the real app window opens on the test environment", async () => {
 });
 
 test("compose to 198501012382, see Kivra, send, and see it delivered in Sent", async () => {
-  await driver.click(await driver.find("#new-message"));
-  await driver.type(await driver.waitFor("#compose-recipient"), "198501012382");
-  await driver.waitForText("#recipient-status", "Kivra (testmiljö)", 30_000);
-
-  await driver.type(await driver.find("#compose-subject"), "Beslut om bygglov E2E");
-  await driver.type(await driver.find("#compose-body"), "Hej,\nhär kommer beslutet.");
-  await driver.type(await driver.find("#compose-case-number"), "KS 2026/0123");
-  await driver.click(await driver.find("#compose-class option[value='2']"));
-
+  await compose({
+    recipient: "198501012382",
+    operator: "Kivra (testmiljö)",
+    subject: "Beslut om bygglov E2E",
+    body: "Hej,\nhär kommer beslutet.",
+    caseNumber: "KS 2026/0123",
+  });
   await driver.click(await driver.find("#compose-review"));
   const summary = await driver.waitForText("#compose-summary", "via Kivra (testmiljö)", 30_000);
   assert.match(summary, /^Klass 2-meddelande till 19850101-2382 via Kivra \(testmiljö\), inga bilagor, .*ärende KS 2026\/0123$/);
+  await sendAndClose("submitted");
 
-  await driver.click(await driver.find("#compose-send"));
-  const outcome = await driver.until("the send outcome", async () => {
-    const element = await driver.find("#compose-outcome");
-    return driver.attribute(element, "data-outcome");
-  }, 60_000);
-  assert.equal(outcome, "submitted");
-  await driver.click(await driver.find("#compose-done"));
-
-  await driver.click(await driver.find("#folder-sent"));
   // The background loop follows the intermediary; the list updates by itself.
+  await driver.click(await driver.find("#folder-sent"));
   await driver.until("the message to be delivered", async () => {
     const badges = await driver.findAll("#message-list [data-state='delivered']");
     return badges.length === 1;
   }, 90_000);
-  const row = await driver.find("#message-list button[data-message-id]");
-  assert.match(await driver.text(row), /Beslut om bygglov E2E/);
-  await driver.click(row);
-  const pane = await driver.waitForText("#reading-pane", "Levererad");
-  assert.match(pane, /KS 2026\/0123/);
+  const pane = await openInFolder("sent", "Beslut om bygglov E2E");
+  assert.match(await driver.waitForText("#reading-pane", "Levererad"), /KS 2026\/0123/);
   assert.match(pane, /19850101-2382/);
+});
+
+test("attachments by the file dialog and by dropping; a type the rules forbid is refused", async () => {
+  await compose({
+    recipient: "19850101-2390",
+    operator: "Min myndighetspost (testmiljö)",
+    subject: "Underlag med bilagor E2E",
+    body: "Se bilagorna.",
+    caseNumber: "KS 2026/0456",
+  });
+  // The dialog (answered by KUVERT_OPEN_FILES) picks beslut.pdf and program.exe.
+  await driver.click(await driver.find("#compose-attach"));
+  const listed = await driver.waitForText("#compose-attachments", "program.exe");
+  assert.match(listed, /beslut\.pdf — PDF, 1,4 kB/);
+  assert.match(listed, /program\.exe — .*Filtypen är inte tillåten\./);
+  assert.equal(await driver.attribute(await driver.find("#compose-review"), "disabled"), "true");
+
+  // Dropped on the window: the webview's drag-and-drop event with the path.
+  await driver.execute(
+    "window.__TAURI_INTERNALS__.invoke('plugin:event|emit', { event: 'tauri://drag-drop', payload: { paths: [arguments[0]], position: { x: 200, y: 300 } } });",
+    [png],
+  );
+  await driver.waitForText("#compose-attachments", "karta.png — PNG");
+
+  await driver.click(await driver.find("#compose-attachments button[aria-label$='program.exe']"));
+  await driver.until("program.exe to be removed", async () =>
+    !(await driver.text(await driver.find("#compose-attachments"))).includes("program.exe"));
+  await driver.click(await driver.find("#compose-review"));
+  const summary = await driver.waitForText("#compose-summary", "via Min myndighetspost", 30_000);
+  assert.match(summary, /2 bilagor/);
+  await sendAndClose("submitted");
+
+  await driver.click(await driver.find("#folder-sent"));
+  const pane = await openInFolder("sent", "Underlag med bilagor E2E");
+  assert.match(pane, /beslut\.pdf \(PDF, 1,4 kB\)/);
+  assert.match(pane, /karta\.png \(PNG/);
+});
+
+test("a recipient without a digital mailbox goes on paper, with a printable letter", async () => {
+  await compose({
+    recipient: "192705178354",
+    operator: "",
+    subject: "Kallelse på papper E2E",
+    body: "Välkommen till mötet.",
+    caseNumber: "KS 2026/0789",
+  });
+  await driver.until("the lookup to say no mailbox", async () => {
+    const status = await driver.text(await driver.find("#recipient-status"));
+    return status.length > 0 && !status.includes("…") ? status : null;
+  }, 30_000);
+  await driver.click(await driver.find("#compose-review"));
+  await driver.waitFor("#compose-summary", 30_000);
+  const outcome = await sendAndClose("paper");
+  assert.match(outcome, /skicka det med vanlig post/);
+
+  const pane = await openInFolder("paper", "Kallelse på papper E2E");
+  assert.match(pane, /Skickad på papper/);
+  await driver.click(await driver.find("#reading-letter"));
+  await driver.waitForText("#reading-notice", "-brev.pdf");
+  const letter = saved("-brev.pdf");
+  assert.equal(readFileSync(letter).subarray(0, 5).toString(), "%PDF-");
+  const text = execFileSync("pdftotext", [letter, "-"], { encoding: "utf8" });
+  assert.match(text, /Kallelse på papper E2E/);
+  assert.match(text, /KS 2026\/0789/);
 });
 
 test("keyboard: Ctrl+N opens the compose form, Esc closes it, Ctrl+F goes to search", async () => {
@@ -127,16 +201,57 @@ test("keyboard: Ctrl+N opens the compose form, Esc closes it, Ctrl+F goes to sea
     (await driver.execute("return document.activeElement.id")) === "f-text");
 });
 
-test("the registrar exports the sent log as CSV", async () => {
+test("the registrar exports the sent log as CSV, JSONL and PDF", async () => {
   await driver.click(await driver.find("#nav-registrar"));
-  await driver.waitForText("#log-table", "Beslut om bygglov E2E");
+  await driver.waitForText("#log-table", "Kallelse på papper E2E");
+
   await driver.click(await driver.find("#export-csv"));
-  const notice = await driver.waitForText("#registrar-notice", "Exporterade 1 meddelanden");
-  assert.match(notice, new RegExp(saveDir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
-  const files = readdirSync(saveDir).filter((f) => f.endsWith(".csv"));
-  assert.equal(files.length, 1);
-  const csv = readFileSync(join(saveDir, files[0]), "utf8");
+  const notice = await driver.waitForText("#registrar-notice", "Exporterade 3 meddelanden");
+  assert.ok(notice.includes(saveDir), notice);
+  const csv = readFileSync(saved(".csv", "skickat-"), "utf8");
   assert.match(csv, /Beslut om bygglov E2E/);
   assert.match(csv, /KS 2026\/0123/);
   assert.match(csv, /delivered/);
+  assert.match(csv, /paper/);
+
+  await driver.click(await driver.find("#export-jsonl"));
+  await driver.waitForText("#registrar-notice", ".jsonl");
+  const entries = readFileSync(saved(".jsonl", "skickat-"), "utf8").trim().split("\n").map((line) => JSON.parse(line));
+  assert.equal(entries.length, 3);
+  assert.deepEqual(
+    entries.map((e) => e.case_number).sort(),
+    ["KS 2026/0123", "KS 2026/0456", "KS 2026/0789"],
+  );
+
+  await driver.click(await driver.find("#export-pdf"));
+  await driver.waitForText("#registrar-notice", ".pdf");
+  const report = saved(".pdf", "skickat-");
+  const reportText = execFileSync("pdftotext", [report, "-"], { encoding: "utf8" });
+  assert.match(reportText, /Underlag med bilagor E2E/);
+  assert.match(reportText, /KS 2026\/0789/);
+});
+
+test("the filing package of a delivered message holds the signed delivery, which verifies", async () => {
+  await driver.click(await driver.find("#nav-mailbox"));
+  await openInFolder("sent", "Underlag med bilagor E2E");
+  await driver.click(await driver.find("#reading-archive"));
+  await driver.waitForText("#reading-notice", "-arkiv.zip");
+  const zip = saved("-arkiv.zip");
+  const names = execFileSync("unzip", ["-Z1", zip], { encoding: "utf8" }).trim().split("\n").sort();
+  assert.deepEqual(names, [
+    "bilagor/beslut.pdf",
+    "bilagor/karta.png",
+    "meddelande.pdf",
+    "metadata.json",
+    "signerad-leverans.xml",
+  ]);
+  assert.deepEqual(execFileSync("unzip", ["-p", zip, "bilagor/beslut.pdf"]), readFileSync(pdf));
+  const signed = join(work, "signerad-leverans.xml");
+  writeFileSync(signed, execFileSync("unzip", ["-p", zip, "signerad-leverans.xml"]));
+  // The test environment's CA issued the sender certificate that signed it.
+  execFileSync("xmlsec1", ["--verify", "--trusted-pem", join(dataDir, "testmiljo", "ca.pem"), signed], {
+    stdio: "pipe",
+  });
+  const metadata = JSON.parse(execFileSync("unzip", ["-p", zip, "metadata.json"], { encoding: "utf8" }));
+  assert.equal(metadata.case_number, "KS 2026/0456");
 });

@@ -8,6 +8,7 @@ use kuvert_protocol::identity::IdentityError;
 use kuvert_store::StoreError;
 use kuvert_transport::CallError;
 
+use crate::certificate_import::ImportError;
 use crate::compose::ComposeError;
 use crate::profile::ProfileError;
 use crate::secrets::SecretError;
@@ -77,6 +78,9 @@ pub enum Error {
     /// The certificate password could not be read from or written to the keyring.
     #[error(transparent)]
     Secret(#[from] SecretError),
+    /// A certificate could not be imported (nothing was changed).
+    #[error(transparent)]
+    CertificateImport(#[from] ImportError),
     /// The delivery could not be built or signed.
     #[error("the message could not be signed: {0}")]
     Signing(#[from] SignOrDeliveryError),
@@ -113,6 +117,15 @@ impl Error {
                 ErrorCode::InvalidInput
             }
             Error::Profile(_) | Error::Secret(_) | Error::Signing(_) => ErrorCode::Configuration,
+            Error::CertificateImport(e) => match e {
+                ImportError::Read { .. }
+                | ImportError::WrongPassword { .. }
+                | ImportError::Unusable { .. }
+                | ImportError::NotValidNow { .. }
+                | ImportError::OtherOrganisation { .. } => ErrorCode::InvalidInput,
+                ImportError::Write { .. } => ErrorCode::Storage,
+                _ => ErrorCode::Configuration,
+            },
             Error::Call(_) => ErrorCode::Remote,
             Error::Verification(_) | Error::LogAltered(_) => ErrorCode::Verification,
             Error::MessageNotFound(_) => ErrorCode::NotFound,

@@ -8,6 +8,8 @@
 //!   from layered TOML files; builds the TLS client and the signing key.
 //! - [`secrets`]: the certificate password in the OS keyring
 //!   ([`Keyring`](secrets::Keyring), [`Password`](secrets::Password)).
+//! - [`certificate_import`]: installing a PKCS#12 certificate into the
+//!   per-user profile, its password into the keyring, all or nothing.
 //! - [`compose`]: from the compose form ([`Draft`](compose::Draft)) to a
 //!   validated message ([`Outgoing`](compose::Outgoing)) or every problem at
 //!   once, in Swedish and English; the confirmation summary; the delivery.
@@ -48,6 +50,7 @@
 
 pub mod app;
 pub mod archive;
+pub mod certificate_import;
 pub mod compose;
 pub mod error;
 pub mod export;

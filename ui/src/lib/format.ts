@@ -49,3 +49,8 @@ export function attachmentProblems(
 export function totalTooLarge(attachments: AttachmentView[], rules: RulesView): boolean {
   return attachments.reduce((sum, a) => sum + a.size, 0) > rules.max_total_attachment_bytes;
 }
+
+/** The calendar day (`2027-11-23`) of an RFC 3339 time, as registrars write dates. */
+export function dayOf(rfc3339: string): string {
+  return rfc3339.slice(0, 10);
+}

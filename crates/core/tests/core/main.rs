@@ -1,5 +1,6 @@
 //! Integration tests of kuvert-core, one module per feature.
 
+mod certificate_import;
 mod compose;
 mod pdf;
 mod profile;

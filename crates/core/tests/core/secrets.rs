@@ -16,7 +16,7 @@ const NO_SECRET_SERVICE: &str = "KUVERT_TEST_NO_SECRET_SERVICE";
 
 /// Whether to run; panics with instructions when no Secret Service is
 /// reachable and the run has not declared that it has none.
-fn secret_service_available() -> bool {
+pub fn secret_service_available() -> bool {
     if std::env::var(NO_SECRET_SERVICE).is_ok_and(|v| v == "1") {
         eprintln!("skipped: {NO_SECRET_SERVICE}=1 says this run has no Secret Service");
         return false;
@@ -36,7 +36,7 @@ fn secret_service_available() -> bool {
 
 /// A keyring service name of its own per test, so parallel tests and the
 /// user's real entries never meet.
-fn test_keyring() -> Keyring {
+pub fn test_keyring() -> Keyring {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     let n = NEXT.fetch_add(1, Ordering::Relaxed);
     Keyring::with_service(&format!("kuvert-test-{}-{n}", std::process::id()))
@@ -45,7 +45,7 @@ fn test_keyring() -> Keyring {
 
 /// What `secret-tool` finds for the entry: the independent check that the
 /// secret really is in the Secret Service (not in a mock store).
-fn secret_tool_lookup(keyring: &Keyring, profile: &Profile) -> Option<String> {
+pub fn secret_tool_lookup(keyring: &Keyring, profile: &Profile) -> Option<String> {
     let outcome = run(Command::new("secret-tool").args([
         "lookup",
         "service",

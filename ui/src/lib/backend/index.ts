@@ -9,6 +9,7 @@ import type {
   DraftRow,
   DraftView,
   ExportKind,
+  InstalledCertificateView,
   Folder,
   LogFilterView,
   MessageRow,
@@ -48,6 +49,10 @@ export interface Backend {
   purge(days: number, dryRun: boolean): Promise<PurgeView>;
   verifyLog(): Promise<ChainView>;
   storePassword(password: string): Promise<void>;
+  /** Asks for a certificate file (native dialog); `null` when cancelled. */
+  chooseCertificate(): Promise<string | null>;
+  /** Imports a PKCS#12 certificate into the per-user profile and opens it. */
+  importCertificate(path: string, password: string): Promise<InstalledCertificateView>;
   /** Background status changes; returns a function that stops listening. */
   onStatusChange(listener: (change: StatusChange) => void): Promise<() => void>;
   /** Files dropped on the window (paths); returns a function that stops listening. */

@@ -32,6 +32,7 @@ export const testProfile: ProfileView = {
     retention_days: 3650,
   },
   needs_password: false,
+  certificate_file: "/tmp/testmiljo/sender-cert.pem",
   files: ["/tmp/testmiljo/profile.toml"],
 };
 
@@ -52,6 +53,10 @@ export interface MemoryBackend extends Backend {
   written: string[];
   /** The intermediary reports every submitted message as delivered. */
   tick(): void;
+  /** Certificate files "on disk": path → password and subject. */
+  certificates: Map<string, { password: string; subject: string; organisation: string; notAfter: string }>;
+  /** What the certificate dialog answers next (`null`: cancelled). */
+  certificateChoice: string | null;
   /** Simulates files dropped on the window. */
   drop(paths: string[]): void;
   /** Calls made, by name (for assertions). */
@@ -98,6 +103,8 @@ export function memoryBackend(options: { configured?: boolean } = {}): MemoryBac
 
   const backend: MemoryBackend = {
     files: new Map(),
+    certificates: new Map(),
+    certificateChoice: null,
     written: [],
     calls: [],
     async appStatus() {
@@ -268,6 +275,33 @@ export function memoryBackend(options: { configured?: boolean } = {}): MemoryBac
       return { intact: true, detail: String(messages.size * 2) };
     },
     async storePassword() {},
+    async chooseCertificate() {
+      return backend.certificateChoice;
+    },
+    async importCertificate(path, password) {
+      const certificate = backend.certificates.get(path) ?? fail("invalid_input", `cannot read ${path}`);
+      if (certificate.password !== password) {
+        fail("invalid_input", `the password does not open ${path}`, [
+          {
+            field: "certificate",
+            kind: "wrong_password",
+            swedish: "Lösenordet öppnar inte certifikatfilen.",
+            english: "The password does not open the certificate file.",
+          },
+        ]);
+      }
+      const file = `/home/user/.config/kuvert/certificates/${path.split("/").pop()}`;
+      const profile = { ...testProfile, needs_password: true, certificate_file: file };
+      configured = true;
+      return {
+        file,
+        profile_file: "/home/user/.config/kuvert/profile.toml",
+        subject: certificate.subject,
+        organisation_number: certificate.organisation,
+        not_after: certificate.notAfter,
+        profile,
+      };
+    },
     async onStatusChange(listener) {
       statusListeners.push(listener);
       return () => statusListeners.splice(statusListeners.indexOf(listener), 1);

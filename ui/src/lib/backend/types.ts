@@ -110,6 +110,10 @@ rules: RulesView,
  */
 needs_password: boolean, 
 /**
+ * The certificate file (PKCS#12, or the PEM certificate in the test environment).
+ */
+certificate_file: string, 
+/**
  * The profile files read.
  */
 files: Array<string>, };
@@ -469,6 +473,32 @@ path: string,
  * How many entries it holds.
  */
 count: number, };
+
+export type InstalledCertificateView = { 
+/**
+ * The installed copy.
+ */
+file: string, 
+/**
+ * The per-user profile that names it.
+ */
+profile_file: string, 
+/**
+ * The certificate subject's common name.
+ */
+subject: string, 
+/**
+ * The organisation number in the certificate, as written there.
+ */
+organisation_number: string | null, 
+/**
+ * End of validity, UTC, RFC 3339.
+ */
+not_after: string, 
+/**
+ * The profile now open.
+ */
+profile: ProfileView, };
 
 export type PurgeView = { 
 /**

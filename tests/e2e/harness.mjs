@@ -1,0 +1,77 @@
+// Starting the real Kuvert window for a test file: tauri-driver (which
+// hands the session to WebKitWebDriver and the app binary) with the
+// environment the app should see, and a screenshot of the last state when
+// the file is done. Env: KUVERT_APP (the binary; required), TAURI_DRIVER
+// (default: on PATH), KUVERT_E2E_SHOTS (a directory for the screenshots).
+
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { WebDriver } from "./webdriver.mjs";
+
+const PORT = 4444;
+const BASE = `http://127.0.0.1:${PORT}`;
+
+/** A fresh temporary directory for one test file. */
+export function workDir(prefix) {
+  return mkdtempSync(join(tmpdir(), `kuvert-e2e-${prefix}-`));
+}
+
+async function driverReady() {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      const response = await fetch(`${BASE}/status`);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error("tauri-driver did not start");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/**
+ * Starts the app with `env` added to this process's environment (names
+ * mapped to `undefined` are removed) and `args`; returns the WebDriver
+ * session and a `stop(name)` that screenshots and ends everything.
+ */
+export async function startApp({ env = {}, args = [] } = {}) {
+  const application = process.env.KUVERT_APP;
+  assert.ok(application, "set KUVERT_APP to the kuvert-desktop binary");
+  const environment = { ...process.env, ...env };
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined) delete environment[name];
+  }
+  const driverProcess = spawn(process.env.TAURI_DRIVER ?? "tauri-driver", ["--port", String(PORT)], {
+    // The app inherits this environment from the driver.
+    env: environment,
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  await driverReady();
+  const driver = await WebDriver.start(BASE, application, args);
+  async function stop(name) {
+    try {
+      if (process.env.KUVERT_E2E_SHOTS) {
+        const png = await driver.screenshot();
+        writeFileSync(join(process.env.KUVERT_E2E_SHOTS, `${name}.png`), Buffer.from(png, "base64"));
+      }
+    } catch {
+      // no screenshot
+    }
+    await driver.quit().catch(() => {});
+    driverProcess.kill();
+    await new Promise((resolve) => {
+      if (driverProcess.exitCode !== null) resolve();
+      else driverProcess.once("exit", resolve);
+    });
+  }
+  return { driver, stop };
+}
+
+/** The value of an input element (WebDriver's text is empty for inputs). */
+export function valueOf(driver, css) {
+  return driver.execute("return document.querySelector(arguments[0]).value", [css]);
+}
