@@ -20,15 +20,16 @@ use crate::session::Session;
 type Answer<T> = Result<T, CommandError>;
 
 /// Whether a profile is open; the first-run page shows when not.
+/// (Waits until the profile opened at start is open.)
 #[tauri::command]
-pub fn app_status(session: State<'_, Session>) -> AppStatus {
+pub async fn app_status(session: State<'_, Session>) -> Result<AppStatus, CommandError> {
     let state = session.state();
-    AppStatus {
+    Ok(AppStatus {
         configured: state.is_some(),
         test_environment: state.as_ref().is_some_and(|(_, test)| *test),
         profile: state.as_ref().map(|(p, _)| ProfileView::from(p)),
         problem: session.problem(),
-    }
+    })
 }
 
 /// "Använd testmiljön": starts the built-in test environment and opens it.

@@ -33,14 +33,44 @@ use tauri::Manager;
 
 use crate::session::Session;
 
+/// Kuvert's window is forms and lists: WebKit's accelerated compositing buys
+/// nothing there, costs some 75 MB in the web process (measured with
+/// `bench/app.sh`), and is a known source of blank windows with some GPU
+/// drivers. An explicit `WEBKIT_DISABLE_COMPOSITING_MODE` in the
+/// environment is left as it is. Called first, before any thread starts.
+fn prefer_software_compositing() {
+    const VARIABLE: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
+    if std::env::var_os(VARIABLE).is_none() {
+        std::env::set_var(VARIABLE, "1");
+    }
+}
+
 /// Whether to start on the built-in test environment.
 fn test_environment_requested() -> bool {
     std::env::args().any(|a| a == "--test-environment")
         || std::env::var("KUVERT_TEST_ENVIRONMENT").is_ok_and(|v| v == "1")
 }
 
+/// Opens what the start-up options ask for, then lets the commands run.
+fn open_at_start(app: &tauri::AppHandle) {
+    let session = app.state::<Session>();
+    let opened = if test_environment_requested() {
+        session.open_test_environment().map(Some)
+    } else {
+        let explicit = std::env::var_os("KUVERT_PROFILE").map(PathBuf::from);
+        session.open_configured(explicit.as_deref())
+    };
+    match opened {
+        Ok(Some(recipe)) => outbox::follow(app.clone(), recipe),
+        Ok(None) => {}
+        Err(problem) => session.set_problem(problem),
+    }
+    session.mark_started();
+}
+
 /// Runs the app until its window closes.
 pub fn run() {
+    prefer_software_compositing();
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .try_init();
@@ -52,19 +82,11 @@ pub fn run() {
                 Some(dir) => PathBuf::from(dir),
                 None => app.path().app_data_dir()?,
             };
-            let session = Session::new(data_dir);
-            let opened = if test_environment_requested() {
-                session.open_test_environment().map(Some)
-            } else {
-                let explicit = std::env::var_os("KUVERT_PROFILE").map(PathBuf::from);
-                session.open_configured(explicit.as_deref())
-            };
-            match opened {
-                Ok(Some(recipe)) => outbox::follow(app.handle().clone(), recipe),
-                Ok(None) => {}
-                Err(problem) => session.set_problem(problem),
-            }
-            app.manage(session);
+            app.manage(Session::starting(data_dir));
+            // The window shows while the profile (or the test environment)
+            // opens; the commands wait for it.
+            let handle = app.handle().clone();
+            std::thread::spawn(move || open_at_start(&handle));
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![

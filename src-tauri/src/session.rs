@@ -2,7 +2,7 @@
 //! the built-in test environment started in the app's data directory.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use kuvert_core::profile::{Profile, ProfileError};
@@ -53,15 +53,46 @@ pub struct Session {
     data_dir: PathBuf,
     opened: Mutex<Option<Opened>>,
     problem: Mutex<Option<CommandError>>,
+    /// Whether opening at start has finished (see [`Session::mark_started`]).
+    started: (Mutex<bool>, Condvar),
 }
 
 impl Session {
-    /// A session keeping its files under `data_dir`.
+    /// A session keeping its files under `data_dir`, usable at once.
     pub fn new(data_dir: PathBuf) -> Self {
+        let session = Session::starting(data_dir);
+        session.mark_started();
+        session
+    }
+
+    /// A session whose commands wait until [`Session::mark_started`]: the
+    /// app opens the profile in the background while the window appears.
+    pub fn starting(data_dir: PathBuf) -> Self {
         Session {
             data_dir,
             opened: Mutex::new(None),
             problem: Mutex::new(None),
+            started: (Mutex::new(false), Condvar::new()),
+        }
+    }
+
+    /// Says that opening the profile at start has finished (opened, none
+    /// found, or failed): the window is shown while it runs, and the
+    /// commands wait for it.
+    pub fn mark_started(&self) {
+        let (done, changed) = &self.started;
+        *done.lock().unwrap_or_else(PoisonError::into_inner) = true;
+        changed.notify_all();
+    }
+
+    /// Waits until [`Session::mark_started`] (at once afterwards).
+    pub fn wait_started(&self) {
+        let (done, changed) = &self.started;
+        let mut started = done.lock().unwrap_or_else(PoisonError::into_inner);
+        while !*started {
+            started = changed
+                .wait(started)
+                .unwrap_or_else(PoisonError::into_inner);
         }
     }
 
@@ -148,6 +179,7 @@ impl Session {
 
     /// Runs `f` on the open application; `not_configured` before first run.
     pub fn with<T>(&self, f: impl FnOnce(&Opened) -> Result<T, Error>) -> Result<T, CommandError> {
+        self.wait_started();
         let guard = self.lock();
         let opened = guard
             .as_ref()
@@ -155,8 +187,10 @@ impl Session {
         Ok(f(opened)?)
     }
 
-    /// Whether a profile is open, and whether it is the test environment.
+    /// Whether a profile is open, and whether it is the test environment
+    /// (once opening at start has finished).
     pub fn state(&self) -> Option<(kuvert_core::profile::Profile, bool)> {
+        self.wait_started();
         self.lock()
             .as_ref()
             .map(|o| (o.kuvert.profile().clone(), o.test_environment.is_some()))

@@ -140,3 +140,24 @@ fn a_draft_is_checked_validated_sent_and_delivered_in_the_test_environment() {
         .unwrap()
         .is_empty());
 }
+
+#[test]
+fn commands_wait_until_opening_at_start_has_finished() {
+    let dir = tempfile::tempdir().unwrap();
+    let session = std::sync::Arc::new(Session::starting(dir.path().to_path_buf()));
+    let waiting = {
+        let session = session.clone();
+        std::thread::spawn(move || session.state().is_some())
+    };
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(
+        !waiting.is_finished(),
+        "a command ran before opening finished"
+    );
+    session.open_test_environment().unwrap();
+    session.mark_started();
+    assert!(
+        waiting.join().unwrap(),
+        "the waiting command saw the opened profile"
+    );
+}

@@ -96,6 +96,14 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         state: PathBuf,
     },
+    /// Install the organisation's PKCS#12 certificate (.p12/.pfx) in the
+    /// per-user profile; its password, read from standard input, goes into
+    /// the OS keyring. All or nothing.
+    ImportCertificate {
+        /// The PKCS#12 file.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
     /// Store or forget the certificate password in the OS keyring.
     Password {
         /// set (reads the password from standard input) or forget.

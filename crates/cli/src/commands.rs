@@ -87,6 +87,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Verify { file, ca } => verify(json, &file, ca.as_deref()),
         Command::Sandbox { state } => sandbox(json, state),
         Command::Password { action } => password(profile, &action),
+        Command::ImportCertificate { file } => import_certificate(json, profile, &file),
         Command::Check { ids } => check(json, &open(profile, cli.data_dir)?, &ids),
         Command::Send(args) => send(json, &open(profile, cli.data_dir)?, args),
         Command::Status {
@@ -577,6 +578,65 @@ fn purge(json: bool, kuvert: &Kuvert, older_than: u32, dry_run: bool) -> Result<
     Ok(0)
 }
 
+fn import_certificate(json: bool, profile: Option<&Path>, file: &Path) -> Result<u8, Error> {
+    if profile.is_some() {
+        return Err(Error::InvalidInput {
+            field: "--profile",
+            reason: "import-certificate writes the per-user profile; leave out --profile".into(),
+        });
+    }
+    let password = password_from_stdin()?;
+    let (profile, installed) = kuvert_core::certificate_import::import_certificate(
+        file,
+        &password,
+        &kuvert_core::profile::ProfileLocations::from_environment(),
+        &Keyring::system(),
+        time::OffsetDateTime::now_utc(),
+    )?;
+    print(
+        json,
+        json!({
+            "file": installed.file,
+            "profile_file": installed.profile_file,
+            "subject": installed.subject,
+            "organisation_number": installed.organisation_number,
+            "not_after": installed.not_after,
+            "profile": profile.name(),
+        }),
+        || {
+            format!(
+                "Certificate {} ({}) valid until {} installed as {}.\n\
+                 {} now uses it; the password is in the keyring.",
+                installed.subject,
+                installed
+                    .organisation_number
+                    .as_deref()
+                    .unwrap_or("no organisation number"),
+                installed.not_after,
+                installed.file.display(),
+                installed.profile_file.display(),
+            )
+        },
+    );
+    Ok(0)
+}
+
+/// One line from standard input, without its line end; never empty.
+fn password_from_stdin() -> Result<Password, Error> {
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(file_error(Path::new("standard input")))?;
+    let text = line.trim_end_matches(['\n', '\r']);
+    if text.is_empty() {
+        return Err(Error::InvalidInput {
+            field: "password",
+            reason: "no password on standard input".to_string(),
+        });
+    }
+    Ok(Password::new(text))
+}
+
 fn password(profile: Option<&Path>, action: &str) -> Result<u8, Error> {
     let profile = Profile::load(profile)?;
     let keyring = Keyring::system();
@@ -592,18 +652,7 @@ fn password(profile: Option<&Path>, action: &str) -> Result<u8, Error> {
         );
         return Ok(0);
     }
-    let mut line = String::new();
-    std::io::stdin()
-        .read_line(&mut line)
-        .map_err(file_error(Path::new("standard input")))?;
-    let text = line.trim_end_matches(['\n', '\r']);
-    if text.is_empty() {
-        return Err(Error::InvalidInput {
-            field: "password",
-            reason: "no password on standard input".to_string(),
-        });
-    }
-    keyring.store_password(&profile, &Password::new(text))?;
+    keyring.store_password(&profile, &password_from_stdin()?)?;
     println!(
         "Password stored in the keyring for profile {:?}.",
         profile.name()

@@ -365,10 +365,11 @@ fn installed_name(source: &Path, bytes: &[u8]) -> String {
 /// naming `relative`; everything else (tables, comments) is kept.
 fn with_certificate(text: &str, relative: &Path, file: &Path) -> Result<String, ImportError> {
     let mut document: toml_edit::DocumentMut =
-        text.parse().map_err(|e: toml_edit::TomlError| ImportError::UserProfileSyntax {
-            path: file.to_path_buf(),
-            reason: e.to_string(),
-        })?;
+        text.parse()
+            .map_err(|e: toml_edit::TomlError| ImportError::UserProfileSyntax {
+                path: file.to_path_buf(),
+                reason: e.to_string(),
+            })?;
     let mut table = toml_edit::Table::new();
     table.insert(
         "pkcs12",
@@ -428,14 +429,17 @@ mod tests {
         assert!(a.ends_with(".p12"));
         assert_eq!(a.len(), "Kommun_B__2026_-".len() + 12 + 4);
         assert_ne!(a, b);
-        assert_eq!(a, installed_name(Path::new("/elsewhere/Kommun B (2026).pfx"), b"one"));
+        assert_eq!(
+            a,
+            installed_name(Path::new("/elsewhere/Kommun B (2026).pfx"), b"one")
+        );
     }
 
     #[test]
     fn the_certificate_table_is_replaced_and_everything_else_kept() {
         let text = "# mina inställningar\n[service]\ncall_timeout_seconds = 90 # långsamt nät\n\n[certificate]\ncert_pem = \"a.pem\"\nkey_pem = \"a.key\"\n";
-        let edited = with_certificate(text, Path::new("certificates/x.p12"), Path::new("p"))
-            .expect("edits");
+        let edited =
+            with_certificate(text, Path::new("certificates/x.p12"), Path::new("p")).expect("edits");
         assert!(edited.contains("# mina inställningar"));
         assert!(edited.contains("call_timeout_seconds = 90 # långsamt nät"));
         assert!(edited.contains("pkcs12 = \"certificates/x.p12\""));
@@ -445,8 +449,12 @@ mod tests {
 
     #[test]
     fn a_user_profile_that_is_not_toml_is_named_with_line_and_column() {
-        let error = with_certificate("[service\n", Path::new("c.p12"), Path::new("/u/profile.toml"))
-            .expect_err("not TOML");
+        let error = with_certificate(
+            "[service\n",
+            Path::new("c.p12"),
+            Path::new("/u/profile.toml"),
+        )
+        .expect_err("not TOML");
         let text = error.to_string();
         assert!(text.starts_with("/u/profile.toml: "), "{text}");
         assert!(text.contains("line 1"), "{text}");

@@ -4,5 +4,6 @@
 mod support;
 
 mod bad_input;
+mod certificate;
 mod crash;
 mod send;

@@ -88,8 +88,7 @@ fn import_expecting_failure(machine: &Machine, source: &Path, password: &str) ->
 }
 
 #[test]
-fn an_imported_certificate_is_installed_named_by_the_profile_and_its_password_is_in_the_keyring()
-{
+fn an_imported_certificate_is_installed_named_by_the_profile_and_its_password_is_in_the_keyring() {
     if !secret_service_available() {
         return;
     }
@@ -106,21 +105,36 @@ fn an_imported_certificate_is_installed_named_by_the_profile_and_its_password_is
     .unwrap();
 
     // The copy, owner-only, in certificates/ beside the per-user profile.
-    assert_eq!(installed.file.parent(), Some(machine.user_dir.join(CERTIFICATE_DIR).as_path()));
-    assert_eq!(std::fs::read(&installed.file).unwrap(), std::fs::read(source).unwrap());
+    assert_eq!(
+        installed.file.parent(),
+        Some(machine.user_dir.join(CERTIFICATE_DIR).as_path())
+    );
+    assert_eq!(
+        std::fs::read(&installed.file).unwrap(),
+        std::fs::read(source).unwrap()
+    );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&installed.file).unwrap().permissions().mode();
+        let mode = std::fs::metadata(&installed.file)
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600, "mode {mode:o}");
     }
     assert_eq!(installed.subject, "Kommun B");
-    assert_eq!(installed.organisation_number.as_deref(), Some("162021003898"));
+    assert_eq!(
+        installed.organisation_number.as_deref(),
+        Some("162021003898")
+    );
 
     // The per-user profile names it and keeps the officer's own settings.
     let text = std::fs::read_to_string(&installed.profile_file).unwrap();
     assert!(text.contains("# mina inställningar"), "{text}");
-    assert!(text.contains("call_timeout_seconds = 90 # långsamt nät"), "{text}");
+    assert!(
+        text.contains("call_timeout_seconds = 90 # långsamt nät"),
+        "{text}"
+    );
     assert_eq!(
         profile.certificate(),
         &CertificateSource::Pkcs12 {
@@ -158,8 +172,14 @@ fn an_imported_certificate_is_installed_named_by_the_profile_and_its_password_is
 fn a_wrong_password_is_said_so_and_nothing_is_written() {
     let machine = machine();
     let error = import_expecting_failure(&machine, &fixture().files.sender_p12, "fel lösenord");
-    assert!(matches!(error, ImportError::WrongPassword { .. }), "{error:?}");
-    assert!(error.to_string().starts_with("the password does not open "), "{error}");
+    assert!(
+        matches!(error, ImportError::WrongPassword { .. }),
+        "{error:?}"
+    );
+    assert!(
+        error.to_string().starts_with("the password does not open "),
+        "{error}"
+    );
 }
 
 #[test]
@@ -170,7 +190,12 @@ fn a_file_that_is_not_pkcs12_is_refused() {
     std::fs::write(&pdf, pdf_bytes(300)).unwrap();
     let error = import_expecting_failure(&machine, &pdf, P12_PASSWORD);
     assert!(matches!(error, ImportError::Unusable { .. }), "{error:?}");
-    assert!(error.to_string().contains("is not a usable PKCS#12 certificate"), "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("is not a usable PKCS#12 certificate"),
+        "{error}"
+    );
 
     let missing = import_expecting_failure(&machine, &dir.path().join("finns-inte.p12"), "x");
     assert!(matches!(missing, ImportError::Read { .. }), "{missing:?}");
@@ -190,7 +215,10 @@ fn a_certificate_that_is_not_valid_today_is_refused() {
         in_2100,
     )
     .expect_err("expired");
-    assert!(matches!(error, ImportError::NotValidNow { .. }), "{error:?}");
+    assert!(
+        matches!(error, ImportError::NotValidNow { .. }),
+        "{error:?}"
+    );
     assert!(error.to_string().contains("Kommun B"), "{error}");
     assert_eq!(snapshot(&machine.user_dir), before);
 }
@@ -202,7 +230,10 @@ fn a_certificate_of_another_organisation_is_refused_and_its_copy_removed() {
     let other = TestPki::generate("165568402266", "Annan AB").unwrap();
     let files = other.write_to(dir.path(), "annat").unwrap();
     let error = import_expecting_failure(&machine, &files.sender_p12, "annat");
-    assert!(matches!(error, ImportError::OtherOrganisation { .. }), "{error:?}");
+    assert!(
+        matches!(error, ImportError::OtherOrganisation { .. }),
+        "{error:?}"
+    );
     assert_eq!(
         error.to_string(),
         "the certificate belongs to organisation number 165568402266, \
@@ -217,7 +248,9 @@ fn without_a_usable_profile_the_import_is_refused() {
     let error = import_expecting_failure(&machine, &fixture().files.sender_p12, P12_PASSWORD);
     assert!(matches!(error, ImportError::Profile(_)), "{error:?}");
     assert!(
-        error.to_string().starts_with("with this certificate the profile cannot be used: "),
+        error
+            .to_string()
+            .starts_with("with this certificate the profile cannot be used: "),
         "{error}"
     );
 }
@@ -227,5 +260,8 @@ fn a_per_user_profile_that_is_not_toml_is_named() {
     let machine = machine();
     std::fs::write(machine.locations.user.as_ref().unwrap(), "[service\n").unwrap();
     let error = import_expecting_failure(&machine, &fixture().files.sender_p12, P12_PASSWORD);
-    assert!(matches!(error, ImportError::UserProfileSyntax { .. }), "{error:?}");
+    assert!(
+        matches!(error, ImportError::UserProfileSyntax { .. }),
+        "{error:?}"
+    );
 }
