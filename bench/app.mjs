@@ -15,9 +15,10 @@
 
 import { spawn } from "node:child_process";
 import { createServer } from "node:http";
-import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { extname, join } from "node:path";
+import { descendants } from "../tests/e2e/harness.mjs";
 import { WebDriver } from "../tests/e2e/webdriver.mjs";
 
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
@@ -56,23 +57,9 @@ function serveUi() {
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
 }
 
-/** PIDs whose parent chain includes `root`, with `root`. */
+/** `root` and every process below it. */
 function tree(root) {
-  const parents = new Map();
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      parents.set(Number(entry), Number(fields[1]));
-    } catch {
-      // gone
-    }
-  }
-  return [...parents.keys()].filter((pid) => {
-    for (let p = pid; p > 1; p = parents.get(p) ?? 0) if (p === root) return true;
-    return false;
-  });
+  return [root, ...descendants(root)];
 }
 
 function commandOf(pid) {

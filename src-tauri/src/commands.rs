@@ -43,10 +43,11 @@ pub async fn use_test_environment(
     session.with(|o| Ok(ProfileView::from(o.kuvert.profile())))
 }
 
-/// Looks a recipient up.
+/// Looks a recipient up (on a handle of its own: the window's other
+/// commands go on while FaR answers).
 #[tauri::command]
 pub async fn check_recipient(session: State<'_, Session>, input: String) -> Answer<RecipientCheck> {
-    let mut outcomes = session.with(|o| o.kuvert.check(std::slice::from_ref(&input)))?;
+    let mut outcomes = session.with_own_handle(|k| k.check(std::slice::from_ref(&input)))?;
     Ok(outcomes
         .pop()
         .map(RecipientCheck::from)
@@ -145,12 +146,13 @@ pub async fn summarise(
     })
 }
 
-/// Sends a draft; the draft is removed once the message is stored.
+/// Sends a draft; the draft is removed once the message is stored. (On a
+/// handle of its own, as the recipient check.)
 #[tauri::command]
 pub async fn send_draft(session: State<'_, Session>, id: i64) -> Answer<SendOutcome> {
-    session.with(|o| {
-        let report = o.kuvert.send(&core_draft(&o.kuvert, id)?)?;
-        o.kuvert.store().delete_draft(DraftId(id))?;
+    session.with_own_handle(|kuvert| {
+        let report = kuvert.send(&core_draft(kuvert, id)?)?;
+        kuvert.store().delete_draft(DraftId(id))?;
         Ok(report.into())
     })
 }
@@ -172,13 +174,13 @@ pub async fn message(session: State<'_, Session>, id: String) -> Answer<MessageV
     })
 }
 
-/// Asks the intermediary for a message's status now.
+/// Asks the intermediary for a message's status now (on a handle of its own).
 #[tauri::command]
 pub async fn refresh_status(session: State<'_, Session>, id: String) -> Answer<MessageView> {
-    session.with(|o| {
+    session.with_own_handle(|kuvert| {
         Ok(MessageView::new(
-            o.kuvert.refresh_status(&id)?,
-            o.kuvert.history(&id)?,
+            kuvert.refresh_status(&id)?,
+            kuvert.history(&id)?,
         ))
     })
 }

@@ -26,6 +26,8 @@ const TEST_OUTBOX_INTERVAL: Duration = Duration::from_secs(1);
 pub struct Opened {
     /// The application handle the commands use.
     pub kuvert: Kuvert,
+    /// How to open another handle on the same profile and store.
+    pub recipe: Recipe,
     /// The test environment, when that is what is open (kept running).
     pub test_environment: Option<Sandbox>,
 }
@@ -163,6 +165,7 @@ impl Session {
         let kuvert = recipe.open()?;
         let previous = self.lock().replace(Opened {
             kuvert,
+            recipe,
             test_environment: sandbox,
         });
         // Whatever stopped the configured profile at start no longer applies.
@@ -185,6 +188,26 @@ impl Session {
             .as_ref()
             .ok_or_else(|| CommandError::new(ErrorKind::NotConfigured, "no profile is open"))?;
         Ok(f(opened)?)
+    }
+
+    /// Runs `f` on a handle of its own on the open profile and store,
+    /// without holding the session: for calls that wait on the network (a
+    /// recipient check, a send, a status refresh), so that the window's
+    /// other commands (folders, messages, drafts) go on meanwhile. SQLite
+    /// and the Outbox lock keep the handles consistent, as between the app
+    /// and the background loop.
+    pub fn with_own_handle<T>(
+        &self,
+        f: impl FnOnce(&Kuvert) -> Result<T, Error>,
+    ) -> Result<T, CommandError> {
+        self.wait_started();
+        let recipe = self
+            .lock()
+            .as_ref()
+            .map(|o| o.recipe.clone())
+            .ok_or_else(|| CommandError::new(ErrorKind::NotConfigured, "no profile is open"))?;
+        let kuvert = recipe.open()?;
+        Ok(f(&kuvert)?)
     }
 
     /// Whether a profile is open, and whether it is the test environment

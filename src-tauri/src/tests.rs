@@ -161,3 +161,36 @@ fn commands_wait_until_opening_at_start_has_finished() {
         "the waiting command saw the opened profile"
     );
 }
+
+#[test]
+fn a_slow_lookup_does_not_hold_up_the_other_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let session = std::sync::Arc::new(Session::new(dir.path().to_path_buf()));
+    session.open_test_environment().unwrap();
+    // 19600101-2381: the test environment answers every call about it after 3 s.
+    let slow = {
+        let session = session.clone();
+        std::thread::spawn(move || {
+            session.with_own_handle(|kuvert| kuvert.check(&["196001012381".to_string()]))
+        })
+    };
+    std::thread::sleep(Duration::from_millis(300));
+    let drafts = session
+        .with(|o| Ok(o.kuvert.store().drafts()?.len()))
+        .unwrap();
+    assert_eq!(drafts, 0);
+    assert!(
+        !slow.is_finished(),
+        "the folder command waited for the slow lookup"
+    );
+    let outcome = slow
+        .join()
+        .unwrap()
+        .unwrap()
+        .pop()
+        .map(RecipientCheck::from);
+    assert!(
+        matches!(outcome, Some(RecipientCheck::Checked { .. })),
+        "{outcome:?}"
+    );
+}

@@ -76,8 +76,11 @@ before(async () => {
 });
 
 after(async () => {
-  await stop?.("kuvert-e2e-certificate");
-  sandbox?.kill();
+  try {
+    await stop?.("kuvert-e2e-certificate");
+  } finally {
+    sandbox?.kill();
+  }
 });
 
 test("the app opens the per-user profile", async () => {

@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { WebDriver } from "./webdriver.mjs";
@@ -52,23 +52,56 @@ export async function startApp({ env = {}, args = [] } = {}) {
   });
   await driverReady();
   const driver = await WebDriver.start(BASE, application, args);
+  const exited = new Promise((resolve) => driverProcess.once("exit", resolve));
   async function stop(name) {
     try {
       if (process.env.KUVERT_E2E_SHOTS) {
-        const png = await driver.screenshot();
+        const png = await within(10_000, driver.screenshot());
         writeFileSync(join(process.env.KUVERT_E2E_SHOTS, `${name}.png`), Buffer.from(png, "base64"));
       }
     } catch {
       // no screenshot
     }
-    await driver.quit().catch(() => {});
-    driverProcess.kill();
-    await new Promise((resolve) => {
-      if (driverProcess.exitCode !== null) resolve();
-      else driverProcess.once("exit", resolve);
-    });
+    await within(10_000, driver.quit()).catch(() => {});
+    // Whatever the session left running (the app, its WebKit helpers, the
+    // driver's own WebKitWebDriver) ends with the driver.
+    for (const pid of descendants(driverProcess.pid)) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+    driverProcess.kill("SIGKILL");
+    await exited;
   }
   return { driver, stop };
+}
+
+/** `promise`, or a rejection after `ms`. */
+function within(ms, promise) {
+  return Promise.race([
+    promise,
+    new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms).unref()),
+  ]);
+}
+
+/** Every process below `root` (children, their children, …). */
+export function descendants(root) {
+  const parents = new Map();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+    } catch {
+      // gone
+    }
+  }
+  return [...parents.keys()].filter((pid) => {
+    for (let p = parents.get(pid); p !== undefined && p > 1; p = parents.get(p)) if (p === root) return true;
+    return false;
+  });
 }
 
 /** The value of an input element (WebDriver's text is empty for inputs). */
