@@ -203,7 +203,7 @@ pub fn import_certificate(
         source: e,
     })?;
     let identity = open(source, &bytes, password)?;
-    check_validity(&identity, now)?;
+    check_validity(source, &identity, now)?;
 
     let user_file = locations.user.clone().ok_or(ImportError::NoUserProfile)?;
     let user_dir = user_file
@@ -243,32 +243,31 @@ pub fn import_certificate(
         .map_err(ImportError::Profile)?;
         check_organisation(&identity, &candidate)?;
         keyring.store_password(&candidate, password)?;
+        // Should this fail, the stored password stays: it may be the one a
+        // profile already uses (a re-import of the same file).
         std::fs::rename(&staged, &user_file).map_err(|e| ImportError::Write {
             path: user_file.clone(),
             source: e,
-        })?;
-        Profile::load_from(None, locations).map_err(ImportError::Profile)
+        })
     })();
-    match result {
-        Ok(profile) => {
-            let summary = identity.summary();
-            tracing::info!(file = %installed.display(), subject = %summary.subject_cn, "certificate imported");
-            Ok((
-                profile,
-                InstalledCertificate {
-                    file: installed,
-                    profile_file: user_file,
-                    subject: summary.subject_cn,
-                    organisation_number: summary.organisation_number,
-                    not_after: summary.not_after,
-                },
-            ))
-        }
-        Err(e) => {
-            undo.run();
-            Err(e)
-        }
+    if let Err(e) = result {
+        undo.run();
+        return Err(e);
     }
+    // Committed: the per-user profile names the certificate from here on.
+    let profile = Profile::load_from(None, locations).map_err(ImportError::Profile)?;
+    let summary = identity.summary();
+    tracing::info!(file = %installed.display(), subject = %summary.subject_cn, "certificate imported");
+    Ok((
+        profile,
+        InstalledCertificate {
+            file: installed,
+            profile_file: user_file,
+            subject: summary.subject_cn,
+            organisation_number: summary.organisation_number,
+            not_after: summary.not_after,
+        },
+    ))
 }
 
 /// Files to remove when an import fails part-way.
@@ -301,11 +300,15 @@ fn open(source: &Path, bytes: &[u8], password: &Password) -> Result<ClientIdenti
     Ok(identity)
 }
 
-fn check_validity(identity: &ClientIdentity, now: OffsetDateTime) -> Result<(), ImportError> {
+fn check_validity(
+    source: &Path,
+    identity: &ClientIdentity,
+    now: OffsetDateTime,
+) -> Result<(), ImportError> {
     let certificate = identity.certificate();
     let at = Asn1Time::from_unix(now.unix_timestamp()).map_err(|e| ImportError::Unusable {
-        path: PathBuf::new(),
-        reason: e.to_string(),
+        path: source.to_path_buf(),
+        reason: format!("the time now cannot be compared with its validity: {e}"),
     })?;
     let started = certificate.not_before() <= at;
     let ended = certificate.not_after() < at;
