@@ -3,8 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-use kuvert_core::certificate_import::{import_certificate, ImportError, CERTIFICATE_DIR};
-use kuvert_core::profile::{CertificateSource, ProfileLocations};
+use kuvert_core::certificate_import::{
+    import_certificate, ImportError, InstalledCertificate, CERTIFICATE_DIR,
+};
+use kuvert_core::profile::{CertificateSource, Profile, ProfileLocations};
 use kuvert_core::secrets::{Keyring, Password};
 use kuvert_testpki::TestPki;
 use time::OffsetDateTime;
@@ -87,6 +89,18 @@ fn import_expecting_failure(machine: &Machine, source: &Path, password: &str) ->
     error
 }
 
+/// Imports the fixture's `sender.p12` with its password.
+fn import_fixture(machine: &Machine, keyring: &Keyring) -> (Profile, InstalledCertificate) {
+    import_certificate(
+        &fixture().files.sender_p12,
+        &Password::new(P12_PASSWORD),
+        &machine.locations,
+        keyring,
+        now(),
+    )
+    .unwrap()
+}
+
 #[test]
 fn an_imported_certificate_is_installed_named_by_the_profile_and_its_password_is_in_the_keyring() {
     if !secret_service_available() {
@@ -95,14 +109,7 @@ fn an_imported_certificate_is_installed_named_by_the_profile_and_its_password_is
     let machine = machine();
     let keyring = test_keyring();
     let source = &fixture().files.sender_p12;
-    let (profile, installed) = import_certificate(
-        source,
-        &Password::new(P12_PASSWORD),
-        &machine.locations,
-        &keyring,
-        now(),
-    )
-    .unwrap();
+    let (profile, installed) = import_fixture(&machine, &keyring);
 
     // The copy, owner-only, in certificates/ beside the per-user profile.
     assert_eq!(
@@ -155,14 +162,7 @@ fn an_imported_certificate_is_installed_named_by_the_profile_and_its_password_is
 
     // A second import of the same file changes nothing on disk.
     let before = snapshot(&machine.user_dir);
-    let (_, again) = import_certificate(
-        source,
-        &Password::new(P12_PASSWORD),
-        &machine.locations,
-        &keyring,
-        now(),
-    )
-    .unwrap();
+    let (_, again) = import_fixture(&machine, &keyring);
     assert_eq!(again.file, installed.file);
     assert_eq!(snapshot(&machine.user_dir), before);
     keyring.forget_password(&profile).unwrap();
