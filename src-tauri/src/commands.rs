@@ -2,9 +2,11 @@
 //! converts at the boundary (see [`crate::dto`]). Commands that may wait on
 //! the network or the disk are `async`, so they run off the window's thread.
 
-use std::path::{Path, PathBuf};
+use std::io::Write;
+use std::path::Path;
 
 use kuvert_core::compose::{AttachmentFile, Draft};
+use kuvert_core::files::write_whole;
 use kuvert_core::filter::LogFilter;
 use kuvert_core::profile::ProfileLocations;
 use kuvert_core::secrets::{Keyring, Password};
@@ -212,7 +214,7 @@ pub async fn choose_files(app: AppHandle) -> Vec<String> {
     dialogs::open_paths(&app)
 }
 
-/// Exports the sent-log entries matching `filter` to `path`.
+/// Exports the sent-log entries matching `filter` to `path` (whole or not at all).
 #[tauri::command]
 pub async fn export_log(
     session: State<'_, Session>,
@@ -220,12 +222,13 @@ pub async fn export_log(
     filter: LogFilterView,
     path: String,
 ) -> Answer<Written> {
-    let description = describe(&filter);
+    let filter = LogFilter::from(filter);
+    let description = filter.describe();
     session.with(|o| {
-        let query = query(&o.kuvert, filter)?;
-        let count = o
-            .kuvert
-            .export(format.into(), &query, &description, create(&path)?)?;
+        let query = filter.to_query(o.kuvert.today())?;
+        let count = write_whole(Path::new(&path), |w| {
+            o.kuvert.export(format.into(), &query, &description, w)
+        })?;
         Ok(Written { path, count })
     })
 }
@@ -238,7 +241,7 @@ pub async fn archive_message(
     path: String,
 ) -> Answer<Written> {
     session.with(|o| {
-        o.kuvert.archive(&id, create(&path)?)?;
+        write_whole(Path::new(&path), |w| o.kuvert.archive(&id, w))?;
         Ok(Written { path, count: 1 })
     })
 }
@@ -248,9 +251,11 @@ pub async fn archive_message(
 pub async fn save_letter(session: State<'_, Session>, id: String, path: String) -> Answer<Written> {
     session.with(|o| {
         let pdf = o.kuvert.letter(&o.kuvert.message(&id)?)?.to_pdf();
-        std::fs::write(&path, pdf).map_err(|source| Error::File {
-            path: path.clone().into(),
-            source,
+        write_whole(Path::new(&path), |w| {
+            w.write_all(&pdf).map_err(|source| Error::File {
+                path: path.clone().into(),
+                source,
+            })
         })?;
         Ok(Written { path, count: 1 })
     })
@@ -395,39 +400,4 @@ pub(crate) fn folder_rows(kuvert: &Kuvert, folder: Folder) -> Result<Vec<Message
         .into_iter()
         .map(MessageRow::from)
         .collect())
-}
-
-fn create(path: &str) -> Result<std::io::BufWriter<std::fs::File>, Error> {
-    let file = std::fs::File::create(path).map_err(|source| Error::File {
-        path: PathBuf::from(path),
-        source,
-    })?;
-    Ok(std::io::BufWriter::new(file))
-}
-
-/// The filter as the PDF report's heading states it.
-fn describe(filter: &LogFilterView) -> String {
-    let mut parts = Vec::new();
-    let mut add = |label: &str, value: &Option<String>| {
-        if let Some(v) = value.as_deref().filter(|v| !v.trim().is_empty()) {
-            parts.push(format!("{label}: {v}"));
-        }
-    };
-    add("Text", &filter.text);
-    add("Mottagare", &filter.recipient);
-    add("Diarienummer", &filter.case_number);
-    add("Från", &filter.from);
-    add("Till", &filter.to);
-    add("Avsändare", &filter.sender_name);
-    if !filter.states.is_empty() {
-        parts.push(format!("Status: {}", filter.states.join(", ")));
-    }
-    if let Some(class) = filter.protection_class {
-        parts.push(format!("Skyddsklass: {class}"));
-    }
-    if parts.is_empty() {
-        "Alla".to_string()
-    } else {
-        parts.join("; ")
-    }
 }

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use kuvert_core::compose::{AttachmentFile, CaseStatus, Draft};
+use kuvert_core::files::write_whole;
 use kuvert_core::filter::LogFilter;
 use kuvert_core::profile::Profile;
 use kuvert_core::seams::{Checkpoint, Checkpoints};
@@ -103,8 +104,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         } => export(json, &open(profile, cli.data_dir)?, &format, &out, filters),
         Command::Archive { message_id, out } => {
             let kuvert = open(profile, cli.data_dir)?;
-            let file = std::fs::File::create(&out).map_err(file_error(&out))?;
-            kuvert.archive(&message_id, std::io::BufWriter::new(file))?;
+            write_whole(&out, |w| kuvert.archive(&message_id, w))?;
             print(json, json!({ "archive": out }), || {
                 format!("Wrote {}", out.display())
             });
@@ -463,20 +463,8 @@ fn export(
     let filter = log_filter(filters);
     let description = filter.describe();
     let query = filter.to_query(kuvert.today())?;
-    // Written next to the target and renamed, so a failed export leaves no half file.
-    let partial = out.with_extension("partial");
-    let file = std::fs::File::create(&partial).map_err(file_error(&partial))?;
-    let mut writer = std::io::BufWriter::new(file);
-    let written = kuvert.export(format, &query, &description, &mut writer);
-    let flushed = std::io::Write::flush(&mut writer).map_err(file_error(&partial));
-    let count = match (written, flushed) {
-        (Ok(count), Ok(())) => count,
-        (Err(e), _) | (_, Err(e)) => {
-            let _ = std::fs::remove_file(&partial);
-            return Err(e);
-        }
-    };
-    std::fs::rename(&partial, out).map_err(file_error(out))?;
+    // A failed export leaves no half file.
+    let count = write_whole(out, |w| kuvert.export(format, &query, &description, w))?;
     print(json, json!({ "out": out, "entries": count }), || {
         format!("Exported {count} entries to {}", out.display())
     });

@@ -54,6 +54,7 @@ pub mod certificate_import;
 pub mod compose;
 pub mod error;
 pub mod export;
+pub mod files;
 pub mod filter;
 #[doc(hidden)]
 pub mod fuzzing;
