@@ -13,7 +13,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { startApp, workDir } from "./harness.mjs";
+import { compose, sendAndClose, startApp, workDir } from "./harness.mjs";
 
 const work = workDir("app");
 const saveDir = join(work, "saved");
@@ -58,28 +58,6 @@ function saved(suffix, prefix = "") {
   return join(saveDir, matching[0]);
 }
 
-async function compose({ recipient, operator, subject, body, caseNumber }) {
-  await driver.click(await driver.find("#new-message"));
-  await driver.type(await driver.waitFor("#compose-recipient"), recipient);
-  await driver.waitForText("#recipient-status", operator, 30_000);
-  await driver.type(await driver.find("#compose-subject"), subject);
-  await driver.type(await driver.find("#compose-body"), body);
-  await driver.type(await driver.find("#compose-case-number"), caseNumber);
-  await driver.click(await driver.find("#compose-class option[value='2']"));
-}
-
-async function sendAndClose(expectedOutcome) {
-  await driver.click(await driver.find("#compose-send"));
-  const outcome = await driver.until("the send outcome", async () => {
-    const element = await driver.find("#compose-outcome");
-    return driver.attribute(element, "data-outcome");
-  }, 60_000);
-  assert.equal(outcome, expectedOutcome);
-  const text = await driver.text(await driver.find("#compose-outcome"));
-  await driver.click(await driver.find("#compose-done"));
-  return text;
-}
-
 async function openInFolder(folder, subject) {
   await driver.click(await driver.find(`#folder-${folder}`));
   const row = await driver.until(`"${subject}" in ${folder}`, async () => {
@@ -102,7 +80,7 @@ test("the real app window opens on the test environment", async () => {
 });
 
 test("compose to 198501012382, see Kivra, send, and see it delivered in Sent", async () => {
-  await compose({
+  await compose(driver, {
     recipient: "198501012382",
     operator: "Kivra (testmiljö)",
     subject: "Beslut om bygglov E2E",
@@ -112,7 +90,7 @@ test("compose to 198501012382, see Kivra, send, and see it delivered in Sent", a
   await driver.click(await driver.find("#compose-review"));
   const summary = await driver.waitForText("#compose-summary", "via Kivra (testmiljö)", 30_000);
   assert.match(summary, /^Klass 2-meddelande till 19850101-2382 via Kivra \(testmiljö\), inga bilagor, .*ärende KS 2026\/0123$/);
-  await sendAndClose("submitted");
+  await sendAndClose(driver, "submitted");
 
   // The background loop follows the intermediary; the list updates by itself.
   await driver.click(await driver.find("#folder-sent"));
@@ -126,7 +104,7 @@ test("compose to 198501012382, see Kivra, send, and see it delivered in Sent", a
 });
 
 test("attachments by the file dialog and by dropping; a type the rules forbid is refused", async () => {
-  await compose({
+  await compose(driver, {
     recipient: "19850101-2390",
     operator: "Min myndighetspost (testmiljö)",
     subject: "Underlag med bilagor E2E",
@@ -153,7 +131,7 @@ test("attachments by the file dialog and by dropping; a type the rules forbid is
   await driver.click(await driver.find("#compose-review"));
   const summary = await driver.waitForText("#compose-summary", "via Min myndighetspost", 30_000);
   assert.match(summary, /2 bilagor/);
-  await sendAndClose("submitted");
+  await sendAndClose(driver, "submitted");
 
   await driver.click(await driver.find("#folder-sent"));
   const pane = await openInFolder("sent", "Underlag med bilagor E2E");
@@ -162,7 +140,7 @@ test("attachments by the file dialog and by dropping; a type the rules forbid is
 });
 
 test("a recipient without a digital mailbox goes on paper, with a printable letter", async () => {
-  await compose({
+  await compose(driver, {
     recipient: "192705178354",
     operator: "",
     subject: "Kallelse på papper E2E",
@@ -175,7 +153,7 @@ test("a recipient without a digital mailbox goes on paper, with a printable lett
   }, 30_000);
   await driver.click(await driver.find("#compose-review"));
   await driver.waitFor("#compose-summary", 30_000);
-  const outcome = await sendAndClose("paper");
+  const outcome = await sendAndClose(driver, "paper");
   assert.match(outcome, /skicka det med vanlig post/);
 
   const pane = await openInFolder("paper", "Kallelse på papper E2E");

@@ -13,7 +13,7 @@ import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { startApp, valueOf, workDir } from "./harness.mjs";
+import { compose, sendAndClose, startApp, valueOf, workDir } from "./harness.mjs";
 
 const work = workDir("certificate");
 const configHome = join(work, "config");
@@ -130,20 +130,17 @@ test("importing puts the certificate in the profile and the password in the Secr
 
 test("a message sent with the imported certificate is delivered", async () => {
   await driver.click(await driver.find("#nav-mailbox"));
-  await driver.click(await driver.find("#new-message"));
-  await driver.type(await driver.waitFor("#compose-recipient"), "198501012382");
-  await driver.waitForText("#recipient-status", "Kivra (testmiljö)", 30_000);
-  await driver.type(await driver.find("#compose-subject"), "Skickat med importerat certifikat");
-  await driver.type(await driver.find("#compose-body"), "Hej!");
-  await driver.type(await driver.find("#compose-case-number"), "KS 2026/0999");
-  await driver.click(await driver.find("#compose-class option[value='1']"));
+  await compose(driver, {
+    recipient: "198501012382",
+    operator: "Kivra (testmiljö)",
+    subject: "Skickat med importerat certifikat",
+    body: "Hej!",
+    caseNumber: "KS 2026/0999",
+    protectionClass: 1,
+  });
   await driver.click(await driver.find("#compose-review"));
   await driver.waitFor("#compose-summary", 30_000);
-  await driver.click(await driver.find("#compose-send"));
-  const outcome = await driver.until("the send outcome", async () =>
-    driver.attribute(await driver.find("#compose-outcome"), "data-outcome"), 60_000);
-  assert.equal(outcome, "submitted");
-  await driver.click(await driver.find("#compose-done"));
+  await sendAndClose(driver, "submitted");
   await driver.click(await driver.find("#folder-sent"));
   await driver.until("the message to be delivered", async () =>
     (await driver.findAll("#message-list [data-state='delivered']")).length === 1, 120_000);

@@ -104,6 +104,33 @@ export function descendants(root) {
   });
 }
 
+/**
+ * Opens the compose form and fills it in; waits until the recipient status
+ * shows `operator` (the lookup's answer).
+ */
+export async function compose(driver, { recipient, operator, subject, body, caseNumber, protectionClass = 2 }) {
+  await driver.click(await driver.find("#new-message"));
+  await driver.type(await driver.waitFor("#compose-recipient"), recipient);
+  await driver.waitForText("#recipient-status", operator, 30_000);
+  await driver.type(await driver.find("#compose-subject"), subject);
+  await driver.type(await driver.find("#compose-body"), body);
+  await driver.type(await driver.find("#compose-case-number"), caseNumber);
+  await driver.click(await driver.find(`#compose-class option[value='${protectionClass}']`));
+}
+
+/** Sends from the summary, expects `expectedOutcome`, closes; returns the outcome's text. */
+export async function sendAndClose(driver, expectedOutcome) {
+  await driver.click(await driver.find("#compose-send"));
+  const outcome = await driver.until("the send outcome", async () => {
+    const element = await driver.find("#compose-outcome");
+    return driver.attribute(element, "data-outcome");
+  }, 60_000);
+  assert.equal(outcome, expectedOutcome);
+  const text = await driver.text(await driver.find("#compose-outcome"));
+  await driver.click(await driver.find("#compose-done"));
+  return text;
+}
+
 /** The value of an input element (WebDriver's text is empty for inputs). */
 export function valueOf(driver, css) {
   return driver.execute("return document.querySelector(arguments[0]).value", [css]);
