@@ -5,13 +5,11 @@
 use std::io::Write;
 use std::path::Path;
 
-use kuvert_core::compose::{AttachmentFile, Draft};
 use kuvert_core::files::write_whole;
 use kuvert_core::filter::LogFilter;
 use kuvert_core::profile::ProfileLocations;
 use kuvert_core::secrets::{Keyring, Password};
-use kuvert_core::{Error, Kuvert, SendState};
-use kuvert_store::{DraftId, SentLogQuery};
+use kuvert_core::{DraftId, Error};
 use tauri::{AppHandle, State};
 
 use crate::dialogs;
@@ -66,37 +64,25 @@ pub async fn save_draft(
     id: Option<i64>,
     fields: DraftFieldsView,
 ) -> Answer<i64> {
-    session.with(|o| {
-        let store = o.kuvert.store();
-        Ok(store
-            .save_draft(id.map(DraftId), &fields.into(), o.kuvert.now())?
-            .0)
-    })
+    session.with(|o| Ok(o.kuvert.save_draft(id.map(DraftId), &fields.into())?.0))
 }
 
 /// One draft with its attachments.
 #[tauri::command]
 pub async fn draft(session: State<'_, Session>, id: i64) -> Answer<DraftView> {
-    session.with(|o| load_draft(&o.kuvert, id).map(DraftView::from))
+    session.with(|o| Ok(o.kuvert.draft(DraftId(id))?.into()))
 }
 
 /// The Drafts folder.
 #[tauri::command]
 pub async fn drafts(session: State<'_, Session>) -> Answer<Vec<DraftRow>> {
-    session.with(|o| {
-        Ok(o.kuvert
-            .store()
-            .drafts()?
-            .into_iter()
-            .map(DraftRow::from)
-            .collect())
-    })
+    session.with(|o| Ok(o.kuvert.drafts()?.into_iter().map(DraftRow::from).collect()))
 }
 
 /// Deletes a draft.
 #[tauri::command]
 pub async fn delete_draft(session: State<'_, Session>, id: i64) -> Answer<()> {
-    session.with(|o| Ok(o.kuvert.store().delete_draft(DraftId(id))?))
+    session.with(|o| o.kuvert.delete_draft(DraftId(id)))
 }
 
 /// Attaches files (by path: from the file dialog or dropped on the window).
@@ -108,9 +94,9 @@ pub async fn attach_files(
 ) -> Answer<DraftView> {
     session.with(|o| {
         for path in &paths {
-            attach(&o.kuvert, id, Path::new(path))?;
+            o.kuvert.attach_file(DraftId(id), Path::new(path))?;
         }
-        load_draft(&o.kuvert, id).map(DraftView::from)
+        Ok(o.kuvert.draft(DraftId(id))?.into())
     })
 }
 
@@ -123,9 +109,8 @@ pub async fn remove_attachment(
 ) -> Answer<DraftView> {
     session.with(|o| {
         o.kuvert
-            .store()
-            .remove_draft_attachment(DraftId(id), attachment_id, o.kuvert.now())?;
-        load_draft(&o.kuvert, id).map(DraftView::from)
+            .remove_draft_attachment(DraftId(id), attachment_id)?;
+        Ok(o.kuvert.draft(DraftId(id))?.into())
     })
 }
 
@@ -139,7 +124,7 @@ pub async fn summarise(
     session.with(|o| {
         let summary = o
             .kuvert
-            .validate(&core_draft(&o.kuvert, id)?)?
+            .validate(&o.kuvert.compose_form(DraftId(id))?)?
             .summary(operator.as_deref());
         Ok(SummaryView {
             swedish: summary.swedish,
@@ -148,21 +133,23 @@ pub async fn summarise(
     })
 }
 
-/// Sends a draft; the draft is removed once the message is stored. (On a
-/// handle of its own, as the recipient check.)
+/// Sends a draft; the draft is removed in the transaction that stores the
+/// message. (On a handle of its own, as the recipient check.)
 #[tauri::command]
 pub async fn send_draft(session: State<'_, Session>, id: i64) -> Answer<SendOutcome> {
-    session.with_own_handle(|kuvert| {
-        let report = kuvert.send(&core_draft(kuvert, id)?)?;
-        kuvert.store().delete_draft(DraftId(id))?;
-        Ok(report.into())
-    })
+    session.with_own_handle(|kuvert| Ok(kuvert.send_draft(DraftId(id))?.into()))
 }
 
 /// A folder's messages, newest first.
 #[tauri::command]
 pub async fn folder(session: State<'_, Session>, folder: Folder) -> Answer<Vec<MessageRow>> {
-    session.with(|o| folder_rows(&o.kuvert, folder))
+    session.with(|o| {
+        Ok(o.kuvert
+            .folder(folder.into())?
+            .into_iter()
+            .map(MessageRow::from)
+            .collect())
+    })
 }
 
 /// A message with its status timeline.
@@ -195,7 +182,7 @@ pub async fn search_log(
 ) -> Answer<Vec<MessageRow>> {
     session.with(|o| {
         Ok(o.kuvert
-            .log(&query(&o.kuvert, filter)?)?
+            .log(&LogFilter::from(filter).to_query(o.kuvert.today())?)?
             .into_iter()
             .map(MessageRow::from)
             .collect())
@@ -250,7 +237,7 @@ pub async fn archive_message(
 #[tauri::command]
 pub async fn save_letter(session: State<'_, Session>, id: String, path: String) -> Answer<Written> {
     session.with(|o| {
-        let pdf = o.kuvert.letter(&o.kuvert.message(&id)?)?.to_pdf();
+        let pdf = o.kuvert.stored_letter(&id)?;
         write_whole(Path::new(&path), |w| {
             w.write_all(&pdf).map_err(|source| Error::File {
                 path: path.clone().into(),
@@ -308,96 +295,4 @@ pub async fn store_password(session: State<'_, Session>, password: String) -> An
     session.with(|o| {
         Ok(Keyring::system().store_password(o.kuvert.profile(), &Password::new(password))?)
     })
-}
-
-fn load_draft(kuvert: &Kuvert, id: i64) -> Result<kuvert_store::Draft, Error> {
-    kuvert
-        .store()
-        .draft(DraftId(id))?
-        .ok_or_else(|| Error::MessageNotFound(format!("draft {id}")))
-}
-
-/// The compose form as the core validates it.
-pub(crate) fn core_draft(kuvert: &Kuvert, id: i64) -> Result<Draft, Error> {
-    let stored = load_draft(kuvert, id)?;
-    let f = stored.fields;
-    Ok(Draft {
-        recipient: f.recipient_text,
-        subject: f.subject,
-        body: f.body,
-        attachments: stored
-            .attachments
-            .into_iter()
-            .map(|a| AttachmentFile::new(&a.name, a.bytes))
-            .collect(),
-        protection_class: f.protection_class,
-        case_number: f.case_number,
-        attention: f.attention,
-        case_type: f.case_type,
-        sender_name: f.sender_name,
-        ..Draft::default()
-    })
-}
-
-pub(crate) fn attach(kuvert: &Kuvert, id: i64, path: &Path) -> Result<(), Error> {
-    let file = |source| Error::File {
-        path: path.to_path_buf(),
-        source,
-    };
-    let bytes = std::fs::read(path).map_err(file)?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    // The type by name and content; the core's validation decides whether
-    // the organisation allows it and says why not.
-    let content_type = match kuvert_core::compose::file_type::sniff(&name, &bytes) {
-        kuvert_core::compose::file_type::Sniffed::Recognised(t) => t.mime(),
-        _ => "application/octet-stream",
-    };
-    kuvert
-        .store()
-        .add_draft_attachment(DraftId(id), &name, content_type, &bytes, kuvert.now())?;
-    Ok(())
-}
-
-fn query(kuvert: &Kuvert, filter: LogFilterView) -> Result<SentLogQuery, Error> {
-    LogFilter::from(filter).to_query(kuvert.today())
-}
-
-pub(crate) fn folder_rows(kuvert: &Kuvert, folder: Folder) -> Result<Vec<MessageRow>, Error> {
-    let in_outbox = |keep: fn(&kuvert_core::Message) -> bool| -> Result<Vec<MessageRow>, Error> {
-        let mut rows: Vec<MessageRow> = kuvert
-            .store()
-            .outbox()?
-            .iter()
-            .filter(|m| keep(m))
-            .map(MessageRow::from)
-            .collect();
-        rows.reverse();
-        Ok(rows)
-    };
-    let states = match folder {
-        Folder::Outbox => {
-            return in_outbox(|m| matches!(m.state, SendState::Queued | SendState::Signed))
-        }
-        Folder::NeedsAttention => return in_outbox(|m| m.last_failure.is_some()),
-        Folder::Sent => vec![
-            SendState::Submitted,
-            SendState::Pending,
-            SendState::Delivered,
-        ],
-        Folder::Paper => vec![SendState::Paper],
-        Folder::Failed => vec![SendState::Failed],
-    };
-    let query = SentLogQuery {
-        states,
-        limit: 500,
-        ..SentLogQuery::default()
-    };
-    Ok(kuvert
-        .log(&query)?
-        .into_iter()
-        .map(MessageRow::from)
-        .collect())
 }

@@ -8,9 +8,10 @@
 use kuvert_core::certificate_import::InstalledCertificate;
 use kuvert_core::compose::{ComposeError, Problem};
 use kuvert_core::profile::Profile;
-use kuvert_core::{CheckOutcome, Error, ErrorCode, Message, SendReport, SentSummary, StatusEvent};
-use kuvert_protocol::soap::Reachability;
-use kuvert_store::{DraftAttachment, DraftSummary};
+use kuvert_core::{
+    CheckOutcome, DraftAttachment, DraftFields, DraftSummary, Error, ErrorCode, FolderItem,
+    Message, Reachability, SavedDraft, SendReport, SendState, SentSummary, StatusEvent,
+};
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -121,12 +122,6 @@ impl From<Error> for CommandError {
             message: error.to_string(),
             problems,
         }
-    }
-}
-
-impl From<kuvert_store::StoreError> for CommandError {
-    fn from(error: kuvert_store::StoreError) -> Self {
-        Error::from(error).into()
     }
 }
 
@@ -310,9 +305,9 @@ pub struct DraftFieldsView {
     pub sender_name: Option<String>,
 }
 
-impl From<DraftFieldsView> for kuvert_store::DraftFields {
+impl From<DraftFieldsView> for DraftFields {
     fn from(v: DraftFieldsView) -> Self {
-        kuvert_store::DraftFields {
+        DraftFields {
             recipient_text: v.recipient,
             subject: v.subject,
             body: v.body,
@@ -326,8 +321,8 @@ impl From<DraftFieldsView> for kuvert_store::DraftFields {
     }
 }
 
-impl From<kuvert_store::DraftFields> for DraftFieldsView {
-    fn from(f: kuvert_store::DraftFields) -> Self {
+impl From<DraftFields> for DraftFieldsView {
+    fn from(f: DraftFields) -> Self {
         DraftFieldsView {
             recipient: f.recipient_text,
             subject: f.subject,
@@ -381,8 +376,8 @@ pub struct DraftView {
     pub attachments: Vec<AttachmentView>,
 }
 
-impl From<kuvert_store::Draft> for DraftView {
-    fn from(d: kuvert_store::Draft) -> Self {
+impl From<SavedDraft> for DraftView {
+    fn from(d: SavedDraft) -> Self {
         DraftView {
             id: d.id.0,
             updated_at: time_text(d.updated_at),
@@ -524,6 +519,53 @@ pub enum Folder {
     NeedsAttention,
 }
 
+impl From<Folder> for kuvert_core::Folder {
+    fn from(folder: Folder) -> Self {
+        match folder {
+            Folder::Outbox => kuvert_core::Folder::Outbox,
+            Folder::Sent => kuvert_core::Folder::Sent,
+            Folder::Paper => kuvert_core::Folder::Paper,
+            Folder::Failed => kuvert_core::Folder::Failed,
+            Folder::NeedsAttention => kuvert_core::Folder::NeedsAttention,
+        }
+    }
+}
+
+/// Where a message is in its life, as the UI names it (a TypeScript union
+/// of the lower-case names, converted from the core's [`SendState`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum MessageState {
+    /// Stored, not yet signed.
+    Queued,
+    /// Signed, not yet handed to the intermediary.
+    Signed,
+    /// The intermediary accepted it.
+    Submitted,
+    /// Delivery pending at the mailbox operator.
+    Pending,
+    /// Delivered to the recipient's mailbox.
+    Delivered,
+    /// Could not be delivered, or given up.
+    Failed,
+    /// Recorded as sent on paper.
+    Paper,
+}
+
+impl From<SendState> for MessageState {
+    fn from(state: SendState) -> Self {
+        match state {
+            SendState::Queued => MessageState::Queued,
+            SendState::Signed => MessageState::Signed,
+            SendState::Submitted => MessageState::Submitted,
+            SendState::Pending => MessageState::Pending,
+            SendState::Delivered => MessageState::Delivered,
+            SendState::Failed => MessageState::Failed,
+            SendState::Paper => MessageState::Paper,
+        }
+    }
+}
+
 /// One row of a message list or of the sent log.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct MessageRow {
@@ -531,8 +573,8 @@ pub struct MessageRow {
     pub message_id: String,
     /// When it was stored.
     pub created_at: String,
-    /// State (`queued`, `signed`, `submitted`, `pending`, `delivered`, `failed`, `paper`).
-    pub state: String,
+    /// State.
+    pub state: MessageState,
     /// When the state was entered.
     pub state_at: String,
     /// Recipient (display form).
@@ -556,7 +598,7 @@ impl From<SentSummary> for MessageRow {
         MessageRow {
             message_id: s.message_id,
             created_at: time_text(s.created_at),
-            state: s.state.to_string(),
+            state: s.state.into(),
             state_at: time_text(s.state_at),
             recipient: s.recipient_display,
             subject: s.subject,
@@ -569,12 +611,21 @@ impl From<SentSummary> for MessageRow {
     }
 }
 
+impl From<FolderItem> for MessageRow {
+    fn from(item: FolderItem) -> Self {
+        MessageRow {
+            reason: item.reason,
+            ..MessageRow::from(item.summary)
+        }
+    }
+}
+
 impl From<&Message> for MessageRow {
     fn from(m: &Message) -> Self {
         MessageRow {
             message_id: m.message_id.clone(),
             created_at: time_text(m.created_at),
-            state: m.state.to_string(),
+            state: m.state.into(),
             state_at: time_text(m.state_at),
             recipient: m.recipient_display.clone(),
             subject: m.subject.clone(),
@@ -598,7 +649,7 @@ pub struct TimelineEntry {
     /// `enqueued`, `state_changed` or `attempt_failed`.
     pub kind: String,
     /// The state after it.
-    pub state: String,
+    pub state: MessageState,
     /// Detail (distribution id, reason, …).
     pub detail: String,
 }
@@ -608,7 +659,7 @@ impl From<StatusEvent> for TimelineEntry {
         TimelineEntry {
             at: time_text(e.at),
             kind: e.kind.as_str().to_string(),
-            state: e.state.to_string(),
+            state: e.state.into(),
             detail: e.detail,
         }
     }
@@ -824,7 +875,7 @@ pub struct StatusChange {
     /// Message id.
     pub message_id: String,
     /// The new state.
-    pub state: String,
+    pub state: MessageState,
     /// Subject, for the notification.
     pub subject: String,
     /// Recipient (display form).
@@ -850,6 +901,7 @@ pub fn typescript() -> String {
         SummaryView::decl(),
         SendOutcome::decl(),
         Folder::decl(),
+        MessageState::decl(),
         MessageRow::decl(),
         TimelineEntry::decl(),
         StoredAttachmentView::decl(),

@@ -10,7 +10,7 @@ use kuvert_core::{Kuvert, SendState};
 use tauri::{AppHandle, Emitter};
 use tauri_plugin_notification::NotificationExt;
 
-use crate::dto::StatusChange;
+use crate::dto::{MessageState, StatusChange};
 use crate::session::Recipe;
 
 /// The event name the UI listens to.
@@ -42,7 +42,7 @@ pub fn follow(app: AppHandle, recipe: Recipe) {
 
 /// One pass over the Outbox; the messages whose state changed.
 pub(crate) fn round(kuvert: &Kuvert) -> Vec<StatusChange> {
-    let before: HashMap<String, SendState> = match kuvert.store().outbox() {
+    let before: HashMap<String, SendState> = match kuvert.outbox() {
         Ok(messages) => messages
             .into_iter()
             .map(|m| (m.message_id, m.state))
@@ -61,7 +61,7 @@ pub(crate) fn round(kuvert: &Kuvert) -> Vec<StatusChange> {
             let now = kuvert.message(&id).ok()?;
             (now.state != state).then(|| StatusChange {
                 message_id: id,
-                state: now.state.to_string(),
+                state: now.state.into(),
                 subject: now.subject,
                 recipient: now.recipient_display,
             })
@@ -73,9 +73,9 @@ fn announce(app: &AppHandle, change: &StatusChange) {
     if let Err(error) = app.emit(STATUS_EVENT, change) {
         tracing::warn!(%error, "the window could not be told");
     }
-    let title = match change.state.as_str() {
-        "delivered" => "Meddelandet har levererats",
-        "failed" => "Meddelandet kunde inte skickas",
+    let title = match change.state {
+        MessageState::Delivered => "Meddelandet har levererats",
+        MessageState::Failed => "Meddelandet kunde inte skickas",
         _ => return,
     };
     let body = format!("{} – {}", change.subject, change.recipient);

@@ -5,11 +5,9 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use kuvert_store::DraftId;
-
-use crate::commands::{attach, core_draft, folder_rows};
-use crate::dto::{self, DraftFieldsView, ErrorKind, Folder, MessageRow, RecipientCheck};
+use crate::dto::{self, DraftFieldsView, ErrorKind, MessageRow, MessageState, RecipientCheck};
 use crate::session::Session;
+use kuvert_core::Folder;
 
 fn types_file() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/backend/types.ts")
@@ -74,11 +72,8 @@ fn a_draft_is_checked_validated_sent_and_delivered_in_the_test_environment() {
     };
     let error = session
         .with(|o| {
-            let id = o
-                .kuvert
-                .store()
-                .save_draft(None, &bad.into(), o.kuvert.now())?;
-            o.kuvert.validate(&core_draft(&o.kuvert, id.0)?)
+            let id = o.kuvert.save_draft(None, &bad.into())?;
+            o.kuvert.validate(&o.kuvert.compose_form(id)?)
         })
         .unwrap_err();
     assert_eq!(error.code, ErrorKind::InvalidInput);
@@ -105,12 +100,9 @@ fn a_draft_is_checked_validated_sent_and_delivered_in_the_test_environment() {
     };
     let message_id = session
         .with(|o| {
-            let id = o
-                .kuvert
-                .store()
-                .save_draft(None, &good.into(), o.kuvert.now())?;
-            attach(&o.kuvert, id.0, &pdf)?;
-            let draft = core_draft(&o.kuvert, id.0)?;
+            let id = o.kuvert.save_draft(None, &good.into())?;
+            o.kuvert.attach_file(id, &pdf)?;
+            let draft = o.kuvert.compose_form(id)?;
             assert_eq!(draft.attachments.len(), 1);
             let summary = o.kuvert.validate(&draft)?.summary(Some("Kivra"));
             assert!(
@@ -118,8 +110,11 @@ fn a_draft_is_checked_validated_sent_and_delivered_in_the_test_environment() {
                 "{}",
                 summary.swedish
             );
-            let report = o.kuvert.send(&draft)?;
-            o.kuvert.store().delete_draft(DraftId(id.0))?;
+            let report = o.kuvert.send_draft(id)?;
+            assert!(
+                o.kuvert.drafts()?.iter().all(|d| d.id != id),
+                "the sent draft is gone"
+            );
             Ok(report.message_id().to_string())
         })
         .unwrap();
@@ -129,14 +124,15 @@ fn a_draft_is_checked_validated_sent_and_delivered_in_the_test_environment() {
     let delivered: MessageRow = poll("delivery", || {
         crate::outbox::round(&follower);
         session
-            .with(|o| folder_rows(&o.kuvert, Folder::Sent))
+            .with(|o| o.kuvert.folder(Folder::Sent))
             .unwrap()
             .into_iter()
-            .find(|r| r.message_id == message_id && r.state == "delivered")
+            .map(MessageRow::from)
+            .find(|r| r.message_id == message_id && r.state == MessageState::Delivered)
     });
     assert_eq!(delivered.recipient, "19850101-2382");
     assert!(session
-        .with(|o| folder_rows(&o.kuvert, Folder::Outbox))
+        .with(|o| o.kuvert.folder(Folder::Outbox))
         .unwrap()
         .is_empty());
 }
@@ -175,9 +171,7 @@ fn a_slow_lookup_does_not_hold_up_the_other_commands() {
         })
     };
     std::thread::sleep(Duration::from_millis(300));
-    let drafts = session
-        .with(|o| Ok(o.kuvert.store().drafts()?.len()))
-        .unwrap();
+    let drafts = session.with(|o| Ok(o.kuvert.drafts()?.len())).unwrap();
     assert_eq!(drafts, 0);
     assert!(
         !slow.is_finished(),

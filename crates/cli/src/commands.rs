@@ -137,10 +137,7 @@ fn check(json: bool, kuvert: &Kuvert, ids: &[String]) -> Result<u8, Error> {
                 swedish,
                 english,
             } => {
-                let digital = matches!(
-                    reachability,
-                    kuvert_protocol::soap::Reachability::Digital { .. }
-                );
+                let digital = matches!(reachability, kuvert_core::Reachability::Digital { .. });
                 if !digital && code == 0 {
                     code = NOT_REACHABLE;
                 }

@@ -65,10 +65,13 @@ pub mod secrets;
 pub mod send;
 pub mod verify;
 
-pub use app::{CheckOutcome, Kuvert, SendReport};
+pub use app::{CheckOutcome, Folder, FolderItem, Kuvert, SendReport, FOLDER_LIMIT};
 pub use error::{Error, ErrorCode};
 pub use export::ExportFormat;
+/// The protocol's types that appear in this crate's API.
+pub use kuvert_protocol::{identity::RecipientId, soap::Reachability};
 /// The store's types that appear in this crate's API.
 pub use kuvert_store::{
-    ChainBreak, ChainVerdict, Message, PurgeReport, SendState, SentSummary, StatusEvent,
+    ChainBreak, ChainVerdict, DraftAttachment, DraftFields, DraftId, DraftSummary, Message,
+    PurgeReport, SavedDraft, SendState, SentLogQuery, SentSummary, StatusEvent,
 };

@@ -87,7 +87,7 @@ pub struct DraftAttachment {
 
 /// A whole draft.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Draft {
+pub struct SavedDraft {
     /// Its id.
     pub id: DraftId,
     /// When it was last saved.
@@ -229,7 +229,7 @@ pub(crate) fn list(conn: &Connection) -> Result<Vec<DraftSummary>, StoreError> {
         .collect()
 }
 
-pub(crate) fn load(conn: &Connection, id: DraftId) -> Result<Option<Draft>, StoreError> {
+pub(crate) fn load(conn: &Connection, id: DraftId) -> Result<Option<SavedDraft>, StoreError> {
     let row = conn
         .prepare_cached(
             "SELECT updated_at, recipient_text, subject, body, case_number, attention,
@@ -274,7 +274,7 @@ pub(crate) fn load(conn: &Connection, id: DraftId) -> Result<Option<Draft>, Stor
             .collect()
         })
         .during("reading a draft's attachments")?;
-    Ok(Some(Draft {
+    Ok(Some(SavedDraft {
         id,
         updated_at: from_unix(updated_at)?,
         fields,

@@ -75,7 +75,7 @@ mod schema;
 pub mod search;
 
 pub use chain::{ChainBreak, ChainVerdict};
-pub use drafts::{Draft, DraftAttachment, DraftFields, DraftId, DraftSummary};
+pub use drafts::{DraftAttachment, DraftFields, DraftId, DraftSummary, SavedDraft};
 use error::Context;
 pub use error::StoreError;
 pub use history::{EventKind, StatusEvent};
@@ -382,7 +382,7 @@ impl Store {
     }
 
     /// One draft with its attachments.
-    pub fn draft(&self, id: DraftId) -> Result<Option<Draft>, StoreError> {
+    pub fn draft(&self, id: DraftId) -> Result<Option<SavedDraft>, StoreError> {
         drafts::load(&self.conn, id)
     }
 
@@ -491,6 +491,12 @@ impl Batch<'_> {
             },
         )?;
         Ok(())
+    }
+
+    /// Deletes a draft and its attachments in this transaction: the draft a
+    /// message was sent from goes in the same commit that stores the message.
+    pub fn delete_draft(&mut self, id: DraftId) -> Result<(), StoreError> {
+        self.atomically(|b| drafts::delete(&b.tx, id))
     }
 
     /// As [`Store::transition`].

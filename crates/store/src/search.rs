@@ -29,7 +29,7 @@ use time::OffsetDateTime;
 
 use crate::error::Context;
 use crate::instant::{from_unix, to_unix};
-use crate::messages::{case_key, parse_state, sort_key_floor, OutgoingMessage, SendState};
+use crate::messages::{case_key, parse_state, sort_key_floor, Message, OutgoingMessage, SendState};
 use crate::schema::Migrations;
 use crate::StoreError;
 
@@ -271,6 +271,26 @@ pub struct SentSummary {
     pub attachment_count: u32,
     /// Distribution id, once submitted.
     pub distribution_id: Option<String>,
+}
+
+impl From<&Message> for SentSummary {
+    fn from(m: &Message) -> Self {
+        SentSummary {
+            message_id: m.message_id.clone(),
+            created_at: m.created_at,
+            state: m.state,
+            state_at: m.state_at,
+            recipient: m.recipient.clone(),
+            recipient_display: m.recipient_display.clone(),
+            subject: m.subject.clone(),
+            case_number: m.case_number.clone(),
+            protection_class: m.protection_class,
+            profile: m.profile.clone(),
+            sender_name: m.sender_name.clone(),
+            attachment_count: u32::try_from(m.attachments.len()).unwrap_or(u32::MAX),
+            distribution_id: m.distribution_id.clone(),
+        }
+    }
 }
 
 /// Turns officer-typed text into an FTS5 query of quoted terms, so nothing

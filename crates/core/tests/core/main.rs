@@ -2,6 +2,7 @@
 
 mod certificate_import;
 mod compose;
+mod facade;
 mod pdf;
 mod profile;
 mod secrets;

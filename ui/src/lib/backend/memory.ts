@@ -315,7 +315,7 @@ export function memoryBackend(options: { configured?: boolean } = {}): MemoryBac
         if (m.view.row.state !== "submitted") continue;
         m.view.row.state = "delivered";
         m.view.timeline.push({ at: now(), kind: "state_changed", state: "delivered", detail: "" });
-        const change = { message_id: m.view.row.message_id, state: "delivered", subject: m.view.row.subject, recipient: m.view.row.recipient };
+        const change = { message_id: m.view.row.message_id, state: "delivered" as const, subject: m.view.row.subject, recipient: m.view.row.recipient };
         statusListeners.forEach((l) => l(change));
       }
     },

@@ -316,6 +316,8 @@ message_id: string, };
 
 export type Folder = "outbox" | "sent" | "paper" | "failed" | "needs_attention";
 
+export type MessageState = "queued" | "signed" | "submitted" | "pending" | "delivered" | "failed" | "paper";
+
 export type MessageRow = { 
 /**
  * Message id.
@@ -326,9 +328,9 @@ message_id: string,
  */
 created_at: string, 
 /**
- * State (`queued`, `signed`, `submitted`, `pending`, `delivered`, `failed`, `paper`).
+ * State.
  */
-state: string, 
+state: MessageState, 
 /**
  * When the state was entered.
  */
@@ -374,7 +376,7 @@ kind: string,
 /**
  * The state after it.
  */
-state: string, 
+state: MessageState, 
 /**
  * Detail (distribution id, reason, …).
  */
@@ -532,7 +534,7 @@ message_id: string,
 /**
  * The new state.
  */
-state: string, 
+state: MessageState, 
 /**
  * Subject, for the notification.
  */

@@ -26,6 +26,11 @@ use crate::seams::{Checkpoint, Checkpoints, Clock, Ids, NoCheckpoints, RandomIds
 use crate::secrets::{Keyring, Password};
 use crate::send::{self, Failure, RetryPolicy, Route};
 
+mod drafts;
+mod folders;
+
+pub use folders::{Folder, FolderItem, FOLDER_LIMIT};
+
 /// The running application for one profile and one local store.
 pub struct Kuvert {
     profile: Profile,
@@ -196,8 +201,9 @@ impl Kuvert {
         &self.profile
     }
 
-    /// The local store.
-    pub fn store(&self) -> &Store {
+    /// The local store (for the facade's own modules; the shells go
+    /// through the facade's methods).
+    pub(crate) fn store(&self) -> &Store {
         &self.store
     }
 
@@ -302,6 +308,16 @@ impl Kuvert {
     /// Errors are for what prevented storing the message (invalid input,
     /// configuration); once stored, the outcome is a [`SendReport`].
     pub fn send(&self, draft: &Draft) -> Result<SendReport, Error> {
+        self.send_and_remove(draft, None)
+    }
+
+    /// As [`Kuvert::send`]; the saved draft `sent_from`, if any, is deleted
+    /// in the transaction that stores the message.
+    fn send_and_remove(
+        &self,
+        draft: &Draft,
+        sent_from: Option<kuvert_store::DraftId>,
+    ) -> Result<SendReport, Error> {
         let outgoing = self.validate(draft)?;
         let (signed, message_id, correlation_id) = self.sign(&outgoing)?;
         let record = self.stored_form(&outgoing, &message_id, &correlation_id);
@@ -313,7 +329,11 @@ impl Kuvert {
                 SendState::Queued,
                 &NextState::Signed { signed_xml: signed },
                 now,
-            )
+            )?;
+            match sent_from {
+                Some(draft) => batch.delete_draft(draft),
+                None => Ok(()),
+            }
         })?;
         self.checkpoints.reached(Checkpoint::Stored, &message_id);
         let lock = self.outbox_lock(true)?;
@@ -456,6 +476,16 @@ impl Kuvert {
             reason_english: send::reachability_english(reachability, sender),
             letter_pdf: letter,
         })
+    }
+
+    /// The letter as it was stored when the message was recorded as sent on
+    /// paper (the very PDF that was printed, not a new one with today's
+    /// date).
+    pub fn stored_letter(&self, message_id: &str) -> Result<Vec<u8>, Error> {
+        self.store
+            .paper_letter(message_id)?
+            .and_then(|record| record.pdf)
+            .ok_or_else(|| Error::MessageNotFound(format!("the paper letter of {message_id}")))
     }
 
     /// The print-ready letter of a stored message.

@@ -1,0 +1,104 @@
+//! The `Kuvert` facade against the built-in test environment: drafts, the
+//! atomic send of a draft, and the folders.
+
+use kuvert_core::profile::Profile;
+use kuvert_core::{DraftFields, Folder, Kuvert, SendState};
+use kuvert_sandbox::{Sandbox, SandboxConfig};
+
+struct Opened {
+    _dir: tempfile::TempDir,
+    sandbox: Sandbox,
+    kuvert: Kuvert,
+}
+
+fn open() -> Opened {
+    let dir = tempfile::tempdir().unwrap();
+    let sandbox = Sandbox::start(SandboxConfig::new(dir.path().join("testmiljo"))).unwrap();
+    let profile = Profile::load(Some(&sandbox.profile_path())).unwrap();
+    let kuvert = Kuvert::open(profile, &dir.path().join("kuvert.sqlite")).unwrap();
+    Opened {
+        _dir: dir,
+        sandbox,
+        kuvert,
+    }
+}
+
+fn fields(recipient: &str) -> DraftFields {
+    DraftFields {
+        recipient_text: recipient.into(),
+        subject: "Beslut om bygglov".into(),
+        body: "Hej, här kommer beslutet.".into(),
+        case_number: "BN 2026/0123".into(),
+        protection_class: Some(2),
+        ..DraftFields::default()
+    }
+}
+
+#[test]
+fn sending_a_draft_removes_it_in_the_same_step_so_it_cannot_be_sent_twice() {
+    let o = open();
+    let id = o.kuvert.save_draft(None, &fields("19850101-2382")).unwrap();
+    let report = o.kuvert.send_draft(id).unwrap();
+    assert!(o.kuvert.drafts().unwrap().is_empty(), "the draft is gone");
+
+    // A second send of the same draft (a double click, a second window)
+    // finds no draft and stores nothing.
+    let again = o.kuvert.send_draft(id).unwrap_err();
+    assert!(again.to_string().contains("draft"), "{again}");
+    let sent = o.kuvert.folder(Folder::Sent).unwrap();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0].summary.message_id, report.message_id());
+    // The intermediary hands it on to the mailbox in the background.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while o.sandbox.delivery_count(report.message_id()) == 0 {
+        assert!(std::time::Instant::now() < deadline, "never delivered");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(o.sandbox.delivery_count(report.message_id()), 1);
+}
+
+#[test]
+fn a_draft_that_does_not_validate_stays_a_draft_and_nothing_is_stored() {
+    let o = open();
+    let mut bad = fields("19850101-2383"); // wrong check digit
+    bad.protection_class = Some(4);
+    let id = o.kuvert.save_draft(None, &bad).unwrap();
+    assert!(o.kuvert.send_draft(id).is_err());
+    assert_eq!(o.kuvert.drafts().unwrap().len(), 1, "the draft is kept");
+    assert!(o.kuvert.outbox().unwrap().is_empty());
+    assert!(o.kuvert.folder(Folder::Failed).unwrap().is_empty());
+}
+
+#[test]
+fn attached_files_are_typed_by_content_and_kept_with_the_draft() {
+    let o = open();
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("beslut.pdf");
+    std::fs::write(&pdf, b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n").unwrap();
+    let id = o.kuvert.save_draft(None, &fields("19850101-2382")).unwrap();
+    o.kuvert.attach_file(id, &pdf).unwrap();
+    let saved = o.kuvert.draft(id).unwrap();
+    assert_eq!(saved.attachments.len(), 1);
+    assert_eq!(saved.attachments[0].content_type, "application/pdf");
+    assert_eq!(o.kuvert.compose_form(id).unwrap().attachments.len(), 1);
+    o.kuvert
+        .remove_draft_attachment(id, saved.attachments[0].id)
+        .unwrap();
+    assert!(o.kuvert.draft(id).unwrap().attachments.is_empty());
+}
+
+#[test]
+fn a_recipient_without_a_mailbox_goes_to_the_paper_folder_with_its_stored_letter() {
+    let o = open();
+    let id = o.kuvert.save_draft(None, &fields("19270517-8354")).unwrap();
+    let report = o.kuvert.send_draft(id).unwrap();
+    let paper = o.kuvert.folder(Folder::Paper).unwrap();
+    assert_eq!(paper.len(), 1);
+    assert_eq!(paper[0].summary.state, SendState::Paper);
+    let letter = o.kuvert.stored_letter(report.message_id()).unwrap();
+    assert!(letter.starts_with(b"%PDF-"));
+    match report {
+        kuvert_core::SendReport::Paper { letter_pdf, .. } => assert_eq!(letter_pdf, letter),
+        other => panic!("{other:?}"),
+    }
+}
