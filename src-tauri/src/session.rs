@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use kuvert_core::lifecycle::RetryPolicy;
 use kuvert_core::profile::{Profile, ProfileError};
-use kuvert_core::send::RetryPolicy;
 use kuvert_core::{Error, Kuvert};
 use kuvert_sandbox::{Sandbox, SandboxConfig};
 

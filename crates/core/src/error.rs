@@ -93,6 +93,9 @@ pub enum Error {
     /// The sent log's hash chain is broken.
     #[error("the sent log has been altered: {0}")]
     LogAltered(String),
+    /// A move the send lifecycle does not have.
+    #[error(transparent)]
+    NotAMove(#[from] crate::lifecycle::NotAMove),
     /// No message with this id.
     #[error("no message with id {0}")]
     MessageNotFound(String),
@@ -130,7 +133,7 @@ impl Error {
             Error::Verification(_) | Error::LogAltered(_) => ErrorCode::Verification,
             Error::MessageNotFound(_) => ErrorCode::NotFound,
             Error::Store(StoreError::MessageNotFound { .. }) => ErrorCode::NotFound,
-            Error::Store(_) | Error::File { .. } => ErrorCode::Storage,
+            Error::Store(_) | Error::File { .. } | Error::NotAMove(_) => ErrorCode::Storage,
         }
     }
 

@@ -58,11 +58,12 @@ pub mod files;
 pub mod filter;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod lifecycle;
 pub mod pdf;
 pub mod profile;
+pub mod reachability;
 pub mod seams;
 pub mod secrets;
-pub mod send;
 pub mod verify;
 
 pub use app::{CheckOutcome, Folder, FolderItem, Kuvert, SendReport, FOLDER_LIMIT};

@@ -40,16 +40,6 @@ pub enum StoreError {
         /// When the other claim lapses.
         until: time::OffsetDateTime,
     },
-    /// The requested transition is not part of the state machine.
-    #[error("message {message_id} cannot go from {from} to {to}")]
-    InvalidTransition {
-        /// The message's id.
-        message_id: String,
-        /// The current (and expected) state.
-        from: SendState,
-        /// The requested next state.
-        to: SendState,
-    },
     /// No message with this id is stored (it may have been purged).
     #[error("no message with id {message_id} is stored")]
     MessageNotFound {

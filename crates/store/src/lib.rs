@@ -7,8 +7,9 @@
 //! exports.
 //!
 //! - [`Store`]: the one handle; opening it migrates the schema.
-//! - [`OutgoingMessage`] → [`Store::enqueue`]; then compare-and-set
-//!   [`Store::transition`]s ([`SendState`], [`NextState`]) and
+//! - [`OutgoingMessage`] → [`Store::enqueue`]; then the compare-and-set
+//!   [`Store::transition`]s the send lifecycle (`kuvert_core::lifecycle`)
+//!   decides ([`SendState`], [`NextState`]) and
 //!   [`Store::record_attempt_failure`] ([`AttemptFailure`]).
 //! - [`Store::search`] ([`SentLogQuery`] → [`SentSummary`]),
 //!   [`Store::status_history`] ([`StatusEvent`]).
@@ -145,9 +146,9 @@ impl Store {
     }
 
     /// Moves a message from `expected` to `next` (compare-and-set): returns
-    /// [`StoreError::Conflict`] if it is no longer in `expected`, and
-    /// [`StoreError::InvalidTransition`] if the state machine has no such
-    /// step. Clears any outstanding attempt failure. A non-final message is
+    /// [`StoreError::Conflict`] if it is no longer in `expected`. Which moves
+    /// exist is decided by the send lifecycle (`kuvert_core::lifecycle`),
+    /// which makes them; the store persists what it is told. Clears any outstanding attempt failure. A non-final message is
     /// due for its next step at `at`, or when a running [`claim`](Store::claim)
     /// lapses, whichever is later.
     pub fn transition(

@@ -12,19 +12,20 @@ use kuvert_protocol::dsig::SigningKey;
 use kuvert_protocol::identity::RecipientId;
 use kuvert_protocol::soap::Reachability;
 use kuvert_store::{
-    ChainVerdict, Message, NextState, OutgoingAttachment, OutgoingMessage, PaperLetter,
-    PurgeReport, SendState, SentLogQuery, SentSummary, StatusEvent, Store,
+    ChainVerdict, Message, OutgoingAttachment, OutgoingMessage, PaperLetter, PurgeReport,
+    SendState, SentLogQuery, SentSummary, StatusEvent, Store,
 };
 use kuvert_transport::Intermediary;
 use time::OffsetDateTime;
 
 use crate::compose::{Draft, Outgoing};
 use crate::error::Error;
+use crate::lifecycle::{self, Failure, RetryPolicy, Route, Step};
 use crate::pdf::letter::{Letter, LetterAttachment};
 use crate::profile::Profile;
+use crate::reachability;
 use crate::seams::{Checkpoint, Checkpoints, Clock, Ids, NoCheckpoints, RandomIds, SystemClock};
 use crate::secrets::{Keyring, Password};
-use crate::send::{self, Failure, RetryPolicy, Route};
 
 mod drafts;
 mod folders;
@@ -267,8 +268,8 @@ impl Kuvert {
                         .map(|s| s.reachability())
                         .unwrap_or(Reachability::NotRegistered);
                     CheckOutcome::Checked {
-                        swedish: send::reachability_swedish(&reachability, &sender),
-                        english: send::reachability_english(&reachability, &sender),
+                        swedish: reachability::reachability_swedish(&reachability, &sender),
+                        english: reachability::reachability_english(&reachability, &sender),
                         input,
                         recipient,
                         reachability,
@@ -324,12 +325,8 @@ impl Kuvert {
         let now = self.clock.now();
         self.store.batch(|batch| {
             batch.enqueue(&record, now)?;
-            batch.transition(
-                &message_id,
-                SendState::Queued,
-                &NextState::Signed { signed_xml: signed },
-                now,
-            )?;
+            let step = lifecycle::signed(signed);
+            batch.transition(&message_id, step.from(), step.next(), now)?;
             match sent_from {
                 Some(draft) => batch.delete_draft(draft),
                 None => Ok(()),
@@ -420,7 +417,7 @@ impl Kuvert {
         let route = statuses
             .iter()
             .find(|s| s.recipient == recipient)
-            .map(send::route)
+            .map(lifecycle::route)
             .unwrap_or(Route::Paper {
                 reachability: Reachability::NotRegistered,
             });
@@ -436,14 +433,8 @@ impl Kuvert {
             Ok(distribution_id) => {
                 self.checkpoints
                     .reached(Checkpoint::Distributed, message_id);
-                self.store.transition(
-                    message_id,
-                    SendState::Signed,
-                    &NextState::Submitted {
-                        distribution_id: distribution_id.clone(),
-                    },
-                    self.clock.now(),
-                )?;
+                let step = lifecycle::submitted(message.state, distribution_id.clone())?;
+                self.persist(message_id, &step)?;
                 self.checkpoints.reached(Checkpoint::Submitted, message_id);
                 Ok(SendReport::Submitted {
                     message_id: message_id.to_string(),
@@ -462,18 +453,12 @@ impl Kuvert {
     ) -> Result<SendReport, Error> {
         let sender = message.sender_name.as_str();
         let letter = self.letter(message)?.to_pdf();
-        self.store.transition(
-            &message.message_id,
-            message.state,
-            &NextState::Paper {
-                letter: PaperLetter::Pdf(letter.clone()),
-            },
-            self.clock.now(),
-        )?;
+        let step = lifecycle::on_paper(message.state, PaperLetter::Pdf(letter.clone()))?;
+        self.persist(&message.message_id, &step)?;
         Ok(SendReport::Paper {
             message_id: message.message_id.clone(),
-            reason_swedish: send::reachability_swedish(reachability, sender),
-            reason_english: send::reachability_english(reachability, sender),
+            reason_swedish: reachability::reachability_swedish(reachability, sender),
+            reason_english: reachability::reachability_english(reachability, sender),
             letter_pdf: letter,
         })
     }
@@ -529,7 +514,7 @@ impl Kuvert {
     ) -> Result<SendReport, Error> {
         let now = self.clock.now();
         let message_id = message.message_id.clone();
-        match send::after_failed_call(error, message.attempts, &self.policy, now) {
+        match lifecycle::after_failed_call(error, message.attempts, &self.policy, now) {
             Failure::Retry(failure) => {
                 self.store
                     .record_attempt_failure(&message_id, message.state, &failure, now)?;
@@ -540,13 +525,9 @@ impl Kuvert {
                 })
             }
             Failure::GiveUp { reason } => {
-                self.store.transition(
+                self.persist(
                     &message_id,
-                    message.state,
-                    &NextState::Failed {
-                        reason: reason.clone(),
-                    },
-                    now,
+                    &lifecycle::failed(message.state, reason.clone())?,
                 )?;
                 Ok(SendReport::Failed { message_id, reason })
             }
@@ -583,14 +564,9 @@ impl Kuvert {
             if message.state == SendState::Queued {
                 // Queued and Signed are stored in one transaction, so a
                 // Queued message was never signed: it cannot be resumed.
-                self.store.transition(
-                    &message.message_id,
-                    SendState::Queued,
-                    &NextState::Failed {
-                        reason: "the message was never signed".to_string(),
-                    },
-                    now,
-                )?;
+                let step =
+                    lifecycle::failed(SendState::Queued, "the message was never signed".into())?;
+                self.persist(&message.message_id, &step)?;
                 continue;
             }
             reports.push(self.deliver(&message.message_id)?);
@@ -631,15 +607,14 @@ impl Kuvert {
             .intermediary
             .check_distribution_status(self.profile.organisation_number(), distribution_id);
         let next = match statuses {
-            Ok(statuses) => send::after_status(&statuses, message.state),
+            Ok(statuses) => lifecycle::after_status(&statuses, message.state),
             Err(error) if error.is_retryable() => None,
             Err(error) => return Err(error.into()),
         };
         match next {
-            Some(next) => {
-                self.store
-                    .transition(&message.message_id, message.state, &next, now)?;
-                if !next.state().is_final() {
+            Some(step) => {
+                self.persist(&message.message_id, &step)?;
+                if !step.to().is_final() {
                     self.store
                         .reschedule(&message.message_id, Some(now + self.policy.status_interval))?;
                 }
@@ -649,6 +624,13 @@ impl Kuvert {
                 .reschedule(&message.message_id, Some(now + self.policy.status_interval))?,
         }
         self.message(&message.message_id)
+    }
+
+    /// Persists a move of the lifecycle (compare-and-set on its start).
+    fn persist(&self, message_id: &str, step: &Step) -> Result<(), Error> {
+        Ok(self
+            .store
+            .transition(message_id, step.from(), step.next(), self.clock.now())?)
     }
 
     /// One stored message.

@@ -1,5 +1,9 @@
-//! The send pipeline's decisions, as pure functions from what just happened
-//! to the next persisted state. [`crate::Kuvert`] does the I/O around them:
+//! The send lifecycle: the states a message passes through, which moves
+//! between them exist, and the pure functions that decide the next move from
+//! what just happened. This module is the one place that knows the state
+//! machine; [`crate::Kuvert`] does the I/O around it, and the store only
+//! persists the [`Step`]s made here, with a compare-and-set on the state the
+//! step starts from (so two processes can never both make a move).
 //!
 //! ```text
 //! validate → sign → store (Queued → Signed, one transaction, before any network call)
@@ -13,6 +17,16 @@
 //! submitted again with the same bytes (same MessageId and CorrelationId), so
 //! an intermediary that already accepted it recognises it instead of
 //! delivering twice.
+//!
+//! ```
+//! use kuvert_core::lifecycle::{self, SendState};
+//!
+//! let signed = lifecycle::signed(b"<SignedDelivery/>".to_vec());
+//! assert_eq!((signed.from(), signed.to()), (SendState::Queued, SendState::Signed));
+//! // Submitting an unsigned message is not a move of the state machine.
+//! assert!(lifecycle::submitted(SendState::Queued, "d-1".into()).is_err());
+//! assert!(lifecycle::allows(SendState::Failed, SendState::Paper));
+//! ```
 
 use std::time::Duration;
 
@@ -20,9 +34,97 @@ use kuvert_protocol::soap::{
     DeliveryStatus, DistributionStatus, DistributionType, Reachability, ReachabilityStatus,
     SoapError,
 };
-use kuvert_store::{AttemptFailure, NextState, SendState};
 use kuvert_transport::{CallError, TransportError};
 use time::OffsetDateTime;
+
+/// The states and the data a move records, as the store persists them.
+pub use kuvert_store::{AttemptFailure, NextState, PaperLetter, SendState};
+
+/// Whether the state machine has a move `from → to`.
+pub fn allows(from: SendState, to: SendState) -> bool {
+    use SendState::*;
+    matches!(
+        (from, to),
+        (Queued, Signed | Paper | Failed)
+            | (Signed, Submitted | Paper | Failed)
+            | (Submitted, Pending | Delivered | Failed)
+            | (Pending, Delivered | Failed)
+            | (Failed, Paper)
+    )
+}
+
+/// A move of the state machine: from the state the message is in to the
+/// next, with what the next state records. Only this module's functions
+/// make one, and each makes only moves that [`allows`] admits; the store
+/// persists it with a compare-and-set on [`Step::from`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    from: SendState,
+    next: NextState,
+}
+
+impl Step {
+    fn new(from: SendState, next: NextState) -> Result<Step, NotAMove> {
+        let to = next.state();
+        if allows(from, to) {
+            Ok(Step { from, next })
+        } else {
+            Err(NotAMove { from, to })
+        }
+    }
+
+    /// The state the message must still be in for the move to happen.
+    pub fn from(&self) -> SendState {
+        self.from
+    }
+
+    /// The state it moves to.
+    pub fn to(&self) -> SendState {
+        self.next.state()
+    }
+
+    /// The next state with the data it records.
+    pub fn next(&self) -> &NextState {
+        &self.next
+    }
+}
+
+/// A move the state machine does not have (a bug in the caller, or a
+/// message that changed state meanwhile).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("a message cannot go from {from} to {to}")]
+pub struct NotAMove {
+    /// The state it is in.
+    pub from: SendState,
+    /// The state asked for.
+    pub to: SendState,
+}
+
+/// Queued → Signed: the signed delivery, exactly as it will be submitted
+/// (and resubmitted on retry: the same bytes, the same ids).
+pub fn signed(signed_xml: Vec<u8>) -> Step {
+    Step {
+        from: SendState::Queued,
+        next: NextState::Signed { signed_xml },
+    }
+}
+
+/// The intermediary accepted the delivery and gave it `distribution_id`.
+pub fn submitted(from: SendState, distribution_id: String) -> Result<Step, NotAMove> {
+    Step::new(from, NextState::Submitted { distribution_id })
+}
+
+/// The recipient cannot receive digital mail: recorded as sent on paper
+/// with the letter.
+pub fn on_paper(from: SendState, letter: PaperLetter) -> Result<Step, NotAMove> {
+    Step::new(from, NextState::Paper { letter })
+}
+
+/// Given up, or the mailbox operator could not deliver: Failed with a plain
+/// reason for the officer.
+pub fn failed(from: SendState, reason: String) -> Result<Step, NotAMove> {
+    Step::new(from, NextState::Failed { reason })
+}
 
 /// How failed attempts are retried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,46 +185,8 @@ pub fn route(status: &ReachabilityStatus) -> Route {
     }
 }
 
-/// A plain Swedish explanation of a reachability answer, for officers.
-pub fn reachability_swedish(reachability: &Reachability, sender: &str) -> String {
-    match reachability {
-        Reachability::Digital { operator } => {
-            format!("Kan ta emot digital post ({operator})")
-        }
-        Reachability::NotRegistered => {
-            "Har ingen digital brevlåda för säker post. Skicka brevet på papper.".to_string()
-        }
-        Reachability::RegistrationPending => {
-            "Har börjat skaffa en digital brevlåda men är inte klar. Skicka brevet på papper."
-                .to_string()
-        }
-        Reachability::SenderNotAccepted => format!(
-            "Har en digital brevlåda men tar inte emot post från {sender}. Skicka brevet på papper."
-        ),
-    }
-}
-
-/// A plain English explanation of a reachability answer.
-pub fn reachability_english(reachability: &Reachability, sender: &str) -> String {
-    match reachability {
-        Reachability::Digital { operator } => format!("Can receive digital mail ({operator})"),
-        Reachability::SenderNotAccepted => format!(
-            "Has a digital mailbox but has not accepted mail from {sender}. Send the letter on paper."
-        ),
-        other => format!("{}. Send the letter on paper.", capitalised(&other.to_string())),
-    }
-}
-
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
-}
-
-/// What to record after a failed call to the intermediary, for a message in
-/// `state` that has failed `attempts` times before this one.
+/// What to record after a failed call to the intermediary, for a message
+/// that has failed `attempts` times before this one.
 pub fn after_failed_call(
     error: &CallError,
     attempts: u32,
@@ -210,9 +274,9 @@ pub fn plain_reason(error: &CallError) -> String {
     }
 }
 
-/// The next state from a status answer, for a message now in `current`
+/// The move a status answer calls for, for a message now in `current`
 /// (Submitted or Pending); `None` when nothing changed.
-pub fn after_status(statuses: &[DistributionStatus], current: SendState) -> Option<NextState> {
+pub fn after_status(statuses: &[DistributionStatus], current: SendState) -> Option<Step> {
     let status = statuses.first()?;
     let next = match (status.distribution, status.delivery) {
         (_, Some(DeliveryStatus::Delivered)) => NextState::Delivered,
@@ -224,7 +288,10 @@ pub fn after_status(statuses: &[DistributionStatus], current: SendState) -> Opti
         },
         (_, Some(DeliveryStatus::Pending) | None) => NextState::Pending,
     };
-    (next.state() != current).then_some(next)
+    if next.state() == current {
+        return None;
+    }
+    Step::new(current, next).ok()
 }
 
 #[cfg(test)]
@@ -248,6 +315,56 @@ mod tests {
     }
 
     #[test]
+    fn the_state_machine_has_exactly_these_moves() {
+        use SendState::*;
+        let moves: Vec<(SendState, SendState)> = SendState::ALL
+            .into_iter()
+            .flat_map(|from| SendState::ALL.into_iter().map(move |to| (from, to)))
+            .filter(|&(from, to)| allows(from, to))
+            .collect();
+        assert_eq!(
+            moves,
+            [
+                (Queued, Signed),
+                (Queued, Failed),
+                (Queued, Paper),
+                (Signed, Submitted),
+                (Signed, Failed),
+                (Signed, Paper),
+                (Submitted, Pending),
+                (Submitted, Delivered),
+                (Submitted, Failed),
+                (Pending, Delivered),
+                (Pending, Failed),
+                (Failed, Paper),
+            ]
+        );
+        // Nothing leaves Delivered or Paper; nothing goes back.
+        for state in SendState::ALL {
+            assert!(!allows(Delivered, state) && !allows(Paper, state));
+            assert!(!allows(state, Queued));
+        }
+    }
+
+    #[test]
+    fn steps_are_made_only_along_the_moves() {
+        assert_eq!(
+            submitted(SendState::Queued, "d".into()).unwrap_err(),
+            NotAMove {
+                from: SendState::Queued,
+                to: SendState::Submitted
+            }
+        );
+        assert!(failed(SendState::Delivered, "no".into()).is_err());
+        assert!(on_paper(SendState::Paper, PaperLetter::Sha256Hex("00".into())).is_err());
+        let step = submitted(SendState::Signed, "d-1".into()).unwrap();
+        assert_eq!(
+            (step.from(), step.to()),
+            (SendState::Signed, SendState::Submitted)
+        );
+    }
+
+    #[test]
     fn back_off_doubles_up_to_the_cap() {
         let policy = RetryPolicy::default();
         let now = datetime!(2026-11-23 10:00 UTC);
@@ -262,12 +379,13 @@ mod tests {
         use DeliveryStatus::*;
         use DistributionType::*;
         let s = SendState::Submitted;
+        let to = |step: Option<Step>| step.map(|s| s.next().clone());
         assert_eq!(
-            after_status(&[status(Digital, Some(Delivered))], s),
+            to(after_status(&[status(Digital, Some(Delivered))], s)),
             Some(NextState::Delivered)
         );
         assert_eq!(
-            after_status(&[status(Digital, Some(Pending))], s),
+            to(after_status(&[status(Digital, Some(Pending))], s)),
             Some(NextState::Pending)
         );
         assert_eq!(
@@ -275,13 +393,21 @@ mod tests {
             None
         );
         assert!(matches!(
-            after_status(&[status(Digital, Some(DeliveryFailed))], s),
+            to(after_status(&[status(Digital, Some(DeliveryFailed))], s)),
             Some(NextState::Failed { .. })
         ));
         assert!(matches!(
-            after_status(&[status(Not, None)], s),
+            to(after_status(&[status(Not, None)], s)),
             Some(NextState::Failed { .. })
         ));
+        // A delivered message is never reported failed by a later answer.
+        assert_eq!(
+            after_status(
+                &[status(Digital, Some(DeliveryFailed))],
+                SendState::Delivered
+            ),
+            None
+        );
         assert_eq!(after_status(&[], s), None);
     }
 
