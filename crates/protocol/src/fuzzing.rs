@@ -44,22 +44,3 @@ pub fn identity(data: &[u8]) {
         let _ = crate::identity::OrganizationNumber::parse(t);
     }
 }
-
-/// The server-side request parsers and the operator response parser.
-pub fn answers(data: &[u8]) {
-    if let Some(t) = text(data) {
-        let _ = crate::answers::parse_is_reachable_request(t);
-        let _ = crate::answers::parse_distribute_secure_request(t);
-        let _ = crate::answers::parse_check_distribution_status_request(t);
-        let _ = crate::answers::parse_deliver_secure_request(t);
-        let _ = crate::answers::parse_deliver_secure_response(t);
-    }
-}
-
-/// The structural reader of received signed and sealed deliveries.
-pub fn received(data: &[u8]) {
-    if let Some(t) = text(data) {
-        let _ = crate::received::read_signed_delivery(t);
-        let _ = crate::received::read_sealed_delivery(t);
-    }
-}

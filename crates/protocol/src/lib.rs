@@ -27,12 +27,10 @@
 //! ```
 #![deny(missing_docs)]
 
-pub mod answers;
 pub mod date;
 pub mod delivery;
 pub mod dsig;
 pub mod identity;
-pub mod received;
 pub mod seal;
 pub mod soap;
 pub mod xml;

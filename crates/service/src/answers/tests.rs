@@ -3,9 +3,9 @@
 //! contracts; each request Kuvert sends is read back exactly.
 
 use super::*;
-use crate::received::tests::{fixture, sealed_full, signed_full, xmllint};
-use crate::soap::{self, ExceptionInformation, ServiceSupplier};
-use crate::xml::c14n::{self, Algorithm, Subset};
+use crate::testing::{fixture, sealed_full, signed_full, xmllint};
+use kuvert_protocol::soap::{self, ServiceSupplier};
+use kuvert_protocol::xml::c14n::{self, Algorithm, Subset};
 
 fn recipient(wire: &str) -> RecipientId {
     RecipientId::from_wire(wire).unwrap()
@@ -118,8 +118,13 @@ fn distribute_secure_gives_back_the_signed_bytes() {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64;
-    let anchors = crate::dsig::TrustAnchors::from_pem(fixture().ca_pem.as_bytes(), now).unwrap();
-    crate::dsig::verify_delivery(std::str::from_utf8(&recovered).unwrap(), Some(&anchors)).unwrap();
+    let anchors =
+        kuvert_protocol::dsig::TrustAnchors::from_pem(fixture().ca_pem.as_bytes(), now).unwrap();
+    kuvert_protocol::dsig::verify_delivery(
+        std::str::from_utf8(&recovered).unwrap(),
+        Some(&anchors),
+    )
+    .unwrap();
 
     let response = distribute_secure_response("4f6c0d2e-8f3b-4c1a-9a53-0b7e5d1c2a10");
     assert_eq!(
@@ -216,7 +221,7 @@ fn faults_validate_and_reach_the_callers() {
         description: "Brevlådan kan inte ta emot <just nu>".into(),
         call_id: "6a1f6f0e-3b7d-4c55-8d0e-7e0b1f9a2c44".into(),
     };
-    let fault = soap::fault_response(false, &detail);
+    let fault = fault_response(false, &detail);
     match parse_deliver_secure_response(std::str::from_utf8(&fault).unwrap()) {
         Err(SoapError::Fault(f)) => {
             assert!(!f.is_client_fault());
