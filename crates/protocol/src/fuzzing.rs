@@ -44,3 +44,26 @@ pub fn identity(data: &[u8]) {
         let _ = crate::identity::OrganizationNumber::parse(t);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::fuzz_replay::{replay, Target};
+
+    /// The fuzz targets that call into this module.
+    const TARGETS: &[Target] = &[
+        ("xml", super::xml),
+        ("soap", super::soap),
+        ("verify", super::verify),
+        ("identity", super::identity),
+    ];
+
+    #[test]
+    fn every_fuzz_seed_goes_through_its_target_without_panicking() {
+        let ran = replay(
+            env!("CARGO_MANIFEST_DIR"),
+            env!("CARGO_CRATE_NAME"),
+            TARGETS,
+        );
+        assert!(ran >= TARGETS.len(), "{ran} seeds");
+    }
+}

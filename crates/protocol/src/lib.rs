@@ -35,6 +35,9 @@ pub mod seal;
 pub mod soap;
 pub mod xml;
 
-#[cfg(feature = "fuzzing")]
+#[cfg(test)]
+#[path = "../../../fuzz/replay.rs"]
+mod fuzz_replay;
+#[cfg(any(test, feature = "fuzzing"))]
 #[doc(hidden)]
 pub mod fuzzing;

@@ -23,3 +23,21 @@ pub fn received(data: &[u8]) {
         let _ = crate::received::read_sealed_delivery(t);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::fuzz_replay::{replay, Target};
+
+    /// The fuzz targets that call into this module.
+    const TARGETS: &[Target] = &[("answers", super::answers), ("received", super::received)];
+
+    #[test]
+    fn every_fuzz_seed_goes_through_its_target_without_panicking() {
+        let ran = replay(
+            env!("CARGO_MANIFEST_DIR"),
+            env!("CARGO_CRATE_NAME"),
+            TARGETS,
+        );
+        assert!(ran >= TARGETS.len(), "{ran} seeds");
+    }
+}

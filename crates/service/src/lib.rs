@@ -49,9 +49,12 @@ pub use server::{
     Handler, HttpsServer, Request, Response, RunningServer, ServerError, ServerLimits, ServerTls,
 };
 
-#[cfg(feature = "fuzzing")]
+#[cfg(any(test, feature = "fuzzing"))]
 #[doc(hidden)]
 pub mod fuzzing;
 
+#[cfg(test)]
+#[path = "../../../fuzz/replay.rs"]
+mod fuzz_replay;
 #[cfg(test)]
 mod testing;
