@@ -1,2 +1,2 @@
 #![no_main]
-libfuzzer_sys::fuzz_target!(|data: &[u8]| kuvert_protocol::fuzzing::answers(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| kuvert_service::fuzzing::answers(data));

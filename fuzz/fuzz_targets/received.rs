@@ -1,2 +1,2 @@
 #![no_main]
-libfuzzer_sys::fuzz_target!(|data: &[u8]| kuvert_protocol::fuzzing::received(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| kuvert_service::fuzzing::received(data));

@@ -13,3 +13,21 @@ pub fn profile(data: &[u8]) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::fuzz_replay::{replay, Target};
+
+    /// The fuzz targets that call into this module.
+    const TARGETS: &[Target] = &[("profile", super::profile)];
+
+    #[test]
+    fn every_fuzz_seed_goes_through_its_target_without_panicking() {
+        let ran = replay(
+            env!("CARGO_MANIFEST_DIR"),
+            env!("CARGO_CRATE_NAME"),
+            TARGETS,
+        );
+        assert!(ran >= TARGETS.len(), "{ran} seeds");
+    }
+}

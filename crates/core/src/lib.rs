@@ -56,6 +56,9 @@ pub mod error;
 pub mod export;
 pub mod files;
 pub mod filter;
+#[cfg(test)]
+#[path = "../../../fuzz/replay.rs"]
+mod fuzz_replay;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod lifecycle;

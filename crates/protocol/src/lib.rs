@@ -27,16 +27,17 @@
 //! ```
 #![deny(missing_docs)]
 
-pub mod answers;
 pub mod date;
 pub mod delivery;
 pub mod dsig;
 pub mod identity;
-pub mod received;
 pub mod seal;
 pub mod soap;
 pub mod xml;
 
-#[cfg(feature = "fuzzing")]
+#[cfg(test)]
+#[path = "../../../fuzz/replay.rs"]
+mod fuzz_replay;
+#[cfg(any(test, feature = "fuzzing"))]
 #[doc(hidden)]
 pub mod fuzzing;

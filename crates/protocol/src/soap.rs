@@ -164,30 +164,6 @@ pub fn check_distribution_status_request(
     })
 }
 
-/// A SOAP 1.1 fault envelope with `ExceptionInformation` in the detail, as
-/// the services send it (`applicationFault`, Common/v3).
-pub fn fault_response(client_fault: bool, detail: &ExceptionInformation) -> Vec<u8> {
-    let common = Ns::prefixed("cmn", COMMON_V3);
-    envelope(|w| {
-        w.open(ENV, "Fault")?;
-        let code = if client_fault {
-            "soap:Client"
-        } else {
-            "soap:Server"
-        };
-        w.leaf(Ns::default(""), "faultcode", code)?;
-        w.leaf(Ns::default(""), "faultstring", &detail.description)?;
-        w.open(Ns::default(""), "detail")?;
-        w.open(common, "applicationFault")?;
-        w.leaf(common, "ErrorCode", &detail.error_code.to_string())?;
-        w.leaf(common, "Description", &detail.description)?;
-        w.leaf(common, "CallId", &detail.call_id)?;
-        w.close()?;
-        w.close()?;
-        w.close()
-    })
-}
-
 // ------------------------------------------------------------------ reading
 
 /// Parses an envelope and returns its body's first element, turning a

@@ -2,8 +2,9 @@
 //! `Client` fault when the caller's request is at fault, a `Server` fault
 //! for the sandbox's own trouble, each with `ExceptionInformation`.
 
-use kuvert_protocol::soap::{fault_response, ExceptionInformation};
-use kuvert_transport::Response;
+use kuvert_protocol::soap::ExceptionInformation;
+use kuvert_service::answers::fault_response;
+use kuvert_service::{Request, Response};
 
 /// Error codes (from the `ErrorCodes` list of the Common schema).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,7 +73,7 @@ impl Fault {
 
 /// SOAP 1.1 requests carry `Content-Type: text/xml`; anything else is
 /// refused before the body is read, as SOAP stacks do (HTTP 415).
-pub(crate) fn unsupported_media_type(request: &kuvert_transport::Request) -> Option<Response> {
+pub(crate) fn unsupported_media_type(request: &Request) -> Option<Response> {
     let media_type = request
         .header("Content-Type")
         .and_then(|v| v.split(';').next())
@@ -89,8 +90,8 @@ pub(crate) fn unsupported_media_type(request: &kuvert_transport::Request) -> Opt
 mod tests {
     use super::*;
 
-    fn request(content_type: Option<&str>) -> kuvert_transport::Request {
-        kuvert_transport::Request {
+    fn request(content_type: Option<&str>) -> Request {
+        Request {
             method: "POST".into(),
             path: "/Message/v3".into(),
             headers: content_type

@@ -9,13 +9,14 @@
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, PoisonError};
 
-use kuvert_protocol::answers::{self, CheckDistributionStatusRequest, IsReachableRequest};
 use kuvert_protocol::dsig::verify_delivery;
 use kuvert_protocol::identity::RecipientId;
-use kuvert_protocol::received::{read_signed_delivery, ReceivedError};
 use kuvert_protocol::seal::seal;
 use kuvert_protocol::soap::{DeliveryStatus, DistributionStatus, DistributionType, SoapError};
-use kuvert_transport::{certificate_organisation_number, Request, Response};
+use kuvert_service::answers::{self, CheckDistributionStatusRequest, IsReachableRequest};
+use kuvert_service::received::{read_signed_delivery, ReceivedError};
+use kuvert_service::{Request, Response};
+use kuvert_transport::certificate_organisation_number;
 
 use crate::directory::{self, Scenario, SENDER_ORGANISATION};
 use crate::faults::{Code, Fault};

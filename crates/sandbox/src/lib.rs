@@ -55,10 +55,10 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use kuvert_protocol::dsig::{SigningKey, TrustAnchors};
-use kuvert_transport::{
-    CaBundle, ClientConfig, ClientIdentity, Handler, HttpsClient, HttpsServer, RunningServer,
-    ServerError, ServerTls,
+use kuvert_service::{
+    Handler, HttpsServer, Request, Response, RunningServer, ServerError, ServerTls,
 };
+use kuvert_transport::{CaBundle, ClientConfig, ClientIdentity, HttpsClient};
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use directory::{Operator, Scenario};
@@ -482,10 +482,7 @@ impl Drop for Sandbox {
     }
 }
 
-fn handler(
-    shared: &Arc<Shared>,
-    serve: fn(&Arc<Shared>, kuvert_transport::Request) -> kuvert_transport::Response,
-) -> Handler {
+fn handler(shared: &Arc<Shared>, serve: fn(&Arc<Shared>, Request) -> Response) -> Handler {
     let shared = Arc::clone(shared);
     Arc::new(move |request| serve(&shared, request))
 }

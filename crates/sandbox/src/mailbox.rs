@@ -3,7 +3,7 @@
 
 use kuvert_protocol::dsig::verify_delivery;
 use kuvert_protocol::identity::RecipientId;
-use kuvert_protocol::received::{read_sealed_delivery, ReceivedSealedDelivery};
+use kuvert_service::received::{read_sealed_delivery, ReceivedSealedDelivery};
 use serde::Serialize;
 
 use crate::clock::rfc3339;

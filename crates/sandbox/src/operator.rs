@@ -5,11 +5,11 @@
 
 use std::sync::Arc;
 
-use kuvert_protocol::answers::{self, DeliveryResult};
 use kuvert_protocol::dsig::verify_delivery;
 use kuvert_protocol::identity::RecipientId;
-use kuvert_protocol::received::read_sealed_delivery;
-use kuvert_transport::{Request, Response};
+use kuvert_service::answers::{self, DeliveryResult};
+use kuvert_service::received::read_sealed_delivery;
+use kuvert_service::{Request, Response};
 
 use crate::directory::{self, Operator, Scenario};
 use crate::faults::{Code, Fault};

@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use kuvert_transport::{Request, Response};
+use kuvert_service::{Request, Response};
 
 use crate::directory::Operator;
 use crate::mailbox::{self, DeliveredMessage};

@@ -7,8 +7,6 @@
 //! - [`HttpsClient`] — SOAP 1.1 POSTs ([`HttpsClient::post_soap`]) and GETs, returning an
 //!   [`HttpReply`] or a [`TransportError`] whose
 //!   [`is_retryable`](TransportError::is_retryable) drives the send pipeline's back-off.
-//! - [`HttpsServer`] — a small blocking HTTPS server with client-certificate
-//!   authentication, used by the built-in test environment and by tests.
 //! - [`certificate_organisation_number`] and [`CertificateSummary`] — what a certificate
 //!   says about its holder.
 //!
@@ -16,13 +14,14 @@
 //!
 //! # Example
 //!
-//! A server requiring client certificates and a client calling it, with a throwaway PKI:
+//! A server requiring client certificates (the test server from `kuvert-service`) and a
+//! client calling it, with a throwaway PKI:
 //!
 //! ```
 //! use std::sync::Arc;
+//! use kuvert_service::{HttpsServer, Request, Response, ServerTls};
 //! use kuvert_transport::{
 //!     certificate_organisation_number, CaBundle, ClientConfig, ClientIdentity, HttpsClient,
-//!     HttpsServer, Request, Response, ServerTls,
 //! };
 //!
 //! let pki = kuvert_testpki::TestPki::generate("162021003898", "Testkommunen")?;
@@ -64,7 +63,6 @@ mod error;
 pub mod identity;
 pub mod intermediary;
 mod pem;
-pub mod server;
 mod trust;
 
 pub use certificate::{certificate_organisation_number, CertificateSummary};
@@ -72,7 +70,4 @@ pub use client::{ClientConfig, HttpReply, HttpsClient};
 pub use error::{TimeoutPhase, TlsFailure, TransportError};
 pub use identity::{ClientIdentity, IdentityError};
 pub use intermediary::{CallError, Endpoints, Intermediary};
-pub use server::{
-    Handler, HttpsServer, Request, Response, RunningServer, ServerError, ServerLimits, ServerTls,
-};
 pub use trust::{CaBundle, CaBundleError};

@@ -9,9 +9,8 @@ use kuvert_core::profile::{
     CertificateSource, Environment, Profile, ProfileError, ProfileLocations,
 };
 use kuvert_core::secrets::Password;
-use kuvert_transport::{
-    certificate_organisation_number, HttpsClient, HttpsServer, Request, Response, ServerTls,
-};
+use kuvert_service::{HttpsServer, Request, Response, ServerTls};
+use kuvert_transport::{certificate_organisation_number, HttpsClient};
 
 use crate::support::{self, fixture, FULL_PROFILE, P12_PASSWORD};
 

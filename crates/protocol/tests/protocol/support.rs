@@ -179,6 +179,45 @@ pub fn wrapper_schema(dir: &Path) -> PathBuf {
     write(dir, "wrap.xsd", xsd.as_bytes())
 }
 
+/// A schema under which every SOAP payload the services send validates: the
+/// global elements of Recipient/v3, Message/v3 and Common/v3
+/// (`applicationFault`), and the v1 fault elements that `Message-v1.wsdl`
+/// declares in its own types section (copied out of the WSDL unchanged).
+pub fn answers_schema() -> &'static Path {
+    static SCHEMA: OnceLock<PathBuf> = OnceLock::new();
+    SCHEMA.get_or_init(|| {
+        let contracts = contracts();
+        let dir = &fixture().dir;
+        let wsdl = std::fs::read_to_string(contracts.join("Message-v1.wsdl")).unwrap();
+        let start = wsdl.find("<xsd:schema").unwrap();
+        let end = wsdl.find("</xsd:schema>").unwrap() + "</xsd:schema>".len();
+        let location = format!("schemaLocation=\"{}/schema/", contracts.display());
+        let message_v1 = wsdl[start..end]
+            .replacen(
+                "<xsd:schema",
+                "<xsd:schema xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\"",
+                1,
+            )
+            .replace("schemaLocation=\"schema/", &location);
+        let message_v1 = write(dir.path(), "message-v1-wsdl.xsd", message_v1.as_bytes());
+        let v3 = |name: &str| contracts.join("schema/v3").join(name).display().to_string();
+        let xsd = format!(
+            r#"<?xml version="1.0"?>
+<schema xmlns="http://www.w3.org/2001/XMLSchema" targetNamespace="urn:kuvert:tests:answers">
+  <import namespace="http://minameddelanden.gov.se/schema/Recipient/v3" schemaLocation="{r3}"/>
+  <import namespace="http://minameddelanden.gov.se/schema/Message/v3" schemaLocation="{m3}"/>
+  <import namespace="http://minameddelanden.gov.se/schema/Common/v3" schemaLocation="{c3}"/>
+  <import namespace="http://minameddelanden.gov.se/Message" schemaLocation="{m1}"/>
+</schema>"#,
+            r3 = v3("Recipient.xsd"),
+            m3 = v3("Message.xsd"),
+            c3 = v3("Common.xsd"),
+            m1 = message_v1.display(),
+        );
+        write(dir.path(), "answers.xsd", xsd.as_bytes())
+    })
+}
+
 pub struct Outcome {
     pub ok: bool,
     pub output: String,

@@ -4,11 +4,11 @@
 
 use std::time::Duration;
 
-use kuvert_protocol::answers::{deliver_secure_request, parse_deliver_secure_response};
 use kuvert_protocol::dsig::SigningKey;
 use kuvert_protocol::seal::seal;
 use kuvert_protocol::soap::{SoapError, SoapFault};
 use kuvert_sandbox::{Operator, Sandbox};
+use kuvert_service::answers::{deliver_secure_request, parse_deliver_secure_response};
 use kuvert_transport::ClientIdentity;
 
 use crate::support::*;

@@ -1,8 +1,7 @@
 //! Successful calls and how HTTP statuses and sizes become replies or errors.
 
-use kuvert_transport::{
-    certificate_organisation_number, HttpsClient, Response, ServerLimits, TransportError,
-};
+use kuvert_service::{Response, ServerLimits};
+use kuvert_transport::{certificate_organisation_number, HttpsClient, TransportError};
 
 use crate::support::{self, client, echo, start, start_with, ORG};
 

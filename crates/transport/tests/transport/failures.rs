@@ -5,7 +5,8 @@ use std::sync::mpsc;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use kuvert_transport::{HttpsClient, Response, TimeoutPhase, TransportError};
+use kuvert_service::Response;
+use kuvert_transport::{HttpsClient, TimeoutPhase, TransportError};
 
 use crate::support::{self, start};
 

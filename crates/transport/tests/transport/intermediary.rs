@@ -7,24 +7,19 @@ use std::sync::{Arc, Mutex};
 use kuvert_protocol::date::CalendarDate;
 use kuvert_protocol::identity::{OrganizationNumber, RecipientId};
 use kuvert_protocol::soap::{
-    fault_response, AccountType, DeliveryStatus, DistributionType, ExceptionInformation,
-    Reachability, SoapError,
+    AccountType, DeliveryStatus, DistributionType, Reachability, SoapError,
 };
-use kuvert_transport::{CallError, Endpoints, Intermediary, Request, Response, RunningServer};
+use kuvert_service::{Request, Response, RunningServer};
+use kuvert_transport::{CallError, Endpoints, Intermediary};
 
 use crate::support::{client, start};
 
-const REACHABLE: &str = r#"<S:Envelope xmlns:S="http://schemas.xmlsoap.org/soap/envelope/"><S:Body>
-<ns15:isReachableResponse xmlns:ns15="http://minameddelanden.gov.se/schema/Recipient/v3" xmlns:ns1="http://minameddelanden.gov.se/schema/Recipient">
-<ns15:return><ns1:AccountStatus><ns1:RecipientId>198501012382</ns1:RecipientId><ns1:Type>Secure</ns1:Type>
-<ns1:ServiceSupplier><ns1:Id>165560000001</ns1:Id><ns1:Name>Kivra (testmiljö)</ns1:Name><ns1:ServiceAdress>https://operator.example/deliver</ns1:ServiceAdress></ns1:ServiceSupplier>
-<ns1:Pending>false</ns1:Pending></ns1:AccountStatus><ns1:SenderAccepted>true</ns1:SenderAccepted></ns15:return>
-<ns15:return><ns1:AccountStatus><ns1:RecipientId>192705178354</ns1:RecipientId><ns1:Type>Not</ns1:Type><ns1:Pending>false</ns1:Pending></ns1:AccountStatus><ns1:SenderAccepted>false</ns1:SenderAccepted></ns15:return>
-</ns15:isReachableResponse></S:Body></S:Envelope>"#;
-
-const DISTRIBUTED: &str = r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><m:distributeSecureResponse xmlns:m="http://minameddelanden.gov.se/schema/Message/v3"><m:return>dist-0001</m:return></m:distributeSecureResponse></soap:Body></soap:Envelope>"#;
-
-const STATUS: &str = r#"<S:Envelope xmlns:S="http://schemas.xmlsoap.org/soap/envelope/"><S:Body><ns3:checkDistributionStatusResponse xmlns:ns3="http://minameddelanden.gov.se/schema/Message/v3" xmlns:ns2="http://minameddelanden.gov.se/schema/Message"><ns3:return><ns2:RecipientId>198501012382</ns2:RecipientId><ns2:Type>Digital</ns2:Type><ns2:DeliveryStatus>Delivered</ns2:DeliveryStatus></ns3:return></ns3:checkDistributionStatusResponse></S:Body></S:Envelope>"#;
+// Captured answers with the prefixes other server stacks use (tests/vectors/).
+const REACHABLE: &[u8] = include_bytes!("../vectors/is-reachable-response.xml");
+const DISTRIBUTED: &[u8] = include_bytes!("../vectors/distribute-secure-response.xml");
+const STATUS: &[u8] = include_bytes!("../vectors/check-distribution-status-response.xml");
+/// A client fault (`soap:Client`) with a v3 `applicationFault`.
+const CLIENT_FAULT: &[u8] = include_bytes!("../vectors/fault-client.xml");
 
 fn sender() -> OrganizationNumber {
     OrganizationNumber::parse("202100-3898").unwrap()
@@ -59,18 +54,14 @@ fn intermediary(server: &RunningServer) -> Intermediary {
     )
 }
 
+/// The captured client fault, or the same fault blaming the server.
 fn fault(client_fault: bool) -> Response {
-    Response::xml(
-        500,
-        fault_response(
-            client_fault,
-            &ExceptionInformation {
-                error_code: 1004,
-                description: "Avsändaren är inte registrerad".into(),
-                call_id: "call-42".into(),
-            },
-        ),
-    )
+    let fault = std::str::from_utf8(CLIENT_FAULT).unwrap();
+    if client_fault {
+        Response::xml(500, fault)
+    } else {
+        Response::xml(500, fault.replacen(">S:Client<", ">S:Server<", 1))
+    }
 }
 
 #[test]
@@ -149,7 +140,7 @@ fn a_client_fault_is_final_and_a_server_fault_may_be_retried() {
             assert!(fault.is_client_fault());
             let info = fault.detail.as_ref().unwrap();
             assert_eq!(info.error_code, 1004);
-            assert_eq!(info.call_id, "call-42");
+            assert_eq!(info.call_id, "3e2d7c1a-9b84-4f60-a2d5-8c7e6f5a4b3c");
         }
         other => panic!("expected a SOAP fault, got {other:?}"),
     }

@@ -1,5 +1,5 @@
-//! Integration tests: real certificates from kuvert-testpki, the real server over
-//! 127.0.0.1, the real client. No mocks.
+//! Integration tests: real certificates from kuvert-testpki, the real server (from
+//! kuvert-service) over 127.0.0.1, the real client. No mocks.
 
 mod support;
 
@@ -7,5 +7,4 @@ mod client;
 mod failures;
 mod identity;
 mod intermediary;
-mod server;
 mod tls;

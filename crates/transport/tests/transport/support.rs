@@ -6,10 +6,10 @@ use std::net::{SocketAddr, TcpStream};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use kuvert_service::{HttpsServer, Request, Response, RunningServer, ServerLimits, ServerTls};
 use kuvert_testpki::{CertifiedKey, TestPki};
 use kuvert_transport::{
     certificate_organisation_number, CaBundle, ClientConfig, ClientIdentity, HttpsClient,
-    HttpsServer, Request, Response, RunningServer, ServerLimits, ServerTls,
 };
 use openssl::ssl::{SslConnector, SslMethod};
 

@@ -2,8 +2,9 @@
 
 use std::sync::Arc;
 
+use kuvert_service::HttpsServer;
 use kuvert_testpki::{issue_server_certificate, TestPki};
-use kuvert_transport::{HttpsClient, HttpsServer, TlsFailure, TransportError};
+use kuvert_transport::{HttpsClient, TlsFailure, TransportError};
 
 use crate::support::{self, echo, other_pki, pki, start};
 

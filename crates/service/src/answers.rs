@@ -1,12 +1,13 @@
 //! The server side of the SOAP contracts, for Kuvert's built-in test
 //! environment: reading the requests Kuvert's client sends (`isReachable`,
 //! `distributeSecure`, `checkDistributionStatus`) and writing their
-//! responses; and the mailbox operators' `deliverSecure` (Service/v3), both
-//! the intermediary's request and the operator's response.
+//! responses and faults; and the mailbox operators' `deliverSecure`
+//! (Service/v3), both the intermediary's request and the operator's response.
 //!
-//! Responses are written so that the client parsers in [`crate::soap`] read
-//! them back and so that they validate against the official schemas.
-//! Requests are read by namespace URI and local name, whatever the prefixes.
+//! Responses are written so that the client parsers in
+//! [`kuvert_protocol::soap`] read them back and so that they validate against
+//! the official schemas. Requests are read by namespace URI and local name,
+//! whatever the prefixes.
 //!
 //! A signed delivery travels inside `distributeSecure/signedDelivery`; the
 //! reader gives it back as the standalone `SignedDelivery` document it was
@@ -14,17 +15,17 @@
 //! otherwise through exclusive canonicalization (which is what the signature
 //! covers).
 
-use crate::identity::{OrganizationNumber, RecipientId};
-use crate::soap::{
+use kuvert_protocol::identity::{OrganizationNumber, RecipientId};
+use kuvert_protocol::soap::{
     body_element, AccountType, DeliveryStatus, DistributionStatus, DistributionType,
-    ReachabilityStatus, SoapError,
+    ExceptionInformation, ReachabilityStatus, SoapError,
 };
-use crate::xml::names::{
-    MESSAGE_V1, MESSAGE_V3, RECIPIENT_V1, RECIPIENT_V3, SERVICE_V1, SERVICE_V3, SOAP_ENV,
+use kuvert_protocol::xml::names::{
+    COMMON_V3, MESSAGE_V1, MESSAGE_V3, RECIPIENT_V1, RECIPIENT_V3, SERVICE_V1, SERVICE_V3, SOAP_ENV,
 };
-use crate::xml::tree::NamespaceDecl;
-use crate::xml::writer::CanonicalWriter;
-use crate::xml::{parse, Document, Element, Ns};
+use kuvert_protocol::xml::tree::NamespaceDecl;
+use kuvert_protocol::xml::writer::CanonicalWriter;
+use kuvert_protocol::xml::{parse, Document, Element, Node, Ns};
 
 const ENV: Ns = Ns::prefixed("soap", SOAP_ENV);
 const R3: Ns = Ns::prefixed("rcp", RECIPIENT_V3);
@@ -42,7 +43,7 @@ const SEALED_DELIVERY_START: &str =
 const SEALED_DELIVERY_END: &str = "</SealedDelivery>";
 
 /// The SOAP envelope head and tail Kuvert writes around a signed delivery
-/// (see [`crate::soap::distribute_secure_request`]).
+/// (see [`kuvert_protocol::soap::distribute_secure_request`]).
 fn distribute_head() -> String {
     format!(
         "<soap:Envelope xmlns:soap=\"{SOAP_ENV}\"><soap:Body><distributeSecure xmlns=\"{MESSAGE_V3}\"><signedDelivery>"
@@ -105,7 +106,7 @@ fn only_children<'a>(
     if parent
         .children
         .iter()
-        .any(|n| matches!(n, crate::xml::Node::Text(t) if !t.trim().is_empty()))
+        .any(|n| matches!(n, Node::Text(t) if !t.trim().is_empty()))
     {
         return Err(invalid(first, "text in element-only content"));
     }
@@ -185,7 +186,7 @@ fn canonical_payload(
         .cloned()
         .collect();
     let standalone = as_root(inner, &inherited);
-    crate::dsig::extract_as_root(&standalone, payload.0, payload.1, MESSAGE_V3, root)
+    kuvert_protocol::dsig::extract_as_root(&standalone, payload.0, payload.1, MESSAGE_V3, root)
         .ok_or(SoapError::Missing(payload.1))
 }
 
@@ -377,7 +378,7 @@ pub fn check_distribution_status_response(statuses: &[DistributionStatus]) -> Ve
 
 /// The `deliverSecure` request (Service/v3) an intermediary sends to a
 /// mailbox operator, carrying a standalone `SealedDelivery` document as
-/// [`crate::seal::seal`] writes it. The sealed content travels unchanged:
+/// [`kuvert_protocol::seal::seal`] writes it. The sealed content travels unchanged:
 /// the inner wrapper declares the Message/v3 default namespace it was sealed
 /// under.
 pub fn deliver_secure_request(sealed_delivery: &[u8]) -> Result<Vec<u8>, SoapError> {
@@ -464,6 +465,32 @@ pub fn parse_deliver_secure_response(xml: &str) -> Result<DeliveryResult, SoapEr
     Ok(DeliveryResult {
         transaction_id: trans.text().trim().to_string(),
         statuses,
+    })
+}
+
+// ------------------------------------------------------------------ faults
+
+/// A SOAP 1.1 fault envelope with `ExceptionInformation` in the detail, as
+/// the services send it (`applicationFault`, Common/v3).
+pub fn fault_response(client_fault: bool, detail: &ExceptionInformation) -> Vec<u8> {
+    let common = Ns::prefixed("cmn", COMMON_V3);
+    envelope(|w| {
+        w.open(ENV, "Fault")?;
+        let code = if client_fault {
+            "soap:Client"
+        } else {
+            "soap:Server"
+        };
+        w.leaf(Ns::default(""), "faultcode", code)?;
+        w.leaf(Ns::default(""), "faultstring", &detail.description)?;
+        w.open(Ns::default(""), "detail")?;
+        w.open(common, "applicationFault")?;
+        w.leaf(common, "ErrorCode", &detail.error_code.to_string())?;
+        w.leaf(common, "Description", &detail.description)?;
+        w.leaf(common, "CallId", &detail.call_id)?;
+        w.close()?;
+        w.close()?;
+        w.close()
     })
 }
 

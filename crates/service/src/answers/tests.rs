@@ -3,9 +3,9 @@
 //! contracts; each request Kuvert sends is read back exactly.
 
 use super::*;
-use crate::received::tests::{fixture, sealed_full, signed_full, xmllint};
-use crate::soap::{self, ExceptionInformation, ServiceSupplier};
-use crate::xml::c14n::{self, Algorithm, Subset};
+use crate::testing::{fixture, sealed_full, signed_full, xmllint};
+use kuvert_protocol::soap::{self, ServiceSupplier};
+use kuvert_protocol::xml::c14n::{self, Algorithm, Subset};
 
 fn recipient(wire: &str) -> RecipientId {
     RecipientId::from_wire(wire).unwrap()
@@ -118,8 +118,13 @@ fn distribute_secure_gives_back_the_signed_bytes() {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64;
-    let anchors = crate::dsig::TrustAnchors::from_pem(fixture().ca_pem.as_bytes(), now).unwrap();
-    crate::dsig::verify_delivery(std::str::from_utf8(&recovered).unwrap(), Some(&anchors)).unwrap();
+    let anchors =
+        kuvert_protocol::dsig::TrustAnchors::from_pem(fixture().ca_pem.as_bytes(), now).unwrap();
+    kuvert_protocol::dsig::verify_delivery(
+        std::str::from_utf8(&recovered).unwrap(),
+        Some(&anchors),
+    )
+    .unwrap();
 
     let response = distribute_secure_response("4f6c0d2e-8f3b-4c1a-9a53-0b7e5d1c2a10");
     assert_eq!(
@@ -216,7 +221,7 @@ fn faults_validate_and_reach_the_callers() {
         description: "Brevlådan kan inte ta emot <just nu>".into(),
         call_id: "6a1f6f0e-3b7d-4c55-8d0e-7e0b1f9a2c44".into(),
     };
-    let fault = soap::fault_response(false, &detail);
+    let fault = fault_response(false, &detail);
     match parse_deliver_secure_response(std::str::from_utf8(&fault).unwrap()) {
         Err(SoapError::Fault(f)) => {
             assert!(!f.is_client_fault());
@@ -283,4 +288,168 @@ fn malformed_requests_are_refused_with_the_reason() {
         Err(SoapError::UnexpectedElement { .. })
     ));
     assert!(parse_deliver_secure_request("<x/>").is_err());
+}
+
+// ------------------------------------------------- captured operator answers
+
+/// A mailbox operator's answer to `deliverSecure` as another stack writes
+/// it: one recipient delivered, one not.
+const DELIVER_SECURE_RESPONSE: &[u8] =
+    include_bytes!("../../tests/vectors/deliver-secure-response.xml");
+/// A mailbox operator's server fault with a v3 `applicationFault`.
+const DELIVER_SECURE_FAULT: &[u8] = include_bytes!("../../tests/vectors/deliver-secure-fault.xml");
+
+fn text(vector: &'static [u8]) -> &'static str {
+    std::str::from_utf8(vector).unwrap()
+}
+
+/// `xml` with the first `from` replaced by `to`; `from` must be there.
+fn tamper(xml: &str, from: &str, to: &str) -> String {
+    assert!(xml.contains(from), "the vector lacks {from:?}");
+    xml.replacen(from, to, 1)
+}
+
+/// The fault's `detail` content as a standalone document.
+fn fault_detail_document(envelope: &[u8]) -> Vec<u8> {
+    let doc = parse(std::str::from_utf8(envelope).unwrap()).unwrap();
+    let body = doc.root.child(SOAP_ENV, "Body").unwrap();
+    let fault = body.child(SOAP_ENV, "Fault").unwrap();
+    let detail = fault.elements().find(|e| e.local == "detail").unwrap();
+    let inherited: Vec<NamespaceDecl> = [&doc.root, body, fault, detail]
+        .into_iter()
+        .flat_map(|e| e.namespace_decls.iter().cloned())
+        .collect();
+    let info = detail.elements().next().unwrap();
+    c14n::subtree(
+        info,
+        &inherited,
+        &Algorithm::exclusive(),
+        &Subset::default(),
+    )
+}
+
+#[test]
+fn captured_operator_answers_are_valid_against_the_contracts() {
+    assert_schema_valid("vector-deliverSecureResponse", DELIVER_SECURE_RESPONSE);
+    let (ok, output) = xmllint(
+        "vector-deliverSecureFault",
+        &fault_detail_document(DELIVER_SECURE_FAULT),
+    );
+    assert!(ok, "{output}");
+    // The check can fail: a value outside the contract is refused.
+    let tampered = tamper(text(DELIVER_SECURE_RESPONSE), ">false<", ">nej<");
+    let (ok, _) = xmllint("vector-tampered", &body_document(tampered.as_bytes()));
+    assert!(!ok);
+}
+
+#[test]
+fn a_captured_operator_answer_reads_as_what_it_says() {
+    assert_eq!(
+        parse_deliver_secure_response(text(DELIVER_SECURE_RESPONSE)),
+        Ok(DeliveryResult {
+            transaction_id: "kivra-7f3e9a2c-1b4d-4e8f-a6c5-d2e1f0b9c8a7".into(),
+            statuses: vec![
+                (recipient("198501012382"), true),
+                (recipient("197001012389"), false),
+            ],
+        })
+    );
+    match parse_deliver_secure_response(text(DELIVER_SECURE_FAULT)) {
+        Err(SoapError::Fault(fault)) => {
+            assert!(!fault.is_client_fault());
+            assert_eq!(
+                fault.detail,
+                Some(ExceptionInformation {
+                    error_code: 6004,
+                    description: "Brevlådan kan inte ta emot just nu".into(),
+                    call_id: "6a1f6f0e-3b7d-4c55-8d0e-7e0b1f9a2c44".into(),
+                })
+            );
+        }
+        other => panic!("expected a fault, got {other:?}"),
+    }
+}
+
+#[test]
+fn tampered_operator_answers_name_the_element() {
+    let xml = text(DELIVER_SECURE_RESPONSE);
+    let without = |start: &str, end: &str| {
+        let from = xml.find(start).unwrap();
+        let to = xml[from..].find(end).unwrap() + from + end.len();
+        format!("{}{}", &xml[..from], &xml[to..])
+    };
+    let cases = [
+        (
+            tamper(xml, ">true<", ">yes<"),
+            SoapError::Invalid {
+                element: "Delivered",
+                value: "yes".into(),
+            },
+        ),
+        (
+            // A wrong check digit.
+            tamper(xml, ">198501012382<", ">198501012383<"),
+            SoapError::Invalid {
+                element: "RecipientId",
+                value: "198501012383".into(),
+            },
+        ),
+        (
+            without("<ns2:TransId>", "</ns2:TransId>"),
+            SoapError::UnexpectedElement {
+                expected: "TransId",
+                found: "Status".into(),
+            },
+        ),
+        (
+            without("<ns2:Status>", "</ns4:return>").replacen(
+                "</ns4:deliverSecureResponse>",
+                "</ns4:return></ns4:deliverSecureResponse>",
+                1,
+            ),
+            SoapError::Missing("Status"),
+        ),
+        (
+            without("<ns2:Delivered>", "</ns2:Delivered>"),
+            SoapError::Missing("Delivered"),
+        ),
+        (
+            tamper(xml, "</ns4:return>", "</ns4:return><ns4:return/>"),
+            SoapError::UnexpectedElement {
+                expected: "no further element",
+                found: "return".into(),
+            },
+        ),
+    ];
+    for (tampered, expected) in cases {
+        assert_eq!(
+            parse_deliver_secure_response(&tampered),
+            Err(expected),
+            "{tampered}"
+        );
+    }
+}
+
+#[test]
+fn truncated_operator_answers_are_incomplete_xml() {
+    let mut cuts = 0;
+    for vector in [DELIVER_SECURE_RESPONSE, DELIVER_SECURE_FAULT] {
+        let xml = text(vector);
+        for (at, _) in xml[..xml.len() - 1].match_indices('>') {
+            assert_eq!(
+                parse_deliver_secure_response(&xml[..=at]),
+                Err(SoapError::Xml(
+                    kuvert_protocol::xml::XmlError::UnexpectedEnd
+                ))
+            );
+            assert!(matches!(
+                parse_deliver_secure_response(&xml[..at]),
+                Err(SoapError::Xml(
+                    kuvert_protocol::xml::XmlError::Syntax { .. }
+                ))
+            ));
+            cuts += 1;
+        }
+    }
+    assert!(cuts > 20, "{cuts}");
 }

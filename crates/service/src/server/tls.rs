@@ -1,11 +1,12 @@
 //! The server's TLS settings and the OpenSSL acceptor built from them.
 
+use openssl::error::ErrorStack;
+use openssl::pkey::{PKey, Private};
 use openssl::ssl::{SslAcceptor, SslMethod, SslVerifyMode};
 use openssl::x509::store::X509StoreBuilder;
 use openssl::x509::X509;
 
 use super::ServerError;
-use crate::pem::{private_key_without_prompt, reasons};
 
 /// Certificates and client-authentication policy of an [`HttpsServer`](super::HttpsServer).
 #[derive(Clone)]
@@ -102,8 +103,27 @@ impl ServerTls {
         // OpenSSL refuses session resumption with client verification unless a session
         // id context is set.
         builder
-            .set_session_id_context(b"kuvert-transport")
+            .set_session_id_context(b"kuvert-service")
             .map_err(tls_error)?;
         Ok(builder.build())
+    }
+}
+
+/// Parses a PEM private key without ever asking for a passphrase: OpenSSL's default
+/// callback would prompt on the controlling terminal for an encrypted key, and a test must
+/// never block on that. (The client side has the same helper in kuvert-transport, private
+/// there.)
+fn private_key_without_prompt(pem: &[u8]) -> Result<PKey<Private>, ErrorStack> {
+    PKey::private_key_from_pem_callback(pem, |_passphrase| Ok(0))
+}
+
+/// OpenSSL's reason texts, joined: shorter than the full error stack with file names and
+/// line numbers.
+fn reasons(error: &ErrorStack) -> String {
+    let texts: Vec<&str> = error.errors().iter().filter_map(|e| e.reason()).collect();
+    if texts.is_empty() {
+        error.to_string()
+    } else {
+        texts.join("; ")
     }
 }

@@ -9,15 +9,18 @@
 //! not schema-valid without shipping `xmllint`. A violation is a
 //! [`ReceivedError::Schema`]; the checks beyond the schema that a receiver
 //! makes (protection class 1–3, attachment checksums) have their own
-//! variants. Signatures are checked by [`crate::dsig::verify_delivery`],
-//! not here; only the `ds:Signature` element's shape is.
+//! variants. Signatures are checked by
+//! [`kuvert_protocol::dsig::verify_delivery`], not here; only the
+//! `ds:Signature` element's shape is.
 
 use base64::Engine;
 
-use crate::date::CalendarDate;
-use crate::delivery::{check_language, md5_hex};
-use crate::xml::names::{DSIG, MESSAGE_V1, MESSAGE_V2, MESSAGE_V3, OFFICIAL_MATTER_V3, SENDER};
-use crate::xml::{parse, Element, Node, XmlError};
+use kuvert_protocol::date::CalendarDate;
+use kuvert_protocol::delivery::{check_language, md5_hex};
+use kuvert_protocol::xml::names::{
+    DSIG, MESSAGE_V1, MESSAGE_V2, MESSAGE_V3, OFFICIAL_MATTER_V3, SENDER,
+};
+use kuvert_protocol::xml::{parse, Element, Node, XmlError};
 
 /// Why a received delivery is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -872,4 +875,4 @@ fn algorithm(e: &Element, path: &Path) -> Result<(), ReceivedError> {
 }
 
 #[cfg(test)]
-pub(crate) mod tests;
+mod tests;

@@ -1,5 +1,5 @@
 //! A small blocking HTTPS/1.1 server with mutual TLS, for the built-in test environment
-//! and for tests.
+//! and for tests that need a real peer.
 //!
 //! One thread per connection, one request per connection (`Connection: close`),
 //! `Content-Length` bodies only. Nothing a client sends can stop the server: a failed
