@@ -88,6 +88,21 @@ pub fn run() {
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_notification::init())
         .setup(move |app| {
+            // Created here rather than from tauri.conf.json ("create":
+            // false) to give its browser storage a place in the data
+            // directory: Tauri's default is its app data folder, the one
+            // Kuvert moved away from.
+            let window = app
+                .config()
+                .app
+                .windows
+                .iter()
+                .find(|w| w.label == "main")
+                .cloned()
+                .ok_or("tauri.conf.json has no main window")?;
+            tauri::WebviewWindowBuilder::from_config(app.handle(), &window)?
+                .data_directory(paths.webview_dir())
+                .build()?;
             app.manage(Session::starting_with(paths.clone()));
             // The window shows while the profile (or the test environment)
             // opens; the commands wait for it.

@@ -63,6 +63,9 @@ pub const TEST_ENVIRONMENT_DIR: &str = "testmiljo";
 pub const TEST_ENVIRONMENT_DATABASE: &str = "testmiljo.sqlite";
 /// The desktop app's log file, in the data directory.
 pub const LOG_FILE: &str = "kuvert.log";
+/// The desktop window's browser storage (WebKit's caches), in the data
+/// directory.
+pub const WEBVIEW_DIR: &str = "webview";
 
 /// Where the data directory came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -254,6 +257,12 @@ impl Paths {
     /// error instead (`KUVERT_LOG`): its caller decides where that goes.
     pub fn log_file(&self) -> PathBuf {
         self.data_dir.join(LOG_FILE)
+    }
+
+    /// The desktop window's browser storage (WebKit's caches and cookies;
+    /// Kuvert keeps nothing there), so that the app writes nowhere else.
+    pub fn webview_dir(&self) -> PathBuf {
+        self.data_dir.join(WEBVIEW_DIR)
     }
 
     /// Where the layered profile files are looked for.
