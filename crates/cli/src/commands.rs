@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use kuvert_core::compose::{AttachmentFile, CaseStatus, Draft};
 use kuvert_core::files::write_whole;
 use kuvert_core::filter::LogFilter;
-use kuvert_core::paths::{Paths, Prepared};
+use kuvert_core::paths::{DataDirSource, Paths, Prepared};
 use kuvert_core::profile::Profile;
 use kuvert_core::seams::{Checkpoint, Checkpoints};
 use kuvert_core::secrets::{Keyring, Password};
@@ -681,10 +681,10 @@ fn paths(json: bool, profile: Option<&Path>, data: Option<PathBuf>) -> Result<u8
             format!(
                 "Data directory:    {}{}",
                 paths.data_dir().display(),
-                match paths.source().code() {
-                    "option" => " (--data-dir)",
-                    "environment" => " (KUVERT_DATA_DIR)",
-                    _ => "",
+                match paths.source() {
+                    DataDirSource::CommandLine => " (--data-dir)",
+                    DataDirSource::Environment => " (KUVERT_DATA_DIR)",
+                    DataDirSource::Default => "",
                 }
             ),
             format!("Database:          {}", paths.database().display()),
@@ -715,7 +715,7 @@ fn paths(json: bool, profile: Option<&Path>, data: Option<PathBuf>) -> Result<u8
                 .unwrap_or_else(|| "none (no per-user configuration folder)".into())
         ));
         lines.push(format!(
-            "Log file:          {} (the desktop app's; kuvert logs to standard error, KUVERT_LOG=info)",
+            "Log file:          {} (the desktop app's; kuvert logs to standard error, see KUVERT_LOG)",
             paths.log_file().display()
         ));
         if let Some(legacy) = &legacy {

@@ -143,7 +143,7 @@ fn paths_follows_the_options_and_kuvert_data_dir() {
         "paths",
     ]);
     assert_eq!(paths["data_dir"], "/srv/k");
-    assert_eq!(paths["data_dir_source"], "option");
+    assert_eq!(paths["data_dir_source"], "command_line");
     assert_eq!(
         paths["profile_files"],
         json!([{ "layer": "explicit", "path": "/tmp/x/profile.toml", "read": false }])

@@ -79,8 +79,7 @@ pub struct Legacy {
 }
 
 /// What the old app folder holds, as far as the data directory goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum LegacyState {
     /// Data not moved yet: it moves at the next start of the app or of a

@@ -68,11 +68,11 @@ pub const LOG_FILE: &str = "kuvert.log";
 pub const WEBVIEW_DIR: &str = "webview";
 
 /// Where the data directory came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DataDirSource {
-    /// Given to the shell (`--data-dir`).
-    Option,
+    /// Given to the shell (`kuvert --data-dir`), or by a caller
+    /// ([`Paths::in_dir`]).
+    CommandLine,
     /// `KUVERT_DATA_DIR`.
     Environment,
     /// The platform's standard place.
@@ -83,7 +83,7 @@ impl DataDirSource {
     /// The source's name as `kuvert paths` prints it.
     pub fn code(self) -> &'static str {
         match self {
-            DataDirSource::Option => "option",
+            DataDirSource::CommandLine => "command_line",
             DataDirSource::Environment => "environment",
             DataDirSource::Default => "default",
         }
@@ -168,14 +168,11 @@ impl Paths {
         lookup: impl Fn(&str) -> Option<PathBuf>,
     ) -> Result<Paths, DataDirError> {
         let profile = ProfileLocations::from_lookup(&lookup);
-        let given = |source, dir: PathBuf| {
-            Paths::given(dir, source).with_profile_locations(profile.clone())
-        };
         if let Some(dir) = option.filter(|d| !d.as_os_str().is_empty()) {
-            return Ok(given(DataDirSource::Option, dir));
+            return Ok(Paths::given(dir, DataDirSource::CommandLine, profile));
         }
         if let Some(dir) = lookup(DATA_DIR_VARIABLE).filter(|d| !d.as_os_str().is_empty()) {
-            return Ok(given(DataDirSource::Environment, dir));
+            return Ok(Paths::given(dir, DataDirSource::Environment, profile));
         }
         let data_home = data_home(&lookup).ok_or(DataDirError::NoDataDir)?;
         Ok(Paths {
@@ -191,18 +188,23 @@ impl Paths {
     /// `--data-dir`: nothing is moved into it) and the standard profile
     /// locations.
     pub fn in_dir(data_dir: impl Into<PathBuf>) -> Paths {
-        Paths::given(data_dir.into(), DataDirSource::Option)
-            .with_profile_locations(ProfileLocations::from_environment())
+        Paths::given(
+            data_dir.into(),
+            DataDirSource::CommandLine,
+            ProfileLocations::from_environment(),
+        )
     }
 
-    fn given(dir: PathBuf, source: DataDirSource) -> Paths {
+    /// A data directory named explicitly: it was the app's too, so nothing
+    /// moves into it.
+    fn given(dir: PathBuf, source: DataDirSource, profile: ProfileLocations) -> Paths {
         // Shown to people and compared between processes: absolute.
         let data_dir = std::path::absolute(&dir).unwrap_or(dir);
         Paths {
             data_dir,
             source,
             legacy_dir: None,
-            profile: ProfileLocations::from_lookup(|_| None),
+            profile,
             explicit_profile: None,
         }
     }
@@ -362,7 +364,7 @@ mod tests {
         let vars = [("KUVERT_DATA_DIR", "/srv/kuvert"), ("HOME", "/home/a")];
         let paths = Paths::from_lookup(Some("/data/k".into()), lookup(&vars)).unwrap();
         assert_eq!(paths.data_dir(), Path::new("/data/k"));
-        assert_eq!(paths.source(), DataDirSource::Option);
+        assert_eq!(paths.source(), DataDirSource::CommandLine);
         assert_eq!(paths.legacy_dir(), None);
         let paths = Paths::from_lookup(None, lookup(&vars)).unwrap();
         assert_eq!(paths.data_dir(), Path::new("/srv/kuvert"));

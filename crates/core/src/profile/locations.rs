@@ -42,8 +42,7 @@ impl ProfileLocations {
 }
 
 /// Which layer a profile file is (see the [module documentation](super)).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProfileLayer {
     /// The system-wide file, deployed by IT.
     System,
