@@ -289,6 +289,13 @@ pub async fn import_certificate(
     Ok(InstalledCertificateView::new(installed, &profile))
 }
 
+/// Where Kuvert keeps its files (Settings), the same as `kuvert paths`.
+#[tauri::command]
+pub async fn paths(session: State<'_, Session>) -> Answer<PathsView> {
+    let (paths, database) = session.paths_in_use();
+    Ok(PathsView::new(&paths, &database))
+}
+
 /// Stores the certificate password in the OS keyring.
 #[tauri::command]
 pub async fn store_password(session: State<'_, Session>, password: String) -> Answer<()> {

@@ -7,7 +7,9 @@
 
 use kuvert_core::certificate_import::InstalledCertificate;
 use kuvert_core::compose::{ComposeError, Problem};
+use kuvert_core::paths::{LegacyState, Paths};
 use kuvert_core::profile::Profile;
+use kuvert_core::profile::ProfileLayer;
 use kuvert_core::{
     CheckOutcome, DraftAttachment, DraftFields, DraftSummary, Error, ErrorCode, FolderItem,
     Message, Reachability, SavedDraft, SendReport, SendState, SentSummary, StatusEvent,
@@ -868,6 +870,115 @@ impl From<kuvert_core::ChainVerdict> for ChainView {
     }
 }
 
+/// Which layer a profile file is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ProfileLayerView {
+    /// The system-wide file.
+    System,
+    /// The per-user file.
+    User,
+    /// A file read alone (`KUVERT_PROFILE`, the test environment's).
+    Explicit,
+}
+
+impl From<ProfileLayer> for ProfileLayerView {
+    fn from(layer: ProfileLayer) -> Self {
+        match layer {
+            ProfileLayer::System => ProfileLayerView::System,
+            ProfileLayer::User => ProfileLayerView::User,
+            ProfileLayer::Explicit => ProfileLayerView::Explicit,
+        }
+    }
+}
+
+/// One profile file the loader reads.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ProfileFileView {
+    /// Its layer.
+    pub layer: ProfileLayerView,
+    /// The file.
+    pub path: String,
+    /// Whether it is there (and so read).
+    pub read: bool,
+}
+
+/// What the desktop app's old data folder holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum LegacyStateView {
+    /// Data not moved yet (it moves at the next start).
+    Pending,
+    /// A move was interrupted (it is finished at the next start).
+    Interrupted,
+    /// It holds data too, which is not used and not merged.
+    BothHoldData,
+    /// Its data has moved to the data directory.
+    Moved,
+}
+
+/// The desktop app's old data folder.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct LegacyView {
+    /// The folder.
+    pub path: String,
+    /// What it holds.
+    pub state: LegacyStateView,
+}
+
+/// Where Kuvert keeps its files (Settings), as `kuvert paths` shows them.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct PathsView {
+    /// The data directory, shared with the `kuvert` command.
+    pub data_dir: String,
+    /// The store open (the test environment has its own, beside the other).
+    pub database: String,
+    /// That store's Outbox lock.
+    pub outbox_lock: String,
+    /// The profile files, in the order they are read.
+    pub profile_files: Vec<ProfileFileView>,
+    /// Where imported certificates are kept.
+    pub certificate_store: Option<String>,
+    /// The app's log file.
+    pub log_file: String,
+    /// The old app data folder, when there is one to speak of.
+    pub legacy: Option<LegacyView>,
+}
+
+impl PathsView {
+    /// The view of `paths` with `database` as the store open.
+    pub fn new(paths: &Paths, database: &std::path::Path) -> Self {
+        let text = |p: &std::path::Path| p.display().to_string();
+        PathsView {
+            data_dir: text(paths.data_dir()),
+            database: text(database),
+            outbox_lock: text(&kuvert_core::paths::outbox_lock_for(database)),
+            profile_files: paths
+                .profile_files()
+                .into_iter()
+                .map(|f| ProfileFileView {
+                    layer: f.layer.into(),
+                    read: f.exists(),
+                    path: text(&f.path),
+                })
+                .collect(),
+            certificate_store: paths.certificate_store().as_deref().map(text),
+            log_file: text(&paths.log_file()),
+            legacy: paths.legacy().map(|l| LegacyView {
+                path: text(&l.path),
+                state: match l.state {
+                    LegacyState::Pending => LegacyStateView::Pending,
+                    LegacyState::Interrupted => LegacyStateView::Interrupted,
+                    LegacyState::BothHoldData => LegacyStateView::BothHoldData,
+                    LegacyState::Moved => LegacyStateView::Moved,
+                    // Anything the core adds later reads as "not moved yet".
+                    _ => LegacyStateView::Pending,
+                },
+            }),
+        }
+    }
+}
+
 /// Sent to the UI (event `message-status`) when a message's state changes
 /// in the background.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -912,6 +1023,11 @@ pub fn typescript() -> String {
         InstalledCertificateView::decl(),
         PurgeView::decl(),
         ChainView::decl(),
+        ProfileLayerView::decl(),
+        ProfileFileView::decl(),
+        LegacyStateView::decl(),
+        LegacyView::decl(),
+        PathsView::decl(),
         StatusChange::decl(),
     ];
     let mut out = String::from(

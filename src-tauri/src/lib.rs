@@ -5,7 +5,8 @@
 //! a few lines forwarding to the core; the shapes that cross are in [`dto`]
 //! with TypeScript declarations generated into `ui/src/lib/backend/types.ts`.
 //! [`session`] holds the open profile (or the built-in test environment);
-//! [`outbox`] follows the Outbox in the background and notifies.
+//! [`outbox`] follows the Outbox in the background and notifies;
+//! [`logging`] writes the log to standard error and the data directory.
 //!
 //! Start-up options:
 //! - `--test-environment` or `KUVERT_TEST_ENVIRONMENT=1`: start straight on
@@ -13,7 +14,9 @@
 //! - `KUVERT_PROFILE=/path/profile.toml`: that profile instead of the
 //!   system-wide and per-user files;
 //! - `KUVERT_DATA_DIR`: where the store and the test environment live
-//!   (default: the platform's app data directory).
+//!   (default: `$XDG_DATA_HOME/kuvert`, the data directory the `kuvert`
+//!   command uses too; see [`kuvert_core::paths`]);
+//! - `KUVERT_LOG`: what to log (default `warn,kuvert_core=info,…`).
 //!
 //! ```
 //! // The TypeScript the UI is type-checked against.
@@ -24,11 +27,13 @@
 pub mod commands;
 pub mod dialogs;
 pub mod dto;
+pub mod logging;
 pub mod outbox;
 pub mod session;
 
 use std::path::PathBuf;
 
+use kuvert_core::paths::Paths;
 use tauri::Manager;
 
 use crate::session::Session;
@@ -57,7 +62,7 @@ fn open_at_start(app: &tauri::AppHandle) {
     let opened = if test_environment_requested() {
         session.open_test_environment().map(Some)
     } else {
-        let explicit = std::env::var_os("KUVERT_PROFILE").map(PathBuf::from);
+        let explicit = session.paths().explicit_profile().map(PathBuf::from);
         session.open_configured(explicit.as_deref())
     };
     match opened {
@@ -71,18 +76,34 @@ fn open_at_start(app: &tauri::AppHandle) {
 /// Runs the app until its window closes.
 pub fn run() {
     prefer_software_compositing();
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .try_init();
+    let paths = match Paths::from_environment(None) {
+        Ok(paths) => paths.with_profile(std::env::var_os("KUVERT_PROFILE").map(PathBuf::from)),
+        Err(error) => {
+            eprintln!("Kuvert could not start: {error}");
+            std::process::exit(1);
+        }
+    };
+    logging::init(&paths.log_file());
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_notification::init())
-        .setup(|app| {
-            let data_dir = match std::env::var_os("KUVERT_DATA_DIR") {
-                Some(dir) => PathBuf::from(dir),
-                None => app.path().app_data_dir()?,
-            };
-            app.manage(Session::starting(data_dir));
+        .setup(move |app| {
+            // Created here rather than from tauri.conf.json ("create":
+            // false) to give its browser storage a place in the data
+            // directory: Tauri's default is its app data folder, the one
+            // Kuvert moved away from.
+            let window = app
+                .config()
+                .app
+                .windows
+                .iter()
+                .find(|w| w.label == "main")
+                .cloned()
+                .ok_or("tauri.conf.json has no main window")?;
+            tauri::WebviewWindowBuilder::from_config(app.handle(), &window)?
+                .data_directory(paths.webview_dir())
+                .build()?;
+            app.manage(Session::starting_with(paths.clone()));
             // The window shows while the profile (or the test environment)
             // opens; the commands wait for it.
             let handle = app.handle().clone();
@@ -115,6 +136,7 @@ pub fn run() {
             commands::store_password,
             commands::choose_certificate,
             commands::import_certificate,
+            commands::paths,
         ])
         .run(tauri::tauri_build_context!());
     if let Err(error) = app {

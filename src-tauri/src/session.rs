@@ -1,11 +1,13 @@
 //! The open profile and store behind the window: the configured profile, or
-//! the built-in test environment started in the app's data directory.
+//! the built-in test environment started in the data directory (the one the
+//! `kuvert` command uses too, see [`kuvert_core::paths`]).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use kuvert_core::lifecycle::RetryPolicy;
+use kuvert_core::paths::Paths;
 use kuvert_core::profile::{Profile, ProfileError};
 use kuvert_core::{Error, Kuvert};
 use kuvert_sandbox::{Sandbox, SandboxConfig};
@@ -37,6 +39,9 @@ pub struct Opened {
 #[derive(Debug, Clone)]
 pub struct Recipe {
     profile: Profile,
+    /// The profile file read alone (the test environment's, or
+    /// `KUVERT_PROFILE`), `None` for the layered files.
+    explicit_profile: Option<PathBuf>,
     database: PathBuf,
     policy: RetryPolicy,
     /// How often the background loop runs.
@@ -52,7 +57,7 @@ impl Recipe {
 
 /// The session state Tauri manages.
 pub struct Session {
-    data_dir: PathBuf,
+    paths: Paths,
     opened: Mutex<Option<Opened>>,
     problem: Mutex<Option<CommandError>>,
     /// Whether opening at start has finished (see [`Session::mark_started`]).
@@ -67,11 +72,17 @@ impl Session {
         session
     }
 
-    /// A session whose commands wait until [`Session::mark_started`]: the
-    /// app opens the profile in the background while the window appears.
+    /// A session keeping its files under `data_dir`, whose commands wait
+    /// until [`Session::mark_started`]: the app opens the profile in the
+    /// background while the window appears.
     pub fn starting(data_dir: PathBuf) -> Self {
+        Session::starting_with(Paths::in_dir(data_dir))
+    }
+
+    /// [`Session::starting`] keeping its files where `paths` say.
+    pub fn starting_with(paths: Paths) -> Self {
         Session {
-            data_dir,
+            paths,
             opened: Mutex::new(None),
             problem: Mutex::new(None),
             started: (Mutex::new(false), Condvar::new()),
@@ -111,9 +122,31 @@ impl Session {
             .clone()
     }
 
-    /// The app's data directory.
+    /// The data directory.
     pub fn data_dir(&self) -> &Path {
-        &self.data_dir
+        self.paths.data_dir()
+    }
+
+    /// Where the app keeps its files, as it started (the profile named by
+    /// `KUVERT_PROFILE`, if any).
+    pub fn paths(&self) -> &Paths {
+        &self.paths
+    }
+
+    /// The paths of what is open (once opening at start has finished): the
+    /// profile files the open profile was read from, and its store (the
+    /// test environment has its own); as at start when nothing is open.
+    pub fn paths_in_use(&self) -> (Paths, PathBuf) {
+        self.wait_started();
+        match self.lock().as_ref() {
+            Some(opened) => (
+                self.paths
+                    .clone()
+                    .with_profile(opened.recipe.explicit_profile.clone()),
+                opened.recipe.database.clone(),
+            ),
+            None => (self.paths.clone(), self.paths.database()),
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, Option<Opened>> {
@@ -131,7 +164,8 @@ impl Session {
         };
         let recipe = Recipe {
             profile,
-            database: self.data_dir.join("kuvert.sqlite"),
+            explicit_profile: explicit.map(Path::to_path_buf),
+            database: self.paths.database(),
             policy: RetryPolicy::default(),
             interval: OUTBOX_INTERVAL,
         };
@@ -142,13 +176,16 @@ impl Session {
     /// Starts the built-in test environment in the data directory and opens
     /// its profile with a store of its own (test sends never mix with real ones).
     pub fn open_test_environment(&self) -> Result<Recipe, CommandError> {
-        let state = self.data_dir.join("testmiljo");
-        let sandbox = Sandbox::start(SandboxConfig::new(&state))
+        // Before the test environment writes into the data directory: the
+        // old app folder's test environment may be there to move first.
+        self.paths.prepare().map_err(Error::from)?;
+        let sandbox = Sandbox::start(SandboxConfig::new(self.paths.test_environment_dir()))
             .map_err(|e| CommandError::new(ErrorKind::Configuration, e.to_string()))?;
         let profile = Profile::load(Some(&sandbox.profile_path())).map_err(Error::from)?;
         let recipe = Recipe {
             profile,
-            database: self.data_dir.join("testmiljo.sqlite"),
+            explicit_profile: Some(sandbox.profile_path()),
+            database: self.paths.test_environment_database(),
             policy: RetryPolicy {
                 status_interval: TEST_STATUS_INTERVAL,
                 ..RetryPolicy::default()
@@ -160,8 +197,9 @@ impl Session {
     }
 
     fn install(&self, recipe: Recipe, sandbox: Option<Sandbox>) -> Result<(), CommandError> {
-        std::fs::create_dir_all(&self.data_dir)
-            .map_err(|e| CommandError::new(ErrorKind::Storage, e.to_string()))?;
+        // Creates the data directory; the first time, moves the old app
+        // folder's data into it (never opening a new store before that).
+        self.paths.prepare().map_err(Error::from)?;
         let kuvert = recipe.open()?;
         let previous = self.lock().replace(Opened {
             kuvert,

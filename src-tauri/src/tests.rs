@@ -5,7 +5,10 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::dto::{self, DraftFieldsView, ErrorKind, MessageRow, MessageState, RecipientCheck};
+use crate::dto::{
+    self, DraftFieldsView, ErrorKind, MessageRow, MessageState, PathsView, ProfileLayerView,
+    RecipientCheck,
+};
 use crate::session::Session;
 use kuvert_core::Folder;
 
@@ -187,4 +190,38 @@ fn a_slow_lookup_does_not_hold_up_the_other_commands() {
         matches!(outcome, Some(RecipientCheck::Checked { .. })),
         "{outcome:?}"
     );
+}
+
+#[test]
+fn settings_show_the_data_directory_and_what_the_open_profile_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let session = Session::new(dir.path().to_path_buf());
+    let (paths, database) = session.paths_in_use();
+    let view = PathsView::new(&paths, &database);
+    assert_eq!(view.data_dir, dir.path().display().to_string());
+    assert_eq!(
+        view.database,
+        dir.path().join("kuvert.sqlite").display().to_string()
+    );
+    assert!(view.legacy.is_none());
+
+    session.open_test_environment().unwrap();
+    let (paths, database) = session.paths_in_use();
+    let view = PathsView::new(&paths, &database);
+    assert_eq!(view.data_dir, dir.path().display().to_string());
+    // The test environment's own store and profile, in the one data directory.
+    let store = dir.path().join("testmiljo.sqlite");
+    assert_eq!(view.database, store.display().to_string());
+    assert_eq!(view.outbox_lock, format!("{}.outbox-lock", store.display()));
+    assert_eq!(view.profile_files.len(), 1);
+    let file = &view.profile_files[0];
+    assert_eq!(file.layer, ProfileLayerView::Explicit);
+    assert_eq!(
+        file.path,
+        dir.path()
+            .join("testmiljo/profile.toml")
+            .display()
+            .to_string()
+    );
+    assert!(file.read);
 }

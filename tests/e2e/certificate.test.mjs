@@ -10,10 +10,10 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { compose, sendAndClose, startApp, valueOf, workDir } from "./harness.mjs";
+import { compose, sendAndClose, startApp, startSandbox, valueOf, workDir } from "./harness.mjs";
 
 const work = workDir("certificate");
 const configHome = join(work, "config");
@@ -25,32 +25,12 @@ let sandbox;
 let driver;
 let stop;
 
-/** Starts `kuvert sandbox` with its state (and so profile.toml) in the per-user folder. */
-async function startSandbox() {
-  const cli = process.env.KUVERT_CLI;
-  assert.ok(cli, "set KUVERT_CLI to the kuvert binary");
-  sandbox = spawn(cli, ["--json", "sandbox", "--state", userDir], { stdio: ["ignore", "pipe", "inherit"] });
-  let output = "";
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`kuvert sandbox did not start: ${output}`)), 60_000);
-    sandbox.stdout.on("data", (chunk) => {
-      output += chunk;
-      try {
-        const started = JSON.parse(output);
-        clearTimeout(timer);
-        resolve(started);
-      } catch {
-        // not all of it yet
-      }
-    });
-    sandbox.once("exit", (code) => reject(new Error(`kuvert sandbox exited (${code}): ${output}`)));
-  });
-}
-
 before(async () => {
   mkdirSync(userDir, { recursive: true });
   mkdirSync(join(work, "usb"));
-  const started = await startSandbox();
+  // Its state (and so profile.toml) in the per-user folder.
+  let started;
+  ({ sandbox, started } = await startSandbox(userDir));
   assert.equal(started.profile, join(userDir, "profile.toml"));
   // The organisation's certificate as IT hands it out: a password-protected
   // PKCS#12 file with the key, the certificate and the issuing CA.

@@ -1,8 +1,10 @@
 // Starting the real Kuvert window for a test file: tauri-driver (which
 // hands the session to WebKitWebDriver and the app binary) with the
 // environment the app should see, and a screenshot of the last state when
-// the file is done. Env: KUVERT_APP (the binary; required), TAURI_DRIVER
-// (default: on PATH), KUVERT_E2E_SHOTS (a directory for the screenshots).
+// the file is done; the test environment as its own process (`kuvert
+// sandbox`). Env: KUVERT_APP (the binary; required), TAURI_DRIVER
+// (default: on PATH), KUVERT_E2E_SHOTS (a directory for the screenshots),
+// KUVERT_CLI (the `kuvert` binary; for the files that run it).
 
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -13,6 +15,37 @@ import { WebDriver } from "./webdriver.mjs";
 
 const PORT = 4444;
 const BASE = `http://127.0.0.1:${PORT}`;
+
+/** The `kuvert` binary (KUVERT_CLI). */
+export function kuvertCli() {
+  const cli = process.env.KUVERT_CLI;
+  assert.ok(cli, "set KUVERT_CLI to the kuvert binary");
+  return cli;
+}
+
+/**
+ * Starts `kuvert sandbox --state DIR` (the test environment, writing
+ * DIR/profile.toml) as its own process; resolves with the process and what
+ * it printed (`profile`, its URLs) once it serves.
+ */
+export function startSandbox(stateDir) {
+  const sandbox = spawn(kuvertCli(), ["--json", "sandbox", "--state", stateDir], { stdio: ["ignore", "pipe", "inherit"] });
+  let output = "";
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`kuvert sandbox did not start: ${output}`)), 60_000);
+    sandbox.stdout.on("data", (chunk) => {
+      output += chunk;
+      try {
+        const started = JSON.parse(output);
+        clearTimeout(timer);
+        resolve({ sandbox, started });
+      } catch {
+        // not all of it yet
+      }
+    });
+    sandbox.once("exit", (code) => reject(new Error(`kuvert sandbox exited (${code}): ${output}`)));
+  });
+}
 
 /** A fresh temporary directory for one test file. */
 export function workDir(prefix) {

@@ -17,8 +17,10 @@ pub struct Cli {
     /// /etc/kuvert/profile.toml.
     #[arg(long, global = true, value_name = "FILE")]
     pub profile: Option<PathBuf>,
-    /// Where the local store lives. Default: $XDG_DATA_HOME/kuvert.
-    #[arg(long, global = true, value_name = "DIR", env = "KUVERT_DATA_DIR")]
+    /// The data directory (the local store), shared with the desktop app.
+    /// Default: $KUVERT_DATA_DIR, else $XDG_DATA_HOME/kuvert
+    /// (~/.local/share/kuvert); `kuvert paths` shows it.
+    #[arg(long, global = true, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
     /// Machine-readable JSON output.
     #[arg(long, global = true)]
@@ -104,6 +106,10 @@ pub enum Command {
         #[arg(value_name = "FILE")]
         file: PathBuf,
     },
+    /// Where Kuvert keeps its files: the data directory, the store and its
+    /// Outbox lock, the profile files read, the certificate store, the log
+    /// file, and the desktop app's old data folder if there is one.
+    Paths,
     /// Store or forget the certificate password in the OS keyring.
     Password {
         /// set (reads the password from standard input) or forget.

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use kuvert_core::compose::{AttachmentFile, CaseStatus, Draft};
 use kuvert_core::files::write_whole;
 use kuvert_core::filter::LogFilter;
+use kuvert_core::paths::{DataDirSource, Paths, Prepared};
 use kuvert_core::profile::Profile;
 use kuvert_core::seams::{Checkpoint, Checkpoints};
 use kuvert_core::secrets::{Keyring, Password};
@@ -58,18 +59,23 @@ fn unreadable(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
     }
 }
 
-fn data_dir(explicit: Option<PathBuf>) -> PathBuf {
-    explicit
-        .or_else(|| std::env::var_os("XDG_DATA_HOME").map(|d| PathBuf::from(d).join("kuvert")))
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share/kuvert")))
-        .unwrap_or_else(|| PathBuf::from("kuvert-data"))
-}
-
 fn open(cli_profile: Option<&Path>, data: Option<PathBuf>) -> Result<Kuvert, Error> {
     let profile = Profile::load(cli_profile)?;
-    let dir = data_dir(data);
-    std::fs::create_dir_all(&dir).map_err(file_error(&dir))?;
-    let mut kuvert = Kuvert::open(profile, &dir.join("kuvert.sqlite"))?;
+    let paths = Paths::from_environment(data)?;
+    match paths.prepare()? {
+        Prepared::Moved { from } => eprintln!(
+            "kuvert: moved the desktop app's data from {} to {} (once; the app and kuvert now share it)",
+            from.display(),
+            paths.data_dir().display()
+        ),
+        Prepared::LeftAlone { legacy } => eprintln!(
+            "kuvert: {} holds an older store of the desktop app, which is not used: {} has its own and the two are not merged (see `kuvert paths`)",
+            legacy.display(),
+            paths.data_dir().display()
+        ),
+        _ => {}
+    }
+    let mut kuvert = Kuvert::open(profile, &paths.database())?;
     if let Ok(point) = std::env::var(ABORT_AT) {
         kuvert = kuvert.with_checkpoints(AbortAt(point));
     }
@@ -88,6 +94,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Verify { file, ca } => verify(json, &file, ca.as_deref()),
         Command::Sandbox { state } => sandbox(json, state),
         Command::Password { action } => password(profile, &action),
+        Command::Paths => paths(json, profile, cli.data_dir),
         Command::ImportCertificate { file } => import_certificate(json, profile, &file),
         Command::Check { ids } => check(json, &open(profile, cli.data_dir)?, &ids),
         Command::Send(args) => send(json, &open(profile, cli.data_dir)?, args),
@@ -642,6 +649,81 @@ fn password(profile: Option<&Path>, action: &str) -> Result<u8, Error> {
         "Password stored in the keyring for profile {:?}.",
         profile.name()
     );
+    Ok(0)
+}
+
+/// `kuvert paths`: reads nothing but names and whether files exist; moves
+/// nothing (the move of the app's old folder happens when a store is opened).
+fn paths(json: bool, profile: Option<&Path>, data: Option<PathBuf>) -> Result<u8, Error> {
+    let paths = Paths::from_environment(data)?.with_profile(profile.map(Path::to_path_buf));
+    let files = paths.profile_files();
+    let legacy = paths.legacy();
+    let value = json!({
+        "data_dir": paths.data_dir(),
+        "data_dir_source": paths.source().code(),
+        "database": paths.database(),
+        "outbox_lock": paths.outbox_lock(),
+        "test_environment": paths.test_environment_dir(),
+        "profile_files": files.iter().map(|f| json!({
+            "layer": f.layer.code(),
+            "path": f.path,
+            "read": f.exists(),
+        })).collect::<Vec<_>>(),
+        "certificate_store": paths.certificate_store(),
+        "log_file": paths.log_file(),
+        "legacy_dir": legacy.as_ref().map(|l| json!({ "path": l.path, "state": l.state.code() })),
+    });
+    print(json, value, || {
+        let mut lines = vec![
+            format!(
+                "Data directory:    {}{}",
+                paths.data_dir().display(),
+                match paths.source() {
+                    DataDirSource::CommandLine => " (--data-dir)",
+                    DataDirSource::Environment => " (KUVERT_DATA_DIR)",
+                    DataDirSource::Default => "",
+                }
+            ),
+            format!("Database:          {}", paths.database().display()),
+            format!("Outbox lock:       {}", paths.outbox_lock().display()),
+            format!(
+                "Test environment:  {} (the desktop app's built-in one)",
+                paths.test_environment_dir().display()
+            ),
+        ];
+        for (i, file) in files.iter().enumerate() {
+            lines.push(format!(
+                "{}{} ({}, {})",
+                if i == 0 {
+                    "Profile files:     "
+                } else {
+                    "                   "
+                },
+                file.path.display(),
+                file.layer.code(),
+                if file.exists() { "read" } else { "not found" }
+            ));
+        }
+        lines.push(format!(
+            "Certificate store: {}",
+            paths
+                .certificate_store()
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| "none (no per-user configuration folder)".into())
+        ));
+        lines.push(format!(
+            "Log file:          {} (the desktop app's; kuvert logs to standard error, see KUVERT_LOG)",
+            paths.log_file().display()
+        ));
+        if let Some(legacy) = &legacy {
+            lines.push(format!(
+                "Old app folder:    {} ({})",
+                legacy.path.display(),
+                legacy.state.english()
+            ));
+        }
+        lines.join("\n")
+    });
     Ok(0)
 }
 

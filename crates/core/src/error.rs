@@ -10,6 +10,7 @@ use kuvert_transport::CallError;
 
 use crate::certificate_import::ImportError;
 use crate::compose::ComposeError;
+use crate::paths::DataDirError;
 use crate::profile::ProfileError;
 use crate::secrets::SecretError;
 
@@ -102,6 +103,10 @@ pub enum Error {
     /// The local store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The data directory cannot be used (or the old app folder's data
+    /// cannot be moved into it now).
+    #[error(transparent)]
+    DataDir(#[from] DataDirError),
     /// A file could not be read or written.
     #[error("{}: {source}", path.display())]
     File {
@@ -133,7 +138,10 @@ impl Error {
             Error::Verification(_) | Error::LogAltered(_) => ErrorCode::Verification,
             Error::MessageNotFound(_) => ErrorCode::NotFound,
             Error::Store(StoreError::MessageNotFound { .. }) => ErrorCode::NotFound,
-            Error::Store(_) | Error::File { .. } | Error::NotAMove(_) => ErrorCode::Storage,
+            Error::DataDir(DataDirError::NoDataDir) => ErrorCode::Configuration,
+            Error::Store(_) | Error::File { .. } | Error::DataDir(_) | Error::NotAMove(_) => {
+                ErrorCode::Storage
+            }
         }
     }
 

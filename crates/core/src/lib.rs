@@ -13,6 +13,10 @@
 //! - [`compose`]: from the compose form ([`Draft`](compose::Draft)) to a
 //!   validated message ([`Outgoing`](compose::Outgoing)) or every problem at
 //!   once, in Swedish and English; the confirmation summary; the delivery.
+//! - [`paths`]: where Kuvert keeps its files ([`Paths`](paths::Paths)): the
+//!   one data directory the app and the CLI share, the store and Outbox lock
+//!   in it, the profile files read, the certificate store, the log file; the
+//!   one-time move of the app's old data folder.
 //! - [`pdf`]: a small PDF writer, the paper route's letter and the sent log's
 //!   report.
 //!
@@ -62,6 +66,7 @@ mod fuzz_replay;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod lifecycle;
+pub mod paths;
 pub mod pdf;
 pub mod profile;
 pub mod reachability;

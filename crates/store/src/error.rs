@@ -82,6 +82,15 @@ pub enum StoreError {
         /// What was unreadable.
         what: String,
     },
+    /// Another connection (another Kuvert, or a tool) has the database
+    /// open, so it cannot be taken alone (see
+    /// [`ExclusiveDatabase`](crate::ExclusiveDatabase)); close the other
+    /// program and try again.
+    #[error("{} is in use by another program; close every Kuvert window and command, then try again", path.display())]
+    InUse {
+        /// The database file.
+        path: std::path::PathBuf,
+    },
     /// Writing an export failed.
     #[error("the export could not be written: {source}")]
     Write {

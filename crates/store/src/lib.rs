@@ -17,6 +17,8 @@
 //!   ([`PurgeReport`]).
 //! - [`Store::export_csv`], [`Store::export_jsonl`].
 //! - Drafts: [`Store::save_draft`], [`Store::drafts`], [`Store::draft`], …
+//! - [`ExclusiveDatabase`]: a database held alone as one whole file, to be
+//!   moved (the one-time move to the shared data directory).
 //!
 //! Nothing here reads a clock: every time is passed in. Every call that
 //! writes does so in one transaction — a failure leaves nothing half-stored
@@ -67,6 +69,7 @@ pub mod chain;
 mod connection;
 pub mod drafts;
 mod error;
+pub mod exclusive;
 pub mod export;
 pub mod history;
 mod instant;
@@ -79,6 +82,7 @@ pub use chain::{ChainBreak, ChainVerdict};
 pub use drafts::{DraftAttachment, DraftFields, DraftId, DraftSummary, SavedDraft};
 use error::Context;
 pub use error::StoreError;
+pub use exclusive::ExclusiveDatabase;
 pub use history::{EventKind, StatusEvent};
 pub use messages::{
     AttemptFailure, Message, NextState, OutgoingAttachment, OutgoingMessage, PaperLetter,

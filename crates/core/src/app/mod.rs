@@ -152,12 +152,10 @@ impl Kuvert {
     /// (created if missing).
     pub fn open(profile: Profile, database: &Path) -> Result<Kuvert, Error> {
         let store = Store::open(database)?;
-        let mut lock_path = database.as_os_str().to_owned();
-        lock_path.push(".outbox-lock");
         Ok(Kuvert {
             profile,
             store,
-            lock_path: lock_path.into(),
+            lock_path: crate::paths::outbox_lock_for(database),
             keyring: Keyring::system(),
             clock: Box::new(SystemClock),
             ids: Box::new(RandomIds),

@@ -55,7 +55,7 @@ use kuvert_protocol::identity::OrganizationNumber;
 use kuvert_transport::Endpoints;
 
 pub use error::ProfileError;
-pub use locations::ProfileLocations;
+pub use locations::{ProfileFile, ProfileLayer, ProfileLocations};
 
 use file::{CaseTypeValues, Layer, Layers, Value};
 
@@ -290,12 +290,11 @@ impl Profile {
         explicit: Option<&Path>,
         locations: &ProfileLocations,
     ) -> Result<Profile, ProfileError> {
-        let candidates: Vec<PathBuf> = match explicit {
-            Some(file) => vec![file.to_path_buf()],
-            None => std::iter::once(locations.system.clone())
-                .chain(locations.user.clone())
-                .collect(),
-        };
+        let candidates: Vec<PathBuf> = locations
+            .read_order(explicit)
+            .into_iter()
+            .map(|file| file.path)
+            .collect();
         let mut layers = Vec::new();
         for file in &candidates {
             let text = match std::fs::read_to_string(file) {

@@ -10,6 +10,7 @@ import type {
   DraftView,
   ExportKind,
   InstalledCertificateView,
+  PathsView,
   Folder,
   LogFilterView,
   MessageRow,
@@ -53,6 +54,8 @@ export interface Backend {
   chooseCertificate(): Promise<string | null>;
   /** Imports a PKCS#12 certificate into the per-user profile and opens it. */
   importCertificate(path: string, password: string): Promise<InstalledCertificateView>;
+  /** Where Kuvert keeps its files, as `kuvert paths` shows them. */
+  paths(): Promise<PathsView>;
   /** Background status changes; returns a function that stops listening. */
   onStatusChange(listener: (change: StatusChange) => void): Promise<() => void>;
   /** Files dropped on the window (paths); returns a function that stops listening. */

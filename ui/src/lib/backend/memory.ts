@@ -7,8 +7,10 @@ import type {
   CommandError,
   DraftFieldsView,
   DraftView,
+  LegacyView,
   MessageRow,
   MessageView,
+  PathsView,
   ProblemView,
   ProfileView,
   StatusChange,
@@ -36,6 +38,18 @@ export const testProfile: ProfileView = {
   files: ["/tmp/testmiljo/profile.toml"],
 };
 
+const dataDir = "/home/handlaggare/.local/share/kuvert";
+
+export const testPaths: PathsView = {
+  data_dir: dataDir,
+  database: `${dataDir}/testmiljo.sqlite`,
+  outbox_lock: `${dataDir}/testmiljo.sqlite.outbox-lock`,
+  profile_files: [{ layer: "explicit", path: `${dataDir}/testmiljo/profile.toml`, read: true }],
+  certificate_store: "/home/handlaggare/.config/kuvert/certificates",
+  log_file: `${dataDir}/kuvert.log`,
+  legacy: null,
+};
+
 /** Wire form → operator; anyone else has no digital mailbox. */
 const directory: Record<string, string> = {
   "198501012382": "Kivra (testmiljö)",
@@ -57,6 +71,8 @@ export interface MemoryBackend extends Backend {
   certificates: Map<string, { password: string; subject: string; organisation: string; notAfter: string }>;
   /** What the certificate dialog answers next (`null`: cancelled). */
   certificateChoice: string | null;
+  /** The desktop app's old data folder that `paths()` reports. */
+  legacy: LegacyView | null;
   /** Simulates files dropped on the window. */
   drop(paths: string[]): void;
   /** Calls made, by name (for assertions). */
@@ -105,6 +121,7 @@ export function memoryBackend(options: { configured?: boolean } = {}): MemoryBac
     files: new Map(),
     certificates: new Map(),
     certificateChoice: null,
+    legacy: null,
     written: [],
     calls: [],
     async appStatus() {
@@ -301,6 +318,9 @@ export function memoryBackend(options: { configured?: boolean } = {}): MemoryBac
         not_after: certificate.notAfter,
         profile,
       };
+    },
+    async paths() {
+      return { ...structuredClone(testPaths), legacy: structuredClone(backend.legacy) };
     },
     async onStatusChange(listener) {
       statusListeners.push(listener);

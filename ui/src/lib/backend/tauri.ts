@@ -39,6 +39,7 @@ export const tauriBackend: Backend = {
   storePassword: (password) => call("store_password", { password }),
   chooseCertificate: () => call("choose_certificate"),
   importCertificate: (path, password) => call("import_certificate", { path, password }),
+  paths: () => call("paths"),
   onStatusChange: (listener) =>
     listen<StatusChange>("message-status", (event) => listener(event.payload)),
   onFilesDropped: (listener) =>

@@ -526,6 +526,64 @@ intact: boolean,
  */
 detail: string, };
 
+export type ProfileLayerView = "system" | "user" | "explicit";
+
+export type ProfileFileView = { 
+/**
+ * Its layer.
+ */
+layer: ProfileLayerView, 
+/**
+ * The file.
+ */
+path: string, 
+/**
+ * Whether it is there (and so read).
+ */
+read: boolean, };
+
+export type LegacyStateView = "pending" | "interrupted" | "both_hold_data" | "moved";
+
+export type LegacyView = { 
+/**
+ * The folder.
+ */
+path: string, 
+/**
+ * What it holds.
+ */
+state: LegacyStateView, };
+
+export type PathsView = { 
+/**
+ * The data directory, shared with the `kuvert` command.
+ */
+data_dir: string, 
+/**
+ * The store open (the test environment has its own, beside the other).
+ */
+database: string, 
+/**
+ * That store's Outbox lock.
+ */
+outbox_lock: string, 
+/**
+ * The profile files, in the order they are read.
+ */
+profile_files: Array<ProfileFileView>, 
+/**
+ * Where imported certificates are kept.
+ */
+certificate_store: string | null, 
+/**
+ * The app's log file.
+ */
+log_file: string, 
+/**
+ * The old app data folder, when there is one to speak of.
+ */
+legacy: LegacyView | null, };
+
 export type StatusChange = { 
 /**
  * Message id.
