@@ -1,7 +1,8 @@
 // Starting the real Kuvert window for a test file: tauri-driver (which
 // hands the session to WebKitWebDriver and the app binary) with the
 // environment the app should see, and a screenshot of the last state when
-// the file is done. Env: KUVERT_APP (the binary; required), TAURI_DRIVER
+// the file is done. Env: KUVERT_APP (the binary, built with the test-hooks
+// feature so that the file dialogs can be answered; required), TAURI_DRIVER
 // (default: on PATH), KUVERT_E2E_SHOTS (a directory for the screenshots).
 
 import assert from "node:assert/strict";
