@@ -1,33 +1,18 @@
 //! Native file dialogs, run from the Rust side so the UI needs no dialog
 //! permissions of its own.
 //!
-//! WebDriver cannot drive GTK's native file chooser, so two test-only
-//! environment variables (the end-to-end tests set them) answer the dialogs
-//! without showing them:
-//! - `KUVERT_SAVE_DIR`: the save dialog answers `KUVERT_SAVE_DIR/<suggested name>`;
-//! - `KUVERT_OPEN_FILES`: the open dialogs answer these paths (separated as
-//!   in `PATH`, `:` on Linux), the certificate chooser the first of them.
-
-use std::path::PathBuf;
+//! WebDriver cannot drive GTK's native file chooser, so in builds with the
+//! `test-hooks` feature (the end-to-end tests' build, `scripts/e2e-app`) two
+//! environment variables answer the dialogs without showing them; see
+//! [`kuvert_test_hooks::save_dir`] and [`kuvert_test_hooks::open_files`].
 
 use tauri::AppHandle;
 use tauri_plugin_dialog::DialogExt;
 
-/// The environment variable that bypasses the save dialog in tests.
-pub const SAVE_DIR: &str = "KUVERT_SAVE_DIR";
-
-/// The environment variable that bypasses the open dialogs in tests.
-pub const OPEN_FILES: &str = "KUVERT_OPEN_FILES";
-
 /// Where to save `suggested_name`; `None` when the officer cancels.
 pub fn save_path(app: &AppHandle, suggested_name: &str) -> Option<String> {
-    if let Some(dir) = std::env::var_os(SAVE_DIR) {
-        return Some(
-            PathBuf::from(dir)
-                .join(suggested_name)
-                .display()
-                .to_string(),
-        );
+    if let Some(dir) = kuvert_test_hooks::save_dir() {
+        return Some(dir.join(suggested_name).display().to_string());
     }
     app.dialog()
         .file()
@@ -39,12 +24,8 @@ pub fn save_path(app: &AppHandle, suggested_name: &str) -> Option<String> {
 
 /// The test-only answer to an open dialog, when set.
 fn answered_by_test() -> Option<Vec<String>> {
-    let paths = std::env::var_os(OPEN_FILES)?;
-    Some(
-        std::env::split_paths(&paths)
-            .map(|p| p.display().to_string())
-            .collect(),
-    )
+    let paths = kuvert_test_hooks::open_files()?;
+    Some(paths.iter().map(|p| p.display().to_string()).collect())
 }
 
 /// Files chosen to attach; empty when cancelled.

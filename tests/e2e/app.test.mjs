@@ -4,7 +4,8 @@
 //
 // The native file dialogs cannot be driven through WebDriver: the app's
 // test-only KUVERT_SAVE_DIR and KUVERT_OPEN_FILES answer them (see
-// src-tauri/src/dialogs.rs). Dropping files on the window is the webview's
+// crates/test-hooks; only a build with the test-hooks feature, as
+// scripts/e2e-app makes, reads them). Dropping files on the window is the webview's
 // drag-and-drop event, emitted here as the OS would deliver it; everything
 // else is the real UI and backend.
 

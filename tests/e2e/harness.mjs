@@ -2,7 +2,8 @@
 // hands the session to WebKitWebDriver and the app binary) with the
 // environment the app should see, and a screenshot of the last state when
 // the file is done; the test environment as its own process (`kuvert
-// sandbox`). Env: KUVERT_APP (the binary; required), TAURI_DRIVER
+// sandbox`). Env: KUVERT_APP (the binary, built with the test-hooks feature
+// so that the file dialogs can be answered; required), TAURI_DRIVER
 // (default: on PATH), KUVERT_E2E_SHOTS (a directory for the screenshots),
 // KUVERT_CLI (the `kuvert` binary; for the files that run it).
 

@@ -29,10 +29,9 @@ const VERIFICATION: u8 = 5;
 /// Exit code for invalid input.
 const INVALID: u8 = 2;
 
-/// Test-only: the name of a [`Checkpoint`] at which the process aborts, as
-/// `kill -9` would stop it. Used by the crash-recovery tests.
-const ABORT_AT: &str = "KUVERT_TEST_ABORT_AT";
-
+/// Aborts the process at the named [`Checkpoint`], as `kill -9` would stop
+/// it: the crash-recovery tests' hook ([`kuvert_test_hooks::abort_at`],
+/// compiled in only with the `test-hooks` feature).
 struct AbortAt(String);
 
 impl Checkpoints for AbortAt {
@@ -76,7 +75,7 @@ fn open(cli_profile: Option<&Path>, data: Option<PathBuf>) -> Result<Kuvert, Err
         _ => {}
     }
     let mut kuvert = Kuvert::open(profile, &paths.database())?;
-    if let Ok(point) = std::env::var(ABORT_AT) {
+    if let Some(point) = kuvert_test_hooks::abort_at() {
         kuvert = kuvert.with_checkpoints(AbortAt(point));
     }
     Ok(kuvert)

@@ -4,7 +4,7 @@
 use kuvert_protocol::date::CalendarDate;
 use kuvert_protocol::identity::{OrganizationNumber, RecipientId};
 use kuvert_store::{CaseNumberFilter, SendState, SentLogQuery};
-use time::{Date, Month, OffsetDateTime, Time};
+use time::{Date, OffsetDateTime, Time};
 
 use crate::error::Error;
 
@@ -43,10 +43,7 @@ fn day(field: &'static str, text: &str) -> Result<Date, Error> {
         .trim()
         .parse()
         .map_err(|e| invalid(field, format!("{text:?}: {e}")))?;
-    Month::try_from(date.month())
-        .ok()
-        .and_then(|month| Date::from_calendar_date(i32::from(date.year()), month, date.day()).ok())
-        .ok_or_else(|| invalid(field, format!("{text:?} is not a date")))
+    Ok(Date::from(date))
 }
 
 fn non_empty(value: &Option<String>) -> Option<&str> {

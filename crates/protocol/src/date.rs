@@ -5,6 +5,10 @@
 //! no clock: callers pass "today" in as a `CalendarDate`, which keeps identity
 //! parsing and document building deterministic in tests.
 //!
+//! The calendar itself (leap years, month lengths) is the `time` crate's; a
+//! `CalendarDate` is a [`time::Date`] limited to the years `xs:date` and
+//! Kuvert write, and converts to and from one.
+//!
 //! ```
 //! use kuvert_protocol::date::CalendarDate;
 //!
@@ -17,16 +21,13 @@
 use std::fmt;
 use std::str::FromStr;
 
+use time::{Date, Month};
+
 /// A date that exists in the Gregorian calendar, years 1–9999.
 ///
-/// The fields are ordered year, month, day, so the derived `Ord` is
-/// chronological.
+/// Ordered chronologically.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct CalendarDate {
-    year: u16,
-    month: u8,
-    day: u8,
-}
+pub struct CalendarDate(Date);
 
 /// Why a date was rejected by [`CalendarDate::new`] or
 /// [`CalendarDate::from_str`](std::str::FromStr::from_str).
@@ -63,57 +64,84 @@ pub enum InvalidDate {
 
 /// Whether `year` is a Gregorian leap year (2000 is, 1900 is not).
 pub fn is_leap_year(year: u16) -> bool {
-    (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400)
+    time::util::is_leap_year(i32::from(year))
 }
 
 /// The number of days in `month` (1–12) of `year`, or 0 if `month` is not a
 /// month.
 pub fn days_in_month(year: u16, month: u8) -> u8 {
-    match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if is_leap_year(year) => 29,
-        2 => 28,
-        _ => 0,
-    }
+    Month::try_from(month).map_or(0, |month| month.length(i32::from(year)))
 }
 
+/// The years a [`CalendarDate`] may have.
+const YEARS: std::ops::RangeInclusive<i32> = 1..=9999;
+
 impl CalendarDate {
+    /// 0001-01-01, the earliest date a `CalendarDate` holds.
+    pub const FIRST: CalendarDate = CalendarDate(time::macros::date!(0001 - 01 - 01));
+
     /// Validates and builds a date; fails if the year is outside 1–9999 or the
     /// day does not exist in that month.
     pub fn new(year: u16, month: u8, day: u8) -> Result<CalendarDate, InvalidDate> {
-        if !(1..=9999).contains(&year) {
+        if !YEARS.contains(&i32::from(year)) {
             return Err(InvalidDate::Year { year });
         }
-        if !(1..=12).contains(&month) {
-            return Err(InvalidDate::Month { month });
-        }
-        if day == 0 || day > days_in_month(year, month) {
-            return Err(InvalidDate::Day { year, month, day });
-        }
-        Ok(CalendarDate { year, month, day })
+        let month_of_year = Month::try_from(month).map_err(|_| InvalidDate::Month { month })?;
+        Date::from_calendar_date(i32::from(year), month_of_year, day)
+            .map(CalendarDate)
+            .map_err(|_| InvalidDate::Day { year, month, day })
     }
 
     /// The year (1–9999).
     pub fn year(&self) -> u16 {
-        self.year
+        // In 1–9999 by construction.
+        u16::try_from(self.0.year()).unwrap_or_default()
     }
 
     /// The month (1–12).
     pub fn month(&self) -> u8 {
-        self.month
+        u8::from(self.0.month())
     }
 
     /// The day of the month (1–31).
     pub fn day(&self) -> u8 {
-        self.day
+        self.0.day()
+    }
+}
+
+/// The same day as a [`time::Date`].
+impl From<CalendarDate> for Date {
+    fn from(date: CalendarDate) -> Date {
+        date.0
+    }
+}
+
+/// A [`time::Date`] in years 1–9999; other years are [`InvalidDate::Year`]
+/// (with year 0 for years that do not fit a `u16`, such as negative ones).
+impl TryFrom<Date> for CalendarDate {
+    type Error = InvalidDate;
+
+    fn try_from(date: Date) -> Result<CalendarDate, InvalidDate> {
+        if YEARS.contains(&date.year()) {
+            Ok(CalendarDate(date))
+        } else {
+            Err(InvalidDate::Year {
+                year: u16::try_from(date.year()).unwrap_or(0),
+            })
+        }
     }
 }
 
 /// Writes the `xs:date` form `YYYY-MM-DD`, the year zero-padded to four digits.
 impl fmt::Display for CalendarDate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+        write!(
+            f,
+            "{:04}-{:02}-{:02}",
+            self.year(),
+            self.month(),
+            self.day()
+        )
     }
 }
 
@@ -243,6 +271,30 @@ mod tests {
             "0000-01-01".parse::<CalendarDate>(),
             Err(InvalidDate::Year { year: 0 })
         );
+    }
+
+    #[test]
+    fn converts_to_and_from_time_dates() {
+        let date = CalendarDate::new(2000, 2, 29).unwrap();
+        let as_time = Date::from(date);
+        assert_eq!(
+            as_time,
+            Date::from_calendar_date(2000, Month::February, 29).unwrap()
+        );
+        assert_eq!(CalendarDate::try_from(as_time), Ok(date));
+        let last = Date::from_calendar_date(9999, Month::December, 31).unwrap();
+        assert_eq!(
+            CalendarDate::try_from(last).unwrap().to_string(),
+            "9999-12-31"
+        );
+        assert_eq!(CalendarDate::FIRST, CalendarDate::new(1, 1, 1).unwrap());
+        for year in [0, -1] {
+            let early = Date::from_calendar_date(year, Month::January, 1).unwrap();
+            assert_eq!(
+                CalendarDate::try_from(early),
+                Err(InvalidDate::Year { year: 0 })
+            );
+        }
     }
 
     #[test]

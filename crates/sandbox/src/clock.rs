@@ -5,6 +5,8 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use kuvert_protocol::date::CalendarDate;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
 
 /// Where the sandbox reads the current time.
 pub trait Clock: Send + Sync {
@@ -47,37 +49,23 @@ pub(crate) fn unix_seconds(time: SystemTime) -> i64 {
     }
 }
 
-/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian
-/// (Howard Hinnant's `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(month <= 2), month, day)
+/// The UTC time of `unix` seconds; `None` outside what `time` represents
+/// (years ±9999).
+fn utc(unix: i64) -> Option<OffsetDateTime> {
+    OffsetDateTime::from_unix_timestamp(unix).ok()
 }
 
 /// The UTC calendar date of `unix` seconds; `None` outside years 1–9999.
 pub(crate) fn calendar_date(unix: i64) -> Option<CalendarDate> {
-    let (y, m, d) = civil_from_days(unix.div_euclid(86_400));
-    let y = u16::try_from(y).ok()?;
-    CalendarDate::new(y, u8::try_from(m).ok()?, u8::try_from(d).ok()?).ok()
+    CalendarDate::try_from(utc(unix)?.date()).ok()
 }
 
-/// RFC 3339 UTC, e.g. `2026-11-23T14:05:00Z`.
+/// RFC 3339 UTC, e.g. `2026-11-23T14:05:00Z`; outside years 0–9999, which
+/// RFC 3339 cannot write, the unix seconds (`@-99999999999`).
 pub(crate) fn rfc3339(unix: i64) -> String {
-    let (y, m, d) = civil_from_days(unix.div_euclid(86_400));
-    let s = unix.rem_euclid(86_400);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        s / 3600,
-        s % 3600 / 60,
-        s % 60
-    )
+    utc(unix)
+        .and_then(|at| at.format(&Rfc3339).ok())
+        .unwrap_or_else(|| format!("@{unix}"))
 }
 
 #[cfg(test)]
@@ -96,5 +84,16 @@ mod tests {
             calendar_date(951_782_400).unwrap().to_string(),
             "2000-02-29"
         );
+        assert_eq!(rfc3339(-1), "1969-12-31T23:59:59Z");
+        assert_eq!(calendar_date(-1).unwrap().to_string(), "1969-12-31");
+    }
+
+    #[test]
+    fn instants_outside_the_calendar_are_not_dates() {
+        assert_eq!(calendar_date(i64::MAX), None);
+        assert_eq!(calendar_date(i64::MIN), None);
+        // Year 0 exists for `time` but not for `xs:date`.
+        assert_eq!(calendar_date(-62_167_219_200), None);
+        assert_eq!(rfc3339(i64::MIN), format!("@{}", i64::MIN));
     }
 }

@@ -4,6 +4,8 @@
 use openssl::asn1::{Asn1Time, Asn1TimeRef};
 use openssl::nid::Nid;
 use openssl::x509::{X509NameRef, X509Ref, X509};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
 
 /// What the user (and the test environment) needs to know about a certificate.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,40 +70,19 @@ fn first_entry(name: &X509NameRef, nid: Nid) -> Option<String> {
 }
 
 /// Formats an ASN.1 time as RFC 3339 UTC. OpenSSL's own text form (`Jun  1 12:00:00 2027
-/// GMT`) is neither sortable nor what the UI expects.
+/// GMT`) is neither sortable nor what the UI expects; it is kept only for a time RFC 3339
+/// cannot write.
 fn rfc3339(time: &Asn1TimeRef) -> String {
-    let Some(unix) = unix_seconds(time) else {
-        return time.to_string();
-    };
-    let days = unix.div_euclid(86_400);
-    let second_of_day = unix.rem_euclid(86_400);
-    let (year, month, day) = civil_from_days(days);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        second_of_day / 3600,
-        second_of_day % 3600 / 60,
-        second_of_day % 60
-    )
+    unix_seconds(time)
+        .and_then(|unix| OffsetDateTime::from_unix_timestamp(unix).ok())
+        .and_then(|utc| utc.format(&Rfc3339).ok())
+        .unwrap_or_else(|| time.to_string())
 }
 
 fn unix_seconds(time: &Asn1TimeRef) -> Option<i64> {
     let epoch = Asn1Time::from_unix(0).ok()?;
     let diff = epoch.diff(time).ok()?;
     Some(i64::from(diff.days) * 86_400 + i64::from(diff.secs))
-}
-
-/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 #[cfg(test)]

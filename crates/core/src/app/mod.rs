@@ -666,14 +666,8 @@ impl Kuvert {
     }
 }
 
-/// The (UTC) calendar date of `at`.
+/// The (UTC) calendar date of `at`; a clock before year 1 (which `time`
+/// can represent but no real clock shows) gives 0001-01-01.
 pub fn calendar_date(at: OffsetDateTime) -> CalendarDate {
-    let date = at.date();
-    // A date from `time` always exists in the calendar, and its year fits.
-    CalendarDate::new(
-        date.year().clamp(1, 9999) as u16,
-        u8::from(date.month()),
-        date.day(),
-    )
-    .unwrap_or_else(|_| unreachable!("time produced an impossible date"))
+    CalendarDate::try_from(at.date()).unwrap_or(CalendarDate::FIRST)
 }

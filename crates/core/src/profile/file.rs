@@ -1,121 +1,213 @@
-//! Reading one profile file: TOML syntax, known keys, value types, and
-//! paths resolved relative to the file.
+//! Reading one profile file, and combining the files (layers) of a profile.
 //!
-//! Each file becomes a [`Layer`] of typed values keyed `table.key`; the
-//! layers are combined later ([`Layers::value`]), so every value keeps the
-//! file it came from for error messages.
+//! A file is read into [`ProfileFile`]: one serde struct per TOML table,
+//! every key optional and unknown keys refused (`deny_unknown_fields`), so a
+//! file that reads has only known keys with values of the right type.
+//! Whether a value is acceptable (a valid organisation number, a timeout in
+//! range) is checked afterwards, on the combined layers, by the validation
+//! in the parent module.
+//!
+//! [`Layers`] is the merge: a key's value is the one from the
+//! highest-priority file that sets it, and every value keeps the file it came
+//! from, for error messages and for resolving relative paths.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+use serde::de::{Deserializer, Visitor};
+use serde::Deserialize;
+use serde_path_to_error::Segment;
 
 use super::ProfileError;
 
-/// The type a key's value must have.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Text,
-    /// A file name, resolved relative to the profile file.
-    Path,
-    Integer,
-    Boolean,
-    TextList,
+/// One profile file as written (the format is in `docs/profile.md`).
+///
+/// A missing table reads as an empty one.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default, expecting = "a profile")]
+pub(super) struct ProfileFile {
+    pub(super) profile: ProfileTable,
+    pub(super) sender: SenderTable,
+    pub(super) service: ServiceTable,
+    pub(super) certificate: CertificateTable,
+    pub(super) rules: RulesTable,
+    /// `[[case_type]]`; a file that has the list replaces the lower files' lists.
+    pub(super) case_type: Option<Vec<CaseTypeTable>>,
 }
 
-impl Kind {
-    fn expected(self) -> &'static str {
-        match self {
-            Kind::Text => "a string",
-            Kind::Path => "a file name (string)",
-            Kind::Integer => "an integer",
-            Kind::Boolean => "true or false",
-            Kind::TextList => "a list of strings",
-        }
+/// `[profile]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a [profile] table")]
+pub(super) struct ProfileTable {
+    pub(super) name: Option<String>,
+    pub(super) environment: Option<String>,
+}
+
+/// `[sender]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a [sender] table")]
+pub(super) struct SenderTable {
+    pub(super) organisation_number: Option<String>,
+    #[serde(default, deserialize_with = "text_list")]
+    pub(super) names: Option<Vec<String>>,
+    pub(super) support_text: Option<String>,
+    pub(super) support_email: Option<String>,
+    pub(super) support_phone: Option<String>,
+    pub(super) support_url: Option<String>,
+}
+
+/// `[service]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a [service] table")]
+pub(super) struct ServiceTable {
+    pub(super) recipient_url: Option<String>,
+    pub(super) message_url: Option<String>,
+    /// A file name, relative to the profile file.
+    pub(super) ca_bundle: Option<String>,
+    #[serde(default, deserialize_with = "integer")]
+    pub(super) connect_timeout_seconds: Option<i64>,
+    #[serde(default, deserialize_with = "integer")]
+    pub(super) call_timeout_seconds: Option<i64>,
+    /// An HTTP(S) proxy URL.
+    pub(super) proxy: Option<String>,
+}
+
+/// `[certificate]`: its keys only make sense together, so the highest file
+/// that sets any of them supplies all of them ([`Layers::certificate`]).
+/// The values are file names, relative to the profile file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a [certificate] table")]
+pub(super) struct CertificateTable {
+    pub(super) pkcs12: Option<String>,
+    pub(super) cert_pem: Option<String>,
+    pub(super) key_pem: Option<String>,
+}
+
+impl CertificateTable {
+    fn is_set(&self) -> bool {
+        self.pkcs12.is_some() || self.cert_pem.is_some() || self.key_pem.is_some()
     }
 }
 
-/// Every table and key a profile may hold, and the type of each value.
-const SCHEMA: &[(&str, &[(&str, Kind)])] = &[
-    (
-        "profile",
-        &[("name", Kind::Text), ("environment", Kind::Text)],
-    ),
-    (
-        "sender",
-        &[
-            ("organisation_number", Kind::Text),
-            ("names", Kind::TextList),
-            ("support_text", Kind::Text),
-            ("support_email", Kind::Text),
-            ("support_phone", Kind::Text),
-            ("support_url", Kind::Text),
-        ],
-    ),
-    (
-        "service",
-        &[
-            ("recipient_url", Kind::Text),
-            ("message_url", Kind::Text),
-            ("ca_bundle", Kind::Path),
-            ("connect_timeout_seconds", Kind::Integer),
-            ("call_timeout_seconds", Kind::Integer),
-        ],
-    ),
-    (
-        "certificate",
-        &[
-            ("pkcs12", Kind::Path),
-            ("cert_pem", Kind::Path),
-            ("key_pem", Kind::Path),
-        ],
-    ),
-    (
-        "rules",
-        &[
-            ("require_case_number", Kind::Boolean),
-            ("max_attachment_bytes", Kind::Integer),
-            ("max_total_attachment_bytes", Kind::Integer),
-            ("allowed_attachment_types", Kind::TextList),
-            ("retention_days", Kind::Integer),
-        ],
-    ),
-];
-
-const CASE_TYPE_SCHEMA: &[(&str, Kind)] = &[
-    ("name", Kind::Text),
-    ("subject", Kind::Text),
-    ("protection_class", Kind::Integer),
-    ("body", Kind::Text),
-    ("support_text", Kind::Text),
-];
-
-/// A typed value from a profile file.
-#[derive(Debug, Clone, PartialEq)]
-pub(super) enum Value {
-    Text(String),
-    Path(PathBuf),
-    Integer(i64),
-    Boolean(bool),
-    TextList(Vec<String>),
+/// `[rules]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a [rules] table")]
+pub(super) struct RulesTable {
+    pub(super) require_case_number: Option<bool>,
+    #[serde(default, deserialize_with = "integer")]
+    pub(super) max_attachment_bytes: Option<i64>,
+    #[serde(default, deserialize_with = "integer")]
+    pub(super) max_total_attachment_bytes: Option<i64>,
+    #[serde(default, deserialize_with = "text_list")]
+    pub(super) allowed_attachment_types: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "integer")]
+    pub(super) retention_days: Option<i64>,
 }
 
-/// One `[[case_type]]` entry: its values by key.
-pub(super) type CaseTypeValues = BTreeMap<&'static str, Value>;
+/// One `[[case_type]]` entry.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a [[case_type]] table")]
+pub(super) struct CaseTypeTable {
+    pub(super) name: Option<String>,
+    pub(super) subject: Option<String>,
+    #[serde(default, deserialize_with = "integer")]
+    pub(super) protection_class: Option<i64>,
+    pub(super) body: Option<String>,
+    pub(super) support_text: Option<String>,
+}
 
-/// One profile file, read and type-checked.
+/// Any integer. Its own visitor so that a wrong value reads "expected an
+/// integer" rather than serde's "expected i64"; ranges are checked later,
+/// with messages that give the range.
+fn integer<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
+    struct Integer;
+    impl Visitor<'_> for Integer {
+        type Value = i64;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an integer")
+        }
+        fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<i64, E> {
+            Ok(value)
+        }
+        fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<i64, E> {
+            i64::try_from(value).map_err(|_| E::custom(format!("{value} is too large")))
+        }
+    }
+    deserializer.deserialize_i64(Integer).map(Some)
+}
+
+/// A list of strings ("expected a list of strings" rather than serde's
+/// "expected a sequence").
+fn text_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Vec<String>>, D::Error> {
+    struct TextList;
+    impl<'de> Visitor<'de> for TextList {
+        type Value = Vec<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a list of strings")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut items: A,
+        ) -> Result<Vec<String>, A::Error> {
+            let mut list = Vec::with_capacity(items.size_hint().unwrap_or(0).min(64));
+            while let Some(item) = items.next_element()? {
+                list.push(item);
+            }
+            Ok(list)
+        }
+    }
+    deserializer.deserialize_seq(TextList).map(Some)
+}
+
+/// A key of a profile file: its name in errors (`table.key`) and where a
+/// [`ProfileFile`] holds its value. Build one with [`key!`], which takes
+/// both from the struct field so that they cannot disagree.
+pub(super) struct Key<T: 'static> {
+    pub(super) name: &'static str,
+    pub(super) get: fn(&ProfileFile) -> Option<&T>,
+}
+
+// Not derived: a derive would require `T: Copy`, but a key only holds a
+// name and a function pointer.
+impl<T> Clone for Key<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for Key<T> {}
+
+/// `key!(service.ca_bundle)`: the [`Key`] named `"service.ca_bundle"` that
+/// reads `file.service.ca_bundle`.
+macro_rules! key {
+    ($table:ident . $key:ident) => {
+        $crate::profile::file::Key {
+            name: concat!(stringify!($table), ".", stringify!($key)),
+            get: |file| file.$table.$key.as_ref(),
+        }
+    };
+}
+pub(super) use key;
+
+/// One profile file, read.
 #[derive(Debug)]
 pub(super) struct Layer {
+    /// The file, for error messages.
     pub(super) file: PathBuf,
-    /// `table.key` → value.
-    values: BTreeMap<String, Value>,
-    /// `[[case_type]]`, when the file has any.
-    pub(super) case_types: Option<Vec<CaseTypeValues>>,
+    /// The directory relative paths in the file are resolved against.
+    base_dir: PathBuf,
+    content: ProfileFile,
 }
 
 impl Layer {
     /// Reads `text` as the profile file `file`; relative paths are resolved
     /// against `base_dir`.
+    ///
+    /// # Errors
+    ///
+    /// [`ProfileError::Syntax`] for text that is not TOML;
+    /// [`ProfileError::Invalid`] naming the key for an unknown table or key
+    /// or a value of the wrong type.
     pub(super) fn parse(text: &str, file: &Path, base_dir: &Path) -> Result<Layer, ProfileError> {
-        let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+        let syntax = |e: toml::de::Error| {
             let (line, column) = e
                 .span()
                 .map(|span| line_and_column(text, span.start))
@@ -126,107 +218,67 @@ impl Layer {
                 column,
                 message: e.message().to_string(),
             }
+        };
+        let document = toml::de::Deserializer::parse(text).map_err(syntax)?;
+        let content = serde_path_to_error::deserialize(document).map_err(|e| {
+            let key = key_of(e.path());
+            let error = e.into_inner();
+            if key.is_empty() {
+                // Not about any one key: a problem with the document as a whole.
+                return syntax(error);
+            }
+            ProfileError::Invalid {
+                reason: in_profile_words(error.message(), !key.contains(['.', '['])),
+                file: file.to_path_buf(),
+                key,
+            }
         })?;
-        let invalid = |key: String, reason: String| ProfileError::Invalid {
+        Ok(Layer {
             file: file.to_path_buf(),
-            key,
-            reason,
-        };
-        let mut layer = Layer {
-            file: file.to_path_buf(),
-            values: BTreeMap::new(),
-            case_types: None,
-        };
-        for (name, content) in &table {
-            if name == "case_type" {
-                let toml::Value::Array(entries) = content else {
-                    return Err(invalid(
-                        "case_type".into(),
-                        "must be written as [[case_type]] tables".into(),
-                    ));
-                };
-                let mut case_types = Vec::with_capacity(entries.len());
-                for (index, entry) in entries.iter().enumerate() {
-                    let prefix = format!("case_type[{}]", index + 1);
-                    let toml::Value::Table(entry) = entry else {
-                        return Err(invalid(prefix, "must be a [[case_type]] table".into()));
-                    };
-                    let mut values = BTreeMap::new();
-                    for (key, value) in entry {
-                        let Some(&(known, kind)) = CASE_TYPE_SCHEMA.iter().find(|(k, _)| k == key)
-                        else {
-                            return Err(invalid(
-                                format!("{prefix}.{key}"),
-                                unknown_key_reason(CASE_TYPE_SCHEMA),
-                            ));
-                        };
-                        let value = typed(value, kind, base_dir)
-                            .ok_or_else(|| invalid(format!("{prefix}.{key}"), must_be(kind)))?;
-                        values.insert(known, value);
-                    }
-                    case_types.push(values);
+            base_dir: base_dir.to_path_buf(),
+            content,
+        })
+    }
+
+    /// `name` (a file name from this file) resolved against this file's
+    /// directory; absolute names stay as they are.
+    pub(super) fn path(&self, name: &str) -> PathBuf {
+        self.base_dir.join(name)
+    }
+}
+
+/// serde's message in the words of the profile's documentation: what serde
+/// calls an unknown field is an unknown key, or at the top level an unknown
+/// table, and most likely a typing error. Other messages stay as they are.
+fn in_profile_words(message: &str, top_level: bool) -> String {
+    // serde words it "unknown field `x`, expected one of `a`, `b`".
+    let Some((name, expected)) = message
+        .strip_prefix("unknown field ")
+        .and_then(|rest| rest.split_once(", "))
+    else {
+        return message.to_string();
+    };
+    let what = if top_level { "table" } else { "key" };
+    format!("unknown {what} {name} (a typing error?); {expected}")
+}
+
+/// The key a deserialization error is about, as errors name keys:
+/// `service.ca_bundle`, `case_type[2].name` (list entries counted from 1).
+fn key_of(path: &serde_path_to_error::Path) -> String {
+    let mut key = String::new();
+    for segment in path.iter() {
+        match segment {
+            Segment::Seq { index } => key.push_str(&format!("[{}]", index + 1)),
+            Segment::Map { key: name } | Segment::Enum { variant: name } => {
+                if !key.is_empty() {
+                    key.push('.');
                 }
-                layer.case_types = Some(case_types);
-                continue;
+                key.push_str(name);
             }
-            let Some((_, keys)) = SCHEMA.iter().find(|(t, _)| t == name) else {
-                let tables: Vec<&str> = SCHEMA.iter().map(|(t, _)| *t).collect();
-                return Err(invalid(
-                    name.clone(),
-                    format!(
-                        "unknown table; the tables are [{}] and [[case_type]]",
-                        tables.join("], [")
-                    ),
-                ));
-            };
-            let toml::Value::Table(content) = content else {
-                return Err(invalid(name.clone(), format!("must be a table: [{name}]")));
-            };
-            for (key, value) in content {
-                let Some(&(_, kind)) = keys.iter().find(|(k, _)| k == key) else {
-                    return Err(invalid(format!("{name}.{key}"), unknown_key_reason(keys)));
-                };
-                let value = typed(value, kind, base_dir)
-                    .ok_or_else(|| invalid(format!("{name}.{key}"), must_be(kind)))?;
-                layer.values.insert(format!("{name}.{key}"), value);
-            }
+            Segment::Unknown => {}
         }
-        Ok(layer)
     }
-
-    fn has_table(&self, table: &str) -> bool {
-        let prefix = format!("{table}.");
-        self.values.keys().any(|k| k.starts_with(&prefix))
-    }
-}
-
-fn must_be(kind: Kind) -> String {
-    format!("must be {}", kind.expected())
-}
-
-fn unknown_key_reason(keys: &[(&str, Kind)]) -> String {
-    let names: Vec<&str> = keys.iter().map(|(k, _)| *k).collect();
-    format!(
-        "unknown key (a typing error?); the keys here are: {}",
-        names.join(", ")
-    )
-}
-
-fn typed(value: &toml::Value, kind: Kind, base_dir: &Path) -> Option<Value> {
-    match (kind, value) {
-        (Kind::Text, toml::Value::String(s)) => Some(Value::Text(s.clone())),
-        (Kind::Path, toml::Value::String(s)) if !s.trim().is_empty() => {
-            Some(Value::Path(base_dir.join(s)))
-        }
-        (Kind::Integer, toml::Value::Integer(i)) => Some(Value::Integer(*i)),
-        (Kind::Boolean, toml::Value::Boolean(b)) => Some(Value::Boolean(*b)),
-        (Kind::TextList, toml::Value::Array(items)) => items
-            .iter()
-            .map(|item| item.as_str().map(str::to_string))
-            .collect::<Option<Vec<_>>>()
-            .map(Value::TextList),
-        _ => None,
-    }
+    key
 }
 
 /// 1-based line and column (in characters) of a byte offset.
@@ -241,40 +293,38 @@ fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
-/// Profile files in rising priority: later layers override earlier ones
-/// key by key.
+/// Profile files in rising priority, merged key by key: a key's value is
+/// the one from the highest-priority file that sets it.
 #[derive(Debug)]
 pub(super) struct Layers(pub(super) Vec<Layer>);
 
 impl Layers {
-    /// The value of `key` (`table.key`) from the highest-priority layer that
-    /// sets it, with the file it came from.
-    pub(super) fn value(&self, key: &str) -> Option<(&Value, &Path)> {
+    /// The value of `key` from the highest-priority file that sets it, with
+    /// that file.
+    pub(super) fn value<T>(&self, key: &Key<T>) -> Option<(&T, &Layer)> {
         self.0
             .iter()
             .rev()
-            .find_map(|layer| layer.values.get(key).map(|v| (v, layer.file.as_path())))
+            .find_map(|layer| (key.get)(&layer.content).map(|value| (value, layer)))
     }
 
-    /// Like [`Layers::value`], but only from the highest layer that has any
-    /// key of `table`: for tables whose keys only make sense together.
-    pub(super) fn value_in_whole_table(&self, table: &str, key: &str) -> Option<(&Value, &Path)> {
-        let layer = self.0.iter().rev().find(|l| l.has_table(table))?;
-        layer
-            .values
-            .get(&format!("{table}.{key}"))
-            .map(|v| (v, layer.file.as_path()))
+    /// The `[certificate]` table of the highest-priority file that sets any
+    /// of its keys: that table replaces the lower files' tables as a whole.
+    pub(super) fn certificate(&self) -> Option<(&CertificateTable, &Layer)> {
+        self.0
+            .iter()
+            .rev()
+            .find(|layer| layer.content.certificate.is_set())
+            .map(|layer| (&layer.content.certificate, layer))
     }
 
-    /// The highest layer with a `[[case_type]]` list; that list replaces
-    /// the lower layers' lists.
-    pub(super) fn case_types(&self) -> Option<(&[CaseTypeValues], &Path)> {
-        self.0.iter().rev().find_map(|layer| {
-            layer
-                .case_types
-                .as_deref()
-                .map(|c| (c, layer.file.as_path()))
-        })
+    /// The `[[case_type]]` list of the highest-priority file that has one:
+    /// that list replaces the lower files' lists.
+    pub(super) fn case_types(&self) -> Option<(&[CaseTypeTable], &Layer)> {
+        self.0
+            .iter()
+            .rev()
+            .find_map(|layer| layer.content.case_type.as_deref().map(|list| (list, layer)))
     }
 
     /// The file blamed for a missing key: the highest-priority one.
@@ -283,5 +333,10 @@ impl Layers {
             .last()
             .map(|l| l.file.as_path())
             .unwrap_or(Path::new("profile.toml"))
+    }
+
+    /// The files, lowest priority first.
+    pub(super) fn files(&self) -> Vec<PathBuf> {
+        self.0.iter().map(|l| l.file.clone()).collect()
     }
 }

@@ -42,10 +42,15 @@
 //! # Ok::<(), kuvert_core::profile::ProfileError>(())
 //! ```
 
+// Loading goes file → layer → profile: `file` reads each file into typed
+// tables and merges the layers key by key; `validate` turns the merged
+// values into a `Profile`; `connection` builds what the profile names (TLS
+// identity, signing key, HTTPS client).
 mod connection;
 mod error;
 mod file;
 mod locations;
+mod validate;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -57,7 +62,7 @@ use kuvert_transport::Endpoints;
 pub use error::ProfileError;
 pub use locations::{ProfileFile, ProfileLayer, ProfileLocations};
 
-use file::{CaseTypeValues, Layer, Layers, Value};
+use file::{Layer, Layers};
 
 /// Whether the profile talks to the production service or a test environment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -245,6 +250,7 @@ pub struct Profile {
     ca_bundle: Sourced<PathBuf>,
     connect_timeout: Duration,
     call_timeout: Duration,
+    proxy: Option<String>,
     certificate: Sourced<CertificateSource>,
     rules: Rules,
     case_types: Vec<CaseType>,
@@ -323,7 +329,7 @@ impl Profile {
                 searched: candidates,
             });
         }
-        Profile::assemble(Layers(layers))
+        validate::profile(Layers(layers))
     }
 
     /// Reads one profile from text; relative paths are resolved against
@@ -334,111 +340,7 @@ impl Profile {
     /// The first problem found, naming the key.
     pub fn from_toml_str(text: &str, base_dir: &Path) -> Result<Profile, ProfileError> {
         let file = base_dir.join("profile.toml");
-        Profile::assemble(Layers(vec![Layer::parse(text, &file, base_dir)?]))
-    }
-
-    fn assemble(layers: Layers) -> Result<Profile, ProfileError> {
-        let read = Reader { layers: &layers };
-
-        let organisation_number = {
-            let (text, file) = read.required_text("sender.organisation_number")?;
-            OrganizationNumber::parse(text).map_err(|e| {
-                invalid(
-                    file,
-                    "sender.organisation_number",
-                    format!("{e}; write the organisation number as 202100-3898"),
-                )
-            })?
-        };
-        let (names, names_file) = match layers.value("sender.names") {
-            Some((Value::TextList(names), file)) => (names.clone(), file.to_path_buf()),
-            _ => {
-                return Err(invalid(
-                    layers.last_file(),
-                    "sender.names",
-                    "missing; list at least one sender name, e.g. names = [\"Kommun B\"]".into(),
-                ))
-            }
-        };
-        if names.is_empty() {
-            return Err(invalid(
-                &names_file,
-                "sender.names",
-                "must list at least one sender name".into(),
-            ));
-        }
-        let mut sender_names: Vec<SenderName> = Vec::with_capacity(names.len());
-        for name in &names {
-            let name = SenderName::new(name)
-                .map_err(|e| invalid(&names_file, "sender.names", e.to_string()))?;
-            if name.as_str().chars().count() < 2 {
-                return Err(invalid(
-                    &names_file,
-                    "sender.names",
-                    format!(
-                        "the sender name {:?} is too short (at least 2 characters)",
-                        name.as_str()
-                    ),
-                ));
-            }
-            if sender_names.contains(&name) {
-                return Err(invalid(
-                    &names_file,
-                    "sender.names",
-                    format!("the sender name {:?} is listed twice", name.as_str()),
-                ));
-            }
-            sender_names.push(name);
-        }
-
-        let name = match read.optional_text("profile.name")? {
-            Some((name, file)) if name.trim().is_empty() => {
-                return Err(invalid(file, "profile.name", "must not be empty".into()))
-            }
-            Some((name, _)) => name.trim().to_string(),
-            None => sender_names[0].as_str().to_string(),
-        };
-        let environment = match read.optional_text("profile.environment")? {
-            None => Environment::Production,
-            Some(("production", _)) => Environment::Production,
-            Some(("test", _)) => Environment::Test,
-            Some((other, file)) => {
-                return Err(invalid(
-                    file,
-                    "profile.environment",
-                    format!("{other:?} is not an environment; write \"test\" or \"production\""),
-                ))
-            }
-        };
-
-        let support = read.support(&sender_names[0])?;
-
-        let endpoints = Endpoints {
-            recipient: read.service_url("service.recipient_url")?,
-            message: read.service_url("service.message_url")?,
-        };
-        let ca_bundle = read.required_path("service.ca_bundle")?;
-        let connect_timeout = read.seconds("service.connect_timeout_seconds", 10)?;
-        let call_timeout = read.seconds("service.call_timeout_seconds", 120)?;
-        let certificate = read.certificate(environment)?;
-        let rules = read.rules()?;
-        let case_types = read.case_types(&support)?;
-
-        Ok(Profile {
-            name,
-            environment,
-            organisation_number,
-            sender_names,
-            support,
-            endpoints,
-            ca_bundle,
-            connect_timeout,
-            call_timeout,
-            certificate,
-            rules,
-            case_types,
-            files: layers.0.iter().map(|l| l.file.clone()).collect(),
-        })
+        validate::profile(Layers(vec![Layer::parse(text, &file, base_dir)?]))
     }
 
     /// The profile's name (shown in the window title; part of the keyring
@@ -499,6 +401,13 @@ impl Profile {
         self.call_timeout
     }
 
+    /// The HTTP(S) proxy the intermediary is reached through
+    /// (`service.proxy`, an `http://` or `https://` URL); `None` to connect
+    /// directly.
+    pub fn proxy(&self) -> Option<&str> {
+        self.proxy.as_deref()
+    }
+
     /// Where the certificate comes from.
     pub fn certificate(&self) -> &CertificateSource {
         &self.certificate.value
@@ -523,317 +432,4 @@ impl Profile {
     pub fn files(&self) -> &[PathBuf] {
         &self.files
     }
-}
-
-fn invalid(file: &Path, key: &str, reason: String) -> ProfileError {
-    ProfileError::Invalid {
-        file: file.to_path_buf(),
-        key: key.to_string(),
-        reason,
-    }
-}
-
-/// Typed look-ups over the layers, with errors naming file and key.
-struct Reader<'a> {
-    layers: &'a Layers,
-}
-
-impl<'a> Reader<'a> {
-    fn missing(&self, key: &str, hint: &str) -> ProfileError {
-        invalid(self.layers.last_file(), key, format!("missing; {hint}"))
-    }
-
-    fn optional_text(&self, key: &str) -> Result<Option<(&'a str, &'a Path)>, ProfileError> {
-        match self.layers.value(key) {
-            None => Ok(None),
-            Some((Value::Text(text), file)) => Ok(Some((text.as_str(), file))),
-            Some((_, file)) => Err(invalid(file, key, "must be a string".into())),
-        }
-    }
-
-    fn required_text(&self, key: &str) -> Result<(&'a str, &'a Path), ProfileError> {
-        self.optional_text(key)?
-            .ok_or_else(|| self.missing(key, "this key has no default"))
-    }
-
-    fn required_path(&self, key: &str) -> Result<Sourced<PathBuf>, ProfileError> {
-        match self.layers.value(key) {
-            Some((Value::Path(path), file)) => Ok(Sourced {
-                value: path.clone(),
-                file: file.to_path_buf(),
-                key: key.to_string(),
-            }),
-            Some((_, file)) => Err(invalid(file, key, "must be a file name".into())),
-            None => Err(self.missing(key, "name the file (relative to the profile)")),
-        }
-    }
-
-    fn integer(&self, key: &str, default: i64, min: i64, max: i64) -> Result<i64, ProfileError> {
-        match self.layers.value(key) {
-            None => Ok(default),
-            Some((Value::Integer(i), _)) if (min..=max).contains(i) => Ok(*i),
-            Some((Value::Integer(i), file)) => Err(invalid(
-                file,
-                key,
-                format!("{i} is out of range; use {min}–{max}"),
-            )),
-            Some((_, file)) => Err(invalid(file, key, "must be an integer".into())),
-        }
-    }
-
-    fn seconds(&self, key: &str, default: u64) -> Result<Duration, ProfileError> {
-        let seconds = self.integer(key, default as i64, 1, 3600)?;
-        Ok(Duration::from_secs(seconds.unsigned_abs()))
-    }
-
-    fn service_url(&self, key: &str) -> Result<String, ProfileError> {
-        let (url, file) = self.required_text(key)?;
-        let url = url.trim();
-        let rest = url.strip_prefix("https://").ok_or_else(|| {
-            invalid(
-                file,
-                key,
-                format!("{url:?} must be an https:// address (server verification is always on)"),
-            )
-        })?;
-        if rest.is_empty() || rest.starts_with('/') || url.contains(char::is_whitespace) {
-            return Err(invalid(file, key, format!("{url:?} is not a web address")));
-        }
-        Ok(url.to_string())
-    }
-
-    fn support(&self, first_sender: &SenderName) -> Result<SupportContact, ProfileError> {
-        let default_text = format!("Frågor om meddelandet? Kontakta {first_sender}.");
-        let text = self.optional_text("sender.support_text")?;
-        let email = self.optional_text("sender.support_email")?;
-        let phone = self.optional_text("sender.support_phone")?;
-        let url = self.optional_text("sender.support_url")?;
-        use kuvert_protocol::delivery::DeliveryError as D;
-        SupportContact::new(
-            text.map(|(t, _)| t).unwrap_or(&default_text),
-            email.map(|(e, _)| e),
-            phone.map(|(p, _)| p),
-            url.map(|(u, _)| u),
-        )
-        .map_err(|e| {
-            let (key, source) = match &e {
-                D::InvalidEmail(_) => ("sender.support_email", email),
-                D::InvalidUrl(_) => ("sender.support_url", url),
-                D::Empty { field }
-                | D::TooLong { field, .. }
-                | D::ForbiddenCharacter { field, .. } => match *field {
-                    "support URL" => ("sender.support_url", url),
-                    "support phone number" => ("sender.support_phone", phone),
-                    "support e-mail" => ("sender.support_email", email),
-                    _ => ("sender.support_text", text),
-                },
-                _ => ("sender.support_text", text),
-            };
-            let file = source.map(|(_, f)| f).unwrap_or(self.layers.last_file());
-            invalid(file, key, e.to_string())
-        })
-    }
-
-    fn certificate(
-        &self,
-        environment: Environment,
-    ) -> Result<Sourced<CertificateSource>, ProfileError> {
-        let get = |key: &str| match self.layers.value_in_whole_table("certificate", key) {
-            Some((Value::Path(p), file)) => Some((p.clone(), file.to_path_buf())),
-            _ => None,
-        };
-        match (get("pkcs12"), get("cert_pem"), get("key_pem")) {
-            (Some((path, file)), None, None) => Ok(Sourced {
-                value: CertificateSource::Pkcs12 { path },
-                file,
-                key: "certificate.pkcs12".into(),
-            }),
-            (None, Some((certificate, file)), Some((key, _))) => {
-                if environment != Environment::Test {
-                    return Err(invalid(
-                        &file,
-                        "certificate.cert_pem",
-                        "PEM files with an unencrypted key are only allowed with \
-                         environment = \"test\"; use a PKCS#12 file (pkcs12 = …)"
-                            .into(),
-                    ));
-                }
-                Ok(Sourced {
-                    value: CertificateSource::Pem { certificate, key },
-                    file,
-                    key: "certificate.cert_pem".into(),
-                })
-            }
-            (Some((_, file)), _, _) => Err(invalid(
-                &file,
-                "certificate",
-                "give either pkcs12 or cert_pem with key_pem, not both".into(),
-            )),
-            (None, Some((_, file)), None) => Err(invalid(
-                &file,
-                "certificate.key_pem",
-                "missing; cert_pem needs key_pem".into(),
-            )),
-            (None, None, Some((_, file))) => Err(invalid(
-                &file,
-                "certificate.cert_pem",
-                "missing; key_pem needs cert_pem".into(),
-            )),
-            (None, None, None) => Err(self.missing(
-                "certificate.pkcs12",
-                "name the organisation's PKCS#12 certificate file",
-            )),
-        }
-    }
-
-    fn rules(&self) -> Result<Rules, ProfileError> {
-        let require_case_number = match self.layers.value("rules.require_case_number") {
-            None => true,
-            Some((Value::Boolean(b), _)) => *b,
-            Some((_, file)) => {
-                return Err(invalid(
-                    file,
-                    "rules.require_case_number",
-                    "must be true or false".into(),
-                ))
-            }
-        };
-        const MAX: i64 = 1 << 40;
-        let max_attachment_bytes = self
-            .integer("rules.max_attachment_bytes", 20_000_000, 1, MAX)?
-            .unsigned_abs();
-        let max_total_attachment_bytes = self
-            .integer(
-                "rules.max_total_attachment_bytes",
-                max_attachment_bytes as i64,
-                1,
-                MAX,
-            )?
-            .unsigned_abs();
-        let retention_days = self
-            .integer("rules.retention_days", 3650, 1, 36_500)?
-            .unsigned_abs() as u32;
-        let allowed_attachment_types = match self.layers.value("rules.allowed_attachment_types") {
-            None => DEFAULT_ALLOWED_TYPES
-                .iter()
-                .map(|t| t.to_string())
-                .collect(),
-            Some((Value::TextList(types), file)) => {
-                let mut allowed = Vec::with_capacity(types.len());
-                for t in types {
-                    let t = t.trim().to_ascii_lowercase();
-                    if crate::compose::file_type::FileType::from_mime(&t).is_none() {
-                        return Err(invalid(
-                            file,
-                            "rules.allowed_attachment_types",
-                            format!(
-                                "Kuvert cannot recognise files of type {t:?}; the types it knows are {}",
-                                crate::compose::file_type::FileType::known_mime_types().join(", ")
-                            ),
-                        ));
-                    }
-                    if !allowed.contains(&t) {
-                        allowed.push(t);
-                    }
-                }
-                allowed
-            }
-            Some((_, file)) => {
-                return Err(invalid(
-                    file,
-                    "rules.allowed_attachment_types",
-                    "must be a list of MIME types".into(),
-                ))
-            }
-        };
-        Ok(Rules {
-            require_case_number,
-            max_attachment_bytes,
-            max_total_attachment_bytes,
-            allowed_attachment_types,
-            retention_days,
-        })
-    }
-
-    fn case_types(&self, support: &SupportContact) -> Result<Vec<CaseType>, ProfileError> {
-        let Some((entries, file)) = self.layers.case_types() else {
-            return Ok(Vec::new());
-        };
-        let mut case_types: Vec<CaseType> = Vec::with_capacity(entries.len());
-        for (index, entry) in entries.iter().enumerate() {
-            let case_type = case_type(entry, index, file, support)?;
-            if case_types.iter().any(|c| c.name == case_type.name) {
-                return Err(invalid(
-                    file,
-                    &format!("case_type[{}].name", index + 1),
-                    format!("the case type {:?} is defined twice", case_type.name),
-                ));
-            }
-            case_types.push(case_type);
-        }
-        Ok(case_types)
-    }
-}
-
-fn case_type(
-    entry: &CaseTypeValues,
-    index: usize,
-    file: &Path,
-    support: &SupportContact,
-) -> Result<CaseType, ProfileError> {
-    let key = |k: &str| format!("case_type[{}].{k}", index + 1);
-    let text = |k: &str| match entry.get(k) {
-        Some(Value::Text(t)) => Some(t.clone()),
-        _ => None,
-    };
-    let name = text("name")
-        .map(|n| n.trim().to_string())
-        .filter(|n| !n.is_empty())
-        .ok_or_else(|| {
-            invalid(
-                file,
-                &key("name"),
-                "missing; every case type needs a name".into(),
-            )
-        })?;
-    let subject = text("subject");
-    if let Some(subject) = &subject {
-        kuvert_protocol::delivery::Subject::new(subject)
-            .map_err(|e| invalid(file, &key("subject"), e.to_string()))?;
-    }
-    let protection_class = match entry.get("protection_class") {
-        None => None,
-        Some(Value::Integer(class)) => {
-            let class = u8::try_from(*class).unwrap_or(u8::MAX);
-            Some(ProtectionClass::new(class).map_err(|e| {
-                invalid(
-                    file,
-                    &key("protection_class"),
-                    format!("{e}; use 1, 2 or 3"),
-                )
-            })?)
-        }
-        Some(_) => {
-            return Err(invalid(
-                file,
-                &key("protection_class"),
-                "must be 1, 2 or 3".into(),
-            ))
-        }
-    };
-    let support = match text("support_text") {
-        None => None,
-        Some(t) => Some(
-            support
-                .with_text(&t)
-                .map_err(|e| invalid(file, &key("support_text"), e.to_string()))?,
-        ),
-    };
-    Ok(CaseType {
-        name,
-        subject,
-        protection_class,
-        body: text("body"),
-        support,
-    })
 }

@@ -414,6 +414,136 @@ fn bad_profiles_are_refused_naming_the_key() {
     }
 }
 
+/// What the reader says about unknown keys and values of the wrong type:
+/// the key, and what would have been right.
+#[test]
+fn unknown_keys_and_wrong_types_say_what_is_expected() {
+    let rows: &[(&str, &str, &str, &str)] = &[
+        // (find, replace, expected key, expected part of the message)
+        (
+            "recipient_url =",
+            "recipient_ur =",
+            "service.recipient_ur",
+            "unknown key `recipient_ur` (a typing error?); expected one of `recipient_url`, `message_url`",
+        ),
+        (
+            "[rules]",
+            "[regler]",
+            "regler",
+            "unknown table `regler` (a typing error?); expected one of `profile`",
+        ),
+        (
+            "retention_days = 3650",
+            "retention_days = \"tio år\"",
+            "rules.retention_days",
+            "invalid type: string \"tio år\", expected an integer",
+        ),
+        (
+            "names = [\"Kommun B\", \"Kommun B Bygglov\"]",
+            "names = \"Kommun B\"",
+            "sender.names",
+            "expected a list of strings",
+        ),
+        (
+            "names = [\"Kommun B\", \"Kommun B Bygglov\"]",
+            "names = [\"Kommun B\", 3]",
+            "sender.names[2]",
+            "invalid type: integer `3`, expected a string",
+        ),
+        (
+            "require_case_number = true",
+            "require_case_number = \"ja\"",
+            "rules.require_case_number",
+            "expected a boolean",
+        ),
+        (
+            "ca_bundle = \"ca.pem\"",
+            "ca_bundle = \"\"",
+            "service.ca_bundle",
+            "must not be empty",
+        ),
+    ];
+    for (from, to, key, message) in rows {
+        let text = support::profile_text_with(from, to);
+        let err = Profile::from_toml_str(&text, Path::new("/etc/kuvert")).unwrap_err();
+        assert_eq!(err.key(), Some(*key), "{from:?} → {to:?}: {err}");
+        assert!(
+            err.to_string().contains(message),
+            "{from:?} → {to:?}: {err}"
+        );
+    }
+}
+
+#[test]
+fn a_bad_key_in_the_user_file_names_the_user_file_even_when_it_overrides_nothing() {
+    let root = tempfile::tempdir().unwrap();
+    let system = root.path().join("system.toml");
+    let user = root.path().join("user.toml");
+    write(&system, FULL_PROFILE);
+    let locations = ProfileLocations {
+        system: system.clone(),
+        user: Some(user.clone()),
+    };
+    for text in [
+        "[service]\ncall_timeout = 90\n",
+        "[service]\ncall_timeout_seconds = \"90\"\n",
+    ] {
+        write(&user, text);
+        let err = Profile::load_from(None, &locations).unwrap_err();
+        assert_eq!(err.file(), Some(user.as_path()), "{err}");
+        assert!(
+            err.key().unwrap().starts_with("service.call_timeout"),
+            "{err}"
+        );
+    }
+    // A wrong value in the system file is an error even where the user file
+    // overrides it: every file is checked whole.
+    write(
+        &system,
+        &FULL_PROFILE.replace("call_timeout_seconds = 30", "call_timeout_seconds = \"30\""),
+    );
+    write(&user, "[service]\ncall_timeout_seconds = 90\n");
+    let err = Profile::load_from(None, &locations).unwrap_err();
+    assert_eq!(err.file(), Some(system.as_path()), "{err}");
+    assert_eq!(err.key(), Some("service.call_timeout_seconds"), "{err}");
+}
+
+#[test]
+fn the_proxy_is_an_http_or_https_address() {
+    assert_eq!(support::profile().proxy(), None);
+    for proxy in ["http://proxy.kommunb.example:3128", "https://10.0.0.1:8443"] {
+        let text = support::profile_text_with(
+            "ca_bundle = \"ca.pem\"",
+            &format!("ca_bundle = \"ca.pem\"\nproxy = \"{proxy}\""),
+        );
+        let profile = Profile::from_toml_str(&text, Path::new("/etc/kuvert")).unwrap();
+        assert_eq!(profile.proxy(), Some(proxy));
+    }
+    for (proxy, reason) in [
+        (
+            "\"socks5://proxy.example:1080\"",
+            "must be an http:// or https:// address",
+        ),
+        (
+            "\"proxy.example:3128\"",
+            "must be an http:// or https:// address",
+        ),
+        ("\"http://\"", "is not a web address"),
+        ("\"http://proxy example:3128\"", "is not a web address"),
+        ("\"http://proxy.example:99999\"", "is not a web address"),
+        ("3128", "expected a string"),
+    ] {
+        let text = support::profile_text_with(
+            "ca_bundle = \"ca.pem\"",
+            &format!("ca_bundle = \"ca.pem\"\nproxy = {proxy}"),
+        );
+        let err = Profile::from_toml_str(&text, Path::new("/etc/kuvert")).unwrap_err();
+        assert_eq!(err.key(), Some("service.proxy"), "{proxy}: {err}");
+        assert_eq!(err.file(), Some(Path::new("/etc/kuvert/profile.toml")));
+        assert!(err.to_string().contains(reason), "{proxy}: {err}");
+    }
+}
+
 #[test]
 fn pem_keys_are_refused_in_production() {
     let text = support::profile_text_with(

@@ -1,0 +1,481 @@
+//! Validation: the merged profile files become a [`Profile`], or the first
+//! problem found, as a [`ProfileError::Invalid`] naming the file that set
+//! the key (or, for a missing key, the highest-priority file) and the key.
+//!
+//! The files have already been read into typed structs ([`super::file`]),
+//! so what is checked here is whether the values are acceptable and
+//! whether the required keys are there.
+
+use std::ops::RangeInclusive;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use kuvert_protocol::delivery::{DeliveryError, ProtectionClass, SenderName, Subject};
+use kuvert_protocol::identity::OrganizationNumber;
+use kuvert_transport::Endpoints;
+
+use super::file::{key, CaseTypeTable, Key, Layer, Layers};
+use super::{
+    CaseType, CertificateSource, Environment, Profile, ProfileError, Rules, Sourced,
+    SupportContact, DEFAULT_ALLOWED_TYPES,
+};
+use crate::compose::file_type::FileType;
+
+/// The profile the merged `layers` describe.
+///
+/// # Errors
+///
+/// The first key that is missing or has a value that is not allowed.
+pub(super) fn profile(layers: Layers) -> Result<Profile, ProfileError> {
+    let read = Reader { layers: &layers };
+
+    let organisation_number = {
+        let key = key!(sender.organisation_number);
+        let (text, file) = read.required_text(key)?;
+        OrganizationNumber::parse(text).map_err(|e| {
+            invalid(
+                file,
+                key.name,
+                format!("{e}; write the organisation number as 202100-3898"),
+            )
+        })?
+    };
+    let sender_names = read.sender_names()?;
+    let name_key = key!(profile.name);
+    let name = match read.text(name_key) {
+        Some((name, file)) if name.trim().is_empty() => {
+            return Err(invalid(file, name_key.name, "must not be empty".into()))
+        }
+        Some((name, _)) => name.trim().to_string(),
+        None => sender_names[0].as_str().to_string(),
+    };
+    let environment_key = key!(profile.environment);
+    let environment = match read.text(environment_key) {
+        None | Some(("production", _)) => Environment::Production,
+        Some(("test", _)) => Environment::Test,
+        Some((other, file)) => {
+            return Err(invalid(
+                file,
+                environment_key.name,
+                format!("{other:?} is not an environment; write \"test\" or \"production\""),
+            ))
+        }
+    };
+    let support = read.support(&sender_names[0])?;
+    let endpoints = Endpoints {
+        recipient: read.service_url(key!(service.recipient_url))?,
+        message: read.service_url(key!(service.message_url))?,
+    };
+    let ca_bundle = read.required_path(key!(service.ca_bundle))?;
+    let connect_timeout = read.seconds(key!(service.connect_timeout_seconds), 10)?;
+    let call_timeout = read.seconds(key!(service.call_timeout_seconds), 120)?;
+    let proxy = read.proxy()?;
+    let certificate = read.certificate(environment)?;
+    let rules = read.rules()?;
+    let case_types = read.case_types(&support)?;
+
+    Ok(Profile {
+        name,
+        environment,
+        organisation_number,
+        sender_names,
+        support,
+        endpoints,
+        ca_bundle,
+        connect_timeout,
+        call_timeout,
+        proxy,
+        certificate,
+        rules,
+        case_types,
+        files: layers.files(),
+    })
+}
+
+fn invalid(file: &Path, key: &str, reason: String) -> ProfileError {
+    ProfileError::Invalid {
+        file: file.to_path_buf(),
+        key: key.to_string(),
+        reason,
+    }
+}
+
+/// The file `name` names, resolved against the directory of the file that
+/// set `key`; an empty name is refused.
+fn file_name(name: &str, layer: &Layer, key: &str) -> Result<PathBuf, ProfileError> {
+    if name.trim().is_empty() {
+        return Err(invalid(
+            &layer.file,
+            key,
+            "must not be empty; name a file (relative to the profile)".into(),
+        ));
+    }
+    Ok(layer.path(name))
+}
+
+/// Look-ups over the merged layers, with errors naming file and key.
+struct Reader<'a> {
+    layers: &'a Layers,
+}
+
+impl<'a> Reader<'a> {
+    /// The error for a missing key, blamed on the highest-priority file.
+    fn missing(&self, key: &str, hint: &str) -> ProfileError {
+        invalid(self.layers.last_file(), key, format!("missing; {hint}"))
+    }
+
+    fn text(&self, key: Key<String>) -> Option<(&'a str, &'a Path)> {
+        self.layers
+            .value(&key)
+            .map(|(text, layer)| (text.as_str(), layer.file.as_path()))
+    }
+
+    fn required_text(&self, key: Key<String>) -> Result<(&'a str, &'a Path), ProfileError> {
+        self.text(key)
+            .ok_or_else(|| self.missing(key.name, "this key has no default"))
+    }
+
+    fn required_path(&self, key: Key<String>) -> Result<Sourced<PathBuf>, ProfileError> {
+        let (name, layer) = self
+            .layers
+            .value(&key)
+            .ok_or_else(|| self.missing(key.name, "name the file (relative to the profile)"))?;
+        Ok(Sourced {
+            value: file_name(name, layer, key.name)?,
+            file: layer.file.clone(),
+            key: key.name.to_string(),
+        })
+    }
+
+    fn integer(
+        &self,
+        key: Key<i64>,
+        default: i64,
+        allowed: RangeInclusive<i64>,
+    ) -> Result<i64, ProfileError> {
+        match self.layers.value(&key) {
+            None => Ok(default),
+            Some((value, _)) if allowed.contains(value) => Ok(*value),
+            Some((value, layer)) => Err(invalid(
+                &layer.file,
+                key.name,
+                format!(
+                    "{value} is out of range; use {}–{}",
+                    allowed.start(),
+                    allowed.end()
+                ),
+            )),
+        }
+    }
+
+    fn seconds(&self, key: Key<i64>, default: u64) -> Result<Duration, ProfileError> {
+        let seconds = self.integer(key, default as i64, 1..=3600)?;
+        Ok(Duration::from_secs(seconds.unsigned_abs()))
+    }
+
+    fn sender_names(&self) -> Result<Vec<SenderName>, ProfileError> {
+        let key = key!(sender.names);
+        let Some((names, layer)) = self.layers.value(&key) else {
+            return Err(self.missing(
+                key.name,
+                "list at least one sender name, e.g. names = [\"Kommun B\"]",
+            ));
+        };
+        let invalid = |reason: String| invalid(&layer.file, key.name, reason);
+        if names.is_empty() {
+            return Err(invalid("must list at least one sender name".into()));
+        }
+        let mut sender_names: Vec<SenderName> = Vec::with_capacity(names.len());
+        for name in names {
+            let name = SenderName::new(name).map_err(|e| invalid(e.to_string()))?;
+            if name.as_str().chars().count() < 2 {
+                return Err(invalid(format!(
+                    "the sender name {:?} is too short (at least 2 characters)",
+                    name.as_str()
+                )));
+            }
+            if sender_names.contains(&name) {
+                return Err(invalid(format!(
+                    "the sender name {:?} is listed twice",
+                    name.as_str()
+                )));
+            }
+            sender_names.push(name);
+        }
+        Ok(sender_names)
+    }
+
+    fn service_url(&self, key: Key<String>) -> Result<String, ProfileError> {
+        let (url, file) = self.required_text(key)?;
+        let url = url.trim();
+        let rest = url.strip_prefix("https://").ok_or_else(|| {
+            invalid(
+                file,
+                key.name,
+                format!("{url:?} must be an https:// address (server verification is always on)"),
+            )
+        })?;
+        if rest.is_empty() || rest.starts_with('/') || url.contains(char::is_whitespace) {
+            return Err(invalid(
+                file,
+                key.name,
+                format!("{url:?} is not a web address"),
+            ));
+        }
+        Ok(url.to_string())
+    }
+
+    /// `service.proxy`: an `http://` or `https://` URL with a host.
+    fn proxy(&self) -> Result<Option<String>, ProfileError> {
+        let key = key!(service.proxy);
+        let Some((proxy, file)) = self.text(key) else {
+            return Ok(None);
+        };
+        let proxy = proxy.trim();
+        let refuse = |why: String| {
+            invalid(
+                file,
+                key.name,
+                format!("{proxy:?} {why}; write the proxy as http://host:port"),
+            )
+        };
+        let url =
+            url::Url::parse(proxy).map_err(|e| refuse(format!("is not a web address ({e})")))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(refuse("must be an http:// or https:// address".into()));
+        }
+        if url.host_str().is_none_or(str::is_empty) {
+            return Err(refuse("names no host".into()));
+        }
+        Ok(Some(proxy.to_string()))
+    }
+
+    fn support(&self, first_sender: &SenderName) -> Result<SupportContact, ProfileError> {
+        let default_text = format!("Frågor om meddelandet? Kontakta {first_sender}.");
+        let text = self.text(key!(sender.support_text));
+        let email = self.text(key!(sender.support_email));
+        let phone = self.text(key!(sender.support_phone));
+        let url = self.text(key!(sender.support_url));
+        SupportContact::new(
+            text.map(|(t, _)| t).unwrap_or(&default_text),
+            email.map(|(e, _)| e),
+            phone.map(|(p, _)| p),
+            url.map(|(u, _)| u),
+        )
+        .map_err(|e| {
+            // Blame the key whose value the contract refused.
+            use DeliveryError as D;
+            let (key, source) = match &e {
+                D::InvalidEmail(_) => ("sender.support_email", email),
+                D::InvalidUrl(_) => ("sender.support_url", url),
+                D::Empty { field }
+                | D::TooLong { field, .. }
+                | D::ForbiddenCharacter { field, .. } => match *field {
+                    "support URL" => ("sender.support_url", url),
+                    "support phone number" => ("sender.support_phone", phone),
+                    "support e-mail" => ("sender.support_email", email),
+                    _ => ("sender.support_text", text),
+                },
+                _ => ("sender.support_text", text),
+            };
+            let file = source.map(|(_, f)| f).unwrap_or(self.layers.last_file());
+            invalid(file, key, e.to_string())
+        })
+    }
+
+    fn certificate(
+        &self,
+        environment: Environment,
+    ) -> Result<Sourced<CertificateSource>, ProfileError> {
+        let Some((table, layer)) = self.layers.certificate() else {
+            return Err(self.missing(
+                "certificate.pkcs12",
+                "name the organisation's PKCS#12 certificate file",
+            ));
+        };
+        let path = |name: &Option<String>, key: &str| {
+            name.as_deref()
+                .map(|name| file_name(name, layer, key))
+                .transpose()
+        };
+        let pkcs12 = path(&table.pkcs12, "certificate.pkcs12")?;
+        let cert_pem = path(&table.cert_pem, "certificate.cert_pem")?;
+        let key_pem = path(&table.key_pem, "certificate.key_pem")?;
+        let sourced = |value, key: &str| Sourced {
+            value,
+            file: layer.file.clone(),
+            key: key.to_string(),
+        };
+        let file = layer.file.as_path();
+        match (pkcs12, cert_pem, key_pem) {
+            (Some(path), None, None) => Ok(sourced(
+                CertificateSource::Pkcs12 { path },
+                "certificate.pkcs12",
+            )),
+            (None, Some(certificate), Some(key)) => {
+                if environment != Environment::Test {
+                    return Err(invalid(
+                        file,
+                        "certificate.cert_pem",
+                        "PEM files with an unencrypted key are only allowed with \
+                         environment = \"test\"; use a PKCS#12 file (pkcs12 = …)"
+                            .into(),
+                    ));
+                }
+                Ok(sourced(
+                    CertificateSource::Pem { certificate, key },
+                    "certificate.cert_pem",
+                ))
+            }
+            (Some(_), _, _) => Err(invalid(
+                file,
+                "certificate",
+                "give either pkcs12 or cert_pem with key_pem, not both".into(),
+            )),
+            (None, Some(_), None) => Err(invalid(
+                file,
+                "certificate.key_pem",
+                "missing; cert_pem needs key_pem".into(),
+            )),
+            (None, None, Some(_)) => Err(invalid(
+                file,
+                "certificate.cert_pem",
+                "missing; key_pem needs cert_pem".into(),
+            )),
+            // `Layers::certificate` only returns a table that sets a key.
+            (None, None, None) => Err(self.missing(
+                "certificate.pkcs12",
+                "name the organisation's PKCS#12 certificate file",
+            )),
+        }
+    }
+
+    fn rules(&self) -> Result<Rules, ProfileError> {
+        const MAX_BYTES: i64 = 1 << 40;
+        let require_case_number = self
+            .layers
+            .value(&key!(rules.require_case_number))
+            .is_none_or(|(required, _)| *required);
+        let max_attachment_bytes = self
+            .integer(key!(rules.max_attachment_bytes), 20_000_000, 1..=MAX_BYTES)?
+            .unsigned_abs();
+        let max_total_attachment_bytes = self
+            .integer(
+                key!(rules.max_total_attachment_bytes),
+                max_attachment_bytes as i64,
+                1..=MAX_BYTES,
+            )?
+            .unsigned_abs();
+        let retention_days = self
+            .integer(key!(rules.retention_days), 3650, 1..=36_500)?
+            .unsigned_abs() as u32;
+        let allowed_attachment_types = match self
+            .layers
+            .value(&key!(rules.allowed_attachment_types))
+        {
+            None => DEFAULT_ALLOWED_TYPES
+                .iter()
+                .map(|t| t.to_string())
+                .collect(),
+            Some((types, layer)) => {
+                let mut allowed: Vec<String> = Vec::with_capacity(types.len());
+                for t in types {
+                    let t = t.trim().to_ascii_lowercase();
+                    if FileType::from_mime(&t).is_none() {
+                        return Err(invalid(
+                            &layer.file,
+                            "rules.allowed_attachment_types",
+                            format!(
+                                "Kuvert cannot recognise files of type {t:?}; the types it knows are {}",
+                                FileType::known_mime_types().join(", ")
+                            ),
+                        ));
+                    }
+                    if !allowed.contains(&t) {
+                        allowed.push(t);
+                    }
+                }
+                allowed
+            }
+        };
+        Ok(Rules {
+            require_case_number,
+            max_attachment_bytes,
+            max_total_attachment_bytes,
+            allowed_attachment_types,
+            retention_days,
+        })
+    }
+
+    fn case_types(&self, support: &SupportContact) -> Result<Vec<CaseType>, ProfileError> {
+        let Some((entries, layer)) = self.layers.case_types() else {
+            return Ok(Vec::new());
+        };
+        let mut case_types: Vec<CaseType> = Vec::with_capacity(entries.len());
+        for (index, entry) in entries.iter().enumerate() {
+            let key = |k: &str| format!("case_type[{}].{k}", index + 1);
+            let case_type = case_type(entry, &layer.file, key, support)?;
+            if case_types.iter().any(|c| c.name == case_type.name) {
+                return Err(invalid(
+                    &layer.file,
+                    &key("name"),
+                    format!("the case type {:?} is defined twice", case_type.name),
+                ));
+            }
+            case_types.push(case_type);
+        }
+        Ok(case_types)
+    }
+}
+
+/// One `[[case_type]]` entry; `key` names its keys for errors.
+fn case_type(
+    entry: &CaseTypeTable,
+    file: &Path,
+    key: impl Fn(&str) -> String,
+    support: &SupportContact,
+) -> Result<CaseType, ProfileError> {
+    let name = entry
+        .name
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| {
+            invalid(
+                file,
+                &key("name"),
+                "missing; every case type needs a name".into(),
+            )
+        })?;
+    if let Some(subject) = &entry.subject {
+        Subject::new(subject).map_err(|e| invalid(file, &key("subject"), e.to_string()))?;
+    }
+    let protection_class = entry
+        .protection_class
+        .map(|class| {
+            ProtectionClass::new(u8::try_from(class).unwrap_or(u8::MAX)).map_err(|e| {
+                invalid(
+                    file,
+                    &key("protection_class"),
+                    format!("{e}; use 1, 2 or 3"),
+                )
+            })
+        })
+        .transpose()?;
+    let support = entry
+        .support_text
+        .as_deref()
+        .map(|text| {
+            support
+                .with_text(text)
+                .map_err(|e| invalid(file, &key("support_text"), e.to_string()))
+        })
+        .transpose()?;
+    Ok(CaseType {
+        name: name.to_string(),
+        subject: entry.subject.clone(),
+        protection_class,
+        body: entry.body.clone(),
+        support,
+    })
+}
