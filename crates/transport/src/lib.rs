@@ -7,12 +7,15 @@
 //! - [`HttpsClient`] — SOAP 1.1 POSTs ([`HttpsClient::post_soap`]) and GETs, returning an
 //!   [`HttpReply`] or a [`TransportError`] whose
 //!   [`is_retryable`](TransportError::is_retryable) drives the send pipeline's back-off.
+//!   It keeps its connections alive between calls: build one per profile and reuse it.
+//! - [`Proxy`] and [`ProxyUrl`] — directly, through a configured HTTP proxy, or as
+//!   `HTTPS_PROXY`/`NO_PROXY` say; TLS is tunnelled through the proxy, never ended there.
 //! - [`HttpsServer`] — a small blocking HTTPS server with client-certificate
 //!   authentication, used by the built-in test environment and by tests.
 //! - [`certificate_organisation_number`] and [`CertificateSummary`] — what a certificate
 //!   says about its holder.
 //!
-//! OpenSSL does all TLS, on both sides.
+//! OpenSSL does all TLS, on both sides (the client is reqwest on its native-tls backend).
 //!
 //! # Example
 //!
@@ -60,10 +63,12 @@
 mod certificate;
 mod classify;
 pub mod client;
+mod driver;
 mod error;
 pub mod identity;
 pub mod intermediary;
 mod pem;
+pub mod proxy;
 pub mod server;
 mod trust;
 
@@ -72,6 +77,7 @@ pub use client::{ClientConfig, HttpReply, HttpsClient};
 pub use error::{TimeoutPhase, TlsFailure, TransportError};
 pub use identity::{ClientIdentity, IdentityError};
 pub use intermediary::{CallError, Endpoints, Intermediary};
+pub use proxy::{InvalidProxy, Proxy, ProxyUrl};
 pub use server::{
     Handler, HttpsServer, Request, Response, RunningServer, ServerError, ServerLimits, ServerTls,
 };
