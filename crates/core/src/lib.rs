@@ -65,7 +65,7 @@ pub mod secrets;
 pub mod send;
 pub mod verify;
 
-pub use app::{CheckOutcome, Kuvert, SendReport};
+pub use app::{CheckOutcome, Connection, Kuvert, SendReport};
 pub use error::{Error, ErrorCode};
 pub use export::ExportFormat;
 /// The store's types that appear in this crate's API.

@@ -58,6 +58,7 @@ const SCHEMA: &[(&str, &[(&str, Kind)])] = &[
             ("ca_bundle", Kind::Path),
             ("connect_timeout_seconds", Kind::Integer),
             ("call_timeout_seconds", Kind::Integer),
+            ("proxy", Kind::Text),
         ],
     ),
     (

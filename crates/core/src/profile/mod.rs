@@ -52,7 +52,7 @@ use std::time::Duration;
 
 use kuvert_protocol::delivery::{ProtectionClass, SenderName, SupportInfo};
 use kuvert_protocol::identity::OrganizationNumber;
-use kuvert_transport::Endpoints;
+use kuvert_transport::{Endpoints, Proxy, ProxyUrl};
 
 pub use error::ProfileError;
 pub use locations::ProfileLocations;
@@ -245,6 +245,7 @@ pub struct Profile {
     ca_bundle: Sourced<PathBuf>,
     connect_timeout: Duration,
     call_timeout: Duration,
+    proxy: Proxy,
     certificate: Sourced<CertificateSource>,
     rules: Rules,
     case_types: Vec<CaseType>,
@@ -421,6 +422,7 @@ impl Profile {
         let ca_bundle = read.required_path("service.ca_bundle")?;
         let connect_timeout = read.seconds("service.connect_timeout_seconds", 10)?;
         let call_timeout = read.seconds("service.call_timeout_seconds", 120)?;
+        let proxy = read.proxy("service.proxy")?;
         let certificate = read.certificate(environment)?;
         let rules = read.rules()?;
         let case_types = read.case_types(&support)?;
@@ -435,6 +437,7 @@ impl Profile {
             ca_bundle,
             connect_timeout,
             call_timeout,
+            proxy,
             certificate,
             rules,
             case_types,
@@ -498,6 +501,12 @@ impl Profile {
     /// Limit for a whole call (default 120 s).
     pub fn call_timeout(&self) -> Duration {
         self.call_timeout
+    }
+
+    /// How calls reach the intermediary: through `service.proxy`, directly
+    /// (`proxy = "none"`), or by default as `HTTPS_PROXY`/`NO_PROXY` say.
+    pub fn proxy(&self) -> &Proxy {
+        &self.proxy
     }
 
     /// Where the certificate comes from.
@@ -601,6 +610,18 @@ impl<'a> Reader<'a> {
             return Err(invalid(file, key, format!("{url:?} is not a web address")));
         }
         Ok(url.to_string())
+    }
+
+    /// `service.proxy`: an `http://host:port` address, `"none"`, or (absent)
+    /// the environment's proxy settings.
+    fn proxy(&self, key: &str) -> Result<Proxy, ProfileError> {
+        match self.optional_text(key)? {
+            None => Ok(Proxy::FromEnvironment),
+            Some((text, _)) if text.trim().eq_ignore_ascii_case("none") => Ok(Proxy::Direct),
+            Some((text, file)) => ProxyUrl::parse(text)
+                .map(Proxy::Via)
+                .map_err(|e| invalid(file, key, format!("{e} (or \"none\" for no proxy)"))),
+        }
     }
 
     fn support(&self, first_sender: &SenderName) -> Result<SupportContact, ProfileError> {

@@ -2,7 +2,9 @@
 
 mod certificate_import;
 mod compose;
+mod connection;
 mod pdf;
 mod profile;
+mod relay;
 mod secrets;
 mod support;

@@ -10,7 +10,8 @@ use kuvert_core::profile::{
 };
 use kuvert_core::secrets::Password;
 use kuvert_transport::{
-    certificate_organisation_number, HttpsClient, HttpsServer, Request, Response, ServerTls,
+    certificate_organisation_number, HttpsClient, HttpsServer, Proxy, ProxyUrl, Request, Response,
+    ServerTls,
 };
 
 use crate::support::{self, fixture, FULL_PROFILE, P12_PASSWORD};
@@ -39,6 +40,10 @@ fn the_documented_format_is_read_completely() {
     assert_eq!(profile.ca_bundle_path(), dir.join("ca.pem"));
     assert_eq!(profile.connect_timeout(), Duration::from_secs(5));
     assert_eq!(profile.call_timeout(), Duration::from_secs(30));
+    assert_eq!(
+        profile.proxy(),
+        &Proxy::Via(ProxyUrl::parse("http://proxy.kommunb.example:8080").unwrap())
+    );
     assert_eq!(
         profile.certificate(),
         &CertificateSource::Pkcs12 {
@@ -108,6 +113,7 @@ pkcs12 = "cert/org.p12"
     );
     assert_eq!(profile.connect_timeout(), Duration::from_secs(10));
     assert_eq!(profile.call_timeout(), Duration::from_secs(120));
+    assert_eq!(profile.proxy(), &Proxy::FromEnvironment);
     let rules = profile.rules();
     assert!(rules.require_case_number);
     assert_eq!(rules.max_attachment_bytes, 20_000_000);
@@ -278,6 +284,26 @@ fn bad_profiles_are_refused_naming_the_key() {
             "rules.retention_days",
         ),
         (
+            "proxy = \"http://proxy.kommunb.example:8080\"",
+            "proxy = \"proxy.kommunb.example:8080\"",
+            "service.proxy",
+        ),
+        (
+            "proxy = \"http://proxy.kommunb.example:8080\"",
+            "proxy = \"https://proxy.kommunb.example:8080\"",
+            "service.proxy",
+        ),
+        (
+            "proxy = \"http://proxy.kommunb.example:8080\"",
+            "proxy = \"http://anna:hemligt@proxy.kommunb.example:8080\"",
+            "service.proxy",
+        ),
+        (
+            "proxy = \"http://proxy.kommunb.example:8080\"",
+            "proxy = 8080",
+            "service.proxy",
+        ),
+        (
             "organisation_number = \"202100-3898\"",
             "",
             "sender.organisation_number",
@@ -416,6 +442,29 @@ fn bad_profiles_are_refused_naming_the_key() {
 }
 
 #[test]
+fn the_proxy_is_an_address_none_or_left_to_the_environment() {
+    let with = |line: &str| {
+        let text =
+            support::profile_text_with("proxy = \"http://proxy.kommunb.example:8080\"", line);
+        Profile::from_toml_str(&text, Path::new("/etc/kuvert"))
+    };
+    assert_eq!(with("proxy = \"none\"").unwrap().proxy(), &Proxy::Direct);
+    assert_eq!(with("").unwrap().proxy(), &Proxy::FromEnvironment);
+    assert_eq!(
+        with("proxy = \"http://10.1.2.3:3128\"").unwrap().proxy(),
+        &Proxy::Via(ProxyUrl::parse("http://10.1.2.3:3128").unwrap())
+    );
+    // A bad address is explained, with the way to write a good one.
+    let error = with("proxy = \"socks5://10.1.2.3:1080\"").unwrap_err();
+    let text = error.to_string();
+    assert!(
+        text.contains("/etc/kuvert/profile.toml: service.proxy:"),
+        "{text}"
+    );
+    assert!(text.contains("http://host:port"), "{text}");
+}
+
+#[test]
 fn pem_keys_are_refused_in_production() {
     let text = support::profile_text_with(
         "pkcs12 = \"sender.p12\"",
@@ -529,7 +578,10 @@ fn the_client_configuration_speaks_mutual_tls_to_the_configured_server() {
         "pkcs12 = \"sender.p12\"",
         "cert_pem = \"sender.pem\"\nkey_pem = \"sender.key\"",
     ] {
-        let text = support::profile_text_with("pkcs12 = \"sender.p12\"", certificate);
+        let text = support::profile_text_with("pkcs12 = \"sender.p12\"", certificate).replace(
+            "proxy = \"http://proxy.kommunb.example:8080\"",
+            "proxy = \"none\"",
+        );
         let profile = Profile::from_toml_str(&text, fixture.dir()).unwrap();
         let config = profile
             .client_config(Some(&Password::new(P12_PASSWORD)))
