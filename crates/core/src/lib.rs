@@ -72,3 +72,4 @@ pub use export::ExportFormat;
 pub use kuvert_store::{
     ChainBreak, ChainVerdict, Message, PurgeReport, SendState, SentSummary, StatusEvent,
 };
+pub use kuvert_transport::skip_system_ca_list;

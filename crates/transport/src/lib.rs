@@ -81,4 +81,4 @@ pub use proxy::{InvalidProxy, Proxy, ProxyUrl};
 pub use server::{
     Handler, HttpsServer, Request, Response, RunningServer, ServerError, ServerLimits, ServerTls,
 };
-pub use trust::{CaBundle, CaBundleError};
+pub use trust::{skip_system_ca_list, CaBundle, CaBundleError};

@@ -6,4 +6,5 @@ mod support;
 mod bad_input;
 mod certificate;
 mod crash;
+mod proxy;
 mod send;
