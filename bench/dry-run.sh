@@ -38,8 +38,10 @@ key_pem = "key.pem"
 EOF
 
 library=("$bin/examples/sign_delivery" "$work/key.pem" "$work/cert.pem" "$work/library.xml" "$work/beslut.pdf")
+printf 'Se bifogat beslut.' > "$work/body.txt"
+# No argument may contain a space: hyperfine -N splits the command line on them.
 cli=("$bin/kuvert" --profile "$work/profile.toml" --data-dir "$work/data" send --dry-run --out "$work/cli.xml"
-     --to 19850101-2382 --subject Beslut --body "Se bifogat beslut." --class 2 --case "KS 2026/0123"
+     --to 19850101-2382 --subject Beslut --body-file "$work/body.txt" --class 2 --case KS-2026/0123
      --attach "$work/beslut.pdf")
 "${library[@]}"; "${cli[@]}" >/dev/null
 for signed in library cli; do

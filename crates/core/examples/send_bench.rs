@@ -8,7 +8,8 @@
 //! ```
 //! Prints, for SENDS messages with a 10 KB PDF each: the time and rate on one
 //! handle (first send included: key loaded, client built, first handshake);
-//! the same with a new handle (so a new client) per message, for comparison;
+//! the same with a new handle (so a new client) per message on one store, for
+//! comparison;
 //! and the handshakes of one recipient check followed by one send.
 
 use std::net::SocketAddr;
@@ -25,6 +26,12 @@ mod relay;
 use relay::Relay;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // As `kuvert` does (see its main); KUVERT_BENCH_SYSTEM_CAS=1 leaves the
+    // system CA list to be parsed by every new client, to show what that costs.
+    if std::env::var_os("KUVERT_BENCH_SYSTEM_CAS").is_none() {
+        // SAFETY: no other thread exists yet.
+        unsafe { kuvert_core::skip_system_ca_list() };
+    }
     let sends: usize = match std::env::args().nth(1) {
         Some(n) => n.parse()?,
         None => 50,
@@ -49,12 +56,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         sends as f64 / pooled
     );
 
-    // A new handle, so a new client, for each message: what one `kuvert send`
-    // per message costs in connections (process start-up not included).
+    // A new handle on the same store, so a new client, for each message: what
+    // one `kuvert send` per message costs besides process start-up.
     let before = relay.connections();
     let started = Instant::now();
     for n in 0..sends {
-        let kuvert = open(&format!("separate-{n}.sqlite"))?;
+        let kuvert = open("separate.sqlite")?;
         submitted(kuvert.send(&draft(n))?)?;
     }
     let separate = started.elapsed().as_secs_f64();

@@ -60,11 +60,6 @@ impl Intermediary {
         Intermediary { https, endpoints }
     }
 
-    /// The HTTPS client the calls go through.
-    pub fn https(&self) -> &HttpsClient {
-        &self.https
-    }
-
     /// Asks whether `recipients` (at most 1000) can receive secure mail from `sender`.
     pub fn is_reachable(
         &self,

@@ -41,6 +41,10 @@ impl Relay {
 
 /// Copies both ways until either side closes.
 fn pipe(client: TcpStream, server: TcpStream) -> io::Result<()> {
+    // Without this, Nagle's algorithm meeting delayed ACKs holds small
+    // writes back some 40 ms: the relay would dominate what it measures.
+    client.set_nodelay(true)?;
+    server.set_nodelay(true)?;
     let (mut client_in, mut server_out) = (client.try_clone()?, server.try_clone()?);
     let (mut server_in, mut client_out) = (server, client);
     thread::spawn(move || {

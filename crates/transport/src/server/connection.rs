@@ -34,7 +34,11 @@ pub(super) fn serve(
     // a thread longer than a silent one. Each further request on the connection gets
     // the same allowance, counted from the previous response: waiting idle included.
     let mut deadline = Instant::now() + limits.request_timeout;
-    if set_read_deadline(&stream, deadline).is_err()
+    // The handshake and each response go out in several small writes; with
+    // Nagle's algorithm one of them waits for the client's delayed ACK
+    // (some 40 ms) before leaving.
+    if stream.set_nodelay(true).is_err()
+        || set_read_deadline(&stream, deadline).is_err()
         || stream
             .set_write_timeout(Some(limits.request_timeout))
             .is_err()
