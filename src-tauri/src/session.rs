@@ -9,7 +9,7 @@ use std::time::Duration;
 use kuvert_core::lifecycle::RetryPolicy;
 use kuvert_core::paths::Paths;
 use kuvert_core::profile::{Profile, ProfileError};
-use kuvert_core::{Error, Kuvert};
+use kuvert_core::{Connection, Error, Kuvert};
 use kuvert_sandbox::{Sandbox, SandboxConfig};
 
 use crate::dto::{CommandError, ErrorKind};
@@ -35,7 +35,9 @@ pub struct Opened {
 }
 
 /// How to open a second handle on the same profile and store (for the
-/// background Outbox loop).
+/// background Outbox loop). Every handle opened from a recipe or its clones
+/// shares one connection: one signing key, one pool of kept-alive TLS
+/// connections to the intermediary.
 #[derive(Debug, Clone)]
 pub struct Recipe {
     profile: Profile,
@@ -44,6 +46,7 @@ pub struct Recipe {
     explicit_profile: Option<PathBuf>,
     database: PathBuf,
     policy: RetryPolicy,
+    connection: Connection,
     /// How often the background loop runs.
     pub interval: Duration,
 }
@@ -51,7 +54,9 @@ pub struct Recipe {
 impl Recipe {
     /// Opens a handle.
     pub fn open(&self) -> Result<Kuvert, Error> {
-        Ok(Kuvert::open(self.profile.clone(), &self.database)?.with_retry_policy(self.policy))
+        Ok(Kuvert::open(self.profile.clone(), &self.database)?
+            .with_retry_policy(self.policy)
+            .with_connection(self.connection.clone()))
     }
 }
 
@@ -167,6 +172,7 @@ impl Session {
             explicit_profile: explicit.map(Path::to_path_buf),
             database: self.paths.database(),
             policy: RetryPolicy::default(),
+            connection: Connection::default(),
             interval: OUTBOX_INTERVAL,
         };
         self.install(recipe.clone(), None)?;
@@ -190,6 +196,7 @@ impl Session {
                 status_interval: TEST_STATUS_INTERVAL,
                 ..RetryPolicy::default()
             },
+            connection: Connection::default(),
             interval: TEST_OUTBOX_INTERVAL,
         };
         self.install(recipe.clone(), Some(sandbox))?;

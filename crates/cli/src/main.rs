@@ -10,6 +10,9 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // SAFETY: no other thread exists yet. The system CA list is never
+    // trusted; this only spares each command the cost of parsing it.
+    unsafe { kuvert_core::skip_system_ca_list() };
     let cli = args::Cli::parse();
     // Diagnostics on standard error, off unless KUVERT_LOG asks (e.g. KUVERT_LOG=debug).
     tracing_subscriber::fmt()

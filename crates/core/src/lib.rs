@@ -74,7 +74,7 @@ pub mod seams;
 pub mod secrets;
 pub mod verify;
 
-pub use app::{CheckOutcome, Folder, FolderItem, Kuvert, SendReport, FOLDER_LIMIT};
+pub use app::{CheckOutcome, Connection, Folder, FolderItem, Kuvert, SendReport, FOLDER_LIMIT};
 pub use error::{Error, ErrorCode};
 pub use export::ExportFormat;
 /// The protocol's types that appear in this crate's API.
@@ -84,3 +84,4 @@ pub use kuvert_store::{
     ChainBreak, ChainVerdict, DraftAttachment, DraftFields, DraftId, DraftSummary, Message,
     PurgeReport, SavedDraft, SendState, SentLogQuery, SentSummary, StatusEvent,
 };
+pub use kuvert_transport::skip_system_ca_list;

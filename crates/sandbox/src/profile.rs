@@ -48,6 +48,7 @@ message_url = {message_url}
 ca_bundle = {ca}
 connect_timeout_seconds = 10
 call_timeout_seconds = 30
+proxy = "none"   # the test environment runs on this machine: never through a proxy
 
 [certificate]
 cert_pem = {cert}

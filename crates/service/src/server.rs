@@ -1,8 +1,8 @@
 //! A small blocking HTTPS/1.1 server with mutual TLS, for the built-in test environment
 //! and for tests that need a real peer.
 //!
-//! One thread per connection, one request per connection (`Connection: close`),
-//! `Content-Length` bodies only. Nothing a client sends can stop the server: a failed
+//! One thread per connection, requests on a connection one after another (HTTP/1.1
+//! keep-alive, no pipelining needed), `Content-Length` bodies only. Nothing a client sends can stop the server: a failed
 //! handshake, a malformed request or a panicking handler ends only that connection.
 
 mod connection;
@@ -12,7 +12,7 @@ mod tls;
 use std::collections::HashMap;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
@@ -78,7 +78,8 @@ pub struct ServerLimits {
     pub max_header_bytes: usize,
     /// Most header fields; more get 431.
     pub max_headers: usize,
-    /// Time allowed for handshake plus the complete request.
+    /// Time allowed for handshake plus the complete request; on a kept-alive
+    /// connection, for waiting for and reading each further request.
     pub request_timeout: Duration,
     /// Connections served at once; further ones are closed straight away.
     pub max_connections: usize,
@@ -164,6 +165,12 @@ impl RunningServer {
         format!("https://localhost:{}{slash}{path}", self.local_addr.port())
     }
 
+    /// How many TLS handshakes have completed so far: one per connection a
+    /// client opened, however many requests it then sent on it.
+    pub fn tls_handshakes(&self) -> u64 {
+        self.shared.handshakes.load(Ordering::Relaxed)
+    }
+
     /// Stops accepting, closes open connections and waits for their threads (so for any
     /// handler still running).
     pub fn shutdown(mut self) {
@@ -199,6 +206,8 @@ const ACCEPT_ERROR_PAUSE: Duration = Duration::from_millis(20);
 #[derive(Debug, Default)]
 struct Shared {
     stopping: AtomicBool,
+    /// Completed TLS handshakes.
+    handshakes: AtomicU64,
     /// Clones of open connections' sockets, so that shutting down can close them.
     open: Mutex<HashMap<u64, TcpStream>>,
 }
@@ -250,7 +259,13 @@ fn accept_loop(
         let spawned = thread::Builder::new()
             .name(format!("https-connection-{id}"))
             .spawn(move || {
-                connection::serve(stream, &acceptor, &handler, &limits);
+                connection::serve(
+                    stream,
+                    &acceptor,
+                    &handler,
+                    &limits,
+                    &thread_shared.handshakes,
+                );
                 thread_shared.open().remove(&id);
             });
         match spawned {

@@ -1,15 +1,15 @@
-//! Turns ureq's errors into [`TransportError`]s.
+//! Turns reqwest's errors into [`TransportError`]s.
 //!
-//! ureq 2 reports only a coarse kind; the real cause sits somewhere down the
-//! `source()` chain — an `io::Error` (time-out, refused), a native-tls/OpenSSL error
-//! (handshake), sometimes both. The chain is walked once and the evidence collected,
+//! reqwest reports only coarse kinds ("error sending request"); the real cause
+//! sits somewhere down the `source()` chain — hyper-util's connect error, an
+//! `io::Error` (time-out, refused), a native-tls/OpenSSL error (handshake),
+//! sometimes several. The chain is walked once and the evidence collected,
 //! then the most specific explanation wins.
 
 use std::error::Error;
 use std::io;
 
 use openssl::error::ErrorStack;
-use ureq::ErrorKind;
 
 use crate::error::{TimeoutPhase, TlsFailure, TransportError};
 
@@ -29,32 +29,57 @@ pub(crate) fn address_of(url: &str) -> String {
     }
 }
 
-/// Maps a ureq transport error for a call to `url`.
-pub(crate) fn from_ureq(url: &str, error: &ureq::Transport) -> TransportError {
-    let address = address_of(url);
-    match error.kind() {
-        ErrorKind::InvalidUrl | ErrorKind::UnknownScheme | ErrorKind::InsecureRequestHttpsOnly => {
-            TransportError::InvalidUrl {
-                url: url.to_owned(),
-                reason: error.message().unwrap_or("not a valid URL").to_owned(),
-            }
-        }
-        ErrorKind::Dns => TransportError::Dns {
-            host: host_of(&address),
-            detail: innermost_text(error),
-        },
-        ErrorKind::BadStatus | ErrorKind::BadHeader | ErrorKind::TooManyRedirects => {
-            TransportError::MalformedResponse {
-                detail: error.message().unwrap_or("unreadable response").to_owned(),
-            }
-        }
-        kind => from_chain(address, error, kind == ErrorKind::ConnectionFailed),
+/// Maps a reqwest error for a call to `address` (`host:port`).
+pub(crate) fn from_reqwest(address: &str, error: &reqwest::Error) -> TransportError {
+    if error.is_builder() {
+        return TransportError::InvalidUrl {
+            url: error
+                .url()
+                .map(|u| u.to_string())
+                .unwrap_or_else(|| address.to_owned()),
+            reason: innermost_text(error),
+        };
     }
+    if error.is_dns() {
+        return TransportError::Dns {
+            host: host_of(address),
+            detail: innermost_text(error),
+        };
+    }
+    if let Some(parse) = find::<hyper::Error>(error).filter(|e| e.is_parse()) {
+        return TransportError::MalformedResponse {
+            detail: parse.to_string(),
+        };
+    }
+    from_chain(
+        address.to_owned(),
+        error,
+        Context {
+            connecting: error.is_connect(),
+            timed_out: error.is_timeout(),
+        },
+    )
 }
 
-/// Maps an error met while reading a response body.
-pub(crate) fn from_body_read(url: &str, error: &io::Error) -> TransportError {
-    from_chain(address_of(url), error, false)
+/// What was known about the call when it failed.
+struct Context {
+    /// The error arose while the connection was being established.
+    connecting: bool,
+    /// The error says it is a time-out (besides any `io::Error` kinds found).
+    timed_out: bool,
+}
+
+/// The first error of type `E` in the chain.
+fn find<'a, E: Error + 'static>(error: &'a (dyn Error + 'static)) -> Option<&'a E> {
+    let mut current = Some(error);
+    for _ in 0..16 {
+        let error = current?;
+        if let Some(found) = error.downcast_ref::<E>() {
+            return Some(found);
+        }
+        current = error.source();
+    }
+    None
 }
 
 /// What the source chain says happened.
@@ -65,22 +90,23 @@ struct Evidence {
     tls_reasons: Vec<String>,
     /// native-tls's message, which carries the certificate verification result.
     tls_message: Option<String>,
-    handshake_mentioned: bool,
 }
 
-fn from_chain(address: String, error: &(dyn Error + 'static), connecting: bool) -> TransportError {
+fn from_chain(address: String, error: &(dyn Error + 'static), context: Context) -> TransportError {
     let mut evidence = Evidence::default();
     visit(error, 0, &mut evidence);
 
-    let timed_out = evidence
-        .io_kinds
-        .iter()
-        .any(|k| matches!(k, io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock));
+    let timed_out = context.timed_out
+        || evidence
+            .io_kinds
+            .iter()
+            .any(|k| matches!(k, io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock));
     if timed_out {
-        let phase = if connecting {
+        // Time-outs of the call as a whole are told apart where they strike
+        // (the client's own timer); one reported by reqwest while connecting
+        // is its connect time-out, which covers TCP, a proxy tunnel and TLS.
+        let phase = if context.connecting {
             TimeoutPhase::Connect
-        } else if evidence.handshake_mentioned {
-            TimeoutPhase::TlsHandshake
         } else {
             TimeoutPhase::Response
         };
@@ -102,7 +128,7 @@ fn from_chain(address: String, error: &(dyn Error + 'static), connecting: bool) 
                 | io::ErrorKind::AddrNotAvailable
         )
     });
-    if unreachable || connecting {
+    if unreachable || context.connecting {
         return TransportError::Connect {
             address,
             detail: innermost_text(error),
@@ -119,9 +145,6 @@ fn visit(error: &(dyn Error + 'static), depth: usize, evidence: &mut Evidence) {
     // Guards against a pathological cyclic or endless chain.
     if depth > 16 {
         return;
-    }
-    if error.to_string().contains("handshake") {
-        evidence.handshake_mentioned = true;
     }
     if let Some(io_error) = error.downcast_ref::<io::Error>() {
         evidence.io_kinds.push(io_error.kind());
@@ -194,8 +217,8 @@ fn tls_detail(evidence: &Evidence) -> String {
 }
 
 /// The message of the deepest error in the chain: the OS's own words ("Connection refused
-/// (os error 111)") rather than ureq's wrapping.
-fn innermost_text(error: &(dyn Error + 'static)) -> String {
+/// (os error 111)") rather than reqwest's wrapping.
+pub(crate) fn innermost_text(error: &(dyn Error + 'static)) -> String {
     let mut current = error;
     for _ in 0..16 {
         let next = match current.downcast_ref::<io::Error>() {
@@ -254,17 +277,32 @@ mod tests {
 
     #[test]
     fn timed_out_io_errors_become_timeouts() {
+        let not_connecting = || Context {
+            connecting: false,
+            timed_out: false,
+        };
         let error = io::Error::new(io::ErrorKind::TimedOut, "too slow");
         assert!(matches!(
-            from_body_read("https://h/", &error),
+            from_chain("h:443".into(), &error, not_connecting()),
             TransportError::Timeout {
                 phase: TimeoutPhase::Response,
                 ..
             }
         ));
+        let connecting = Context {
+            connecting: true,
+            timed_out: false,
+        };
+        assert!(matches!(
+            from_chain("h:443".into(), &error, connecting),
+            TransportError::Timeout {
+                phase: TimeoutPhase::Connect,
+                ..
+            }
+        ));
         let reset = io::Error::new(io::ErrorKind::ConnectionReset, "reset");
         assert!(matches!(
-            from_body_read("https://h/", &reset),
+            from_chain("h:443".into(), &reset, not_connecting()),
             TransportError::Io { .. }
         ));
     }

@@ -1,13 +1,25 @@
 //! The HTTPS client: SOAP 1.1 POSTs and plain GETs over mutual TLS.
+//!
+//! One [`HttpsClient`] keeps its connections open between calls (HTTP
+//! keep-alive), so a recipient check followed by a delivery costs one TLS
+//! handshake. Build it once per profile and reuse it; clones share the pool.
 
 use std::fmt;
-use std::io::Read;
+use std::future::Future;
+use std::pin::{pin, Pin};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
-use crate::classify;
-use crate::error::TransportError;
+use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use tokio::time::{timeout_at, Instant};
+
+use crate::classify::{self, address_of};
+use crate::driver::Driver;
+use crate::error::{TimeoutPhase, TransportError};
 use crate::identity::ClientIdentity;
+use crate::proxy::Proxy;
 use crate::trust::CaBundle;
 
 /// `Content-Type` of a SOAP 1.1 request.
@@ -15,9 +27,13 @@ const SOAP_CONTENT_TYPE: &str = "text/xml; charset=utf-8";
 /// The SOAP 1.1 `SOAPAction` header value the service expects: an empty quoted string.
 const SOAP_ACTION: &str = "\"\"";
 /// How much of an error body is read for [`TransportError::HttpStatus`]'s excerpt.
-const EXCERPT_READ_BYTES: u64 = 2048;
+const EXCERPT_READ_BYTES: usize = 2048;
 /// Maximum characters in that excerpt.
 const EXCERPT_CHARS: usize = 200;
+/// How long an idle connection is kept for the next call. Servers close idle
+/// connections on their own schedule too; a closed one is noticed and
+/// replaced.
+const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Everything the client needs; see [`ClientConfig::new`] for defaults.
 #[derive(Debug, Clone)]
@@ -26,12 +42,15 @@ pub struct ClientConfig {
     pub identity: ClientIdentity,
     /// The only CAs the server's certificate is checked against.
     pub ca: CaBundle,
-    /// Limit for establishing the TCP connection.
+    /// Limit for establishing a connection: TCP, the tunnel through a proxy
+    /// if there is one, and the TLS handshake.
     pub connect_timeout: Duration,
-    /// Limit for the whole call: connect, handshake, request and the complete response.
+    /// Limit for the whole call: connecting, the request and the complete response.
     pub call_timeout: Duration,
     /// Largest response body accepted.
     pub max_response_bytes: usize,
+    /// Directly (the default) or through an HTTP proxy.
+    pub proxy: Proxy,
 }
 
 impl ClientConfig {
@@ -44,7 +63,8 @@ impl ClientConfig {
     /// misbehaving server from exhausting memory.
     pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 
-    /// A configuration with the default time-outs and size limit.
+    /// A configuration with the default time-outs and size limit, connecting
+    /// directly.
     pub fn new(identity: ClientIdentity, ca: CaBundle) -> Self {
         ClientConfig {
             identity,
@@ -52,6 +72,7 @@ impl ClientConfig {
             connect_timeout: Self::DEFAULT_CONNECT_TIMEOUT,
             call_timeout: Self::DEFAULT_CALL_TIMEOUT,
             max_response_bytes: Self::DEFAULT_MAX_RESPONSE_BYTES,
+            proxy: Proxy::Direct,
         }
     }
 }
@@ -67,51 +88,88 @@ pub struct HttpReply {
     pub body: Vec<u8>,
 }
 
-/// A reusable HTTPS client with mutual TLS. Cheap to clone; clones share connections.
+/// A reusable HTTPS client with mutual TLS and a pool of kept-alive
+/// connections. Cheap to clone; clones share the pool. Usable from any
+/// thread, including one of another async runtime (the call blocks it).
 #[derive(Clone)]
 pub struct HttpsClient {
-    agent: ureq::Agent,
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    // Declared before `driver`, so the pool goes before the runtime it lives on.
+    client: reqwest::Client,
+    connections: Arc<ConnectionCount>,
+    call_timeout: Duration,
     max_response_bytes: usize,
+    /// The proxy every call goes through, for error messages.
+    proxy: Option<String>,
+    driver: Driver,
 }
 
 impl fmt::Debug for HttpsClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HttpsClient")
-            .field("max_response_bytes", &self.max_response_bytes)
+            .field("call_timeout", &self.inner.call_timeout)
+            .field("max_response_bytes", &self.inner.max_response_bytes)
+            .field("proxy", &self.inner.proxy)
             .finish_non_exhaustive()
     }
 }
 
 impl HttpsClient {
     /// Builds the client. Fails with [`TransportError::Setup`] if OpenSSL does not accept
-    /// the identity or CA certificates.
+    /// the identity or CA certificates, or the proxy address is unusable.
     pub fn new(config: ClientConfig) -> Result<Self, TransportError> {
         let setup = |detail: String| TransportError::Setup { detail };
-        let mut tls = native_tls::TlsConnector::builder();
-        tls.identity(config.identity.to_native_tls().map_err(setup)?)
+        let identity = config.identity.to_reqwest().map_err(setup)?;
+        let roots = config
+            .ca
+            .certificates()
+            .iter()
+            .map(|cert| {
+                let der = cert.to_der().map_err(|e| e.to_string())?;
+                reqwest::Certificate::from_der(&der).map_err(|e| e.to_string())
+            })
+            .collect::<Result<Vec<_>, String>>()
+            .map_err(setup)?;
+        let connections = Arc::new(ConnectionCount::default());
+        let builder = reqwest::Client::builder()
+            .tls_backend_native()
+            .identity(identity)
             // Only the configured CAs are trusted: a test CA must not become valid for the
             // real service, and the real service's CA is configured explicitly too.
-            .disable_built_in_roots(true)
-            .min_protocol_version(Some(native_tls::Protocol::Tlsv12));
-        for cert in config.ca.certificates() {
-            let der = cert.to_der().map_err(|e| setup(e.to_string()))?;
-            let cert = native_tls::Certificate::from_der(&der).map_err(|e| setup(e.to_string()))?;
-            tls.add_root_certificate(cert);
-        }
-        let connector = tls.build().map_err(|e| setup(e.to_string()))?;
-
-        let agent = ureq::AgentBuilder::new()
-            .tls_connector(Arc::new(connector))
-            .timeout_connect(config.connect_timeout)
-            .timeout(config.call_timeout)
+            // Server verification itself is never turned off.
+            .tls_certs_only(roots)
+            .tls_version_min(reqwest::tls::Version::TLS_1_2)
+            .connect_timeout(config.connect_timeout)
+            .pool_idle_timeout(POOL_IDLE_TIMEOUT)
             // A redirect would re-send a signed delivery somewhere nobody configured.
-            .redirects(0)
+            .redirect(reqwest::redirect::Policy::none())
             .https_only(true)
             .user_agent(concat!("kuvert/", env!("CARGO_PKG_VERSION")))
-            .build();
+            .connector_layer(CountConnections(Arc::clone(&connections)));
+        let builder = config.proxy.apply(builder)?;
+        let driver = Driver::start().map_err(|e| setup(e.to_string()))?;
+        let client = {
+            let _runtime = driver.handle().enter();
+            builder
+                .build()
+                .map_err(|e| setup(classify::innermost_text(&e)))?
+        };
+        let proxy = match &config.proxy {
+            Proxy::Via(url) => Some(url.to_string()),
+            Proxy::FromEnvironment | Proxy::Direct => None,
+        };
         Ok(HttpsClient {
-            agent,
-            max_response_bytes: config.max_response_bytes,
+            inner: Arc::new(Inner {
+                client,
+                connections,
+                call_timeout: config.call_timeout,
+                max_response_bytes: config.max_response_bytes,
+                proxy,
+                driver,
+            }),
         })
     }
 
@@ -122,44 +180,120 @@ impl HttpsClient {
     /// carries faults in a 500; the caller parses the envelope. Any other status is
     /// [`TransportError::HttpStatus`].
     pub fn post_soap(&self, url: &str, body: &[u8]) -> Result<HttpReply, TransportError> {
+        self.post_soap_owned(url, body.to_vec())
+    }
+
+    /// [`post_soap`](Self::post_soap) taking the body by value, which saves a
+    /// copy of a large delivery.
+    pub(crate) fn post_soap_owned(
+        &self,
+        url: &str,
+        body: Vec<u8>,
+    ) -> Result<HttpReply, TransportError> {
         let url = require_https(url)?;
-        let result = self
-            .agent
+        let request = self
+            .inner
+            .client
             .post(url)
-            .set("Content-Type", SOAP_CONTENT_TYPE)
-            .set("SOAPAction", SOAP_ACTION)
-            .send_bytes(body);
-        self.reply(url, result, true)
+            .header(CONTENT_TYPE, SOAP_CONTENT_TYPE)
+            .header("SOAPAction", SOAP_ACTION)
+            .body(body);
+        self.call(url, request, true)
     }
 
     /// GETs a resource (e.g. a WSDL). Only 2xx is a reply.
     pub fn get(&self, url: &str) -> Result<HttpReply, TransportError> {
         let url = require_https(url)?;
-        let result = self.agent.get(url).call();
-        self.reply(url, result, false)
+        let request = self.inner.client.get(url);
+        self.call(url, request, false)
     }
 
-    fn reply(
+    /// How many connections this client (with its clones) has opened so
+    /// far, each with its own TLS handshake. Calls on a kept-alive
+    /// connection add nothing.
+    pub fn connections_opened(&self) -> u64 {
+        self.inner.connections.opened.load(Ordering::Relaxed)
+    }
+
+    fn call(
         &self,
         url: &str,
-        result: Result<ureq::Response, ureq::Error>,
+        request: reqwest::RequestBuilder,
         soap_fault_allowed: bool,
     ) -> Result<HttpReply, TransportError> {
-        let response = match result {
-            Ok(response) | Err(ureq::Error::Status(_, response)) => response,
-            Err(ureq::Error::Transport(error)) => return Err(classify::from_ureq(url, &error)),
+        let exchange = Exchange {
+            address: address_of(url),
+            proxy: self.inner.proxy.clone(),
+            deadline: Instant::now() + self.inner.call_timeout,
+            max_response_bytes: self.inner.max_response_bytes,
+            soap_fault_allowed,
+            connections: Arc::clone(&self.inner.connections),
         };
-        let status = response.status();
-        let content_type = response.header("content-type").map(str::to_owned);
+        self.inner
+            .driver
+            .run(exchange.run(request))
+            .unwrap_or_else(|| {
+                Err(TransportError::Io {
+                    detail: "the HTTPS client failed unexpectedly".to_owned(),
+                })
+            })
+    }
+}
+
+/// One call in flight on the driver's thread.
+struct Exchange {
+    address: String,
+    proxy: Option<String>,
+    deadline: Instant,
+    max_response_bytes: usize,
+    soap_fault_allowed: bool,
+    connections: Arc<ConnectionCount>,
+}
+
+/// Why no response head arrived.
+enum NoResponse {
+    TimedOut(TimeoutPhase),
+    Failed(reqwest::Error),
+}
+
+impl Exchange {
+    async fn run(self, request: reqwest::RequestBuilder) -> Result<HttpReply, TransportError> {
+        // A server may close a kept-alive connection just as it is reused; the
+        // request then meets a closed connection before any answer. That is
+        // not a failure of the call, so it is sent once more, on a new
+        // connection. (Sending a delivery again is safe: the intermediary
+        // recognises the same signed delivery, as on any resubmission.)
+        let spare = request.try_clone();
+        let opened_before = self.connections.opened.load(Ordering::SeqCst);
+        let response = match (self.response(request).await, spare) {
+            (Err(NoResponse::Failed(error)), Some(again))
+                if met_a_closed_connection(&error)
+                    && self.connections.opened.load(Ordering::SeqCst) == opened_before =>
+            {
+                self.response(again).await
+            }
+            (outcome, _) => outcome,
+        };
+        let response = match response {
+            Ok(response) => response,
+            Err(NoResponse::Failed(error)) => return Err(self.failed(&error)),
+            Err(NoResponse::TimedOut(phase)) => return Err(self.timed_out(phase)),
+        };
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let is_soap_fault =
-            soap_fault_allowed && status == 500 && content_type.as_deref().is_some_and(is_xml);
+            self.soap_fault_allowed && status == 500 && content_type.as_deref().is_some_and(is_xml);
         if !(200..300).contains(&status) && !is_soap_fault {
             return Err(TransportError::HttpStatus {
                 status,
-                excerpt: excerpt(response),
+                excerpt: self.excerpt(response).await,
             });
         }
-        let body = self.read_body(url, response)?;
+        let body = self.read_body(response).await?;
         Ok(HttpReply {
             status,
             content_type,
@@ -167,28 +301,198 @@ impl HttpsClient {
         })
     }
 
-    fn read_body(&self, url: &str, response: ureq::Response) -> Result<Vec<u8>, TransportError> {
+    /// Sends the request and waits for the response head.
+    async fn response(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, NoResponse> {
+        let mut sending = pin!(request.send());
+        match timeout_at(self.deadline, sending.as_mut()).await {
+            Ok(Ok(response)) => Ok(response),
+            Ok(Err(error)) => Err(NoResponse::Failed(error)),
+            // The call time-out struck; asked while the request still exists, so
+            // its connection attempt (if any) still counts as under way.
+            Err(_) if self.connections.being_opened() => {
+                Err(NoResponse::TimedOut(TimeoutPhase::TlsHandshake))
+            }
+            Err(_) => Err(NoResponse::TimedOut(TimeoutPhase::Response)),
+        }
+    }
+
+    async fn read_body(&self, mut response: reqwest::Response) -> Result<Vec<u8>, TransportError> {
         let limit = self.max_response_bytes;
         let too_large = TransportError::ResponseTooLarge { limit };
         // Fail before reading when the server announces an oversized body.
         let announced = response
-            .header("content-length")
+            .headers()
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok());
         if announced.is_some_and(|length| length > limit as u64) {
             return Err(too_large);
         }
-        let mut body = Vec::new();
-        // One byte over the limit tells "exactly at the limit" from "too large".
-        response
-            .into_reader()
-            .take(limit as u64 + 1)
-            .read_to_end(&mut body)
-            .map_err(|error| classify::from_body_read(url, &error))?;
-        if body.len() > limit {
-            return Err(too_large);
+        let mut body = Vec::with_capacity(announced.map_or(0, |n| n as usize));
+        loop {
+            match timeout_at(self.deadline, response.chunk()).await {
+                Ok(Ok(Some(chunk))) => {
+                    if body.len() + chunk.len() > limit {
+                        return Err(too_large);
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(Ok(None)) => return Ok(body),
+                Ok(Err(error)) => return Err(self.failed(&error)),
+                Err(_) => return Err(self.timed_out(TimeoutPhase::Response)),
+            }
         }
-        Ok(body)
     }
+
+    /// A short, readable start of an error body. Best effort: a body that cannot be
+    /// read gives an empty excerpt rather than hiding the status.
+    async fn excerpt(&self, mut response: reqwest::Response) -> String {
+        let mut bytes = Vec::new();
+        while bytes.len() < EXCERPT_READ_BYTES {
+            match timeout_at(self.deadline, response.chunk()).await {
+                Ok(Ok(Some(chunk))) => bytes.extend_from_slice(&chunk),
+                _ => break,
+            }
+        }
+        bytes.truncate(EXCERPT_READ_BYTES);
+        let text = String::from_utf8_lossy(&bytes);
+        let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        if collapsed.chars().count() > EXCERPT_CHARS {
+            let mut short: String = collapsed.chars().take(EXCERPT_CHARS).collect();
+            short.push('…');
+            short
+        } else {
+            collapsed
+        }
+    }
+
+    fn failed(&self, error: &reqwest::Error) -> TransportError {
+        match classify::from_reqwest(&self.address, error) {
+            TransportError::Connect { address, detail } if self.proxy.is_some() => {
+                let proxy = self.proxy.as_deref().unwrap_or_default();
+                TransportError::Connect {
+                    address,
+                    detail: format!("{detail} (through the proxy {proxy})"),
+                }
+            }
+            other => other,
+        }
+    }
+
+    fn timed_out(&self, phase: TimeoutPhase) -> TransportError {
+        TransportError::Timeout {
+            address: self.address.clone(),
+            phase,
+        }
+    }
+}
+
+/// Connections opened, and attempts under way, seen from a layer around
+/// reqwest's connector (which does TCP, the proxy tunnel and TLS).
+#[derive(Debug, Default)]
+struct ConnectionCount {
+    opened: AtomicU64,
+    being_opened: AtomicUsize,
+}
+
+impl ConnectionCount {
+    fn being_opened(&self) -> bool {
+        self.being_opened.load(Ordering::SeqCst) > 0
+    }
+}
+
+/// The connector layer that keeps a [`ConnectionCount`].
+#[derive(Clone)]
+struct CountConnections(Arc<ConnectionCount>);
+
+impl<S> tower_layer::Layer<S> for CountConnections {
+    type Service = Counted<S>;
+
+    fn layer(&self, inner: S) -> Counted<S> {
+        Counted {
+            inner,
+            count: Arc::clone(&self.0),
+        }
+    }
+}
+
+#[derive(Clone)]
+struct Counted<S> {
+    inner: S,
+    count: Arc<ConnectionCount>,
+}
+
+type BoxedFuture<T, E> = Pin<Box<dyn Future<Output = Result<T, E>> + Send>>;
+
+impl<S, R> tower_service::Service<R> for Counted<S>
+where
+    S: tower_service::Service<R>,
+    S::Future: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = BoxedFuture<S::Response, S::Error>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, target: R) -> Self::Future {
+        let attempt = Attempt::start(Arc::clone(&self.count));
+        let connecting = self.inner.call(target);
+        Box::pin(async move {
+            let result = connecting.await;
+            if result.is_ok() {
+                attempt.count.opened.fetch_add(1, Ordering::Relaxed);
+            }
+            result
+        })
+    }
+}
+
+/// A connection attempt under way; ends (and stops counting as under way)
+/// when it completes or is abandoned.
+struct Attempt {
+    count: Arc<ConnectionCount>,
+}
+
+impl Attempt {
+    fn start(count: Arc<ConnectionCount>) -> Attempt {
+        count.being_opened.fetch_add(1, Ordering::SeqCst);
+        Attempt { count }
+    }
+}
+
+impl Drop for Attempt {
+    fn drop(&mut self) {
+        self.count.being_opened.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// The connection was closed (or reset) under the request before any answer came.
+fn met_a_closed_connection(error: &reqwest::Error) -> bool {
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        if cause
+            .downcast_ref::<hyper::Error>()
+            .is_some_and(hyper::Error::is_incomplete_message)
+        {
+            return true;
+        }
+        if cause.downcast_ref::<std::io::Error>().is_some_and(|e| {
+            matches!(
+                e.kind(),
+                std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe
+            )
+        }) {
+            return true;
+        }
+        source = cause.source();
+    }
+    false
 }
 
 fn require_https(url: &str) -> Result<&str, TransportError> {
@@ -214,25 +518,6 @@ fn is_xml(content_type: &str) -> bool {
         .trim()
         .to_ascii_lowercase();
     media_type == "text/xml" || media_type == "application/xml" || media_type.ends_with("+xml")
-}
-
-/// A short, readable start of an error body. Best effort: a body that cannot be read
-/// gives an empty excerpt rather than hiding the status.
-fn excerpt(response: ureq::Response) -> String {
-    let mut bytes = Vec::new();
-    let _ = response
-        .into_reader()
-        .take(EXCERPT_READ_BYTES)
-        .read_to_end(&mut bytes);
-    let text = String::from_utf8_lossy(&bytes);
-    let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if collapsed.chars().count() > EXCERPT_CHARS {
-        let mut short: String = collapsed.chars().take(EXCERPT_CHARS).collect();
-        short.push('…');
-        short
-    } else {
-        collapsed
-    }
 }
 
 #[cfg(test)]

@@ -117,9 +117,12 @@ impl TransportError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum TimeoutPhase {
-    /// Establishing the TCP connection (connect time-out).
+    /// Establishing the connection — TCP, the tunnel through a proxy, the TLS
+    /// handshake — took longer than the connect time-out.
     Connect,
-    /// The TLS handshake.
+    /// The call time-out struck while the connection was still being set up
+    /// (typically a server that accepts TCP but never completes the TLS
+    /// handshake, with a call time-out shorter than the connect time-out).
     TlsHandshake,
     /// Sending the request or waiting for / reading the response (call time-out).
     Response,

@@ -156,8 +156,9 @@ impl ClientIdentity {
         &self.key
     }
 
-    /// The identity in the form native-tls wants: PEM chain plus PKCS#8 PEM key.
-    pub(crate) fn to_native_tls(&self) -> Result<native_tls::Identity, String> {
+    /// The identity in the form reqwest's native-tls (OpenSSL) backend takes:
+    /// PEM chain plus PKCS#8 PEM key.
+    pub(crate) fn to_reqwest(&self) -> Result<reqwest::Identity, String> {
         let mut chain_pem = self.certificate.to_pem().map_err(|e| reasons(&e))?;
         for cert in &self.chain {
             chain_pem.extend(cert.to_pem().map_err(|e| reasons(&e))?);
@@ -166,7 +167,7 @@ impl ClientIdentity {
             .key
             .private_key_to_pem_pkcs8()
             .map_err(|e| reasons(&e))?;
-        native_tls::Identity::from_pkcs8(&chain_pem, &key_pem).map_err(|e| e.to_string())
+        reqwest::Identity::from_pkcs8_pem(&chain_pem, &key_pem).map_err(|e| e.to_string())
     }
 }
 

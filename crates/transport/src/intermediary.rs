@@ -20,7 +20,8 @@ pub struct Endpoints {
 }
 
 /// A client for one intermediary, signing nothing itself: it carries
-/// documents already signed by the caller.
+/// documents already signed by the caller. Its calls share the
+/// [`HttpsClient`]'s kept-alive connections.
 #[derive(Debug)]
 pub struct Intermediary {
     https: HttpsClient,
@@ -66,7 +67,9 @@ impl Intermediary {
         recipients: &[RecipientId],
     ) -> Result<Vec<ReachabilityStatus>, CallError> {
         let request = soap::is_reachable_request(sender, recipients);
-        let reply = self.https.post_soap(&self.endpoints.recipient, &request)?;
+        let reply = self
+            .https
+            .post_soap_owned(&self.endpoints.recipient, request)?;
         Ok(soap::parse_is_reachable_response(&reply_text(&reply))?)
     }
 
@@ -74,7 +77,9 @@ impl Intermediary {
     /// Kuvert signs it) to the intermediary; returns the distribution id.
     pub fn distribute_secure(&self, signed_delivery: &[u8]) -> Result<String, CallError> {
         let request = soap::distribute_secure_request(signed_delivery)?;
-        let reply = self.https.post_soap(&self.endpoints.message, &request)?;
+        let reply = self
+            .https
+            .post_soap_owned(&self.endpoints.message, request)?;
         Ok(soap::parse_distribute_secure_response(&reply_text(&reply))?)
     }
 
@@ -85,7 +90,9 @@ impl Intermediary {
         distribution_id: &str,
     ) -> Result<Vec<DistributionStatus>, CallError> {
         let request = soap::check_distribution_status_request(sender, distribution_id);
-        let reply = self.https.post_soap(&self.endpoints.message, &request)?;
+        let reply = self
+            .https
+            .post_soap_owned(&self.endpoints.message, request)?;
         Ok(soap::parse_check_distribution_status_response(
             &reply_text(&reply),
         )?)

@@ -7,10 +7,14 @@
 //! - [`HttpsClient`] — SOAP 1.1 POSTs ([`HttpsClient::post_soap`]) and GETs, returning an
 //!   [`HttpReply`] or a [`TransportError`] whose
 //!   [`is_retryable`](TransportError::is_retryable) drives the send pipeline's back-off.
+//!   It keeps its connections alive between calls: build one per profile and reuse it.
+//! - [`Proxy`] and [`ProxyUrl`] — directly, through a configured HTTP proxy, or as
+//!   `HTTPS_PROXY`/`NO_PROXY` say; TLS is tunnelled through the proxy, never ended there.
 //! - [`certificate_organisation_number`] and [`CertificateSummary`] — what a certificate
 //!   says about its holder.
 //!
-//! OpenSSL does all TLS, on both sides.
+//! OpenSSL does all TLS: the client is reqwest on its native-tls backend (and the test
+//! server in `kuvert-service` uses OpenSSL too).
 //!
 //! # Example
 //!
@@ -59,10 +63,12 @@
 mod certificate;
 mod classify;
 pub mod client;
+mod driver;
 mod error;
 pub mod identity;
 pub mod intermediary;
 mod pem;
+pub mod proxy;
 mod trust;
 
 pub use certificate::{certificate_organisation_number, CertificateSummary};
@@ -70,4 +76,5 @@ pub use client::{ClientConfig, HttpReply, HttpsClient};
 pub use error::{TimeoutPhase, TlsFailure, TransportError};
 pub use identity::{ClientIdentity, IdentityError};
 pub use intermediary::{CallError, Endpoints, Intermediary};
-pub use trust::{CaBundle, CaBundleError};
+pub use proxy::{InvalidProxy, Proxy, ProxyUrl};
+pub use trust::{skip_system_ca_list, CaBundle, CaBundleError};

@@ -44,3 +44,24 @@ impl CaBundle {
         &self.certificates
     }
 }
+
+/// Tells OpenSSL, for this process, that the system has no CA list.
+///
+/// Kuvert never trusts the system's CAs: a client trusts only its
+/// [`CaBundle`]. But building any OpenSSL TLS client through native-tls still
+/// reads and parses the system list (`/etc/ssl/certs/ca-certificates.crt`,
+/// twice) before replacing it with the bundle — some 30 ms of every command
+/// that makes a call. Pointing OpenSSL's defaults (`SSL_CERT_FILE`,
+/// `SSL_CERT_DIR`) at an empty file removes that cost and changes nothing
+/// about what is trusted. Child processes inherit the setting.
+///
+/// # Safety
+///
+/// Changes the process environment, which is unsound while another thread
+/// may read it: call this first thing in `main`, before any thread starts.
+pub unsafe fn skip_system_ca_list() {
+    #[cfg(unix)]
+    for variable in ["SSL_CERT_FILE", "SSL_CERT_DIR"] {
+        std::env::set_var(variable, "/dev/null");
+    }
+}

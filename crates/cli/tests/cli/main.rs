@@ -7,4 +7,5 @@ mod bad_input;
 mod certificate;
 mod crash;
 mod paths;
+mod proxy;
 mod send;

@@ -4,7 +4,7 @@
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use kuvert_protocol::date::CalendarDate;
 use kuvert_protocol::delivery::MessageId;
@@ -42,14 +42,37 @@ pub struct Kuvert {
     ids: Box<dyn Ids>,
     checkpoints: Box<dyn Checkpoints>,
     policy: RetryPolicy,
-    connection: OnceLock<Connection>,
+    connection: Connection,
 }
 
-/// What signing and calling the intermediary need; built on first use,
-/// because a PKCS#12 certificate needs its password from the keyring.
-struct Connection {
-    intermediary: Intermediary,
-    key: SigningKey,
+/// What signing and calling the intermediary need: the signing key and the
+/// intermediary's HTTPS client, whose pool keeps connections alive between
+/// calls. Each is built on first use, and only when needed (a dry run never
+/// builds the client), because a PKCS#12 certificate needs its password from
+/// the keyring and a client costs a TLS set-up.
+///
+/// Cheap to clone; clones share what is built. Handles of one profile given
+/// the same connection ([`Kuvert::with_connection`]) share one pool of
+/// connections, so a check in one and a send in another make one TLS
+/// handshake.
+#[derive(Clone, Default)]
+pub struct Connection {
+    parts: Arc<ConnectionParts>,
+}
+
+#[derive(Default)]
+struct ConnectionParts {
+    key: OnceLock<SigningKey>,
+    intermediary: OnceLock<Intermediary>,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("key_loaded", &self.parts.key.get().is_some())
+            .field("client_built", &self.parts.intermediary.get().is_some())
+            .finish()
+    }
 }
 
 impl std::fmt::Debug for Kuvert {
@@ -59,6 +82,14 @@ impl std::fmt::Debug for Kuvert {
             .field("store", &self.store)
             .finish()
     }
+}
+
+/// What [`Kuvert::prepare`] is to build.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Needs {
+    Key,
+    Client,
+    KeyAndClient,
 }
 
 /// The answer about one recipient from [`Kuvert::check`].
@@ -161,8 +192,20 @@ impl Kuvert {
             ids: Box::new(RandomIds),
             checkpoints: Box::new(NoCheckpoints),
             policy: RetryPolicy::default(),
-            connection: OnceLock::new(),
+            connection: Connection::default(),
         })
+    }
+
+    /// Shares `connection` (the signing key and the intermediary client) with
+    /// the other handles that have it. They must all be of the same profile.
+    pub fn with_connection(mut self, connection: Connection) -> Self {
+        self.connection = connection;
+        self
+    }
+
+    /// This handle's connection, for [`Kuvert::with_connection`].
+    pub fn connection(&self) -> &Connection {
+        &self.connection
     }
 
     /// Uses `clock` for every time recorded.
@@ -211,20 +254,41 @@ impl Kuvert {
         calendar_date(self.clock.now())
     }
 
-    fn connection(&self) -> Result<&Connection, Error> {
-        if let Some(connection) = self.connection.get() {
-            return Ok(connection);
+    /// The signing key, loaded on first use.
+    fn signing_key(&self) -> Result<&SigningKey, Error> {
+        self.prepare(Needs::Key)?;
+        Ok(self.connection.parts.key.get().expect("prepared"))
+    }
+
+    /// The intermediary client, built on first use.
+    fn intermediary(&self) -> Result<&Intermediary, Error> {
+        self.prepare(Needs::Client)?;
+        Ok(self.connection.parts.intermediary.get().expect("prepared"))
+    }
+
+    /// Builds what `needs` asks for and is not built yet, with one password
+    /// look-up for all of it.
+    fn prepare(&self, needs: Needs) -> Result<(), Error> {
+        let parts = &self.connection.parts;
+        let key_missing = needs != Needs::Client && parts.key.get().is_none();
+        let client_missing = needs != Needs::Key && parts.intermediary.get().is_none();
+        if !key_missing && !client_missing {
+            return Ok(());
         }
         let password: Option<Password> = if self.profile.certificate().needs_password() {
             Some(self.keyring.password(&self.profile)?.0)
         } else {
             None
         };
-        let connection = Connection {
-            intermediary: self.profile.intermediary(password.as_ref())?,
-            key: self.profile.signing_key(password.as_ref())?,
-        };
-        Ok(self.connection.get_or_init(|| connection))
+        if key_missing {
+            let key = self.profile.signing_key(password.as_ref())?;
+            let _ = parts.key.set(key);
+        }
+        if client_missing {
+            let intermediary = self.profile.intermediary(password.as_ref())?;
+            let _ = parts.intermediary.set(intermediary);
+        }
+        Ok(())
     }
 
     /// Validates a draft without sending anything.
@@ -250,8 +314,7 @@ impl Kuvert {
         let statuses = if valid.is_empty() {
             Vec::new()
         } else {
-            self.connection()?
-                .intermediary
+            self.intermediary()?
                 .is_reachable(self.profile.organisation_number(), &valid)?
         };
         let sender = self.profile.default_sender_name().as_str().to_string();
@@ -296,7 +359,7 @@ impl Kuvert {
         };
         let delivery =
             outgoing.to_delivery(id(&message_id)?, id(&correlation_id)?, self.today(), None);
-        let signed = delivery.sign(&self.connection()?.key)?;
+        let signed = delivery.sign(self.signing_key()?)?;
         Ok((signed, message_id, correlation_id))
     }
 
@@ -318,6 +381,8 @@ impl Kuvert {
         sent_from: Option<kuvert_store::DraftId>,
     ) -> Result<SendReport, Error> {
         let outgoing = self.validate(draft)?;
+        // Key and client both, with one password look-up.
+        self.prepare(Needs::KeyAndClient)?;
         let (signed, message_id, correlation_id) = self.sign(&outgoing)?;
         let record = self.stored_form(&outgoing, &message_id, &correlation_id);
         let now = self.clock.now();
@@ -396,14 +461,14 @@ impl Kuvert {
         if message.state != SendState::Signed {
             return Ok(self.report_for(&message));
         }
-        let connection = self.connection()?;
+        let intermediary = self.intermediary()?;
         let recipient = RecipientId::from_wire(&message.recipient).map_err(|reason| {
             Error::InvalidRecipient {
                 input: message.recipient.clone(),
                 reason,
             }
         })?;
-        let answer = connection.intermediary.is_reachable(
+        let answer = intermediary.is_reachable(
             self.profile.organisation_number(),
             std::slice::from_ref(&recipient),
         );
@@ -427,7 +492,7 @@ impl Kuvert {
             .store
             .signed_xml(message_id)?
             .ok_or_else(|| Error::MessageNotFound(message_id.to_string()))?;
-        match connection.intermediary.distribute_secure(&signed) {
+        match intermediary.distribute_secure(&signed) {
             Ok(distribution_id) => {
                 self.checkpoints
                     .reached(Checkpoint::Distributed, message_id);
@@ -601,8 +666,7 @@ impl Kuvert {
         };
         let now = self.clock.now();
         let statuses = self
-            .connection()?
-            .intermediary
+            .intermediary()?
             .check_distribution_status(self.profile.organisation_number(), distribution_id);
         let next = match statuses {
             Ok(statuses) => lifecycle::after_status(&statuses, message.state),

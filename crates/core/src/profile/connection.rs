@@ -79,7 +79,7 @@ impl Profile {
     }
 
     /// The HTTPS client configuration: identity, CA bundle and the profile's
-    /// time-outs.
+    /// time-outs and proxy.
     ///
     /// # Errors
     ///
@@ -88,6 +88,7 @@ impl Profile {
         let mut config = ClientConfig::new(self.client_identity(password)?, self.ca_bundle()?);
         config.connect_timeout = self.connect_timeout;
         config.call_timeout = self.call_timeout;
+        config.proxy = self.proxy.clone();
         Ok(config)
     }
 

@@ -57,7 +57,7 @@ use std::time::Duration;
 
 use kuvert_protocol::delivery::{ProtectionClass, SenderName, SupportInfo};
 use kuvert_protocol::identity::OrganizationNumber;
-use kuvert_transport::Endpoints;
+use kuvert_transport::{Endpoints, Proxy};
 
 pub use error::ProfileError;
 pub use locations::{ProfileFile, ProfileLayer, ProfileLocations};
@@ -250,7 +250,7 @@ pub struct Profile {
     ca_bundle: Sourced<PathBuf>,
     connect_timeout: Duration,
     call_timeout: Duration,
-    proxy: Option<String>,
+    proxy: Proxy,
     certificate: Sourced<CertificateSource>,
     rules: Rules,
     case_types: Vec<CaseType>,
@@ -401,11 +401,10 @@ impl Profile {
         self.call_timeout
     }
 
-    /// The HTTP(S) proxy the intermediary is reached through
-    /// (`service.proxy`, an `http://` or `https://` URL); `None` to connect
-    /// directly.
-    pub fn proxy(&self) -> Option<&str> {
-        self.proxy.as_deref()
+    /// How calls reach the intermediary: through `service.proxy`, directly
+    /// (`proxy = "none"`), or by default as `HTTPS_PROXY`/`NO_PROXY` say.
+    pub fn proxy(&self) -> &Proxy {
+        &self.proxy
     }
 
     /// Where the certificate comes from.

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use kuvert_protocol::delivery::{DeliveryError, ProtectionClass, SenderName, Subject};
 use kuvert_protocol::identity::OrganizationNumber;
-use kuvert_transport::Endpoints;
+use kuvert_transport::{Endpoints, Proxy, ProxyUrl};
 
 use super::file::{key, CaseTypeTable, Key, Layer, Layers};
 use super::{
@@ -225,29 +225,17 @@ impl<'a> Reader<'a> {
         Ok(url.to_string())
     }
 
-    /// `service.proxy`: an `http://` or `https://` URL with a host.
-    fn proxy(&self) -> Result<Option<String>, ProfileError> {
+    /// `service.proxy`: an `http://host:port` address, or `"none"` for never
+    /// a proxy; absent, `HTTPS_PROXY`/`NO_PROXY` from the environment decide.
+    fn proxy(&self) -> Result<Proxy, ProfileError> {
         let key = key!(service.proxy);
-        let Some((proxy, file)) = self.text(key) else {
-            return Ok(None);
-        };
-        let proxy = proxy.trim();
-        let refuse = |why: String| {
-            invalid(
-                file,
-                key.name,
-                format!("{proxy:?} {why}; write the proxy as http://host:port"),
-            )
-        };
-        let url =
-            url::Url::parse(proxy).map_err(|e| refuse(format!("is not a web address ({e})")))?;
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(refuse("must be an http:// or https:// address".into()));
+        match self.text(key) {
+            None => Ok(Proxy::FromEnvironment),
+            Some((text, _)) if text.trim().eq_ignore_ascii_case("none") => Ok(Proxy::Direct),
+            Some((text, file)) => ProxyUrl::parse(text).map(Proxy::Via).map_err(|e| {
+                invalid(file, key.name, format!("{e} (or \"none\" for no proxy)"))
+            }),
         }
-        if url.host_str().is_none_or(str::is_empty) {
-            return Err(refuse("names no host".into()));
-        }
-        Ok(Some(proxy.to_string()))
     }
 
     fn support(&self, first_sender: &SenderName) -> Result<SupportContact, ProfileError> {

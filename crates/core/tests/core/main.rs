@@ -3,7 +3,9 @@
 mod certificate_import;
 mod compose;
 mod facade;
+mod connection;
 mod pdf;
 mod profile;
+mod relay;
 mod secrets;
 mod support;

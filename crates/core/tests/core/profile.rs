@@ -10,7 +10,7 @@ use kuvert_core::profile::{
 };
 use kuvert_core::secrets::Password;
 use kuvert_service::{HttpsServer, Request, Response, ServerTls};
-use kuvert_transport::{certificate_organisation_number, HttpsClient};
+use kuvert_transport::{certificate_organisation_number, HttpsClient, Proxy, ProxyUrl};
 
 use crate::support::{self, fixture, FULL_PROFILE, P12_PASSWORD};
 
@@ -38,6 +38,10 @@ fn the_documented_format_is_read_completely() {
     assert_eq!(profile.ca_bundle_path(), dir.join("ca.pem"));
     assert_eq!(profile.connect_timeout(), Duration::from_secs(5));
     assert_eq!(profile.call_timeout(), Duration::from_secs(30));
+    assert_eq!(
+        profile.proxy(),
+        &Proxy::Via(ProxyUrl::parse("http://proxy.kommunb.example:8080").unwrap())
+    );
     assert_eq!(
         profile.certificate(),
         &CertificateSource::Pkcs12 {
@@ -107,6 +111,7 @@ pkcs12 = "cert/org.p12"
     );
     assert_eq!(profile.connect_timeout(), Duration::from_secs(10));
     assert_eq!(profile.call_timeout(), Duration::from_secs(120));
+    assert_eq!(profile.proxy(), &Proxy::FromEnvironment);
     let rules = profile.rules();
     assert!(rules.require_case_number);
     assert_eq!(rules.max_attachment_bytes, 20_000_000);
@@ -275,6 +280,26 @@ fn bad_profiles_are_refused_naming_the_key() {
             "retention_days = 3650",
             "retention_days = 0",
             "rules.retention_days",
+        ),
+        (
+            "proxy = \"http://proxy.kommunb.example:8080\"",
+            "proxy = \"proxy.kommunb.example:8080\"",
+            "service.proxy",
+        ),
+        (
+            "proxy = \"http://proxy.kommunb.example:8080\"",
+            "proxy = \"https://proxy.kommunb.example:8080\"",
+            "service.proxy",
+        ),
+        (
+            "proxy = \"http://proxy.kommunb.example:8080\"",
+            "proxy = \"http://anna:hemligt@proxy.kommunb.example:8080\"",
+            "service.proxy",
+        ),
+        (
+            "proxy = \"http://proxy.kommunb.example:8080\"",
+            "proxy = 8080",
+            "service.proxy",
         ),
         (
             "organisation_number = \"202100-3898\"",
@@ -509,39 +534,26 @@ fn a_bad_key_in_the_user_file_names_the_user_file_even_when_it_overrides_nothing
 }
 
 #[test]
-fn the_proxy_is_an_http_or_https_address() {
-    assert_eq!(support::profile().proxy(), None);
-    for proxy in ["http://proxy.kommunb.example:3128", "https://10.0.0.1:8443"] {
-        let text = support::profile_text_with(
-            "ca_bundle = \"ca.pem\"",
-            &format!("ca_bundle = \"ca.pem\"\nproxy = \"{proxy}\""),
-        );
-        let profile = Profile::from_toml_str(&text, Path::new("/etc/kuvert")).unwrap();
-        assert_eq!(profile.proxy(), Some(proxy));
-    }
-    for (proxy, reason) in [
-        (
-            "\"socks5://proxy.example:1080\"",
-            "must be an http:// or https:// address",
-        ),
-        (
-            "\"proxy.example:3128\"",
-            "must be an http:// or https:// address",
-        ),
-        ("\"http://\"", "is not a web address"),
-        ("\"http://proxy example:3128\"", "is not a web address"),
-        ("\"http://proxy.example:99999\"", "is not a web address"),
-        ("3128", "expected a string"),
-    ] {
-        let text = support::profile_text_with(
-            "ca_bundle = \"ca.pem\"",
-            &format!("ca_bundle = \"ca.pem\"\nproxy = {proxy}"),
-        );
-        let err = Profile::from_toml_str(&text, Path::new("/etc/kuvert")).unwrap_err();
-        assert_eq!(err.key(), Some("service.proxy"), "{proxy}: {err}");
-        assert_eq!(err.file(), Some(Path::new("/etc/kuvert/profile.toml")));
-        assert!(err.to_string().contains(reason), "{proxy}: {err}");
-    }
+fn the_proxy_is_an_address_none_or_left_to_the_environment() {
+    let with = |line: &str| {
+        let text =
+            support::profile_text_with("proxy = \"http://proxy.kommunb.example:8080\"", line);
+        Profile::from_toml_str(&text, Path::new("/etc/kuvert"))
+    };
+    assert_eq!(with("proxy = \"none\"").unwrap().proxy(), &Proxy::Direct);
+    assert_eq!(with("").unwrap().proxy(), &Proxy::FromEnvironment);
+    assert_eq!(
+        with("proxy = \"http://10.1.2.3:3128\"").unwrap().proxy(),
+        &Proxy::Via(ProxyUrl::parse("http://10.1.2.3:3128").unwrap())
+    );
+    // A bad address is explained, with the way to write a good one.
+    let error = with("proxy = \"socks5://10.1.2.3:1080\"").unwrap_err();
+    let text = error.to_string();
+    assert!(
+        text.contains("/etc/kuvert/profile.toml: service.proxy:"),
+        "{text}"
+    );
+    assert!(text.contains("http://host:port"), "{text}");
 }
 
 #[test]
@@ -658,7 +670,10 @@ fn the_client_configuration_speaks_mutual_tls_to_the_configured_server() {
         "pkcs12 = \"sender.p12\"",
         "cert_pem = \"sender.pem\"\nkey_pem = \"sender.key\"",
     ] {
-        let text = support::profile_text_with("pkcs12 = \"sender.p12\"", certificate);
+        let text = support::profile_text_with("pkcs12 = \"sender.p12\"", certificate).replace(
+            "proxy = \"http://proxy.kommunb.example:8080\"",
+            "proxy = \"none\"",
+        );
         let profile = Profile::from_toml_str(&text, fixture.dir()).unwrap();
         let config = profile
             .client_config(Some(&Password::new(P12_PASSWORD)))

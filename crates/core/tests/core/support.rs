@@ -65,6 +65,7 @@ message_url = "https://127.0.0.1:8443/Message/v3"
 ca_bundle = "ca.pem"
 connect_timeout_seconds = 5
 call_timeout_seconds = 30
+proxy = "http://proxy.kommunb.example:8080"
 
 [certificate]
 pkcs12 = "sender.p12"

@@ -1,8 +1,10 @@
-//! One TLS connection: handshake, one request, one response, close.
+//! One TLS connection: handshake, then requests and responses in turn until either
+//! side closes it (HTTP/1.1 keep-alive), then close.
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use openssl::ssl::{HandshakeError, SslAcceptor, SslStream};
@@ -18,16 +20,25 @@ const MAX_DRAIN_BYTES: usize = 16 * 1024 * 1024;
 const CHUNK: usize = 16 * 1024;
 
 /// Serves one connection to completion. Every failure ends only this connection.
+///
+/// `handshakes` counts completed TLS handshakes, so that tests can see how
+/// often clients connect.
 pub(super) fn serve(
     stream: TcpStream,
     acceptor: &SslAcceptor,
     handler: &Handler,
     limits: &ServerLimits,
+    handshakes: &AtomicU64,
 ) {
     // One deadline covers handshake and request, so a client trickling bytes cannot hold
-    // a thread longer than a silent one.
-    let deadline = Instant::now() + limits.request_timeout;
-    if set_read_deadline(&stream, deadline).is_err()
+    // a thread longer than a silent one. Each further request on the connection gets
+    // the same allowance, counted from the previous response: waiting idle included.
+    let mut deadline = Instant::now() + limits.request_timeout;
+    // The handshake and each response go out in several small writes; with
+    // Nagle's algorithm one of them waits for the client's delayed ACK
+    // (some 40 ms) before leaving.
+    if stream.set_nodelay(true).is_err()
+        || set_read_deadline(&stream, deadline).is_err()
         || stream
             .set_write_timeout(Some(limits.request_timeout))
             .is_err()
@@ -45,46 +56,66 @@ pub(super) fn serve(
         // Time-out or OpenSSL set-up failure: nothing useful can reach the client.
         Err(_) => return,
     };
+    handshakes.fetch_add(1, Ordering::Relaxed);
     let peer_certificate_der = tls
         .ssl()
         .peer_certificate()
         .and_then(|cert| cert.to_der().ok());
 
-    let response = match read_request(&mut tls, limits, deadline) {
-        Ok(Ok((head, body))) => {
-            let head_only = head.method == "HEAD";
-            let request = Request {
-                method: head.method,
-                path: head.path,
-                headers: head.headers,
-                body,
-                peer_certificate_der,
-            };
-            let response =
-                catch_unwind(AssertUnwindSafe(|| handler(request))).unwrap_or_else(|_| {
-                    Response::text(500, "The test server's handler failed on this request\n")
-                });
-            response.to_wire(head_only)
+    // Bytes read past the end of one request: the start of the next.
+    let mut pending = Vec::new();
+    loop {
+        let (response, keep_alive) = match read_request(&mut tls, limits, deadline, &mut pending) {
+            Ok(Ok((head, body))) => {
+                let head_only = head.method == "HEAD";
+                let keep_alive = head.keep_alive;
+                let request = Request {
+                    method: head.method,
+                    path: head.path,
+                    headers: head.headers,
+                    body,
+                    peer_certificate_der: peer_certificate_der.clone(),
+                };
+                let response =
+                    catch_unwind(AssertUnwindSafe(|| handler(request))).unwrap_or_else(|_| {
+                        Response::text(500, "The test server's handler failed on this request\n")
+                    });
+                (response.to_wire(head_only, !keep_alive), keep_alive)
+            }
+            // A refused request may leave its body unread: the connection cannot go on.
+            Ok(Err(rejection)) => (rejection.to_wire(false, true), false),
+            // The client went away (or closed between requests) or was too slow: there
+            // is nobody to answer, but a client still there learns that the
+            // connection ends (TLS close_notify) rather than seeing it cut.
+            Err(_) => {
+                let _ = tls.shutdown();
+                return;
+            }
+        };
+        if tls.write_all(&response).and_then(|()| tls.flush()).is_err() {
+            break;
         }
-        Ok(Err(rejection)) => rejection.to_wire(false),
-        // The client went away or was too slow; there is nobody to answer.
-        Err(_) => return,
-    };
-    if tls.write_all(&response).and_then(|()| tls.flush()).is_ok() {
-        let _ = tls.shutdown();
+        if !keep_alive {
+            let _ = tls.shutdown();
+            break;
+        }
+        deadline = Instant::now() + limits.request_timeout;
     }
     close_gently(tls.get_ref());
 }
 
 type Incoming = Result<(super::http::Head, Vec<u8>), Response>;
 
-/// Reads the head and body. `Ok(Err(response))` is a request refused with that response.
+/// Reads the head and body, starting with the `pending` bytes already read; bytes past
+/// the body are left in `pending` for the next request. `Ok(Err(response))` is a
+/// request refused with that response.
 fn read_request(
     tls: &mut SslStream<TcpStream>,
     limits: &ServerLimits,
     deadline: Instant,
+    pending: &mut Vec<u8>,
 ) -> io::Result<Incoming> {
-    let mut buffer = Vec::with_capacity(CHUNK);
+    let mut buffer = std::mem::take(pending);
     let mut chunk = vec![0u8; CHUNK];
     let end = loop {
         if let Some(end) = head_end(&buffer) {
@@ -113,9 +144,10 @@ fn read_request(
     }
 
     let mut body = buffer.split_off(end);
-    // Bytes after the body would be a pipelined request; with `Connection: close` they
-    // are ignored.
-    body.truncate(head.content_length);
+    if body.len() > head.content_length {
+        *pending = body.split_off(head.content_length);
+    }
+    body.reserve(head.content_length - body.len());
     while body.len() < head.content_length {
         let wanted = (head.content_length - body.len()).min(chunk.len());
         let read = read_before(tls, &mut chunk[..wanted], deadline)?;

@@ -26,8 +26,8 @@ impl Request {
     }
 }
 
-/// A response produced by the handler. It is always sent with `Content-Length` and
-/// `Connection: close`.
+/// A response produced by the handler. It is always sent with `Content-Length`; the
+/// connection stays open for the next request unless either side asked to close it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Response {
     /// The HTTP status; values outside 200–599 are sent as 500.
@@ -63,8 +63,9 @@ impl Response {
         Self::new(status, "text/plain; charset=utf-8", body.into())
     }
 
-    /// The complete message on the wire. `head_only` leaves out the body (for HEAD).
-    pub(crate) fn to_wire(&self, head_only: bool) -> Vec<u8> {
+    /// The complete message on the wire. `head_only` leaves out the body (for HEAD);
+    /// `close` announces that the server closes the connection after it.
+    pub(crate) fn to_wire(&self, head_only: bool, close: bool) -> Vec<u8> {
         let status = if (200..=599).contains(&self.status) {
             self.status
         } else {
@@ -76,9 +77,10 @@ impl Response {
             .chars()
             .filter(|c| !c.is_control())
             .collect();
+        let connection = if close { "close" } else { "keep-alive" };
         let mut wire = format!(
             "HTTP/1.1 {status} {}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\
-             Connection: close\r\n\r\n",
+             Connection: {connection}\r\n\r\n",
             reason_phrase(status),
             self.body.len()
         )
@@ -99,6 +101,9 @@ pub(crate) struct Head {
     /// Body length from `Content-Length`; zero without one.
     pub content_length: usize,
     pub expects_continue: bool,
+    /// The client may send another request on this connection: HTTP/1.1
+    /// without `Connection: close`.
+    pub keep_alive: bool,
 }
 
 /// Limits applied while parsing.
@@ -193,6 +198,11 @@ pub(crate) fn parse_head(head: &[u8], limits: HeadLimits) -> Result<Head, Respon
         ));
     }
     let expects_continue = values("expect").any(|v| v.eq_ignore_ascii_case("100-continue"));
+    let asks_to_close = values("connection")
+        .flat_map(|v| v.split(','))
+        .any(|option| option.trim().eq_ignore_ascii_case("close"));
+    // HTTP/1.0 keep-alive is an old extension; those clients get one request.
+    let keep_alive = version == "HTTP/1.1" && !asks_to_close;
 
     Ok(Head {
         method: method.to_owned(),
@@ -200,6 +210,7 @@ pub(crate) fn parse_head(head: &[u8], limits: HeadLimits) -> Result<Head, Respon
         content_length: usize::try_from(content_length).unwrap_or(usize::MAX),
         headers,
         expects_continue,
+        keep_alive,
     })
 }
 
@@ -276,6 +287,22 @@ mod tests {
             ("SOAPAction".to_owned(), "\"\"".to_owned())
         );
         assert!(!head.expects_continue);
+        assert!(head.keep_alive);
+    }
+
+    #[test]
+    fn a_client_can_ask_to_close() {
+        for (head, keep_alive) in [
+            ("GET / HTTP/1.1\r\nConnection: keep-alive", true),
+            ("GET / HTTP/1.1\r\nConnection: Close", false),
+            ("GET / HTTP/1.1\r\nConnection: TE, close", false),
+            ("GET / HTTP/1.0", false),
+        ] {
+            assert_eq!(
+                parse_head(head.as_bytes(), LIMITS).unwrap().keep_alive,
+                keep_alive
+            );
+        }
     }
 
     #[test]
@@ -317,14 +344,18 @@ mod tests {
     }
 
     #[test]
-    fn response_wire_form_has_length_and_close() {
-        let wire = Response::text(404, "nope").to_wire(false);
+    fn response_wire_form_has_length_and_connection() {
+        let wire = Response::text(404, "nope").to_wire(false, true);
         assert_eq!(
             String::from_utf8(wire).unwrap(),
             "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain; charset=utf-8\r\n\
              Content-Length: 4\r\nConnection: close\r\n\r\nnope"
         );
-        let injected = Response::new(99, "a\r\nSet-Cookie: x", "").to_wire(true);
+        let kept = Response::text(200, "ok").to_wire(false, false);
+        assert!(String::from_utf8(kept)
+            .unwrap()
+            .contains("\r\nConnection: keep-alive\r\n\r\nok"));
+        let injected = Response::new(99, "a\r\nSet-Cookie: x", "").to_wire(true, true);
         let injected = String::from_utf8(injected).unwrap();
         assert!(injected.starts_with("HTTP/1.1 500 "));
         assert!(!injected.contains("\r\nSet-Cookie"));

@@ -24,7 +24,7 @@ fn url_points_at_localhost_and_the_bound_port() {
 }
 
 #[test]
-fn answers_carry_length_and_connection_close() {
+fn answers_carry_length_and_close_when_asked_to() {
     let server = start(|_| Response::text(200, "hej"));
     let answer = raw(server.local_addr(), GET);
     assert_eq!(
@@ -37,11 +37,52 @@ fn answers_carry_length_and_connection_close() {
 #[test]
 fn head_requests_get_no_body() {
     let server = start(|_| Response::text(200, "hej"));
-    let answer = raw(server.local_addr(), "HEAD / HTTP/1.1\r\n\r\n");
+    let answer = raw(
+        server.local_addr(),
+        "HEAD / HTTP/1.1\r\nConnection: close\r\n\r\n",
+    );
     assert!(
         answer.ends_with("Content-Length: 3\r\nConnection: close\r\n\r\n"),
         "{answer}"
     );
+}
+
+#[test]
+fn a_connection_serves_requests_until_the_client_closes_it() {
+    let server = start(|request| Response::text(200, request.path));
+    // Both requests in one write: the second arrives with the first's bytes.
+    let answer = raw(
+        server.local_addr(),
+        "GET /first HTTP/1.1\r\n\r\nGET /second HTTP/1.1\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(
+        answer,
+        "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 6\r\n\
+         Connection: keep-alive\r\n\r\n/first\
+         HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 7\r\n\
+         Connection: close\r\n\r\n/second"
+    );
+    assert_eq!(server.tls_handshakes(), 1);
+}
+
+#[test]
+fn an_idle_kept_alive_connection_is_closed_after_the_request_timeout() {
+    let limits = ServerLimits {
+        request_timeout: Duration::from_millis(300),
+        ..ServerLimits::default()
+    };
+    let server = start_with(limits, |_| Response::text(200, "hej"));
+    let started = Instant::now();
+    // No `Connection: close`: the answer comes, then the server waits for more
+    // and finally closes, which ends the read.
+    let answer = raw(server.local_addr(), "GET / HTTP/1.1\r\n\r\n");
+    let elapsed = started.elapsed();
+    assert!(
+        answer.ends_with("Connection: keep-alive\r\n\r\nhej"),
+        "{answer}"
+    );
+    assert!(elapsed >= Duration::from_millis(250), "{elapsed:?}");
+    assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
 }
 
 #[test]
@@ -91,7 +132,8 @@ fn expect_continue_is_honoured() {
     let server = start(echo);
     let answer = raw(
         server.local_addr(),
-        "POST /x HTTP/1.1\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\nbody",
+        "POST /x HTTP/1.1\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\
+         Connection: close\r\n\r\nbody",
     );
     assert!(
         answer.starts_with("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n"),

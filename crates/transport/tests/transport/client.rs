@@ -1,6 +1,8 @@
 //! Successful calls and how HTTP statuses and sizes become replies or errors.
 
-use kuvert_service::{Response, ServerLimits};
+use std::sync::Arc;
+
+use kuvert_service::{HttpsServer, Response, ServerLimits};
 use kuvert_transport::{certificate_organisation_number, HttpsClient, TransportError};
 
 use crate::support::{self, client, echo, start, start_with, ORG};
@@ -188,7 +190,7 @@ fn request_body_over_the_server_limit_gets_413() {
 }
 
 #[test]
-fn one_client_serves_many_calls() {
+fn one_client_serves_many_calls_over_one_connection() {
     let server = start(echo);
     let client = client();
     for i in 0..5 {
@@ -196,4 +198,64 @@ fn one_client_serves_many_calls() {
         let reply = client.post_soap(&server.url("/"), body.as_bytes()).unwrap();
         assert!(reply.body.ends_with(body.as_bytes()));
     }
+    // Clones share the pool too.
+    client.clone().get(&server.url("/")).unwrap();
+    assert_eq!(server.tls_handshakes(), 1);
+    assert_eq!(client.connections_opened(), 1);
+}
+
+#[test]
+fn separate_clients_each_make_their_own_handshake() {
+    let server = start(echo);
+    let (first, second) = (client(), client());
+    first.post_soap(&server.url("/"), b"<x/>").unwrap();
+    second.post_soap(&server.url("/"), b"<x/>").unwrap();
+    first.post_soap(&server.url("/"), b"<x/>").unwrap();
+    assert_eq!(server.tls_handshakes(), 2);
+    assert_eq!(
+        (first.connections_opened(), second.connections_opened()),
+        (1, 1)
+    );
+}
+
+#[test]
+fn a_kept_connection_the_server_has_closed_is_replaced() {
+    let first = start(echo);
+    let address = first.local_addr();
+    let client = client();
+    client.get(&first.url("/")).unwrap();
+    // The server goes away, closing the idle connection the client keeps, and
+    // comes back on the same port: the next call must open a new connection
+    // rather than fail on the old one.
+    first.shutdown();
+    let second = HttpsServer::bind(
+        address,
+        support::server_tls(support::pki(), true),
+        Arc::new(echo),
+    )
+    .unwrap();
+    let reply = client.get(&second.url("/again")).unwrap();
+    assert_eq!(reply.status, 200);
+    assert_eq!(client.connections_opened(), 2);
+    assert_eq!(second.tls_handshakes(), 1);
+}
+
+#[test]
+fn the_client_works_on_a_thread_of_another_async_runtime() {
+    // The desktop app calls from Tauri's async commands, i.e. on tokio worker
+    // threads: building, calling and dropping the client must all work there.
+    let server = start(echo);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let url = server.url("/");
+    let status = runtime.block_on(async move {
+        let client = client();
+        let status = client.post_soap(&url, b"<x/>").unwrap().status;
+        drop(client);
+        status
+    });
+    assert_eq!(status, 200);
 }

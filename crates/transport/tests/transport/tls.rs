@@ -95,7 +95,7 @@ fn server_not_requiring_a_client_certificate_serves_without_one() {
     let answer = support::raw_exchange(
         server.local_addr(),
         None,
-        b"GET /open HTTP/1.1\r\nHost: localhost\r\n\r\n",
+        b"GET /open HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
     )
     .unwrap();
     assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
