@@ -232,9 +232,9 @@ impl<'a> Reader<'a> {
         match self.text(key) {
             None => Ok(Proxy::FromEnvironment),
             Some((text, _)) if text.trim().eq_ignore_ascii_case("none") => Ok(Proxy::Direct),
-            Some((text, file)) => ProxyUrl::parse(text).map(Proxy::Via).map_err(|e| {
-                invalid(file, key.name, format!("{e} (or \"none\" for no proxy)"))
-            }),
+            Some((text, file)) => ProxyUrl::parse(text)
+                .map(Proxy::Via)
+                .map_err(|e| invalid(file, key.name, format!("{e} (or \"none\" for no proxy)"))),
         }
     }
 

@@ -2,8 +2,8 @@
 
 mod certificate_import;
 mod compose;
-mod facade;
 mod connection;
+mod facade;
 mod pdf;
 mod profile;
 mod relay;

@@ -8,7 +8,8 @@ use kuvert_service::{HttpsServer, Response, ServerError, ServerLimits};
 
 use crate::support::{self, echo, pki, raw, start, start_with};
 
-const GET: &str = "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n";
+/// The server keeps connections alive: each raw exchange asks it to close.
+const GET: &str = "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
 
 fn is_ok(answer: &str) -> bool {
     answer.starts_with("HTTP/1.1 200 OK\r\n")
@@ -151,7 +152,8 @@ fn panicking_handler_gives_500_and_the_server_keeps_serving() {
         Response::xml(200, "<ok/>")
     });
     let post = |path: &str| {
-        let request = format!("POST {path} HTTP/1.1\r\nContent-Length: 4\r\n\r\n<x/>");
+        let request =
+            format!("POST {path} HTTP/1.1\r\nContent-Length: 4\r\nConnection: close\r\n\r\n<x/>");
         raw(server.local_addr(), &request)
     };
     let answer = post("/panic");
