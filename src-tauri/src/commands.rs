@@ -156,6 +156,7 @@ pub async fn folder(session: State<'_, Session>, folder: Folder) -> Answer<Vec<M
 #[tauri::command]
 pub async fn message(session: State<'_, Session>, id: String) -> Answer<MessageView> {
     session.with(|o| {
+        let id = kuvert_core::message_id(&id)?;
         Ok(MessageView::new(
             o.kuvert.message(&id)?,
             o.kuvert.history(&id)?,
@@ -167,6 +168,7 @@ pub async fn message(session: State<'_, Session>, id: String) -> Answer<MessageV
 #[tauri::command]
 pub async fn refresh_status(session: State<'_, Session>, id: String) -> Answer<MessageView> {
     session.with_own_handle(|kuvert| {
+        let id = kuvert_core::message_id(&id)?;
         Ok(MessageView::new(
             kuvert.refresh_status(&id)?,
             kuvert.history(&id)?,
@@ -228,6 +230,7 @@ pub async fn archive_message(
     path: String,
 ) -> Answer<Written> {
     session.with(|o| {
+        let id = kuvert_core::message_id(&id)?;
         write_whole(Path::new(&path), |w| o.kuvert.archive(&id, w))?;
         Ok(Written { path, count: 1 })
     })
@@ -237,7 +240,7 @@ pub async fn archive_message(
 #[tauri::command]
 pub async fn save_letter(session: State<'_, Session>, id: String, path: String) -> Answer<Written> {
     session.with(|o| {
-        let pdf = o.kuvert.stored_letter(&id)?;
+        let pdf = o.kuvert.stored_letter(&kuvert_core::message_id(&id)?)?;
         write_whole(Path::new(&path), |w| {
             w.write_all(&pdf).map_err(|source| Error::File {
                 path: path.clone().into(),

@@ -477,7 +477,7 @@ impl From<SendReport> for SendOutcome {
                 operator,
                 ..
             } => SendOutcome::Submitted {
-                message_id,
+                message_id: message_id.to_string(),
                 operator,
             },
             SendReport::Paper {
@@ -486,7 +486,7 @@ impl From<SendReport> for SendOutcome {
                 reason_english,
                 ..
             } => SendOutcome::Paper {
-                message_id,
+                message_id: message_id.to_string(),
                 reason_swedish,
                 reason_english,
             },
@@ -495,12 +495,17 @@ impl From<SendReport> for SendOutcome {
                 reason,
                 next_attempt_at,
             } => SendOutcome::Retrying {
-                message_id,
+                message_id: message_id.to_string(),
                 reason,
                 next_attempt_at: next_attempt_at.map(time_text),
             },
-            SendReport::Failed { message_id, reason } => SendOutcome::Failed { message_id, reason },
-            SendReport::Busy { message_id } => SendOutcome::Busy { message_id },
+            SendReport::Failed { message_id, reason } => SendOutcome::Failed {
+                message_id: message_id.to_string(),
+                reason,
+            },
+            SendReport::Busy { message_id } => SendOutcome::Busy {
+                message_id: message_id.to_string(),
+            },
         }
     }
 }
@@ -624,16 +629,17 @@ impl From<FolderItem> for MessageRow {
 
 impl From<&Message> for MessageRow {
     fn from(m: &Message) -> Self {
+        let c = &m.content;
         MessageRow {
-            message_id: m.message_id.clone(),
+            message_id: c.message_id.to_string(),
             created_at: time_text(m.created_at),
             state: m.state.into(),
             state_at: time_text(m.state_at),
-            recipient: m.recipient_display.clone(),
-            subject: m.subject.clone(),
-            case_number: m.case_number.clone(),
-            protection_class: m.protection_class,
-            sender_name: m.sender_name.clone(),
+            recipient: c.recipient.display_form(),
+            subject: c.subject.to_string(),
+            case_number: c.case_number.as_ref().map(ToString::to_string),
+            protection_class: c.protection_class.get(),
+            sender_name: c.sender_name.to_string(),
             attachment_count: m.attachments.len() as u32,
             reason: m
                 .failure_reason
@@ -703,8 +709,8 @@ impl MessageView {
     pub fn new(m: Message, history: Vec<StatusEvent>) -> Self {
         MessageView {
             row: MessageRow::from(&m),
-            body: m.body,
-            attention: m.attention,
+            body: m.content.body,
+            attention: m.content.attention.map(|a| a.to_string()),
             distribution_id: m.distribution_id,
             next_attempt_at: m.next_attempt_at.map(time_text),
             attachments: m

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use kuvert_core::{Kuvert, SendState};
+use kuvert_core::{Kuvert, MessageId, SendState};
 use tauri::{AppHandle, Emitter};
 use tauri_plugin_notification::NotificationExt;
 
@@ -42,10 +42,10 @@ pub fn follow(app: AppHandle, recipe: Recipe) {
 
 /// One pass over the Outbox; the messages whose state changed.
 pub(crate) fn round(kuvert: &Kuvert) -> Vec<StatusChange> {
-    let before: HashMap<String, SendState> = match kuvert.outbox() {
+    let before: HashMap<MessageId, SendState> = match kuvert.outbox() {
         Ok(messages) => messages
             .into_iter()
-            .map(|m| (m.message_id, m.state))
+            .map(|m| (m.content.message_id, m.state))
             .collect(),
         Err(error) => {
             tracing::warn!(%error, "reading the Outbox failed");
@@ -60,10 +60,10 @@ pub(crate) fn round(kuvert: &Kuvert) -> Vec<StatusChange> {
         .filter_map(|(id, state)| {
             let now = kuvert.message(&id).ok()?;
             (now.state != state).then(|| StatusChange {
-                message_id: id,
+                message_id: id.to_string(),
                 state: now.state.into(),
-                subject: now.subject,
-                recipient: now.recipient_display,
+                subject: now.content.subject.to_string(),
+                recipient: now.content.recipient.display_form(),
             })
         })
         .collect()

@@ -110,6 +110,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         } => export(json, &open(profile, cli.data_dir)?, &format, &out, filters),
         Command::Archive { message_id, out } => {
             let kuvert = open(profile, cli.data_dir)?;
+            let message_id = kuvert_core::message_id(&message_id)?;
             write_whole(&out, |w| kuvert.archive(&message_id, w))?;
             print(json, json!({ "archive": out }), || {
                 format!("Wrote {}", out.display())
@@ -249,7 +250,7 @@ fn report_send(
         } => {
             print(
                 json,
-                json!({ "message_id": message_id, "state": "submitted", "distribution_id": distribution_id, "operator": operator }),
+                json!({ "message_id": message_id.as_str(), "state": "submitted", "distribution_id": distribution_id, "operator": operator }),
                 || {
                     format!(
                         "Sent{}: {} via {operator}\nMessage id {message_id}, distribution id {distribution_id}",
@@ -271,7 +272,7 @@ fn report_send(
             std::fs::write(path, letter_pdf).map_err(file_error(path))?;
             print(
                 json,
-                json!({ "message_id": message_id, "state": "paper", "reason": { "sv": reason_swedish, "en": reason_english }, "letter": path }),
+                json!({ "message_id": message_id.as_str(), "state": "paper", "reason": { "sv": reason_swedish, "en": reason_english }, "letter": path }),
                 || {
                     format!(
                         "{reason_english}\nThe message is recorded as sent on paper; print and post {}\nMessage id {message_id}",
@@ -289,7 +290,7 @@ fn report_send(
             let next = next_attempt_at.map(time_text);
             print(
                 json,
-                json!({ "message_id": message_id, "state": "outbox", "reason": reason, "next_attempt_at": next }),
+                json!({ "message_id": message_id.as_str(), "state": "outbox", "reason": reason, "next_attempt_at": next }),
                 || {
                     format!(
                         "Not sent yet: {reason}\nThe message stays in the Outbox and is tried again{}; run `kuvert resume` to try now.\nMessage id {message_id}",
@@ -302,7 +303,7 @@ fn report_send(
         SendReport::Failed { message_id, reason } => {
             print(
                 json,
-                json!({ "message_id": message_id, "state": "failed", "reason": reason }),
+                json!({ "message_id": message_id.as_str(), "state": "failed", "reason": reason }),
                 || format!("Failed: {reason}\nMessage id {message_id}"),
             );
             Ok(REMOTE)
@@ -310,7 +311,7 @@ fn report_send(
         SendReport::Busy { message_id } => {
             print(
                 json,
-                json!({ "message_id": message_id, "state": "busy" }),
+                json!({ "message_id": message_id.as_str(), "state": "busy" }),
                 || format!("Message {message_id} is being handled by another Kuvert"),
             );
             Ok(REMOTE)
@@ -319,15 +320,16 @@ fn report_send(
 }
 
 fn message_json(message: &Message, history: &[StatusEvent]) -> Value {
+    let content = &message.content;
     json!({
-        "message_id": message.message_id,
+        "message_id": content.message_id.as_str(),
         "state": message.state.to_string(),
         "state_at": time_text(message.state_at),
         "created_at": time_text(message.created_at),
-        "recipient": message.recipient_display,
-        "subject": message.subject,
-        "case_number": message.case_number,
-        "protection_class": message.protection_class,
+        "recipient": content.recipient.display_form(),
+        "subject": content.subject.as_str(),
+        "case_number": content.case_number.as_ref().map(|c| c.as_str()),
+        "protection_class": content.protection_class.get(),
         "distribution_id": message.distribution_id,
         "attempts": message.attempts,
         "failure_reason": message.failure_reason,
@@ -337,6 +339,7 @@ fn message_json(message: &Message, history: &[StatusEvent]) -> Value {
 }
 
 fn status(json: bool, kuvert: &Kuvert, message_id: &str, refresh: bool) -> Result<u8, Error> {
+    let message_id = &kuvert_core::message_id(message_id)?;
     let message = if refresh {
         kuvert.refresh_status(message_id)?
     } else {
@@ -346,7 +349,10 @@ fn status(json: bool, kuvert: &Kuvert, message_id: &str, refresh: bool) -> Resul
     print(json, message_json(&message, &history), || {
         let mut lines = vec![format!(
             "{} — {} to {} ({})",
-            message.message_id, message.state, message.recipient_display, message.subject
+            message.content.message_id,
+            message.state,
+            message.content.recipient,
+            message.content.subject
         )];
         for event in &history {
             lines.push(format!(
@@ -377,7 +383,7 @@ fn resume(json: bool, kuvert: &Kuvert) -> Result<u8, Error> {
             SendReport::Busy { .. } => "busy",
         };
         let message = kuvert.message(report.message_id())?;
-        rows.push(json!({ "message_id": report.message_id(), "result": state, "state": message.state.to_string() }));
+        rows.push(json!({ "message_id": report.message_id().as_str(), "result": state, "state": message.state.to_string() }));
     }
     print(json, Value::Array(rows.clone()), || {
         if rows.is_empty() {

@@ -6,6 +6,7 @@
 
 use std::io::{Seek, Write};
 
+use kuvert_protocol::delivery::MessageId;
 use kuvert_store::{Message, StatusEvent};
 use serde_json::json;
 use time::format_description::well_known::Rfc3339;
@@ -31,7 +32,7 @@ pub mod names {
 
 impl Kuvert {
     /// Writes the filing package of `message_id` to `out`.
-    pub fn archive(&self, message_id: &str, out: impl Write + Seek) -> Result<(), Error> {
+    pub fn archive(&self, message_id: &MessageId, out: impl Write + Seek) -> Result<(), Error> {
         let message = self.message(message_id)?;
         let history = self.history(message_id)?;
         let mut files: Vec<(String, Vec<u8>)> = Vec::new();
@@ -105,18 +106,25 @@ fn metadata(
     history: &[StatusEvent],
     files: &[(String, Vec<u8>)],
 ) -> serde_json::Value {
+    let content = &message.content;
     json!({
-        "message_id": message.message_id,
-        "correlation_id": message.correlation_id,
+        "message_id": content.message_id.as_str(),
+        "correlation_id": content.correlation_id.as_str(),
         "distribution_id": message.distribution_id,
-        "profile": message.profile,
-        "sender": { "organisation_number": message.sender_org, "name": message.sender_name },
-        "recipient": { "id": message.recipient, "display": message.recipient_display },
-        "attention": message.attention,
-        "case_number": message.case_number,
-        "case_type": message.case_type,
-        "subject": message.subject,
-        "protection_class": message.protection_class,
+        "profile": content.profile,
+        "sender": {
+            "organisation_number": content.sender_org.as_str(),
+            "name": content.sender_name.as_str(),
+        },
+        "recipient": {
+            "id": content.recipient.as_str(),
+            "display": content.recipient.display_form(),
+        },
+        "attention": content.attention.as_ref().map(|a| a.as_str()),
+        "case_number": content.case_number.as_ref().map(|c| c.as_str()),
+        "case_type": content.case_type,
+        "subject": content.subject.as_str(),
+        "protection_class": content.protection_class.get(),
         "created_at": rfc3339(message.created_at),
         "state": message.state.to_string(),
         "state_at": rfc3339(message.state_at),

@@ -78,10 +78,17 @@ pub use app::{CheckOutcome, Connection, Folder, FolderItem, Kuvert, SendReport, 
 pub use error::{Error, ErrorCode};
 pub use export::ExportFormat;
 /// The protocol's types that appear in this crate's API.
-pub use kuvert_protocol::{identity::RecipientId, soap::Reachability};
+pub use kuvert_protocol::{delivery::MessageId, identity::RecipientId, soap::Reachability};
 /// The store's types that appear in this crate's API.
 pub use kuvert_store::{
     ChainBreak, ChainVerdict, DraftAttachment, DraftFields, DraftId, DraftSummary, Message,
-    PurgeReport, SavedDraft, SendState, SentLogQuery, SentSummary, StatusEvent,
+    MessageContent, PurgeReport, SavedDraft, SendState, SentLogQuery, SentSummary, StatusEvent,
 };
 pub use kuvert_transport::skip_system_ca_list;
+
+/// The message id an officer or another program gave (`kuvert status ID`, a
+/// click in the app): an id that is not even well-formed names no message,
+/// so it is [`Error::MessageNotFound`].
+pub fn message_id(text: &str) -> Result<MessageId, Error> {
+    MessageId::new(text.trim()).map_err(|_| Error::MessageNotFound(text.to_owned()))
+}

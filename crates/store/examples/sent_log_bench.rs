@@ -20,8 +20,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use kuvert_protocol::delivery::{
+    Attention, CaseNumber, MessageId, ProtectionClass, SenderName, Subject,
+};
+use kuvert_protocol::identity::{OrganizationNumber, RecipientId};
 use kuvert_store::{
-    NextState, OutgoingAttachment, OutgoingMessage, PaperLetter, SendState, SentLogQuery, Store,
+    MessageContent, NextState, OutgoingAttachment, OutgoingMessage, PaperLetter, SendState,
+    SentLogQuery, Store,
 };
 use time::OffsetDateTime;
 
@@ -178,20 +183,25 @@ fn generate(rng: &mut Rng, created: i64) -> OutgoingMessage {
         })
         .collect();
     let org_recipient = recipient.starts_with("16");
-    OutgoingMessage {
-        message_id: rng.uuid(),
-        correlation_id: rng.uuid(),
+    let recipient = RecipientId::from_wire(recipient).expect("a valid test number");
+    assert_eq!(recipient.display_form(), display);
+    let case_number = format!("{board} {year}/{:04}", 1 + rng.below(2999));
+    let content = MessageContent {
+        message_id: MessageId::new(&rng.uuid()).expect("id"),
+        correlation_id: MessageId::new(&rng.uuid()).expect("id"),
         profile: profile.into(),
-        sender_org: "162021003898".into(),
-        sender_name: sender.into(),
-        recipient: recipient.into(),
-        recipient_display: display.into(),
-        subject,
+        sender_org: OrganizationNumber::from_wire("162021003898").expect("organisation"),
+        sender_name: SenderName::new(sender).expect("sender name"),
+        recipient,
+        subject: Subject::new(&subject).expect("subject"),
         body: format!("{body} Ärende: {topic}."),
-        case_number: Some(format!("{board} {year}/{:04}", 1 + rng.below(2999))),
-        attention: org_recipient.then(|| "Ekonomiavdelningen".to_owned()),
-        protection_class: 1 + rng.below(3) as u8,
+        case_number: Some(CaseNumber::new(&case_number).expect("case number")),
+        attention: org_recipient.then(|| Attention::new("Ekonomiavdelningen").expect("attention")),
+        protection_class: ProtectionClass::new(1 + rng.below(3) as u8).expect("class"),
         case_type: None,
+    };
+    OutgoingMessage {
+        content,
         attachments,
     }
 }
@@ -210,7 +220,7 @@ fn build(path: &Path, rows: u64) -> Result<(i64, Duration), Box<dyn Error>> {
             let t = at(created);
             b.enqueue(&m, t)?;
             let roll = rng.below(100);
-            let id = m.message_id.as_str();
+            let id = &m.content.message_id;
             if roll < 1 {
                 continue; // queued
             }

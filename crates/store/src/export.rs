@@ -38,6 +38,7 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use crate::error::Context;
 use crate::instant::{iso, write_iso};
+use crate::messages::{attachments, message_from_row, Message, MESSAGE_COLUMNS};
 use crate::search::{plan, SentLogQuery};
 use crate::StoreError;
 
@@ -180,13 +181,14 @@ pub(crate) fn csv<W: Write>(
     Ok(count)
 }
 
+/// One line of the JSONL export: the message as stored (its serialised
+/// form), the recipient as officers read it, and the message's history.
 #[derive(serde::Serialize)]
-struct JsonAttachment {
-    name: String,
-    content_type: String,
-    size: i64,
-    md5: String,
-    sha256: String,
+struct JsonLine<'a> {
+    #[serde(flatten)]
+    message: &'a Message,
+    recipient_display: String,
+    history: Vec<JsonEvent>,
 }
 
 #[derive(serde::Serialize)]
@@ -198,31 +200,6 @@ struct JsonEvent {
     detail: String,
 }
 
-#[derive(serde::Serialize)]
-struct JsonMessage {
-    message_id: String,
-    correlation_id: String,
-    created_at: String,
-    state: String,
-    state_at: String,
-    profile: String,
-    sender_org: String,
-    sender_name: String,
-    recipient: String,
-    recipient_display: String,
-    subject: String,
-    body: String,
-    case_number: Option<String>,
-    attention: Option<String>,
-    protection_class: i64,
-    case_type: Option<String>,
-    distribution_id: Option<String>,
-    failure_reason: Option<String>,
-    attempts: i64,
-    attachments: Vec<JsonAttachment>,
-    history: Vec<JsonEvent>,
-}
-
 pub(crate) fn jsonl<W: Write>(
     conn: &Connection,
     query: &SentLogQuery,
@@ -230,22 +207,17 @@ pub(crate) fn jsonl<W: Write>(
 ) -> Result<u64, StoreError> {
     let tx = snapshot(conn)?;
     let plan = plan(&tx, query)?;
+    let columns = MESSAGE_COLUMNS
+        .split(',')
+        .map(|c| format!("m.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ");
     let sql = format!(
-        "SELECT m.sort_key, m.id, m.correlation_id, m.created_at, m.state, m.state_at, m.profile,
-             m.sender_org, m.sender_name, m.recipient, m.recipient_display, m.subject, m.body,
-             m.case_number, m.attention, m.protection_class, m.case_type, m.distribution_id,
-             m.failure_reason, m.attempts
-         {} ORDER BY {}",
+        "SELECT {columns} {} ORDER BY {}",
         plan.from_where, plan.order_key
     );
     let mut out = BufWriter::with_capacity(1 << 16, out);
     let mut stmt = tx.prepare(&sql).during("exporting the sent log")?;
-    let mut attachments = tx
-        .prepare(
-            "SELECT name, content_type, size, md5_hex, sha256_hex FROM attachments
-             WHERE sort_key = ?1 ORDER BY position",
-        )
-        .during("exporting the sent log")?;
     let mut history = tx
         .prepare("SELECT seq, at, kind, state, detail FROM status_history WHERE sort_key = ?1 ORDER BY seq")
         .during("exporting the sent log")?;
@@ -253,54 +225,10 @@ pub(crate) fn jsonl<W: Write>(
         .query(rusqlite::params_from_iter(plan.params))
         .during("exporting the sent log")?;
     let mut count = 0u64;
-    while let Some(r) = rows.next().during("exporting the sent log")? {
-        let read = || -> rusqlite::Result<JsonMessage> {
-            let key: i64 = r.get(0)?;
-            Ok(JsonMessage {
-                message_id: r.get(1)?,
-                correlation_id: r.get(2)?,
-                created_at: iso(r.get(3)?),
-                state: r.get(4)?,
-                state_at: iso(r.get(5)?),
-                profile: r.get(6)?,
-                sender_org: r.get(7)?,
-                sender_name: r.get(8)?,
-                recipient: r.get(9)?,
-                recipient_display: r.get(10)?,
-                subject: r.get(11)?,
-                body: r.get(12)?,
-                case_number: r.get(13)?,
-                attention: r.get(14)?,
-                protection_class: r.get(15)?,
-                case_type: r.get(16)?,
-                distribution_id: r.get(17)?,
-                failure_reason: r.get(18)?,
-                attempts: r.get(19)?,
-                attachments: Vec::new(),
-                history: vec![JsonEvent {
-                    seq: key,
-                    at: String::new(),
-                    kind: String::new(),
-                    state: String::new(),
-                    detail: String::new(),
-                }],
-            })
-        };
-        let mut message = read().during("exporting the sent log")?;
-        let key = message.history[0].seq;
-        message.attachments = attachments
-            .query_map([key], |a| {
-                Ok(JsonAttachment {
-                    name: a.get(0)?,
-                    content_type: a.get(1)?,
-                    size: a.get(2)?,
-                    md5: a.get(3)?,
-                    sha256: a.get(4)?,
-                })
-            })
-            .and_then(|rows| rows.collect())
-            .during("exporting the sent log")?;
-        message.history = history
+    while let Some(row) = rows.next().during("exporting the sent log")? {
+        let (key, mut message) = message_from_row(row)?;
+        message.attachments = attachments(&tx, key)?;
+        let history = history
             .query_map([key], |h| {
                 Ok(JsonEvent {
                     seq: h.get(0)?,
@@ -312,14 +240,18 @@ pub(crate) fn jsonl<W: Write>(
             })
             .and_then(|rows| rows.collect())
             .during("exporting the sent log")?;
-        serde_json::to_writer(&mut out, &message).map_err(|e| write_err(e.into()))?;
+        let line = JsonLine {
+            recipient_display: message.content.recipient.display_form(),
+            message: &message,
+            history,
+        };
+        serde_json::to_writer(&mut out, &line).map_err(|e| write_err(e.into()))?;
         out.write_all(b"\n").map_err(write_err)?;
         count += 1;
     }
     out.flush().map_err(write_err)?;
     drop(rows);
     drop(stmt);
-    drop(attachments);
     drop(history);
     tx.commit().during("finishing an export")?;
     Ok(count)

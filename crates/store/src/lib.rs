@@ -25,34 +25,35 @@
 //! — and [`Store::batch`] puts several writes into one.
 //!
 //! ```
-//! use kuvert_store::{NextState, OutgoingMessage, SendState, Store, ChainVerdict};
+//! use kuvert_protocol::delivery::{CaseNumber, MessageId, ProtectionClass, SenderName, Subject};
+//! use kuvert_protocol::identity::{OrganizationNumber, RecipientId};
+//! use kuvert_store::{ChainVerdict, MessageContent, NextState, OutgoingMessage, SendState, Store};
 //! use time::macros::datetime;
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let dir = tempfile::tempdir()?;
 //! let store = Store::open(dir.path().join("kuvert.sqlite"))?;
-//! let message = OutgoingMessage {
-//!     message_id: "7c9e6679-7425-40de-944b-e07fc1f90ae7".into(),
-//!     correlation_id: "c0ffee00-0000-4000-8000-000000000001".into(),
+//! let content = MessageContent {
+//!     message_id: MessageId::new("7c9e6679-7425-40de-944b-e07fc1f90ae7")?,
+//!     correlation_id: MessageId::new("c0ffee00-0000-4000-8000-000000000001")?,
 //!     profile: "Bygglov".into(),
-//!     sender_org: "162021003898".into(),
-//!     sender_name: "Kommun B".into(),
-//!     recipient: "198501012382".into(),
-//!     recipient_display: "19850101-2382".into(),
-//!     subject: "Beslut om bygglov".into(),
+//!     sender_org: OrganizationNumber::from_wire("162021003898")?,
+//!     sender_name: SenderName::new("Kommun B")?,
+//!     recipient: RecipientId::from_wire("198501012382")?,
+//!     subject: Subject::new("Beslut om bygglov")?,
 //!     body: "Hej! Här kommer beslutet.".into(),
-//!     case_number: Some("BN 2026/0123".into()),
+//!     case_number: Some(CaseNumber::new("BN 2026/0123")?),
 //!     attention: None,
-//!     protection_class: 2,
+//!     protection_class: ProtectionClass::new(2)?,
 //!     case_type: None,
-//!     attachments: vec![],
 //! };
+//! let message = OutgoingMessage { content, attachments: vec![] };
 //! let t0 = datetime!(2026-11-23 9:00 UTC);
 //! store.enqueue(&message, t0)?;
-//! store.transition(&message.message_id, SendState::Queued,
+//! store.transition(&message.content.message_id, SendState::Queued,
 //!     &NextState::Signed { signed_xml: b"<SignedDelivery/>".to_vec() }, t0)?;
 //! // A second process still believing "Queued" loses:
-//! assert!(store.transition(&message.message_id, SendState::Queued,
+//! assert!(store.transition(&message.content.message_id, SendState::Queued,
 //!     &NextState::Signed { signed_xml: vec![] }, t0).is_err());
 //! assert!(matches!(store.verify_chain()?, ChainVerdict::Intact { entries: 2 }));
 //! # Ok(()) }
@@ -62,6 +63,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use kuvert_protocol::delivery::MessageId;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
 use time::OffsetDateTime;
 
@@ -77,6 +79,7 @@ pub mod messages;
 pub mod purge;
 mod schema;
 pub mod search;
+mod wire;
 
 pub use chain::{ChainBreak, ChainVerdict};
 pub use drafts::{DraftAttachment, DraftFields, DraftId, DraftSummary, SavedDraft};
@@ -85,8 +88,8 @@ pub use error::StoreError;
 pub use exclusive::ExclusiveDatabase;
 pub use history::{EventKind, StatusEvent};
 pub use messages::{
-    AttemptFailure, Message, NextState, OutgoingAttachment, OutgoingMessage, PaperLetter,
-    PaperRecord, SendState, StoredAttachment,
+    AttemptFailure, Message, MessageContent, NextState, OutgoingAttachment, OutgoingMessage,
+    PaperLetter, PaperRecord, SendState, StoredAttachment,
 };
 pub use purge::PurgeReport;
 pub use search::{CaseNumberFilter, SentLogQuery, SentSummary};
@@ -157,7 +160,7 @@ impl Store {
     /// lapses, whichever is later.
     pub fn transition(
         &self,
-        message_id: &str,
+        message_id: &MessageId,
         expected: SendState,
         next: &NextState,
         at: OffsetDateTime,
@@ -170,7 +173,7 @@ impl Store {
     /// number of failed attempts so far.
     pub fn record_attempt_failure(
         &self,
-        message_id: &str,
+        message_id: &MessageId,
         expected: SendState,
         failure: &AttemptFailure,
         at: OffsetDateTime,
@@ -192,12 +195,20 @@ impl Store {
     /// same ids). Claim before every network call.
     pub fn claim(
         &self,
-        message_id: &str,
+        message_id: &MessageId,
         expected: SendState,
         now: OffsetDateTime,
         until: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        self.batch(|b| messages::claim(&b.tx, message_id, expected, to_unix(now), to_unix(until)))
+        self.batch(|b| {
+            messages::claim(
+                &b.tx,
+                message_id.as_str(),
+                expected,
+                to_unix(now),
+                to_unix(until),
+            )
+        })
     }
 
     /// Sets when the pipeline should next act on a message that is not
@@ -205,11 +216,11 @@ impl Store {
     /// a status-poll back-off, `None` to hold it. Not a log event.
     pub fn reschedule(
         &self,
-        message_id: &str,
+        message_id: &MessageId,
         next_attempt_at: Option<OffsetDateTime>,
     ) -> Result<(), StoreError> {
         self.batch(|b| {
-            let (key, state) = messages::locate(&b.tx, message_id)?;
+            let (key, state) = messages::locate(&b.tx, message_id.as_str())?;
             if state.is_final() {
                 return Err(StoreError::InvalidInput {
                     field: "reschedule",
@@ -226,8 +237,8 @@ impl Store {
     }
 
     /// One message with its state and attachments' metadata.
-    pub fn message(&self, message_id: &str) -> Result<Option<Message>, StoreError> {
-        messages::load(&self.conn, message_id)
+    pub fn message(&self, message_id: &MessageId) -> Result<Option<Message>, StoreError> {
+        messages::load(&self.conn, message_id.as_str())
     }
 
     /// The Outbox: every message not in a final state, oldest first.
@@ -274,12 +285,12 @@ impl Store {
     }
 
     /// The signed delivery XML stored by the Signed transition.
-    pub fn signed_xml(&self, message_id: &str) -> Result<Option<Vec<u8>>, StoreError> {
+    pub fn signed_xml(&self, message_id: &MessageId) -> Result<Option<Vec<u8>>, StoreError> {
         self.conn
             .query_row(
                 "SELECT s.xml FROM signed_deliveries s JOIN messages m ON m.sort_key = s.sort_key
                  WHERE m.id = ?1",
-                [message_id],
+                [message_id.as_str()],
                 |r| r.get(0),
             )
             .optional()
@@ -287,12 +298,12 @@ impl Store {
     }
 
     /// The paper letter recorded by the Paper transition.
-    pub fn paper_letter(&self, message_id: &str) -> Result<Option<PaperRecord>, StoreError> {
+    pub fn paper_letter(&self, message_id: &MessageId) -> Result<Option<PaperRecord>, StoreError> {
         self.conn
             .query_row(
                 "SELECT p.pdf, p.sha256_hex FROM paper_letters p JOIN messages m ON m.sort_key = p.sort_key
                  WHERE m.id = ?1",
-                [message_id],
+                [message_id.as_str()],
                 |r| Ok(PaperRecord { pdf: r.get(0)?, sha256_hex: r.get(1)? }),
             )
             .optional()
@@ -305,8 +316,8 @@ impl Store {
     }
 
     /// The status history of one message, oldest first.
-    pub fn status_history(&self, message_id: &str) -> Result<Vec<StatusEvent>, StoreError> {
-        let (key, _) = messages::locate(&self.conn, message_id)?;
+    pub fn status_history(&self, message_id: &MessageId) -> Result<Vec<StatusEvent>, StoreError> {
+        let (key, _) = messages::locate(&self.conn, message_id.as_str())?;
         history::list(&self.conn, key)
     }
 
@@ -479,18 +490,26 @@ impl Batch<'_> {
         )?;
         // Hash what was stored, read back, so verification recomputes from
         // exactly the same values.
-        let stored = messages::load(&self.tx, &message.message_id)?.ok_or_else(|| {
-            StoreError::MessageNotFound {
-                message_id: message.message_id.clone(),
-            }
-        })?;
-        let event = event_digest(&message.message_id, at, kind, state, detail, None);
+        let stored =
+            messages::load(&self.tx, message.content.message_id.as_str())?.ok_or_else(|| {
+                StoreError::MessageNotFound {
+                    message_id: message.content.message_id.as_str().to_owned(),
+                }
+            })?;
+        let event = event_digest(
+            message.content.message_id.as_str(),
+            at,
+            kind,
+            state,
+            detail,
+            None,
+        );
         self.tail.append(
             &self.tx,
             &Entry {
                 at,
                 kind,
-                message_id: Some(&message.message_id),
+                message_id: Some(message.content.message_id.as_str()),
                 state: Some(state),
                 digest: enqueue_digest(&message_digest(&stored), &event),
             },
@@ -507,7 +526,7 @@ impl Batch<'_> {
     /// As [`Store::transition`].
     pub fn transition(
         &mut self,
-        message_id: &str,
+        message_id: &MessageId,
         expected: SendState,
         next: &NextState,
         at: OffsetDateTime,
@@ -517,7 +536,7 @@ impl Batch<'_> {
 
     fn transition_now(
         &mut self,
-        message_id: &str,
+        message_id: &MessageId,
         expected: SendState,
         next: &NextState,
         at: OffsetDateTime,
@@ -525,7 +544,7 @@ impl Batch<'_> {
         let at = to_unix(at);
         let seq = self.tail.next_seq();
         let (sort_key, detail, blob) =
-            messages::apply(&self.tx, message_id, expected, next, at, seq)?;
+            messages::apply(&self.tx, message_id.as_str(), expected, next, at, seq)?;
         self.seal_event(
             seq,
             sort_key,
@@ -541,7 +560,7 @@ impl Batch<'_> {
     /// As [`Store::record_attempt_failure`].
     pub fn record_attempt_failure(
         &mut self,
-        message_id: &str,
+        message_id: &MessageId,
         expected: SendState,
         failure: &AttemptFailure,
         at: OffsetDateTime,
@@ -551,7 +570,7 @@ impl Batch<'_> {
 
     fn record_attempt_failure_now(
         &mut self,
-        message_id: &str,
+        message_id: &MessageId,
         expected: SendState,
         failure: &AttemptFailure,
         at: OffsetDateTime,
@@ -559,7 +578,7 @@ impl Batch<'_> {
         let at = to_unix(at);
         let seq = self.tail.next_seq();
         let (sort_key, attempts) =
-            messages::record_failure(&self.tx, message_id, expected, failure, seq)?;
+            messages::record_failure(&self.tx, message_id.as_str(), expected, failure, seq)?;
         let detail = format!(
             "attempt {attempts} failed ({}): {}",
             failure.code, failure.reason
@@ -583,7 +602,7 @@ impl Batch<'_> {
         &mut self,
         seq: i64,
         sort_key: i64,
-        message_id: &str,
+        message_id: &MessageId,
         at: i64,
         kind: EventKind,
         state: SendState,
@@ -603,7 +622,7 @@ impl Batch<'_> {
             },
         )?;
         let digest = event_digest(
-            message_id,
+            message_id.as_str(),
             at,
             kind.as_str(),
             state.as_str(),
@@ -615,7 +634,7 @@ impl Batch<'_> {
             &Entry {
                 at,
                 kind: kind.as_str(),
-                message_id: Some(message_id),
+                message_id: Some(message_id.as_str()),
                 state: Some(state.as_str()),
                 digest,
             },

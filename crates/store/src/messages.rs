@@ -35,7 +35,11 @@ use time::OffsetDateTime;
 use crate::error::Context;
 use crate::instant::{from_unix, to_unix};
 use crate::schema::Migrations;
-use crate::StoreError;
+use crate::{wire, StoreError};
+use kuvert_protocol::delivery::{
+    Attention, CaseNumber, MessageId, ProtectionClass, SenderName, Subject,
+};
+use kuvert_protocol::identity::{OrganizationNumber, RecipientId};
 
 pub(crate) static MIGRATIONS: Migrations = Migrations {
     component: "messages",
@@ -174,38 +178,57 @@ impl std::fmt::Display for SendState {
     }
 }
 
-/// A fully validated outgoing message, as the send pipeline hands it over.
-/// The store checks only what its own consistency needs (12-digit recipient,
-/// protection class 1–3, non-empty ids and attachment names); everything
-/// else was validated before.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct OutgoingMessage {
-    /// The delivery's MessageId (a UUID string); the key of the message.
-    pub message_id: String,
+/// What a message says, from whom and to whom: the one shape of a message's
+/// content, the same before it is stored ([`OutgoingMessage`]) and after
+/// ([`Message`]), and what the hash chain seals. Every value is typed, so
+/// holding one means it was validated; the store writes their wire forms and
+/// checks them again when it reads a row back (an edited row that no longer
+/// parses is [`StoreError::Corrupt`]).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct MessageContent {
+    /// The delivery's MessageId (a UUID); the key of the message.
+    #[serde(serialize_with = "wire::text")]
+    pub message_id: MessageId,
     /// The CorrelationId sent with the delivery; reused on every retry.
-    pub correlation_id: String,
+    #[serde(serialize_with = "wire::text")]
+    pub correlation_id: MessageId,
     /// The sender profile's name (configuration), e.g. "Bygglov".
     pub profile: String,
-    /// The sending organisation in wire form, e.g. `162021003898`.
-    pub sender_org: String,
+    /// The sending organisation; stored in wire form, e.g. `162021003898`.
+    #[serde(serialize_with = "wire::text")]
+    pub sender_org: OrganizationNumber,
     /// The sender name shown to the recipient.
-    pub sender_name: String,
-    /// The recipient in 12-digit wire form, e.g. `198501012382`.
-    pub recipient: String,
-    /// The recipient as shown to officers, e.g. `19850101-2382`.
-    pub recipient_display: String,
+    #[serde(serialize_with = "wire::text")]
+    pub sender_name: SenderName,
+    /// The recipient; stored in 12-digit wire form, e.g. `198501012382`,
+    /// and beside it as officers read it (`19850101-2382`).
+    #[serde(serialize_with = "wire::text")]
+    pub recipient: RecipientId,
     /// Subject line.
-    pub subject: String,
+    #[serde(serialize_with = "wire::text")]
+    pub subject: Subject,
     /// Body text.
     pub body: String,
     /// The case's registry number (diarienummer), e.g. `KS 2026/0123`.
-    pub case_number: Option<String>,
+    #[serde(serialize_with = "wire::optional_text")]
+    pub case_number: Option<CaseNumber>,
     /// For an organisation: the person or function the message is for.
-    pub attention: Option<String>,
+    #[serde(serialize_with = "wire::optional_text")]
+    pub attention: Option<Attention>,
     /// Protection class (skyddsklass) 1, 2 or 3.
-    pub protection_class: u8,
+    #[serde(serialize_with = "wire::class")]
+    pub protection_class: ProtectionClass,
     /// The case type (template) the message was written from.
     pub case_type: Option<String>,
+}
+
+/// A message as the send pipeline hands it to
+/// [`Store::enqueue`](crate::Store::enqueue): its content and the attached
+/// files' bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutgoingMessage {
+    /// What the message says, from whom and to whom.
+    pub content: MessageContent,
     /// Attached files, in order.
     pub attachments: Vec<OutgoingAttachment>,
 }
@@ -301,9 +324,10 @@ pub struct AttemptFailure {
 
 /// An attachment as stored (its bytes via
 /// [`Store::attachment_bytes`](crate::Store::attachment_bytes)).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct StoredAttachment {
     /// The attachment's row id.
+    #[serde(skip)]
     pub id: i64,
     /// File name.
     pub name: String,
@@ -312,45 +336,28 @@ pub struct StoredAttachment {
     /// Size in bytes.
     pub size: u64,
     /// MD5 of the bytes, lower-case hex (as the delivery declares it).
+    #[serde(rename = "md5")]
     pub md5_hex: String,
     /// SHA-256 of the bytes, lower-case hex.
+    #[serde(rename = "sha256")]
     pub sha256_hex: String,
 }
 
-/// A stored message with its state.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A stored message: its content, where it is in its life, and its
+/// attachments' metadata. Serialised (flat, times in RFC 3339) it is a line
+/// of the JSONL export, less the history the export adds.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Message {
-    /// The delivery's MessageId.
-    pub message_id: String,
-    /// The delivery's CorrelationId.
-    pub correlation_id: String,
-    /// Sender profile name.
-    pub profile: String,
-    /// Sender organisation (wire form).
-    pub sender_org: String,
-    /// Sender name.
-    pub sender_name: String,
-    /// Recipient, 12-digit wire form.
-    pub recipient: String,
-    /// Recipient as displayed.
-    pub recipient_display: String,
-    /// Subject.
-    pub subject: String,
-    /// Body.
-    pub body: String,
-    /// Diarienummer.
-    pub case_number: Option<String>,
-    /// Attention.
-    pub attention: Option<String>,
-    /// Protection class 1–3.
-    pub protection_class: u8,
-    /// Case type.
-    pub case_type: Option<String>,
+    /// What the message says, from whom and to whom.
+    #[serde(flatten)]
+    pub content: MessageContent,
     /// When it was enqueued.
+    #[serde(serialize_with = "wire::instant")]
     pub created_at: OffsetDateTime,
     /// Current state.
     pub state: SendState,
     /// When the current state was entered.
+    #[serde(serialize_with = "wire::instant")]
     pub state_at: OffsetDateTime,
     /// The intermediary's distribution id, once submitted.
     pub distribution_id: Option<String>,
@@ -359,9 +366,11 @@ pub struct Message {
     /// How many attempts have failed so far.
     pub attempts: u32,
     /// The outstanding failed attempt, if the last attempt failed.
+    #[serde(skip)]
     pub last_failure: Option<AttemptFailure>,
     /// When the pipeline should next act on it (send, or fetch a status);
     /// `None` when final or waiting for the officer.
+    #[serde(skip)]
     pub next_attempt_at: Option<OffsetDateTime>,
     /// Attachments' metadata, in order.
     pub attachments: Vec<StoredAttachment>,
@@ -373,107 +382,94 @@ pub(crate) const MESSAGE_COLUMNS: &str = "sort_key, id, correlation_id, profile,
     protection_class, case_type, created_at, state, state_at, distribution_id, failure_reason, \
     attempts, last_error_code, last_error_reason, retryable, next_attempt_at";
 
-/// Reads a message row (without attachments) and its sort key.
-fn message_from_row(row: &Row<'_>) -> rusqlite::Result<(i64, RawMessage)> {
-    Ok((
-        row.get(0)?,
-        RawMessage {
-            message_id: row.get(1)?,
-            correlation_id: row.get(2)?,
-            profile: row.get(3)?,
-            sender_org: row.get(4)?,
-            sender_name: row.get(5)?,
-            recipient: row.get(6)?,
-            recipient_display: row.get(7)?,
-            subject: row.get(8)?,
-            body: row.get(9)?,
-            case_number: row.get(10)?,
-            attention: row.get(11)?,
-            protection_class: row.get(12)?,
-            case_type: row.get(13)?,
-            created_at: row.get(14)?,
-            state: row.get(15)?,
-            state_at: row.get(16)?,
-            distribution_id: row.get(17)?,
-            failure_reason: row.get(18)?,
-            attempts: row.get(19)?,
-            last_error_code: row.get(20)?,
-            last_error_reason: row.get(21)?,
-            retryable: row.get(22)?,
-            next_attempt_at: row.get(23)?,
-        },
-    ))
-}
-
-/// A message row as SQLite returns it, before its values are checked.
-struct RawMessage {
-    message_id: String,
-    correlation_id: String,
-    profile: String,
-    sender_org: String,
-    sender_name: String,
-    recipient: String,
-    recipient_display: String,
-    subject: String,
-    body: String,
-    case_number: Option<String>,
-    attention: Option<String>,
-    protection_class: i64,
-    case_type: Option<String>,
-    created_at: i64,
-    state: String,
-    state_at: i64,
-    distribution_id: Option<String>,
-    failure_reason: Option<String>,
-    attempts: i64,
-    last_error_code: Option<String>,
-    last_error_reason: Option<String>,
-    retryable: Option<i64>,
-    next_attempt_at: Option<i64>,
-}
-
-impl RawMessage {
-    fn into_message(self, attachments: Vec<StoredAttachment>) -> Result<Message, StoreError> {
-        let state = parse_state(&self.state)?;
-        let next_attempt_at = self.next_attempt_at.map(from_unix).transpose()?;
-        let last_failure = match (self.last_error_code, self.last_error_reason) {
-            (Some(code), Some(reason)) => Some(AttemptFailure {
-                code,
-                reason,
-                retryable: self.retryable.unwrap_or(0) != 0,
-                next_attempt_at,
-            }),
-            _ => None,
-        };
-        Ok(Message {
-            message_id: self.message_id,
-            correlation_id: self.correlation_id,
-            profile: self.profile,
-            sender_org: self.sender_org,
-            sender_name: self.sender_name,
-            recipient: self.recipient,
-            recipient_display: self.recipient_display,
-            subject: self.subject,
-            body: self.body,
-            case_number: self.case_number,
-            attention: self.attention,
-            protection_class: u8::try_from(self.protection_class).map_err(|_| {
-                StoreError::Corrupt {
-                    what: format!("protection class {}", self.protection_class),
-                }
-            })?,
-            case_type: self.case_type,
-            created_at: from_unix(self.created_at)?,
-            state,
-            state_at: from_unix(self.state_at)?,
-            distribution_id: self.distribution_id,
-            failure_reason: self.failure_reason,
-            attempts: u32::try_from(self.attempts).unwrap_or(u32::MAX),
-            last_failure,
-            next_attempt_at,
-            attachments,
-        })
+/// Reads a message row (its attachments left empty) and its sort key,
+/// checking every value back into its type: a row edited outside Kuvert
+/// into something Kuvert would never have written is [`StoreError::Corrupt`].
+pub(crate) fn message_from_row(row: &Row<'_>) -> Result<(i64, Message), StoreError> {
+    let text = |column: usize| -> Result<String, StoreError> {
+        row.get(column).during("reading a message")
+    };
+    let optional = |column: usize| -> Result<Option<String>, StoreError> {
+        row.get(column).during("reading a message")
+    };
+    let integer =
+        |column: usize| -> Result<i64, StoreError> { row.get(column).during("reading a message") };
+    let sort_key = integer(0)?;
+    let message_id = text(1)?;
+    let corrupt = |what: &str, value: &str| StoreError::Corrupt {
+        what: format!("message {message_id}: {what} {value:?}"),
+    };
+    let recipient_wire = text(6)?;
+    let recipient = RecipientId::from_wire(&recipient_wire)
+        .map_err(|_| corrupt("recipient", &recipient_wire))?;
+    // The column officers' searches and the CSV export read must say what
+    // the recipient is, not something else.
+    let shown = text(7)?;
+    if shown != recipient.display_form() {
+        return Err(corrupt("recipient shown as", &shown));
     }
+    let class = integer(12)?;
+    let protection_class = u8::try_from(class)
+        .ok()
+        .and_then(|c| ProtectionClass::new(c).ok())
+        .ok_or_else(|| corrupt("protection class", &class.to_string()))?;
+    let sender_org = text(4)?;
+    let sender_name = text(5)?;
+    let subject = text(8)?;
+    let content = MessageContent {
+        message_id: MessageId::new(&message_id).map_err(|_| corrupt("id", &message_id))?,
+        correlation_id: {
+            let id = text(2)?;
+            MessageId::new(&id).map_err(|_| corrupt("correlation id", &id))?
+        },
+        profile: text(3)?,
+        sender_org: OrganizationNumber::from_wire(&sender_org)
+            .map_err(|_| corrupt("sender organisation", &sender_org))?,
+        sender_name: SenderName::new(&sender_name)
+            .map_err(|_| corrupt("sender name", &sender_name))?,
+        recipient,
+        subject: Subject::new(&subject).map_err(|_| corrupt("subject", &subject))?,
+        body: text(9)?,
+        case_number: optional(10)?
+            .map(|c| CaseNumber::new(&c).map_err(|_| corrupt("case number", &c)))
+            .transpose()?,
+        attention: optional(11)?
+            .map(|a| Attention::new(&a).map_err(|_| corrupt("attention", &a)))
+            .transpose()?,
+        protection_class,
+        case_type: optional(13)?,
+    };
+    let next_attempt_at = row
+        .get::<_, Option<i64>>(23)
+        .during("reading a message")?
+        .map(from_unix)
+        .transpose()?;
+    let last_failure = match (optional(20)?, optional(21)?) {
+        (Some(code), Some(reason)) => Some(AttemptFailure {
+            code,
+            reason,
+            retryable: row
+                .get::<_, Option<i64>>(22)
+                .during("reading a message")?
+                .unwrap_or(0)
+                != 0,
+            next_attempt_at,
+        }),
+        _ => None,
+    };
+    let message = Message {
+        content,
+        created_at: from_unix(integer(14)?)?,
+        state: parse_state(&text(15)?)?,
+        state_at: from_unix(integer(16)?)?,
+        distribution_id: optional(17)?,
+        failure_reason: optional(18)?,
+        attempts: u32::try_from(integer(19)?).unwrap_or(u32::MAX),
+        last_failure,
+        next_attempt_at,
+        attachments: Vec::new(),
+    };
+    Ok((sort_key, message))
 }
 
 /// Parses a stored state name.
@@ -519,29 +515,6 @@ fn md5_hex(bytes: &[u8]) -> Result<String, StoreError> {
         })
 }
 
-/// Checks what the store itself relies on.
-pub(crate) fn check(message: &OutgoingMessage) -> Result<(), StoreError> {
-    if message.message_id.trim().is_empty() {
-        return Err(StoreError::InvalidInput {
-            field: "message id",
-            reason: "it is empty".into(),
-        });
-    }
-    if message.recipient.len() != 12 || !message.recipient.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(StoreError::InvalidInput {
-            field: "recipient",
-            reason: "the wire form has exactly 12 digits".into(),
-        });
-    }
-    if !(1..=3).contains(&message.protection_class) {
-        return Err(StoreError::InvalidInput {
-            field: "protection class",
-            reason: format!("{} is not 1, 2 or 3", message.protection_class),
-        });
-    }
-    Ok(())
-}
-
 /// Bits of the sort key below the creation second.
 const SORT_KEY_SHIFT: u32 = 20;
 
@@ -576,14 +549,15 @@ pub(crate) fn insert(
     created_at: i64,
     last_seq: i64,
 ) -> Result<i64, StoreError> {
-    check(message)?;
+    let content = &message.content;
+    let id = content.message_id.as_str();
     let exists: Option<i64> = conn
         .prepare_cached("SELECT 1 FROM messages WHERE id = ?1")
-        .and_then(|mut s| s.query_row([&message.message_id], |r| r.get(0)).optional())
+        .and_then(|mut s| s.query_row([id], |r| r.get(0)).optional())
         .during("checking for a duplicate message")?;
     if exists.is_some() {
         return Err(StoreError::DuplicateMessage {
-            message_id: message.message_id.clone(),
+            message_id: id.to_owned(),
         });
     }
     let sort_key = next_sort_key(conn, created_at)?;
@@ -604,20 +578,20 @@ pub(crate) fn insert(
     .and_then(|mut s| {
         s.execute(params![
             sort_key,
-            message.message_id,
-            message.correlation_id,
-            message.profile,
-            message.sender_org,
-            message.sender_name,
-            message.recipient,
-            message.recipient_display,
-            message.subject,
-            message.body,
-            message.case_number,
-            message.case_number.as_deref().map(case_key),
-            message.attention,
-            message.protection_class,
-            message.case_type,
+            id,
+            content.correlation_id.as_str(),
+            content.profile,
+            content.sender_org.as_str(),
+            content.sender_name.as_str(),
+            content.recipient.as_str(),
+            content.recipient.display_form(),
+            content.subject.as_str(),
+            content.body,
+            content.case_number.as_ref().map(CaseNumber::as_str),
+            content.case_number.as_ref().map(|c| case_key(c.as_str())),
+            content.attention.as_ref().map(Attention::as_str),
+            content.protection_class.get(),
+            content.case_type,
             message.attachments.len() as i64,
             names,
             created_at,
@@ -650,7 +624,7 @@ pub(crate) fn insert(
         .and_then(|mut s| s.execute(params![id, attachment.bytes]))
         .during("storing an attachment's bytes")?;
     }
-    crate::search::index(conn, sort_key, message, &names)?;
+    crate::search::index(conn, sort_key, content, &names)?;
     Ok(sort_key)
 }
 
@@ -682,16 +656,8 @@ fn expect_state(conn: &Connection, id: &str, expected: SendState) -> Result<i64,
 
 /// Loads one message with its attachments.
 pub(crate) fn load(conn: &Connection, id: &str) -> Result<Option<Message>, StoreError> {
-    let raw = conn
-        .prepare_cached(&format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = ?1"
-        ))
-        .and_then(|mut s| s.query_row([id], message_from_row).optional())
-        .during("reading a message")?;
-    match raw {
-        None => Ok(None),
-        Some((key, raw)) => Ok(Some(raw.into_message(attachments(conn, key)?)?)),
-    }
+    let mut messages = load_where(conn, "id = ?1", [id])?;
+    Ok(messages.pop())
 }
 
 /// Loads every message matching `condition` (a WHERE clause over
@@ -701,18 +667,19 @@ pub(crate) fn load_where(
     condition: &str,
     params: impl rusqlite::Params,
 ) -> Result<Vec<Message>, StoreError> {
-    let rows = conn
+    let mut statement = conn
         .prepare_cached(&format!(
             "SELECT {MESSAGE_COLUMNS} FROM messages WHERE {condition} ORDER BY sort_key"
         ))
-        .and_then(|mut s| {
-            s.query_map(params, message_from_row)?
-                .collect::<rusqlite::Result<Vec<_>>>()
-        })
         .during("listing messages")?;
-    rows.into_iter()
-        .map(|(key, raw)| raw.into_message(attachments(conn, key)?))
-        .collect()
+    let mut rows = statement.query(params).during("listing messages")?;
+    let mut messages = Vec::new();
+    while let Some(row) = rows.next().during("listing messages")? {
+        let (key, mut message) = message_from_row(row)?;
+        message.attachments = attachments(conn, key)?;
+        messages.push(message);
+    }
+    Ok(messages)
 }
 
 /// Attachments' metadata of the message with `sort_key`, in order.

@@ -29,7 +29,7 @@ use time::OffsetDateTime;
 
 use crate::error::Context;
 use crate::instant::{from_unix, to_unix};
-use crate::messages::{case_key, parse_state, sort_key_floor, Message, OutgoingMessage, SendState};
+use crate::messages::{case_key, parse_state, sort_key_floor, Message, MessageContent, SendState};
 use crate::schema::Migrations;
 use crate::StoreError;
 
@@ -51,9 +51,12 @@ CREATE TABLE search_terms (term TEXT PRIMARY KEY) STRICT, WITHOUT ROWID;
 pub(crate) fn index(
     conn: &Connection,
     sort_key: i64,
-    m: &OutgoingMessage,
+    m: &MessageContent,
     attachment_names: &str,
 ) -> Result<(), StoreError> {
+    let recipient_display = m.recipient.display_form();
+    let case_number = m.case_number.as_ref().map(|c| c.as_str());
+    let attention = m.attention.as_ref().map(|a| a.as_str());
     conn.prepare_cached(
         "INSERT INTO messages_fts (rowid, subject, body, case_number, recipient, recipient_display,
              attention, attachment_names) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -61,12 +64,12 @@ pub(crate) fn index(
     .and_then(|mut s| {
         s.execute(rusqlite::params![
             sort_key,
-            m.subject,
+            m.subject.as_str(),
             m.body,
-            m.case_number,
-            m.recipient,
-            m.recipient_display,
-            m.attention,
+            case_number,
+            m.recipient.as_str(),
+            recipient_display,
+            attention,
             attachment_names
         ])
     })
@@ -76,9 +79,9 @@ pub(crate) fn index(
         [
             Some(m.subject.as_str()),
             Some(m.body.as_str()),
-            m.case_number.as_deref(),
-            Some(m.recipient_display.as_str()),
-            m.attention.as_deref(),
+            case_number,
+            Some(recipient_display.as_str()),
+            attention,
             Some(attachment_names),
         ],
         &mut terms,
@@ -275,18 +278,19 @@ pub struct SentSummary {
 
 impl From<&Message> for SentSummary {
     fn from(m: &Message) -> Self {
+        let c = &m.content;
         SentSummary {
-            message_id: m.message_id.clone(),
+            message_id: c.message_id.as_str().to_owned(),
             created_at: m.created_at,
             state: m.state,
             state_at: m.state_at,
-            recipient: m.recipient.clone(),
-            recipient_display: m.recipient_display.clone(),
-            subject: m.subject.clone(),
-            case_number: m.case_number.clone(),
-            protection_class: m.protection_class,
-            profile: m.profile.clone(),
-            sender_name: m.sender_name.clone(),
+            recipient: c.recipient.as_str().to_owned(),
+            recipient_display: c.recipient.display_form(),
+            subject: c.subject.as_str().to_owned(),
+            case_number: c.case_number.as_ref().map(|n| n.as_str().to_owned()),
+            protection_class: c.protection_class.get(),
+            profile: c.profile.clone(),
+            sender_name: c.sender_name.as_str().to_owned(),
             attachment_count: u32::try_from(m.attachments.len()).unwrap_or(u32::MAX),
             distribution_id: m.distribution_id.clone(),
         }

@@ -12,8 +12,8 @@ use kuvert_protocol::dsig::SigningKey;
 use kuvert_protocol::identity::RecipientId;
 use kuvert_protocol::soap::Reachability;
 use kuvert_store::{
-    ChainVerdict, Message, OutgoingAttachment, OutgoingMessage, PaperLetter, PurgeReport,
-    SendState, SentLogQuery, SentSummary, StatusEvent, Store,
+    ChainVerdict, Message, MessageContent, OutgoingAttachment, OutgoingMessage, PaperLetter,
+    PurgeReport, SendState, SentLogQuery, SentSummary, StatusEvent, Store,
 };
 use kuvert_transport::Intermediary;
 use time::OffsetDateTime;
@@ -31,6 +31,13 @@ mod drafts;
 mod folders;
 
 pub use folders::{Folder, FolderItem, FOLDER_LIMIT};
+
+/// A signed delivery and the ids it was signed with.
+struct Signed {
+    xml: Vec<u8>,
+    message_id: MessageId,
+    correlation_id: MessageId,
+}
 
 /// The running application for one profile and one local store.
 pub struct Kuvert {
@@ -123,7 +130,7 @@ pub enum SendReport {
     /// The intermediary accepted the delivery; its status is tracked.
     Submitted {
         /// The message id.
-        message_id: String,
+        message_id: MessageId,
         /// The intermediary's distribution id.
         distribution_id: String,
         /// The recipient's mailbox operator.
@@ -133,7 +140,7 @@ pub enum SendReport {
     /// sent on paper and this letter is to be printed and posted.
     Paper {
         /// The message id.
-        message_id: String,
+        message_id: MessageId,
         /// Why not digitally, in plain Swedish.
         reason_swedish: String,
         /// Why not digitally, in plain English.
@@ -145,7 +152,7 @@ pub enum SendReport {
     /// Outbox and is tried again.
     Retrying {
         /// The message id.
-        message_id: String,
+        message_id: MessageId,
         /// Plain reason.
         reason: String,
         /// When it will be tried again.
@@ -154,20 +161,20 @@ pub enum SendReport {
     /// The message could not be sent and will not be retried.
     Failed {
         /// The message id.
-        message_id: String,
+        message_id: MessageId,
         /// Plain reason.
         reason: String,
     },
     /// Another process is working on the Outbox right now; nothing was done.
     Busy {
         /// The message id.
-        message_id: String,
+        message_id: MessageId,
     },
 }
 
 impl SendReport {
     /// The message this report is about.
-    pub fn message_id(&self) -> &str {
+    pub fn message_id(&self) -> &MessageId {
         match self {
             SendReport::Submitted { message_id, .. }
             | SendReport::Paper { message_id, .. }
@@ -344,23 +351,29 @@ impl Kuvert {
     /// storing or sending it (`kuvert send --dry-run`).
     pub fn sign_only(&self, draft: &Draft) -> Result<Vec<u8>, Error> {
         let outgoing = self.validate(draft)?;
-        let (signed, _, _) = self.sign(&outgoing)?;
-        Ok(signed)
+        Ok(self.sign(&outgoing)?.xml)
     }
 
-    fn sign(&self, outgoing: &Outgoing) -> Result<(Vec<u8>, String, String), Error> {
-        let message_id = self.ids.new_id();
-        let correlation_id = self.ids.new_id();
-        let id = |value: &str| {
-            MessageId::new(value).map_err(|e| Error::InvalidInput {
+    fn sign(&self, outgoing: &Outgoing) -> Result<Signed, Error> {
+        let id = || {
+            MessageId::new(&self.ids.new_id()).map_err(|e| Error::InvalidInput {
                 field: "message id",
                 reason: e.to_string(),
             })
         };
-        let delivery =
-            outgoing.to_delivery(id(&message_id)?, id(&correlation_id)?, self.today(), None);
-        let signed = delivery.sign(self.signing_key()?)?;
-        Ok((signed, message_id, correlation_id))
+        let (message_id, correlation_id) = (id()?, id()?);
+        let delivery = outgoing.to_delivery(
+            message_id.clone(),
+            correlation_id.clone(),
+            self.today(),
+            None,
+        );
+        let xml = delivery.sign(self.signing_key()?)?;
+        Ok(Signed {
+            xml,
+            message_id,
+            correlation_id,
+        })
     }
 
     /// Sends a draft: validates it, signs it, stores it (before any network
@@ -383,45 +396,45 @@ impl Kuvert {
         let outgoing = self.validate(draft)?;
         // Key and client both, with one password look-up.
         self.prepare(Needs::KeyAndClient)?;
-        let (signed, message_id, correlation_id) = self.sign(&outgoing)?;
-        let record = self.stored_form(&outgoing, &message_id, &correlation_id);
+        let signed = self.sign(&outgoing)?;
+        let record = self.stored_form(&outgoing, &signed);
+        let message_id = signed.message_id;
         let now = self.clock.now();
         self.store.batch(|batch| {
             batch.enqueue(&record, now)?;
-            let step = lifecycle::signed(signed);
+            let step = lifecycle::signed(signed.xml);
             batch.transition(&message_id, step.from(), step.next(), now)?;
             match sent_from {
                 Some(draft) => batch.delete_draft(draft),
                 None => Ok(()),
             }
         })?;
-        self.checkpoints.reached(Checkpoint::Stored, &message_id);
+        self.checkpoints
+            .reached(Checkpoint::Stored, message_id.as_str());
         let lock = self.outbox_lock(true)?;
         let report = self.deliver(&message_id);
         drop(lock);
         report
     }
 
-    fn stored_form(
-        &self,
-        outgoing: &Outgoing,
-        message_id: &str,
-        correlation_id: &str,
-    ) -> OutgoingMessage {
+    /// The message as the store keeps it: the validated values, typed, with
+    /// the ids the delivery was signed with.
+    fn stored_form(&self, outgoing: &Outgoing, signed: &Signed) -> OutgoingMessage {
         OutgoingMessage {
-            message_id: message_id.to_string(),
-            correlation_id: correlation_id.to_string(),
-            profile: self.profile.name().to_string(),
-            sender_org: outgoing.sender().id.as_str().to_string(),
-            sender_name: outgoing.sender().name.as_str().to_string(),
-            recipient: outgoing.recipient().as_str().to_string(),
-            recipient_display: outgoing.recipient().display_form(),
-            subject: outgoing.subject().as_str().to_string(),
-            body: outgoing.body().to_string(),
-            case_number: outgoing.case_number().map(|c| c.as_str().to_string()),
-            attention: outgoing.attention().map(|a| a.as_str().to_string()),
-            protection_class: outgoing.protection_class().get(),
-            case_type: outgoing.case_type().map(str::to_string),
+            content: MessageContent {
+                message_id: signed.message_id.clone(),
+                correlation_id: signed.correlation_id.clone(),
+                profile: self.profile.name().to_string(),
+                sender_org: outgoing.sender().id.clone(),
+                sender_name: outgoing.sender().name.clone(),
+                recipient: outgoing.recipient().clone(),
+                subject: outgoing.subject().clone(),
+                body: outgoing.body().to_string(),
+                case_number: outgoing.case_number().cloned(),
+                attention: outgoing.attention().cloned(),
+                protection_class: outgoing.protection_class(),
+                case_type: outgoing.case_type().map(str::to_string),
+            },
             attachments: outgoing
                 .attachments()
                 .iter()
@@ -456,18 +469,13 @@ impl Kuvert {
     }
 
     /// Checks the recipient of a Signed message and submits it.
-    fn deliver(&self, message_id: &str) -> Result<SendReport, Error> {
+    fn deliver(&self, message_id: &MessageId) -> Result<SendReport, Error> {
         let message = self.message(message_id)?;
         if message.state != SendState::Signed {
             return Ok(self.report_for(&message));
         }
         let intermediary = self.intermediary()?;
-        let recipient = RecipientId::from_wire(&message.recipient).map_err(|reason| {
-            Error::InvalidRecipient {
-                input: message.recipient.clone(),
-                reason,
-            }
-        })?;
+        let recipient = message.content.recipient.clone();
         let answer = intermediary.is_reachable(
             self.profile.organisation_number(),
             std::slice::from_ref(&recipient),
@@ -476,7 +484,8 @@ impl Kuvert {
             Ok(statuses) => statuses,
             Err(error) => return self.failed_call(&message, &error),
         };
-        self.checkpoints.reached(Checkpoint::Checked, message_id);
+        self.checkpoints
+            .reached(Checkpoint::Checked, message_id.as_str());
         let route = statuses
             .iter()
             .find(|s| s.recipient == recipient)
@@ -495,12 +504,13 @@ impl Kuvert {
         match intermediary.distribute_secure(&signed) {
             Ok(distribution_id) => {
                 self.checkpoints
-                    .reached(Checkpoint::Distributed, message_id);
+                    .reached(Checkpoint::Distributed, message_id.as_str());
                 let step = lifecycle::submitted(message.state, distribution_id.clone())?;
                 self.persist(message_id, &step)?;
-                self.checkpoints.reached(Checkpoint::Submitted, message_id);
+                self.checkpoints
+                    .reached(Checkpoint::Submitted, message_id.as_str());
                 Ok(SendReport::Submitted {
-                    message_id: message_id.to_string(),
+                    message_id: message_id.clone(),
                     distribution_id,
                     operator,
                 })
@@ -514,12 +524,12 @@ impl Kuvert {
         message: &Message,
         reachability: &Reachability,
     ) -> Result<SendReport, Error> {
-        let sender = message.sender_name.as_str();
+        let sender = message.content.sender_name.as_str();
         let letter = self.letter(message)?.to_pdf();
         let step = lifecycle::on_paper(message.state, PaperLetter::Pdf(letter.clone()))?;
-        self.persist(&message.message_id, &step)?;
+        self.persist(&message.content.message_id, &step)?;
         Ok(SendReport::Paper {
-            message_id: message.message_id.clone(),
+            message_id: message.content.message_id.clone(),
             reason_swedish: reachability::reachability_swedish(reachability, sender),
             reason_english: reachability::reachability_english(reachability, sender),
             letter_pdf: letter,
@@ -529,7 +539,7 @@ impl Kuvert {
     /// The letter as it was stored when the message was recorded as sent on
     /// paper (the very PDF that was printed, not a new one with today's
     /// date).
-    pub fn stored_letter(&self, message_id: &str) -> Result<Vec<u8>, Error> {
+    pub fn stored_letter(&self, message_id: &MessageId) -> Result<Vec<u8>, Error> {
         self.store
             .paper_letter(message_id)?
             .and_then(|record| record.pdf)
@@ -540,23 +550,22 @@ impl Kuvert {
     pub fn letter(&self, message: &Message) -> Result<Letter, Error> {
         // The case type's support text applies when the message had one.
         let support = message
+            .content
             .case_type
             .as_deref()
             .and_then(|name| self.profile.case_type(name))
             .and_then(|case_type| case_type.support())
             .unwrap_or_else(|| self.profile.support());
-        let recipient = RecipientId::from_wire(&message.recipient)
-            .map(|r| r.display_form())
-            .unwrap_or_else(|_| message.recipient_display.clone());
+        let content = &message.content;
         Ok(Letter {
-            sender_name: message.sender_name.clone(),
+            sender_name: content.sender_name.as_str().to_owned(),
             organisation_number: self.profile.organisation_number().display_form(),
             date: calendar_date(self.clock.now()),
-            recipient,
-            attention: message.attention.clone(),
-            case_number: message.case_number.clone(),
-            subject: message.subject.clone(),
-            body: message.body.clone(),
+            recipient: content.recipient.display_form(),
+            attention: content.attention.as_ref().map(|a| a.as_str().to_owned()),
+            case_number: content.case_number.as_ref().map(|c| c.as_str().to_owned()),
+            subject: content.subject.as_str().to_owned(),
+            body: content.body.clone(),
             attachments: message
                 .attachments
                 .iter()
@@ -576,7 +585,7 @@ impl Kuvert {
         error: &kuvert_transport::CallError,
     ) -> Result<SendReport, Error> {
         let now = self.clock.now();
-        let message_id = message.message_id.clone();
+        let message_id = message.content.message_id.clone();
         match lifecycle::after_failed_call(error, message.attempts, &self.policy, now) {
             Failure::Retry(failure) => {
                 self.store
@@ -598,7 +607,7 @@ impl Kuvert {
     }
 
     fn report_for(&self, message: &Message) -> SendReport {
-        let message_id = message.message_id.clone();
+        let message_id = message.content.message_id.clone();
         match (&message.state, &message.distribution_id) {
             (SendState::Failed, _) => SendReport::Failed {
                 message_id,
@@ -629,10 +638,10 @@ impl Kuvert {
                 // Queued message was never signed: it cannot be resumed.
                 let step =
                     lifecycle::failed(SendState::Queued, "the message was never signed".into())?;
-                self.persist(&message.message_id, &step)?;
+                self.persist(&message.content.message_id, &step)?;
                 continue;
             }
-            reports.push(self.deliver(&message.message_id)?);
+            reports.push(self.deliver(&message.content.message_id)?);
         }
         for message in self.store.awaiting_status(now)? {
             match self.refresh(&message) {
@@ -640,9 +649,11 @@ impl Kuvert {
                 // One status that cannot be fetched must not stop the rest;
                 // it is asked again at the next interval.
                 Err(error @ Error::Call(_)) => {
-                    tracing::warn!(message_id = %message.message_id, %error, "status check failed");
-                    self.store
-                        .reschedule(&message.message_id, Some(now + self.policy.status_interval))?;
+                    tracing::warn!(message_id = %message.content.message_id, %error, "status check failed");
+                    self.store.reschedule(
+                        &message.content.message_id,
+                        Some(now + self.policy.status_interval),
+                    )?;
                 }
                 Err(error) => return Err(error),
             }
@@ -653,7 +664,7 @@ impl Kuvert {
 
     /// Asks the intermediary for the status of a submitted message now and
     /// records any change.
-    pub fn refresh_status(&self, message_id: &str) -> Result<Message, Error> {
+    pub fn refresh_status(&self, message_id: &MessageId) -> Result<Message, Error> {
         let message = self.message(message_id)?;
         self.refresh(&message)
     }
@@ -675,35 +686,38 @@ impl Kuvert {
         };
         match next {
             Some(step) => {
-                self.persist(&message.message_id, &step)?;
+                self.persist(&message.content.message_id, &step)?;
                 if !step.to().is_final() {
-                    self.store
-                        .reschedule(&message.message_id, Some(now + self.policy.status_interval))?;
+                    self.store.reschedule(
+                        &message.content.message_id,
+                        Some(now + self.policy.status_interval),
+                    )?;
                 }
             }
-            None => self
-                .store
-                .reschedule(&message.message_id, Some(now + self.policy.status_interval))?,
+            None => self.store.reschedule(
+                &message.content.message_id,
+                Some(now + self.policy.status_interval),
+            )?,
         }
-        self.message(&message.message_id)
+        self.message(&message.content.message_id)
     }
 
     /// Persists a move of the lifecycle (compare-and-set on its start).
-    fn persist(&self, message_id: &str, step: &Step) -> Result<(), Error> {
+    fn persist(&self, message_id: &MessageId, step: &Step) -> Result<(), Error> {
         Ok(self
             .store
             .transition(message_id, step.from(), step.next(), self.clock.now())?)
     }
 
     /// One stored message.
-    pub fn message(&self, message_id: &str) -> Result<Message, Error> {
+    pub fn message(&self, message_id: &MessageId) -> Result<Message, Error> {
         self.store
             .message(message_id)?
             .ok_or_else(|| Error::MessageNotFound(message_id.to_string()))
     }
 
     /// The status history of one message, oldest first.
-    pub fn history(&self, message_id: &str) -> Result<Vec<StatusEvent>, Error> {
+    pub fn history(&self, message_id: &MessageId) -> Result<Vec<StatusEvent>, Error> {
         Ok(self.store.status_history(message_id)?)
     }
 

@@ -1,6 +1,6 @@
 use kuvert_store::{NextState, OutgoingAttachment, SendState, StoreError};
 
-use crate::support::{at, count, message, store};
+use crate::support::{at, count, id, message, raw, store};
 
 const TABLES: [&str; 7] = [
     "messages",
@@ -26,7 +26,7 @@ fn an_enqueue_failing_in_the_attachments_insert_leaves_nothing() {
     for table in TABLES {
         assert_eq!(count(&dir, table), 0, "{table}");
     }
-    assert!(s.message("m-1").unwrap().is_none());
+    assert!(s.message(&id("m-1")).unwrap().is_none());
     // The store is still usable and the chain starts cleanly.
     s.enqueue(&message(1), at(1)).unwrap();
     assert!(matches!(
@@ -42,7 +42,7 @@ fn a_batch_is_all_or_nothing() {
         .batch(|b| {
             b.enqueue(&message(1), at(0))?;
             b.transition(
-                "m-1",
+                &id("m-1"),
                 SendState::Queued,
                 &NextState::Signed {
                     signed_xml: vec![1],
@@ -58,25 +58,50 @@ fn a_batch_is_all_or_nothing() {
     }
 }
 
+/// A message's values are typed, so one Kuvert could not have written (a
+/// recipient or organisation number with a wrong check digit, a subject of two
+/// lines, the shown
+/// recipient differing from the stored one) cannot be enqueued at all; an
+/// outside edit that puts one into the database is read back as corrupt,
+/// and `verify_chain` calls that message altered instead of vouching for it.
 #[test]
-fn invalid_messages_are_refused_before_anything_is_written() {
-    let (dir, s) = store();
-    type Spoil = fn(&mut kuvert_store::OutgoingMessage);
-    let cases: [(&str, Spoil); 3] = [
-        ("recipient", |m| m.recipient = "19850101-2382".into()),
-        ("protection class", |m| m.protection_class = 4),
-        ("message id", |m| m.message_id = " ".into()),
+fn a_row_edited_into_values_kuvert_never_writes_is_corrupt_and_breaks_the_chain() {
+    let edits = [
+        (
+            "recipient",
+            "UPDATE messages SET recipient = '198501012383'",
+        ),
+        (
+            "recipient shown as",
+            "UPDATE messages SET recipient_display = '19850101-2383'",
+        ),
+        (
+            "sender organisation",
+            "UPDATE messages SET sender_org = '162021003899'",
+        ),
+        (
+            "subject",
+            "UPDATE messages SET subject = 'rad ett
+rad två'",
+        ),
     ];
-    for (field, spoil) in cases {
-        let mut m = message(1);
-        spoil(&mut m);
-        let err = s.enqueue(&m, at(0)).unwrap_err();
+    for (what, edit) in edits {
+        let (dir, s) = store();
+        s.enqueue(&message(1), at(0)).unwrap();
+        raw(&dir).execute_batch(edit).unwrap();
+        let err = s.message(&id("m-1")).unwrap_err();
+        assert!(matches!(err, StoreError::Corrupt { .. }), "{what}: {err}");
         assert!(
-            matches!(err, StoreError::InvalidInput { field: f, .. } if f == field),
-            "{field}: {err}"
+            matches!(
+                s.verify_chain().unwrap(),
+                kuvert_store::ChainVerdict::Broken {
+                    reason: kuvert_store::ChainBreak::ContentAltered { .. },
+                    ..
+                }
+            ),
+            "{what}"
         );
     }
-    assert_eq!(count(&dir, "messages"), 0);
 }
 
 #[test]
@@ -91,7 +116,7 @@ fn a_failed_write_inside_a_batch_leaves_nothing_even_if_the_batch_goes_on() {
     .unwrap();
     assert_eq!(count(&dir, "messages"), 1);
     assert_eq!(count(&dir, "attachments"), 1);
-    assert!(s.message("m-1").unwrap().is_none());
+    assert!(s.message(&id("m-1")).unwrap().is_none());
     assert!(matches!(
         s.verify_chain().unwrap(),
         kuvert_store::ChainVerdict::Intact { entries: 1 }

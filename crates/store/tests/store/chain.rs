@@ -1,6 +1,6 @@
 use kuvert_store::{ChainBreak, ChainVerdict, NextState, SendState, Store};
 
-use crate::support::{at, count, deliver, message, raw, store};
+use crate::support::{at, count, deliver, id, message, raw, store};
 
 /// Three messages: m-1 delivered (seq 1, 4–6), m-2 queued (seq 2), m-3
 /// signed (seq 3, 7).
@@ -11,7 +11,7 @@ fn fixture() -> (tempfile::TempDir, Store) {
     }
     deliver(&s, "m-1", at(10));
     s.transition(
-        "m-3",
+        &id("m-3"),
         SendState::Queued,
         &NextState::Signed {
             signed_xml: b"<x/>".to_vec(),
@@ -39,7 +39,7 @@ fn an_untouched_log_verifies() {
         ChainVerdict::Intact { entries: 7 }
     );
     let seqs: Vec<u64> = s
-        .status_history("m-1")
+        .status_history(&id("m-1"))
         .unwrap()
         .iter()
         .map(|e| e.seq)
@@ -97,8 +97,8 @@ fn purge_removes_old_final_messages_and_the_chain_still_verifies() {
     assert_eq!(report.count, 1);
     assert_eq!(report.message_ids, ["m-1"]);
     assert_eq!(report.seq, Some(8));
-    assert!(s.message("m-1").unwrap().is_none());
-    assert!(s.message("m-2").unwrap().is_some(), "not final: stays");
+    assert!(s.message(&id("m-1")).unwrap().is_none());
+    assert!(s.message(&id("m-2")).unwrap().is_some(), "not final: stays");
     assert_eq!(
         count(&dir, "status_history"),
         3,
@@ -110,7 +110,7 @@ fn purge_removes_old_final_messages_and_the_chain_still_verifies() {
     );
     // The log goes on after the purge and still verifies.
     s.transition(
-        "m-3",
+        &id("m-3"),
         SendState::Signed,
         &NextState::Submitted {
             distribution_id: "d".into(),

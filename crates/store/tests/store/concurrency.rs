@@ -2,7 +2,7 @@ use std::sync::{Arc, Barrier};
 
 use kuvert_store::{NextState, SendState, Store, StoreError};
 
-use crate::support::{at, message, store};
+use crate::support::{at, id, message, store};
 
 /// Two connections (as two processes would have) race the same
 /// compare-and-set Signed → Submitted for each of many messages: exactly one
@@ -15,7 +15,7 @@ fn racing_the_same_transition_exactly_one_wins() {
     for n in 0..MESSAGES {
         s.enqueue(&message(n), at(0)).unwrap();
         s.transition(
-            &format!("m-{n}"),
+            &id(&format!("m-{n}")),
             SendState::Queued,
             &NextState::Signed {
                 signed_xml: vec![1],
@@ -40,7 +40,7 @@ fn racing_the_same_transition_exactly_one_wins() {
                         distribution_id: format!("{who}-{n}"),
                     };
                     outcomes.push(store.transition(
-                        &format!("m-{n}"),
+                        &id(&format!("m-{n}")),
                         SendState::Signed,
                         &next,
                         at(2),
@@ -68,11 +68,11 @@ fn racing_the_same_transition_exactly_one_wins() {
             ),
             "message {n}: {loser:?}"
         );
-        let m = s.message(&format!("m-{n}")).unwrap().unwrap();
+        let m = s.message(&id(&format!("m-{n}"))).unwrap().unwrap();
         let winner = if a.is_ok() { "a" } else { "b" };
         assert_eq!(m.distribution_id, Some(format!("{winner}-{n}")));
         let submitted = s
-            .status_history(&m.message_id)
+            .status_history(&m.content.message_id)
             .unwrap()
             .iter()
             .filter(|e| e.state == SendState::Submitted)
@@ -92,9 +92,10 @@ fn a_claim_holds_until_the_attempt_ends_or_lapses() {
     let (dir, s) = store();
     s.enqueue(&message(1), at(0)).unwrap();
     let other = Store::open(dir.path().join("kuvert.sqlite")).unwrap();
-    s.claim("m-1", SendState::Queued, at(1), at(61)).unwrap();
+    s.claim(&id("m-1"), SendState::Queued, at(1), at(61))
+        .unwrap();
     let err = other
-        .claim("m-1", SendState::Queued, at(2), at(62))
+        .claim(&id("m-1"), SendState::Queued, at(2), at(62))
         .unwrap_err();
     assert!(
         matches!(err, StoreError::Claimed { ref until, .. } if *until == at(61)),
@@ -107,11 +108,11 @@ fn a_claim_holds_until_the_attempt_ends_or_lapses() {
     // The claimant died: at 61 the claim has lapsed and another takes over.
     assert_eq!(other.due(at(61)).unwrap().len(), 1);
     other
-        .claim("m-1", SendState::Queued, at(61), at(121))
+        .claim(&id("m-1"), SendState::Queued, at(61), at(121))
         .unwrap();
     other
         .transition(
-            "m-1",
+            &id("m-1"),
             SendState::Queued,
             &NextState::Signed {
                 signed_xml: vec![1],
@@ -120,7 +121,7 @@ fn a_claim_holds_until_the_attempt_ends_or_lapses() {
         )
         .unwrap();
     let err = s
-        .claim("m-1", SendState::Queued, at(200), at(260))
+        .claim(&id("m-1"), SendState::Queued, at(200), at(260))
         .unwrap_err();
     assert!(
         matches!(
@@ -139,9 +140,10 @@ fn a_claim_holds_until_the_attempt_ends_or_lapses() {
 fn transitions_keep_a_running_claim() {
     let (_dir, s) = store();
     s.enqueue(&message(1), at(0)).unwrap();
-    s.claim("m-1", SendState::Queued, at(1), at(61)).unwrap();
+    s.claim(&id("m-1"), SendState::Queued, at(1), at(61))
+        .unwrap();
     s.transition(
-        "m-1",
+        &id("m-1"),
         SendState::Queued,
         &NextState::Signed {
             signed_xml: vec![1],
@@ -154,7 +156,7 @@ fn transitions_keep_a_running_claim() {
         "still claimed after signing"
     );
     let err = s
-        .claim("m-1", SendState::Signed, at(3), at(63))
+        .claim(&id("m-1"), SendState::Signed, at(3), at(63))
         .unwrap_err();
     assert!(matches!(err, StoreError::Claimed { .. }), "{err}");
     assert_eq!(s.due(at(61)).unwrap().len(), 1);

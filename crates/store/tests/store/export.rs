@@ -1,5 +1,8 @@
+use kuvert_protocol::delivery::{Attention, CaseNumber, Subject};
 use kuvert_store::export::CSV_COLUMNS;
-use kuvert_store::{OutgoingAttachment, OutgoingMessage, SendState, SentLogQuery, Store};
+use kuvert_store::{
+    MessageContent, OutgoingAttachment, OutgoingMessage, SendState, SentLogQuery, Store,
+};
 
 use crate::support::{at, deliver, message, store};
 
@@ -39,9 +42,12 @@ fn parse_csv(text: &str) -> Vec<Vec<String>> {
 fn fixture() -> (tempfile::TempDir, Store) {
     let (dir, s) = store();
     let tricky = OutgoingMessage {
-        subject: "=HYPERLINK(\"http://x\";\"klicka\")".into(),
-        attention: Some("-Ekonomi; \"VD\"".into()),
-        case_number: Some("@KS 2026/0001".into()),
+        content: MessageContent {
+            subject: Subject::new("=HYPERLINK(\"http://x\";\"klicka\")").unwrap(),
+            attention: Some(Attention::new("-Ekonomi; \"VD\"").unwrap()),
+            case_number: Some(CaseNumber::new("@KS 2026/0001").unwrap()),
+            ..message(2).content
+        },
         attachments: vec![
             OutgoingAttachment {
                 name: "a.pdf".into(),
@@ -54,7 +60,6 @@ fn fixture() -> (tempfile::TempDir, Store) {
                 bytes: b"2".to_vec(),
             },
         ],
-        ..message(2)
     };
     s.enqueue(&message(1), at(0)).unwrap();
     s.enqueue(&tricky, at(60)).unwrap();

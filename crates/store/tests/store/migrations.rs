@@ -1,6 +1,6 @@
 use kuvert_store::{Store, StoreError};
 
-use crate::support::{at, count, message, raw, store};
+use crate::support::{at, count, id, message, raw, store};
 
 #[test]
 fn empty_database_gets_every_table_and_reopening_keeps_data() {
@@ -36,7 +36,7 @@ fn empty_database_gets_every_table_and_reopening_keeps_data() {
     drop(conn);
 
     let reopened = Store::open(dir.path().join("kuvert.sqlite")).unwrap();
-    assert!(reopened.message("m-1").unwrap().is_some());
+    assert!(reopened.message(&id("m-1")).unwrap().is_some());
     assert_eq!(count(&dir, "schema_version"), 6, "re-open adds no versions");
 }
 

@@ -1,9 +1,12 @@
 use kuvert_store::{
-    CaseNumberFilter, NextState, OutgoingAttachment, OutgoingMessage, PaperLetter, SendState,
-    SentLogQuery, Store, StoreError,
+    CaseNumberFilter, MessageContent, NextState, OutgoingAttachment, OutgoingMessage, PaperLetter,
+    SendState, SentLogQuery, Store, StoreError,
 };
 
-use crate::support::{at, deliver, message, store};
+use kuvert_protocol::delivery::{Attention, ProtectionClass, SenderName, Subject};
+use kuvert_protocol::identity::OrganizationNumber;
+
+use crate::support::{at, case_number, deliver, id, message, recipient, store};
 
 const DAY: i64 = 86_400;
 
@@ -16,50 +19,55 @@ fn fixture() -> (tempfile::TempDir, Store) {
         bytes: name.as_bytes().to_vec(),
     };
     let m1 = OutgoingMessage {
-        subject: "Beslut om bygglov för kök".into(),
-        body: "Bygglov beviljas.".into(),
-        case_number: Some("BN 2026/0123".into()),
+        content: MessageContent {
+            subject: Subject::new("Beslut om bygglov för kök").unwrap(),
+            body: "Bygglov beviljas.".into(),
+            case_number: Some(case_number("BN 2026/0123")),
+            ..message(1).content
+        },
         attachments: vec![attachment("ritning.pdf")],
-        ..message(1)
     };
     let m2 = OutgoingMessage {
-        recipient: "192705178354".into(),
-        recipient_display: "19270517-8354".into(),
-        subject: "Begäran om komplettering".into(),
-        body: "Vi behöver fler underlag i ärendet om förskolan.".into(),
-        case_number: Some("KS 2026/0042".into()),
-        attention: Some("Ekonomiavdelningen".into()),
-        protection_class: 1,
-        profile: "Kansli".into(),
-        sender_name: "Kommunstyrelsen".into(),
+        content: MessageContent {
+            recipient: recipient("192705178354"),
+            subject: Subject::new("Begäran om komplettering").unwrap(),
+            body: "Vi behöver fler underlag i ärendet om förskolan.".into(),
+            case_number: Some(case_number("KS 2026/0042")),
+            attention: Some(Attention::new("Ekonomiavdelningen").unwrap()),
+            protection_class: ProtectionClass::new(1).unwrap(),
+            profile: "Kansli".into(),
+            sender_name: SenderName::new("Kommunstyrelsen").unwrap(),
+            ..message(2).content
+        },
         attachments: vec![],
-        ..message(2)
     };
     let m3 = OutgoingMessage {
-        recipient: "165568402266".into(),
-        recipient_display: "556840-2266".into(),
-        subject: "Föreläggande: åtgärda brister".into(),
-        body: "Verksamheten ska åtgärda bristerna.".into(),
-        case_number: Some("MN 2025/0999".into()),
-        attention: Some("VD".into()),
-        protection_class: 3,
-        profile: "Miljö".into(),
-        sender_org: "165568402266".into(),
-        sender_name: "Miljönämnden".into(),
+        content: MessageContent {
+            recipient: recipient("165568402266"),
+            subject: Subject::new("Föreläggande: åtgärda brister").unwrap(),
+            body: "Verksamheten ska åtgärda bristerna.".into(),
+            case_number: Some(case_number("MN 2025/0999")),
+            attention: Some(Attention::new("VD").unwrap()),
+            protection_class: ProtectionClass::new(3).unwrap(),
+            profile: "Miljö".into(),
+            sender_org: OrganizationNumber::from_wire("165568402266").unwrap(),
+            sender_name: SenderName::new("Miljönämnden").unwrap(),
+            ..message(3).content
+        },
         attachments: vec![attachment("föreläggande.pdf")],
-        ..message(3)
     };
     let m4 = OutgoingMessage {
-        recipient: "202201612385".into(),
-        recipient_display: "20220161-2385".into(),
-        subject: "Får du plats i kön?".into(),
-        body: "Svar om förskoleplats.".into(),
-        case_number: Some("KS 2026/0043".into()),
-        protection_class: 1,
-        profile: "Kansli".into(),
-        sender_name: "Kommunstyrelsen".into(),
+        content: MessageContent {
+            recipient: recipient("202201612385"),
+            subject: Subject::new("Får du plats i kön?").unwrap(),
+            body: "Svar om förskoleplats.".into(),
+            case_number: Some(case_number("KS 2026/0043")),
+            protection_class: ProtectionClass::new(1).unwrap(),
+            profile: "Kansli".into(),
+            sender_name: SenderName::new("Kommunstyrelsen").unwrap(),
+            ..message(4).content
+        },
         attachments: vec![],
-        ..message(4)
     };
     s.enqueue(&m1, at(0)).unwrap();
     s.enqueue(&m2, at(10 * DAY)).unwrap();
@@ -67,14 +75,14 @@ fn fixture() -> (tempfile::TempDir, Store) {
     s.enqueue(&m4, at(20 * DAY)).unwrap();
     deliver(&s, "m-1", at(1));
     s.transition(
-        "m-3",
+        &id("m-3"),
         SendState::Queued,
         &NextState::Failed { reason: "x".into() },
         at(400 * DAY + 1),
     )
     .unwrap();
     s.transition(
-        "m-4",
+        &id("m-4"),
         SendState::Queued,
         &NextState::Paper {
             letter: PaperLetter::Pdf(b"%PDF".to_vec()),
@@ -349,7 +357,10 @@ fn purge_prunes_words_only_purged_messages_had_from_the_prefix_dictionary() {
     assert_eq!(terms(&dir), ["beslut", "bygglov", "ritning", "underlag"]);
     s.enqueue(
         &OutgoingMessage {
-            subject: "Beslut".into(),
+            content: MessageContent {
+                subject: Subject::new("Beslut").unwrap(),
+                ..message(9).content
+            },
             ..message(9)
         },
         at(500 * DAY),

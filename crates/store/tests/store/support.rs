@@ -1,7 +1,9 @@
 //! Shared fixtures: a store in a temp dir and sample messages that use only
 //! Skatteverket's published test identity numbers.
 
-use kuvert_store::{OutgoingAttachment, OutgoingMessage, Store};
+use kuvert_protocol::delivery::{CaseNumber, MessageId, ProtectionClass, SenderName, Subject};
+use kuvert_protocol::identity::{OrganizationNumber, RecipientId};
+use kuvert_store::{MessageContent, OutgoingAttachment, OutgoingMessage, Store};
 use time::OffsetDateTime;
 
 /// A store in its own temp dir (kept alive by the returned guard).
@@ -16,22 +18,38 @@ pub fn at(secs: i64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(1_767_225_600 + secs).expect("time")
 }
 
+/// A message id (tests use short ones such as `m-1`).
+pub fn id(text: &str) -> MessageId {
+    MessageId::new(text).expect("message id")
+}
+
+/// A recipient from its 12-digit wire form.
+pub fn recipient(wire: &str) -> RecipientId {
+    RecipientId::from_wire(wire).expect("recipient")
+}
+
+/// A case number.
+pub fn case_number(text: &str) -> CaseNumber {
+    CaseNumber::new(text).expect("case number")
+}
+
 /// A valid message with id `m-<n>` and one attachment.
 pub fn message(n: u32) -> OutgoingMessage {
     OutgoingMessage {
-        message_id: format!("m-{n}"),
-        correlation_id: format!("c-{n}"),
-        profile: "Bygglov".into(),
-        sender_org: "162021003898".into(),
-        sender_name: "Kommun B".into(),
-        recipient: "198501012382".into(),
-        recipient_display: "19850101-2382".into(),
-        subject: format!("Beslut om bygglov {n}"),
-        body: "Hej! Här kommer beslutet i ärendet.".into(),
-        case_number: Some(format!("BN 2026/{n:04}")),
-        attention: None,
-        protection_class: 2,
-        case_type: Some("beslut".into()),
+        content: MessageContent {
+            message_id: id(&format!("m-{n}")),
+            correlation_id: id(&format!("c-{n}")),
+            profile: "Bygglov".into(),
+            sender_org: OrganizationNumber::from_wire("162021003898").unwrap(),
+            sender_name: SenderName::new("Kommun B").unwrap(),
+            recipient: recipient("198501012382"),
+            subject: Subject::new(&format!("Beslut om bygglov {n}")).unwrap(),
+            body: "Hej! Här kommer beslutet i ärendet.".into(),
+            case_number: Some(case_number(&format!("BN 2026/{n:04}"))),
+            attention: None,
+            protection_class: ProtectionClass::new(2).unwrap(),
+            case_type: Some("beslut".into()),
+        },
         attachments: vec![OutgoingAttachment {
             name: "beslut.pdf".into(),
             content_type: "application/pdf".into(),
@@ -75,7 +93,7 @@ pub fn deliver(store: &Store, id: &str, t: OffsetDateTime) {
     ];
     for (expected, next) in steps {
         store
-            .transition(id, expected, &next, t)
+            .transition(&self::id(id), expected, &next, t)
             .expect("transition");
     }
 }

@@ -1,16 +1,19 @@
 use kuvert_store::{AttemptFailure, EventKind, NextState, PaperLetter, SendState, StoreError};
 
-use crate::support::{at, deliver, message, store};
+use crate::support::{at, deliver, id, message, store};
 
 fn ids(messages: &[kuvert_store::Message]) -> Vec<&str> {
-    messages.iter().map(|m| m.message_id.as_str()).collect()
+    messages
+        .iter()
+        .map(|m| m.content.message_id.as_str())
+        .collect()
 }
 
 #[test]
 fn the_digital_route_records_every_state_and_its_data() {
     let (_dir, s) = store();
     s.enqueue(&message(1), at(0)).unwrap();
-    let m = s.message("m-1").unwrap().unwrap();
+    let m = s.message(&id("m-1")).unwrap().unwrap();
     assert_eq!(m.state, SendState::Queued);
     assert_eq!(m.attachments[0].md5_hex.len(), 32);
     assert_eq!(m.attachments[0].size, 15);
@@ -36,19 +39,19 @@ fn the_digital_route_records_every_state_and_its_data() {
         (SendState::Pending, NextState::Delivered),
     ];
     for (i, (expected, next)) in steps.iter().enumerate() {
-        s.transition("m-1", *expected, next, at(10 + i as i64))
+        s.transition(&id("m-1"), *expected, next, at(10 + i as i64))
             .unwrap();
-        let m = s.message("m-1").unwrap().unwrap();
+        let m = s.message(&id("m-1")).unwrap().unwrap();
         assert_eq!(m.state, next.state());
         assert_eq!(m.state_at, at(10 + i as i64));
     }
-    let m = s.message("m-1").unwrap().unwrap();
+    let m = s.message(&id("m-1")).unwrap().unwrap();
     assert_eq!(m.distribution_id.as_deref(), Some("dist-77"));
     assert_eq!(
-        s.signed_xml("m-1").unwrap().unwrap(),
+        s.signed_xml(&id("m-1")).unwrap().unwrap(),
         b"<SignedDelivery>1</SignedDelivery>"
     );
-    let history = s.status_history("m-1").unwrap();
+    let history = s.status_history(&id("m-1")).unwrap();
     let states: Vec<SendState> = history.iter().map(|e| e.state).collect();
     use SendState::*;
     assert_eq!(states, [Queued, Signed, Submitted, Pending, Delivered]);
@@ -68,7 +71,7 @@ fn failures_and_the_paper_route() {
     }
     // Submitted → Failed → Paper (with the PDF).
     s.transition(
-        "m-1",
+        &id("m-1"),
         SendState::Queued,
         &NextState::Signed {
             signed_xml: vec![1],
@@ -77,7 +80,7 @@ fn failures_and_the_paper_route() {
     )
     .unwrap();
     s.transition(
-        "m-1",
+        &id("m-1"),
         SendState::Signed,
         &NextState::Submitted {
             distribution_id: "d".into(),
@@ -86,7 +89,7 @@ fn failures_and_the_paper_route() {
     )
     .unwrap();
     s.transition(
-        "m-1",
+        &id("m-1"),
         SendState::Submitted,
         &NextState::Failed {
             reason: "Brevlådan finns inte".into(),
@@ -95,11 +98,15 @@ fn failures_and_the_paper_route() {
     )
     .unwrap();
     assert_eq!(
-        s.message("m-1").unwrap().unwrap().failure_reason.as_deref(),
+        s.message(&id("m-1"))
+            .unwrap()
+            .unwrap()
+            .failure_reason
+            .as_deref(),
         Some("Brevlådan finns inte")
     );
     s.transition(
-        "m-1",
+        &id("m-1"),
         SendState::Failed,
         &NextState::Paper {
             letter: PaperLetter::Pdf(b"%PDF brev".to_vec()),
@@ -107,13 +114,13 @@ fn failures_and_the_paper_route() {
         at(4),
     )
     .unwrap();
-    let paper = s.paper_letter("m-1").unwrap().unwrap();
+    let paper = s.paper_letter(&id("m-1")).unwrap().unwrap();
     assert_eq!(paper.pdf.as_deref(), Some(&b"%PDF brev"[..]));
     assert_eq!(paper.sha256_hex.len(), 64);
     // Queued → Paper with only the hash; Signed → Failed; Queued → Failed.
     let hash = "ab".repeat(32);
     s.transition(
-        "m-2",
+        &id("m-2"),
         SendState::Queued,
         &NextState::Paper {
             letter: PaperLetter::Sha256Hex(hash.clone()),
@@ -121,9 +128,12 @@ fn failures_and_the_paper_route() {
         at(5),
     )
     .unwrap();
-    assert_eq!(s.paper_letter("m-2").unwrap().unwrap().sha256_hex, hash);
+    assert_eq!(
+        s.paper_letter(&id("m-2")).unwrap().unwrap().sha256_hex,
+        hash
+    );
     s.transition(
-        "m-3",
+        &id("m-3"),
         SendState::Queued,
         &NextState::Signed {
             signed_xml: vec![1],
@@ -132,7 +142,7 @@ fn failures_and_the_paper_route() {
     )
     .unwrap();
     s.transition(
-        "m-3",
+        &id("m-3"),
         SendState::Signed,
         &NextState::Failed {
             reason: "avvisad".into(),
@@ -141,7 +151,7 @@ fn failures_and_the_paper_route() {
     )
     .unwrap();
     s.transition(
-        "m-4",
+        &id("m-4"),
         SendState::Queued,
         &NextState::Failed {
             reason: "avbruten".into(),
@@ -150,7 +160,10 @@ fn failures_and_the_paper_route() {
     )
     .unwrap();
     for id in ["m-1", "m-2", "m-3", "m-4"] {
-        assert!(s.message(id).unwrap().unwrap().state.is_final(), "{id}");
+        assert!(
+            s.message(&self::id(id)).unwrap().unwrap().state.is_final(),
+            "{id}"
+        );
     }
     assert!(s.outbox().unwrap().is_empty());
 }
@@ -160,10 +173,10 @@ fn a_stale_expected_state_is_a_conflict_and_changes_nothing() {
     let (_dir, s) = store();
     s.enqueue(&message(1), at(0)).unwrap();
     deliver(&s, "m-1", at(1));
-    let before = s.status_history("m-1").unwrap().len();
+    let before = s.status_history(&id("m-1")).unwrap().len();
     let err = s
         .transition(
-            "m-1",
+            &id("m-1"),
             SendState::Signed,
             &NextState::Submitted {
                 distribution_id: "again".into(),
@@ -184,9 +197,9 @@ fn a_stale_expected_state_is_a_conflict_and_changes_nothing() {
         }
         other => panic!("expected Conflict, got {other}"),
     }
-    assert_eq!(s.status_history("m-1").unwrap().len(), before);
+    assert_eq!(s.status_history(&id("m-1")).unwrap().len(), before);
     assert_eq!(
-        s.message("m-1")
+        s.message(&id("m-1"))
             .unwrap()
             .unwrap()
             .distribution_id
@@ -199,7 +212,7 @@ fn a_stale_expected_state_is_a_conflict_and_changes_nothing() {
 fn a_transition_of_an_unknown_message_is_refused() {
     let (_dir, s) = store();
     let err = s
-        .transition("nope", SendState::Queued, &NextState::Delivered, at(1))
+        .transition(&id("nope"), SendState::Queued, &NextState::Delivered, at(1))
         .unwrap_err();
     assert!(matches!(err, StoreError::MessageNotFound { .. }), "{err}");
 }
@@ -221,18 +234,18 @@ fn failed_attempts_schedule_retries_and_due_follows_them() {
         next_attempt_at: Some(at(60)),
     };
     assert_eq!(
-        s.record_attempt_failure("m-1", SendState::Queued, &failure, at(1))
+        s.record_attempt_failure(&id("m-1"), SendState::Queued, &failure, at(1))
             .unwrap(),
         1
     );
     assert_eq!(
-        s.record_attempt_failure("m-1", SendState::Queued, &failure, at(2))
+        s.record_attempt_failure(&id("m-1"), SendState::Queued, &failure, at(2))
             .unwrap(),
         2
     );
     assert_eq!(ids(&s.due(at(59)).unwrap()), ["m-2"]);
     assert_eq!(ids(&s.due(at(60)).unwrap()), ["m-1", "m-2"]);
-    let m = s.message("m-1").unwrap().unwrap();
+    let m = s.message(&id("m-1")).unwrap().unwrap();
     assert_eq!(m.attempts, 2);
     assert_eq!(m.last_failure.as_ref().unwrap().code, "timeout");
     assert_eq!(ids(&s.outbox().unwrap()), ["m-1", "m-2"]);
@@ -244,15 +257,15 @@ fn failed_attempts_schedule_retries_and_due_follows_them() {
         retryable: false,
         next_attempt_at: None,
     };
-    s.record_attempt_failure("m-2", SendState::Queued, &rejected, at(3))
+    s.record_attempt_failure(&id("m-2"), SendState::Queued, &rejected, at(3))
         .unwrap();
     assert_eq!(ids(&s.due(at(1000)).unwrap()), ["m-1"]);
-    s.reschedule("m-2", Some(at(1000))).unwrap();
+    s.reschedule(&id("m-2"), Some(at(1000))).unwrap();
     assert_eq!(ids(&s.due(at(1000)).unwrap()), ["m-1", "m-2"]);
 
     // A successful step clears the failure but keeps the count.
     s.transition(
-        "m-1",
+        &id("m-1"),
         SendState::Queued,
         &NextState::Signed {
             signed_xml: vec![1],
@@ -260,10 +273,10 @@ fn failed_attempts_schedule_retries_and_due_follows_them() {
         at(61),
     )
     .unwrap();
-    let m = s.message("m-1").unwrap().unwrap();
+    let m = s.message(&id("m-1")).unwrap().unwrap();
     assert_eq!((m.attempts, m.last_failure), (2, None));
     let kinds: Vec<EventKind> = s
-        .status_history("m-1")
+        .status_history(&id("m-1"))
         .unwrap()
         .iter()
         .map(|e| e.kind)
@@ -279,7 +292,7 @@ fn failed_attempts_schedule_retries_and_due_follows_them() {
     );
     // A failure recorded against a stale state is a conflict.
     let err = s
-        .record_attempt_failure("m-1", SendState::Queued, &failure, at(62))
+        .record_attempt_failure(&id("m-1"), SendState::Queued, &failure, at(62))
         .unwrap_err();
     assert!(matches!(err, StoreError::Conflict { .. }), "{err}");
 }
@@ -290,7 +303,7 @@ fn awaiting_status_lists_submitted_and_pending_when_due() {
     for n in 1..=3 {
         s.enqueue(&message(n), at(0)).unwrap();
         s.transition(
-            &format!("m-{n}"),
+            &id(&format!("m-{n}")),
             SendState::Queued,
             &NextState::Signed {
                 signed_xml: vec![1],
@@ -300,7 +313,7 @@ fn awaiting_status_lists_submitted_and_pending_when_due() {
         .unwrap();
     }
     s.transition(
-        "m-1",
+        &id("m-1"),
         SendState::Signed,
         &NextState::Submitted {
             distribution_id: "a".into(),
@@ -309,7 +322,7 @@ fn awaiting_status_lists_submitted_and_pending_when_due() {
     )
     .unwrap();
     s.transition(
-        "m-2",
+        &id("m-2"),
         SendState::Signed,
         &NextState::Submitted {
             distribution_id: "b".into(),
@@ -317,9 +330,9 @@ fn awaiting_status_lists_submitted_and_pending_when_due() {
         at(2),
     )
     .unwrap();
-    s.transition("m-2", SendState::Submitted, &NextState::Pending, at(3))
+    s.transition(&id("m-2"), SendState::Submitted, &NextState::Pending, at(3))
         .unwrap();
-    s.reschedule("m-2", Some(at(300))).unwrap();
+    s.reschedule(&id("m-2"), Some(at(300))).unwrap();
     assert_eq!(ids(&s.awaiting_status(at(3)).unwrap()), ["m-1"]);
     assert_eq!(ids(&s.awaiting_status(at(300)).unwrap()), ["m-1", "m-2"]);
     assert_eq!(
@@ -327,10 +340,15 @@ fn awaiting_status_lists_submitted_and_pending_when_due() {
         ["m-3"],
         "signed, not submitted"
     );
-    s.transition("m-1", SendState::Submitted, &NextState::Delivered, at(4))
-        .unwrap();
+    s.transition(
+        &id("m-1"),
+        SendState::Submitted,
+        &NextState::Delivered,
+        at(4),
+    )
+    .unwrap();
     assert_eq!(ids(&s.awaiting_status(at(300)).unwrap()), ["m-2"]);
-    let err = s.reschedule("m-1", Some(at(5))).unwrap_err();
+    let err = s.reschedule(&id("m-1"), Some(at(5))).unwrap_err();
     assert!(
         matches!(err, StoreError::InvalidInput { .. }),
         "final messages are not rescheduled"
