@@ -603,15 +603,15 @@ pub struct MessageRow {
 impl From<SentSummary> for MessageRow {
     fn from(s: SentSummary) -> Self {
         MessageRow {
-            message_id: s.message_id,
+            message_id: s.message_id.to_string(),
             created_at: time_text(s.created_at),
             state: s.state.into(),
             state_at: time_text(s.state_at),
-            recipient: s.recipient_display,
-            subject: s.subject,
-            case_number: s.case_number,
-            protection_class: s.protection_class,
-            sender_name: s.sender_name,
+            recipient: s.recipient.display_form(),
+            subject: s.subject.to_string(),
+            case_number: s.case_number.map(|c| c.to_string()),
+            protection_class: s.protection_class.get(),
+            sender_name: s.sender_name.to_string(),
             attachment_count: s.attachment_count,
             reason: None,
         }

@@ -420,17 +420,17 @@ fn log_filter(filters: Filters) -> LogFilter {
 
 fn summary_json(row: &SentSummary) -> Value {
     json!({
-        "message_id": row.message_id,
+        "message_id": row.message_id.as_str(),
         "created_at": time_text(row.created_at),
         "state": row.state.to_string(),
         "state_at": time_text(row.state_at),
-        "recipient": row.recipient,
-        "recipient_display": row.recipient_display,
-        "subject": row.subject,
-        "case_number": row.case_number,
-        "protection_class": row.protection_class,
+        "recipient": row.recipient.as_str(),
+        "recipient_display": row.recipient.display_form(),
+        "subject": row.subject.as_str(),
+        "case_number": row.case_number.as_ref().map(|c| c.as_str()),
+        "protection_class": row.protection_class.get(),
         "profile": row.profile,
-        "sender_name": row.sender_name,
+        "sender_name": row.sender_name.as_str(),
         "attachments": row.attachment_count,
         "distribution_id": row.distribution_id,
     })
@@ -449,8 +449,8 @@ fn log(json: bool, kuvert: &Kuvert, filters: Filters) -> Result<u8, Error> {
                     "{}  {:<9} {}  {:<16} {}  [{}]",
                     r.created_at.date(),
                     r.state.to_string(),
-                    r.recipient_display,
-                    r.case_number.as_deref().unwrap_or("-"),
+                    r.recipient,
+                    r.case_number.as_ref().map_or("-", |c| c.as_str()),
                     r.subject,
                     r.message_id
                 )

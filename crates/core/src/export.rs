@@ -99,11 +99,14 @@ fn report_row(row: &SentSummary) -> Vec<String> {
     vec![
         format!("{date} {:02}:{:02}", time.hour(), time.minute()),
         row.state.to_string(),
-        row.recipient_display.clone(),
-        row.case_number.clone().unwrap_or_default(),
-        row.subject.clone(),
-        row.protection_class.to_string(),
-        row.sender_name.clone(),
+        row.recipient.display_form(),
+        row.case_number
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
+        row.subject.to_string(),
+        row.protection_class.get().to_string(),
+        row.sender_name.to_string(),
         row.attachment_count.to_string(),
     ]
 }

@@ -29,6 +29,9 @@ use time::OffsetDateTime;
 
 use crate::error::Context;
 use crate::instant::{from_unix, to_unix};
+use kuvert_protocol::delivery::{CaseNumber, MessageId, ProtectionClass, SenderName, Subject};
+use kuvert_protocol::identity::RecipientId;
+
 use crate::messages::{case_key, parse_state, sort_key_floor, Message, MessageContent, SendState};
 use crate::schema::Migrations;
 use crate::StoreError;
@@ -249,27 +252,25 @@ impl Default for SentLogQuery {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SentSummary {
     /// The delivery's MessageId.
-    pub message_id: String,
+    pub message_id: MessageId,
     /// When it was enqueued.
     pub created_at: OffsetDateTime,
     /// Current state.
     pub state: SendState,
     /// When the current state was entered.
     pub state_at: OffsetDateTime,
-    /// Recipient, wire form.
-    pub recipient: String,
-    /// Recipient as displayed.
-    pub recipient_display: String,
+    /// Recipient (shown with [`RecipientId::display_form`]).
+    pub recipient: RecipientId,
     /// Subject.
-    pub subject: String,
+    pub subject: Subject,
     /// Diarienummer.
-    pub case_number: Option<String>,
+    pub case_number: Option<CaseNumber>,
     /// Protection class.
-    pub protection_class: u8,
+    pub protection_class: ProtectionClass,
     /// Sender profile.
     pub profile: String,
     /// Sender name.
-    pub sender_name: String,
+    pub sender_name: SenderName,
     /// Number of attachments.
     pub attachment_count: u32,
     /// Distribution id, once submitted.
@@ -280,17 +281,16 @@ impl From<&Message> for SentSummary {
     fn from(m: &Message) -> Self {
         let c = &m.content;
         SentSummary {
-            message_id: c.message_id.as_str().to_owned(),
+            message_id: c.message_id.clone(),
             created_at: m.created_at,
             state: m.state,
             state_at: m.state_at,
-            recipient: c.recipient.as_str().to_owned(),
-            recipient_display: c.recipient.display_form(),
-            subject: c.subject.as_str().to_owned(),
-            case_number: c.case_number.as_ref().map(|n| n.as_str().to_owned()),
-            protection_class: c.protection_class.get(),
+            recipient: c.recipient.clone(),
+            subject: c.subject.clone(),
+            case_number: c.case_number.clone(),
+            protection_class: c.protection_class,
             profile: c.profile.clone(),
-            sender_name: c.sender_name.as_str().to_owned(),
+            sender_name: c.sender_name.clone(),
             attachment_count: u32::try_from(m.attachments.len()).unwrap_or(u32::MAX),
             distribution_id: m.distribution_id.clone(),
         }
@@ -517,18 +517,31 @@ pub(crate) fn search(
         .during("searching the sent log")?;
     rows.into_iter()
         .map(|r| {
+            let corrupt = |what: &str, value: &str| StoreError::Corrupt {
+                what: format!("message {}: {what} {value:?}", r.0),
+            };
+            let recipient = RecipientId::from_wire(&r.4).map_err(|_| corrupt("recipient", &r.4))?;
+            if recipient.display_form() != r.5 {
+                return Err(corrupt("recipient shown as", &r.5));
+            }
             Ok(SentSummary {
-                message_id: r.0,
+                message_id: MessageId::new(&r.0).map_err(|_| corrupt("id", &r.0))?,
                 created_at: from_unix(r.1)?,
                 state: parse_state(&r.2)?,
                 state_at: from_unix(r.3)?,
-                recipient: r.4,
-                recipient_display: r.5,
-                subject: r.6,
-                case_number: r.7,
-                protection_class: u8::try_from(r.8).unwrap_or(0),
+                recipient,
+                subject: Subject::new(&r.6).map_err(|_| corrupt("subject", &r.6))?,
+                case_number: r
+                    .7
+                    .as_deref()
+                    .map(|c| CaseNumber::new(c).map_err(|_| corrupt("case number", c)))
+                    .transpose()?,
+                protection_class: u8::try_from(r.8)
+                    .ok()
+                    .and_then(|c| ProtectionClass::new(c).ok())
+                    .ok_or_else(|| corrupt("protection class", &r.8.to_string()))?,
                 profile: r.9,
-                sender_name: r.10,
+                sender_name: SenderName::new(&r.10).map_err(|_| corrupt("sender name", &r.10))?,
                 attachment_count: u32::try_from(r.11).unwrap_or(0),
                 distribution_id: r.12,
             })

@@ -47,7 +47,7 @@ fn sending_a_draft_removes_it_in_the_same_step_so_it_cannot_be_sent_twice() {
     assert!(again.to_string().contains("draft"), "{again}");
     let sent = o.kuvert.folder(Folder::Sent).unwrap();
     assert_eq!(sent.len(), 1, "{sent:?}");
-    assert_eq!(sent[0].summary.message_id, report.message_id().as_str());
+    assert_eq!(&sent[0].summary.message_id, report.message_id());
     // The intermediary hands it on to the mailbox in the background.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while o.sandbox.delivery_count(report.message_id().as_str()) == 0 {

@@ -97,7 +97,7 @@ fn hits(s: &Store, q: &SentLogQuery) -> Vec<String> {
     s.search(q)
         .unwrap()
         .into_iter()
-        .map(|r| r.message_id)
+        .map(|r| r.message_id.to_string())
         .collect()
 }
 
@@ -307,8 +307,11 @@ fn summaries_carry_the_listed_fields() {
         .unwrap();
     let r = &rows[0];
     assert_eq!(r.state, SendState::Delivered);
-    assert_eq!(r.recipient, "198501012382");
-    assert_eq!(r.case_number.as_deref(), Some("BN 2026/0123"));
+    assert_eq!(r.recipient.as_str(), "198501012382");
+    assert_eq!(
+        r.case_number.as_ref().map(|c| c.as_str()),
+        Some("BN 2026/0123")
+    );
     assert_eq!(r.attachment_count, 1);
     assert_eq!(r.distribution_id.as_deref(), Some("d-m-1"));
     assert_eq!(r.created_at, at(0));
