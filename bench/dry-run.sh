@@ -4,14 +4,14 @@
 # a 10 KB PDF against the library alone building and signing the same message
 # with the same key (kuvert-protocol's sign_delivery example: read the key and
 # the file, build, sign, write, exit). Both are whole processes, timed by
-# hyperfine in turn; the ratio is of the medians.
+# run in turn (bench/interleaved.sh); the ratio is the median of the rounds'.
 #
 #   bench/dry-run.sh [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/deps
 RUNS="${1:-40}"
-work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
+work="${KUVERT_BENCH_WORK:-$(mktemp -d)}"; [ -n "${KUVERT_BENCH_WORK:-}" ] || trap 'rm -rf "$work"' EXIT
 
 cargo build --release --quiet -p kuvert-cli -p kuvert-protocol --bins --examples
 bin="$CARGO_TARGET_DIR/release"
@@ -39,7 +39,6 @@ EOF
 
 library=("$bin/examples/sign_delivery" "$work/key.pem" "$work/cert.pem" "$work/library.xml" "$work/beslut.pdf")
 printf 'Se bifogat beslut.' > "$work/body.txt"
-# No argument may contain a space: hyperfine -N splits the command line on them.
 cli=("$bin/kuvert" --profile "$work/profile.toml" --data-dir "$work/data" send --dry-run --out "$work/cli.xml"
      --to 19850101-2382 --subject Beslut --body-file "$work/body.txt" --class 2 --case KS-2026/0123
      --attach "$work/beslut.pdf")
@@ -50,9 +49,7 @@ for signed in library cli; do
 done
 echo "xmlsec1 verifies both signed deliveries: OK ($(wc -c < "$work/cli.xml") bytes from the CLI)"
 
-hyperfine -N --style basic --warmup 5 --runs "$RUNS" --export-csv "$work/times.csv" \
-  -n library "${library[*]}" -n "kuvert send --dry-run" "${cli[*]}"
-# CSV columns: command,mean,stddev,median,user,system,min,max (seconds).
-awk -F, 'NR==2{lib=$4} NR==3{cli=$4} END{
-  printf "medians: library %.2f ms, kuvert send --dry-run %.2f ms; ratio %.2f (target <= 1.5)\n", lib*1000, cli*1000, cli/lib }' \
-  "$work/times.csv"
+source bench/interleaved.sh
+interleaved "$RUNS" "$work/runs" library cli
+awk -v lib="$(wall_of "$work/runs" library)" -v cli="$(wall_of "$work/runs" cli)" -v ratio="$(ratio_of "$work/runs" cli library)" -v runs="$RUNS" \
+  'BEGIN { printf "medians of %d rounds: library %.2f ms, kuvert send --dry-run %.2f ms; ratio %.2f (median of the rounds; target <= 1.5)\n", runs, lib * 1000, cli * 1000, ratio }'
