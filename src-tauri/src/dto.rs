@@ -474,11 +474,11 @@ impl From<SendReport> for SendOutcome {
         match report {
             SendReport::Submitted {
                 message_id,
-                operator,
+                mailbox,
                 ..
             } => SendOutcome::Submitted {
                 message_id: message_id.to_string(),
-                operator,
+                operator: mailbox.map(|m| m.operator).unwrap_or_default(),
             },
             SendReport::Paper {
                 message_id,
@@ -594,6 +594,10 @@ pub struct MessageRow {
     pub protection_class: u8,
     /// Sender name.
     pub sender_name: String,
+    /// The recipient's mailbox operator, once submitted.
+    pub mailbox: Option<String>,
+    /// Who sent it (display name), where recorded.
+    pub officer: Option<String>,
     /// Number of attachments.
     pub attachment_count: u32,
     /// Why it failed or is waiting, if it is.
@@ -612,6 +616,8 @@ impl From<SentSummary> for MessageRow {
             case_number: s.case_number.map(|c| c.to_string()),
             protection_class: s.protection_class.get(),
             sender_name: s.sender_name.to_string(),
+            mailbox: s.mailbox.map(|m| m.operator),
+            officer: s.officer.map(|o| o.name),
             attachment_count: s.attachment_count,
             reason: None,
         }
@@ -640,6 +646,8 @@ impl From<&Message> for MessageRow {
             case_number: c.case_number.as_ref().map(ToString::to_string),
             protection_class: c.protection_class.get(),
             sender_name: c.sender_name.to_string(),
+            mailbox: m.mailbox.as_ref().map(|b| b.operator.clone()),
+            officer: c.officer.as_ref().map(|o| o.name.clone()),
             attachment_count: m.attachments.len() as u32,
             reason: m
                 .failure_reason
@@ -696,6 +704,10 @@ pub struct MessageView {
     pub attention: Option<String>,
     /// Distribution id.
     pub distribution_id: Option<String>,
+    /// The mailbox operator's service address, as FaR gave it.
+    pub mailbox_address: Option<String>,
+    /// The sending officer's account, where recorded.
+    pub officer_account: Option<String>,
     /// Next attempt or status check.
     pub next_attempt_at: Option<String>,
     /// Attachments.
@@ -712,6 +724,8 @@ impl MessageView {
             body: m.content.body,
             attention: m.content.attention.map(|a| a.to_string()),
             distribution_id: m.distribution_id,
+            mailbox_address: m.mailbox.map(|b| b.service_address),
+            officer_account: m.content.officer.map(|o| o.account),
             next_attempt_at: m.next_attempt_at.map(time_text),
             attachments: m
                 .attachments
@@ -746,6 +760,8 @@ pub struct LogFilterView {
     pub protection_class: Option<u8>,
     /// Sender name.
     pub sender_name: Option<String>,
+    /// The sending officer's account.
+    pub officer: Option<String>,
     /// At most this many rows (0: 50).
     pub limit: u32,
 }
@@ -759,6 +775,7 @@ impl From<LogFilterView> for kuvert_core::filter::LogFilter {
             from: v.from,
             to: v.to,
             states: v.states,
+            officer: v.officer,
             protection_class: v.protection_class,
             sender_name: v.sender_name,
             limit: v.limit,

@@ -193,6 +193,9 @@ pub struct Filters {
     /// Sender name.
     #[arg(long)]
     pub sender: Option<String>,
+    /// The sending officer's account (e.g. anna.lind).
+    #[arg(long)]
+    pub officer: Option<String>,
     /// At most this many entries (log only).
     #[arg(long, default_value_t = 50)]
     pub limit: u32,

@@ -11,8 +11,8 @@ use kuvert_core::profile::Profile;
 use kuvert_core::seams::{Checkpoint, Checkpoints};
 use kuvert_core::secrets::{Keyring, Password};
 use kuvert_core::{
-    ChainVerdict, CheckOutcome, Error, ExportFormat, Kuvert, Message, SendReport, SentSummary,
-    StatusEvent,
+    ChainVerdict, CheckOutcome, Error, ExportFormat, Kuvert, Mailbox, Message, Officer, SendReport,
+    SentSummary, StatusEvent,
 };
 use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
@@ -246,11 +246,12 @@ fn report_send(
         SendReport::Submitted {
             message_id,
             distribution_id,
-            operator,
+            mailbox,
         } => {
+            let operator = mailbox.as_ref().map_or("", |m| m.operator.as_str());
             print(
                 json,
-                json!({ "message_id": message_id.as_str(), "state": "submitted", "distribution_id": distribution_id, "operator": operator }),
+                json!({ "message_id": message_id.as_str(), "state": "submitted", "distribution_id": distribution_id, "operator": operator, "mailbox": mailbox_json(mailbox.as_ref()) }),
                 || {
                     format!(
                         "Sent{}: {} via {operator}\nMessage id {message_id}, distribution id {distribution_id}",
@@ -319,6 +320,16 @@ fn report_send(
     }
 }
 
+fn mailbox_json(mailbox: Option<&Mailbox>) -> Value {
+    mailbox.map_or(Value::Null, |m| {
+        json!({ "operator": m.operator, "service_address": m.service_address })
+    })
+}
+
+fn officer_json(officer: Option<&Officer>) -> Value {
+    officer.map_or(Value::Null, |o| json!({ "account": o.account, "name": o.name }))
+}
+
 fn message_json(message: &Message, history: &[StatusEvent]) -> Value {
     let content = &message.content;
     json!({
@@ -331,6 +342,9 @@ fn message_json(message: &Message, history: &[StatusEvent]) -> Value {
         "case_number": content.case_number.as_ref().map(|c| c.as_str()),
         "protection_class": content.protection_class.get(),
         "distribution_id": message.distribution_id,
+        "mailbox": mailbox_json(message.mailbox.as_ref()),
+        "sender_name": content.sender_name.as_str(),
+        "officer": officer_json(content.officer.as_ref()),
         "attempts": message.attempts,
         "failure_reason": message.failure_reason,
         "last_failure": message.last_failure.as_ref().map(|f| json!({"code": f.code, "reason": f.reason})),
@@ -354,6 +368,17 @@ fn status(json: bool, kuvert: &Kuvert, message_id: &str, refresh: bool) -> Resul
             message.content.recipient,
             message.content.subject
         )];
+        let sender = &message.content.sender_name;
+        lines.push(match &message.content.officer {
+            Some(officer) => format!("  sent by {} ({}) for {sender}", officer.name, officer.account),
+            None => format!("  sent for {sender}"),
+        });
+        if let Some(mailbox) = &message.mailbox {
+            lines.push(format!(
+                "  mailbox {} ({})",
+                mailbox.operator, mailbox.service_address
+            ));
+        }
         for event in &history {
             lines.push(format!(
                 "  {}  {:<10} {}",
@@ -413,6 +438,7 @@ fn log_filter(filters: Filters) -> LogFilter {
         states: filters.status,
         protection_class: filters.class,
         sender_name: filters.sender,
+        officer: filters.officer,
         limit: filters.limit,
         offset: filters.offset,
     }
@@ -433,6 +459,8 @@ fn summary_json(row: &SentSummary) -> Value {
         "sender_name": row.sender_name.as_str(),
         "attachments": row.attachment_count,
         "distribution_id": row.distribution_id,
+        "mailbox": mailbox_json(row.mailbox.as_ref()),
+        "officer": officer_json(row.officer.as_ref()),
     })
 }
 

@@ -120,6 +120,14 @@ fn metadata(
             "id": content.recipient.as_str(),
             "display": content.recipient.display_form(),
         },
+        "mailbox": message.mailbox.as_ref().map(|m| json!({
+            "operator": m.operator,
+            "service_address": m.service_address,
+        })),
+        "officer": content.officer.as_ref().map(|o| json!({
+            "account": o.account,
+            "name": o.name,
+        })),
         "attention": content.attention.as_ref().map(|a| a.as_str()),
         "case_number": content.case_number.as_ref().map(|c| c.as_str()),
         "case_type": content.case_type,

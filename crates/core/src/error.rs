@@ -100,6 +100,10 @@ pub enum Error {
     /// No message with this id.
     #[error("no message with id {0}")]
     MessageNotFound(String),
+    /// The system cannot say which account is logged in, so there is no
+    /// officer to record as the sender.
+    #[error("the system does not say which account is logged in; Kuvert records who sends every message and cannot send without it")]
+    Officer,
     /// The local store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -137,6 +141,7 @@ impl Error {
             Error::Call(_) => ErrorCode::Remote,
             Error::Verification(_) | Error::LogAltered(_) => ErrorCode::Verification,
             Error::MessageNotFound(_) => ErrorCode::NotFound,
+            Error::Officer => ErrorCode::Configuration,
             Error::Store(StoreError::MessageNotFound { .. }) => ErrorCode::NotFound,
             Error::DataDir(DataDirError::NoDataDir) => ErrorCode::Configuration,
             Error::Store(_) | Error::File { .. } | Error::DataDir(_) | Error::NotAMove(_) => {

@@ -78,6 +78,8 @@ impl Kuvert {
                 "Ämne",
                 "Klass",
                 "Avsändare",
+                "Brevlåda",
+                "Handläggare",
                 "Bilagor",
             ]
             .map(str::to_string)
@@ -107,6 +109,14 @@ fn report_row(row: &SentSummary) -> Vec<String> {
         row.subject.to_string(),
         row.protection_class.get().to_string(),
         row.sender_name.to_string(),
+        row.mailbox
+            .as_ref()
+            .map(|m| m.operator.clone())
+            .unwrap_or_default(),
+        row.officer
+            .as_ref()
+            .map(|o| o.name.clone())
+            .unwrap_or_default(),
         row.attachment_count.to_string(),
     ]
 }

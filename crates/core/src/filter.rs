@@ -28,6 +28,8 @@ pub struct LogFilter {
     pub protection_class: Option<u8>,
     /// Sender name.
     pub sender_name: Option<String>,
+    /// The sending officer's account.
+    pub officer: Option<String>,
     /// At most this many rows.
     pub limit: u32,
     /// Skip this many rows.
@@ -62,6 +64,7 @@ impl LogFilter {
             ("Från", &self.from),
             ("Till", &self.to),
             ("Avsändare", &self.sender_name),
+            ("Handläggare", &self.officer),
         ];
         for (label, value) in labelled {
             if let Some(value) = non_empty(value) {
@@ -136,6 +139,7 @@ impl LogFilter {
             query.protection_class = Some(class);
         }
         query.sender_name = non_empty(&self.sender_name).map(str::to_string);
+        query.officer = non_empty(&self.officer).map(str::to_string);
         Ok(query)
     }
 }

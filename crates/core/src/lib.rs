@@ -66,6 +66,7 @@ mod fuzz_replay;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod lifecycle;
+pub mod officer;
 pub mod paths;
 pub mod pdf;
 pub mod profile;
@@ -81,8 +82,8 @@ pub use export::ExportFormat;
 pub use kuvert_protocol::{delivery::MessageId, identity::RecipientId, soap::Reachability};
 /// The store's types that appear in this crate's API.
 pub use kuvert_store::{
-    ChainBreak, ChainVerdict, DraftAttachment, DraftFields, DraftId, DraftSummary, Message,
-    MessageContent, PurgeReport, SavedDraft, SendState, SentLogQuery, SentSummary, StatusEvent,
+    ChainBreak, ChainVerdict, DraftAttachment, DraftFields, DraftId, DraftSummary, Mailbox,
+    Message, MessageContent, Officer, PurgeReport, SavedDraft, SendState, SentLogQuery, SentSummary, StatusEvent,
 };
 pub use kuvert_transport::skip_system_ca_list;
 

@@ -19,12 +19,13 @@
 //! delivering twice.
 //!
 //! ```
-//! use kuvert_core::lifecycle::{self, SendState};
+//! use kuvert_core::lifecycle::{self, Mailbox, SendState};
 //!
 //! let signed = lifecycle::signed(b"<SignedDelivery/>".to_vec());
 //! assert_eq!((signed.from(), signed.to()), (SendState::Queued, SendState::Signed));
 //! // Submitting an unsigned message is not a move of the state machine.
-//! assert!(lifecycle::submitted(SendState::Queued, "d-1".into()).is_err());
+//! let kivra = Mailbox { operator: "Kivra".into(), service_address: "https://kivra.example/".into() };
+//! assert!(lifecycle::submitted(SendState::Queued, "d-1".into(), kivra).is_err());
 //! assert!(lifecycle::allows(SendState::Failed, SendState::Paper));
 //! ```
 
@@ -38,7 +39,7 @@ use kuvert_transport::{CallError, TransportError};
 use time::OffsetDateTime;
 
 /// The states and the data a move records, as the store persists them.
-pub use kuvert_store::{AttemptFailure, NextState, PaperLetter, SendState};
+pub use kuvert_store::{AttemptFailure, Mailbox, NextState, PaperLetter, SendState};
 
 /// Whether the state machine has a move `from → to`.
 pub fn allows(from: SendState, to: SendState) -> bool {
@@ -110,8 +111,18 @@ pub fn signed(signed_xml: Vec<u8>) -> Step {
 }
 
 /// The intermediary accepted the delivery and gave it `distribution_id`.
-pub fn submitted(from: SendState, distribution_id: String) -> Result<Step, NotAMove> {
-    Step::new(from, NextState::Submitted { distribution_id })
+pub fn submitted(
+    from: SendState,
+    distribution_id: String,
+    mailbox: Mailbox,
+) -> Result<Step, NotAMove> {
+    Step::new(
+        from,
+        NextState::Submitted {
+            distribution_id,
+            mailbox,
+        },
+    )
 }
 
 /// The recipient cannot receive digital mail: recorded as sent on paper
@@ -165,10 +176,10 @@ impl RetryPolicy {
 /// Where a checked recipient's message goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
-    /// To the recipient's digital mailbox at this operator.
+    /// To the recipient's digital mailbox.
     Digital {
-        /// The mailbox operator's name.
-        operator: String,
+        /// The mailbox: its operator and service address, as FaR gave them.
+        mailbox: Mailbox,
     },
     /// On paper, because of this.
     Paper {
@@ -179,9 +190,19 @@ pub enum Route {
 
 /// The route for a recipient from the reachability answer about them.
 pub fn route(status: &ReachabilityStatus) -> Route {
-    match status.reachability() {
-        Reachability::Digital { operator } => Route::Digital { operator },
-        reachability => Route::Paper { reachability },
+    match (status.reachability(), &status.supplier) {
+        (Reachability::Digital { operator }, Some(supplier)) => Route::Digital {
+            mailbox: Mailbox {
+                operator,
+                service_address: supplier.service_address.clone(),
+            },
+        },
+        // Digital reachability always names its supplier; without one
+        // there is no mailbox to deliver to.
+        (Reachability::Digital { .. }, None) => Route::Paper {
+            reachability: Reachability::NotRegistered,
+        },
+        (reachability, _) => Route::Paper { reachability },
     }
 }
 

@@ -25,7 +25,7 @@ use kuvert_protocol::delivery::{
 };
 use kuvert_protocol::identity::{OrganizationNumber, RecipientId};
 use kuvert_store::{
-    MessageContent, NextState, OutgoingAttachment, OutgoingMessage, PaperLetter, SendState,
+    Mailbox, MessageContent, Officer, NextState, OutgoingAttachment, OutgoingMessage, PaperLetter, SendState,
     SentLogQuery, Store,
 };
 use time::OffsetDateTime;
@@ -157,6 +157,14 @@ const ATTACHMENTS: [&str; 8] = [
     "bilaga_åtgärder.pdf",
 ];
 
+/// The mailbox every benchmark message is submitted to.
+fn kivra() -> Mailbox {
+    Mailbox {
+        operator: "Kivra".into(),
+        service_address: "https://kivra.test.example/deliver".into(),
+    }
+}
+
 /// 2021-01-01T00:00:00Z.
 const START: i64 = 1_609_459_200;
 
@@ -199,6 +207,10 @@ fn generate(rng: &mut Rng, created: i64) -> OutgoingMessage {
         attention: org_recipient.then(|| Attention::new("Ekonomiavdelningen").expect("attention")),
         protection_class: ProtectionClass::new(1 + rng.below(3) as u8).expect("class"),
         case_type: None,
+        officer: Some(Officer {
+            account: format!("handlaggare{}", rng.below(40)),
+            name: "Handläggare".into(),
+        }),
     };
     OutgoingMessage {
         content,
@@ -243,6 +255,7 @@ fn build(path: &Path, rows: u64) -> Result<(i64, Duration), Box<dyn Error>> {
             )?;
             let dist = NextState::Submitted {
                 distribution_id: format!("dist-{n}"),
+                mailbox: kivra(),
             };
             b.transition(id, SendState::Signed, &dist, at(created + 2))?;
             let last = match roll {

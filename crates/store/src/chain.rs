@@ -97,7 +97,13 @@ impl Canon {
 /// Digest of a message's content as stored (state excluded: it changes).
 pub(crate) fn message_digest(m: &Message) -> [u8; 32] {
     let content = &m.content;
-    let mut c = Canon::new("kuvert-message/1");
+    // Version 2 adds the officer. A message stored before Kuvert recorded
+    // one keeps the digest it was chained with; one that had an officer
+    // cannot lose it unnoticed, since its digest was version 2.
+    let mut c = Canon::new(match content.officer {
+        Some(_) => "kuvert-message/2",
+        None => "kuvert-message/1",
+    });
     c.text(content.message_id.as_str())
         .text(content.correlation_id.as_str())
         .text(&content.profile)
@@ -113,6 +119,9 @@ pub(crate) fn message_digest(m: &Message) -> [u8; 32] {
         .opt(content.case_type.as_deref())
         .int(m.created_at.unix_timestamp())
         .int(m.attachments.len() as i64);
+    if let Some(officer) = &content.officer {
+        c.text(&officer.account).text(&officer.name);
+    }
     for a in &m.attachments {
         c.text(&a.name)
             .text(&a.content_type)
@@ -472,6 +481,31 @@ fn check_content(
     }
     if event != *digest {
         return altered(format!("the history of message {id}"));
+    }
+    // The distribution id and the mailbox are kept in the message's row for
+    // search and exports; the chain seals them in the submission's detail.
+    if SendState::parse(&state) == Some(SendState::Submitted) {
+        let row: (Option<String>, Option<String>, Option<String>) = conn
+            .prepare_cached(
+                "SELECT distribution_id, mailbox_operator, mailbox_address FROM messages
+                 WHERE sort_key = ?1",
+            )
+            .and_then(|mut s| s.query_row([sort_key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))))
+            .during("reading the message's mailbox")?;
+        let mailbox = match (row.1, row.2) {
+            (Some(operator), Some(service_address)) => Some(messages::Mailbox {
+                operator,
+                service_address,
+            }),
+            (None, None) => None,
+            _ => return altered(format!("the mailbox of message {id}")),
+        };
+        let recorded = row
+            .0
+            .map(|distribution_id| messages::submitted_detail(&distribution_id, mailbox.as_ref()));
+        if recorded.as_deref() != Some(detail.as_str()) {
+            return altered(format!("the mailbox of message {id}"));
+        }
     }
     if let Some(expected) = blob {
         let actual = match SendState::parse(&state) {

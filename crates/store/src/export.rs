@@ -43,7 +43,7 @@ use crate::search::{plan, SentLogQuery};
 use crate::StoreError;
 
 /// The CSV header, in column order.
-pub const CSV_COLUMNS: [&str; 18] = [
+pub const CSV_COLUMNS: [&str; 22] = [
     "message_id",
     "created_utc",
     "state",
@@ -62,13 +62,18 @@ pub const CSV_COLUMNS: [&str; 18] = [
     "attachment_count",
     "attachment_names",
     "failure_reason",
+    "mailbox_operator",
+    "mailbox_address",
+    "officer_account",
+    "officer_name",
 ];
 
 /// The SQL columns behind [`CSV_COLUMNS`] (times as unix seconds).
 pub(crate) const CSV_SQL_COLUMNS: &str = "m.id, m.created_at, m.state, m.state_at, m.case_number, \
     m.recipient, m.recipient_display, m.subject, m.protection_class, m.case_type, m.attention, \
     m.profile, m.sender_org, m.sender_name, m.distribution_id, m.attachment_count, \
-    m.attachment_names, m.failure_reason";
+    m.attachment_names, m.failure_reason, m.mailbox_operator, m.mailbox_address, \
+    m.officer_account, m.officer_name";
 
 /// Column positions holding unix seconds to be written as times.
 const CSV_TIME_COLUMNS: [usize; 2] = [1, 3];

@@ -27,7 +27,7 @@
 //! ```
 //! use kuvert_protocol::delivery::{CaseNumber, MessageId, ProtectionClass, SenderName, Subject};
 //! use kuvert_protocol::identity::{OrganizationNumber, RecipientId};
-//! use kuvert_store::{ChainVerdict, MessageContent, NextState, OutgoingMessage, SendState, Store};
+//! use kuvert_store::{ChainVerdict, MessageContent, NextState, Officer, OutgoingMessage, SendState, Store};
 //! use time::macros::datetime;
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -46,6 +46,7 @@
 //!     attention: None,
 //!     protection_class: ProtectionClass::new(2)?,
 //!     case_type: None,
+//!     officer: Some(Officer { account: "anna.lind".into(), name: "Anna Lind".into() }),
 //! };
 //! let message = OutgoingMessage { content, attachments: vec![] };
 //! let t0 = datetime!(2026-11-23 9:00 UTC);
@@ -88,8 +89,8 @@ pub use error::StoreError;
 pub use exclusive::ExclusiveDatabase;
 pub use history::{EventKind, StatusEvent};
 pub use messages::{
-    AttemptFailure, Message, MessageContent, NextState, OutgoingAttachment, OutgoingMessage,
-    PaperLetter, PaperRecord, SendState, StoredAttachment,
+    AttemptFailure, Mailbox, Message, MessageContent, NextState, Officer, OutgoingAttachment,
+    OutgoingMessage, PaperLetter, PaperRecord, SendState, StoredAttachment,
 };
 pub use purge::PurgeReport;
 pub use search::{CaseNumberFilter, SentLogQuery, SentSummary};

@@ -110,6 +110,15 @@ CREATE TABLE paper_letters (
     pdf        BLOB,
     sha256_hex TEXT NOT NULL
 ) STRICT;
+"#,
+    // Who sent it and to which mailbox (SKL's requirement list, box 2): the
+    // officer at enqueue, the mailbox operator as FaR named it at submission.
+    r#"
+ALTER TABLE messages ADD COLUMN officer_account TEXT;
+ALTER TABLE messages ADD COLUMN officer_name TEXT;
+ALTER TABLE messages ADD COLUMN mailbox_operator TEXT;
+ALTER TABLE messages ADD COLUMN mailbox_address TEXT;
+CREATE INDEX messages_officer ON messages (officer_account) WHERE officer_account IS NOT NULL;
 "#],
 };
 
@@ -178,6 +187,27 @@ impl std::fmt::Display for SendState {
     }
 }
 
+/// The officer who sent a message: in local mode the operating-system
+/// account and its display name; in department mode the authenticated
+/// identity.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Officer {
+    /// The account, e.g. `anna.lind`.
+    pub account: String,
+    /// The name people read, e.g. `Anna Lind` (the account when none is set).
+    pub name: String,
+}
+
+/// The recipient's mailbox: the operator FaR named when the message was
+/// submitted, and where that operator takes deliveries.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Mailbox {
+    /// The operator's name, e.g. `Kivra`.
+    pub operator: String,
+    /// The operator's service address (`ServiceAdress`) as FaR gave it.
+    pub service_address: String,
+}
+
 /// What a message says, from whom and to whom: the one shape of a message's
 /// content, the same before it is stored ([`OutgoingMessage`]) and after
 /// ([`Message`]), and what the hash chain seals. Every value is typed, so
@@ -220,6 +250,8 @@ pub struct MessageContent {
     pub protection_class: ProtectionClass,
     /// The case type (template) the message was written from.
     pub case_type: Option<String>,
+    /// Who sent it; `None` only for messages stored before Kuvert recorded it.
+    pub officer: Option<Officer>,
 }
 
 /// A message as the send pipeline hands it to
@@ -259,6 +291,8 @@ pub enum NextState {
     Submitted {
         /// The distribution id it returned.
         distribution_id: String,
+        /// The recipient's mailbox, as FaR named it when the recipient was checked.
+        mailbox: Mailbox,
     },
     /// The intermediary reports delivery as pending.
     Pending,
@@ -361,6 +395,8 @@ pub struct Message {
     pub state_at: OffsetDateTime,
     /// The intermediary's distribution id, once submitted.
     pub distribution_id: Option<String>,
+    /// The recipient's mailbox, once submitted.
+    pub mailbox: Option<Mailbox>,
     /// Why it failed, when [`SendState::Failed`].
     pub failure_reason: Option<String>,
     /// How many attempts have failed so far.
@@ -380,7 +416,8 @@ pub struct Message {
 pub(crate) const MESSAGE_COLUMNS: &str = "sort_key, id, correlation_id, profile, sender_org, \
     sender_name, recipient, recipient_display, subject, body, case_number, attention, \
     protection_class, case_type, created_at, state, state_at, distribution_id, failure_reason, \
-    attempts, last_error_code, last_error_reason, retryable, next_attempt_at";
+    attempts, last_error_code, last_error_reason, retryable, next_attempt_at, officer_account, \
+    officer_name, mailbox_operator, mailbox_address";
 
 /// Reads a message row (its attachments left empty) and its sort key,
 /// checking every value back into its type: a row edited outside Kuvert
@@ -438,6 +475,10 @@ pub(crate) fn message_from_row(row: &Row<'_>) -> Result<(i64, Message), StoreErr
             .transpose()?,
         protection_class,
         case_type: optional(13)?,
+        officer: match (optional(24)?, optional(25)?) {
+            (Some(account), Some(name)) => Some(Officer { account, name }),
+            _ => None,
+        },
     };
     let next_attempt_at = row
         .get::<_, Option<i64>>(23)
@@ -463,6 +504,13 @@ pub(crate) fn message_from_row(row: &Row<'_>) -> Result<(i64, Message), StoreErr
         state: parse_state(&text(15)?)?,
         state_at: from_unix(integer(16)?)?,
         distribution_id: optional(17)?,
+        mailbox: match (optional(26)?, optional(27)?) {
+            (Some(operator), Some(service_address)) => Some(Mailbox {
+                operator,
+                service_address,
+            }),
+            _ => None,
+        },
         failure_reason: optional(18)?,
         attempts: u32::try_from(integer(19)?).unwrap_or(u32::MAX),
         last_failure,
@@ -571,9 +619,9 @@ pub(crate) fn insert(
         "INSERT INTO messages (sort_key, id, correlation_id, profile, sender_org, sender_name,
              recipient, recipient_display, subject, body, case_number, case_key, attention,
              protection_class, case_type, attachment_count, attachment_names, created_at,
-             state, state_at, next_attempt_at, last_seq)
+             state, state_at, next_attempt_at, last_seq, officer_account, officer_name)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-             ?18, 'queued', ?18, ?18, ?19)",
+             ?18, 'queued', ?18, ?18, ?19, ?20, ?21)",
     )
     .and_then(|mut s| {
         s.execute(params![
@@ -596,6 +644,8 @@ pub(crate) fn insert(
             names,
             created_at,
             last_seq,
+            content.officer.as_ref().map(|o| o.account.as_str()),
+            content.officer.as_ref().map(|o| o.name.as_str()),
         ])
     })
     .during("storing the message")?;
@@ -728,6 +778,10 @@ pub(crate) fn apply(
     // the claimant carries on (sign, then submit) without a second claim,
     // and nobody else picks the message up meanwhile.
     let next_attempt_at = (!to.is_final()).then_some(at);
+    let mailbox = match next {
+        NextState::Submitted { mailbox, .. } => Some(mailbox),
+        _ => None,
+    };
     let changed = conn
         .prepare_cached(
             "UPDATE messages SET state = ?1, state_at = ?2, final_at = ?3,
@@ -735,7 +789,9 @@ pub(crate) fn apply(
                                         ELSE max(?4, coalesce(next_attempt_at, ?4)) END,
                  last_error_code = NULL, last_error_reason = NULL, retryable = NULL, last_seq = ?5,
                  distribution_id = coalesce(?6, distribution_id),
-                 failure_reason = coalesce(?7, failure_reason)
+                 failure_reason = coalesce(?7, failure_reason),
+                 mailbox_operator = coalesce(?10, mailbox_operator),
+                 mailbox_address = coalesce(?11, mailbox_address)
              WHERE sort_key = ?8 AND state = ?9",
         )
         .and_then(|mut s| {
@@ -746,7 +802,9 @@ pub(crate) fn apply(
                 next_attempt_at,
                 seq,
                 match next {
-                    NextState::Submitted { distribution_id } => Some(distribution_id.as_str()),
+                    NextState::Submitted {
+                        distribution_id, ..
+                    } => Some(distribution_id.as_str()),
                     _ => None,
                 },
                 match next {
@@ -755,6 +813,8 @@ pub(crate) fn apply(
                 },
                 key,
                 expected.as_str(),
+                mailbox.map(|m| m.operator.as_str()),
+                mailbox.map(|m| m.service_address.as_str()),
             ])
         })
         .during("changing a message's state")?;
@@ -782,9 +842,11 @@ pub(crate) fn apply(
                 Some(digest),
             )
         }
-        NextState::Submitted { distribution_id } => {
-            (format!("distribution id {distribution_id}"), None)
-        }
+        // The mailbox is in the history's detail, so the hash chain seals it.
+        NextState::Submitted {
+            distribution_id,
+            mailbox,
+        } => (submitted_detail(distribution_id, Some(mailbox)), None),
         NextState::Pending => ("delivery pending".to_owned(), None),
         NextState::Delivered => ("delivered".to_owned(), None),
         NextState::Failed { reason } => (reason.clone(), None),
@@ -803,6 +865,18 @@ pub(crate) fn apply(
         }
     };
     Ok((key, detail, blob_sha256))
+}
+
+/// The history detail of a submission: the distribution id and the mailbox
+/// (which messages submitted before Kuvert recorded it lack).
+pub(crate) fn submitted_detail(distribution_id: &str, mailbox: Option<&Mailbox>) -> String {
+    match mailbox {
+        Some(m) => format!(
+            "distribution id {distribution_id}; mailbox {} ({})",
+            m.operator, m.service_address
+        ),
+        None => format!("distribution id {distribution_id}"),
+    }
 }
 
 /// See [`Store::claim`](crate::Store::claim).

@@ -32,7 +32,7 @@ use crate::instant::{from_unix, to_unix};
 use kuvert_protocol::delivery::{CaseNumber, MessageId, ProtectionClass, SenderName, Subject};
 use kuvert_protocol::identity::RecipientId;
 
-use crate::messages::{case_key, parse_state, sort_key_floor, Message, MessageContent, SendState};
+use crate::messages::{Mailbox, Officer, case_key, parse_state, sort_key_floor, Message, MessageContent, SendState};
 use crate::schema::Migrations;
 use crate::StoreError;
 
@@ -223,6 +223,8 @@ pub struct SentLogQuery {
     pub sender_org: Option<String>,
     /// Sender name (exact).
     pub sender_name: Option<String>,
+    /// The sending officer's account (exact).
+    pub officer: Option<String>,
     /// At most this many rows (search only; exports are never limited).
     pub limit: u32,
     /// Skip this many rows first (search only).
@@ -242,6 +244,7 @@ impl Default for SentLogQuery {
             profile: None,
             sender_org: None,
             sender_name: None,
+            officer: None,
             limit: 100,
             offset: 0,
         }
@@ -275,6 +278,10 @@ pub struct SentSummary {
     pub attachment_count: u32,
     /// Distribution id, once submitted.
     pub distribution_id: Option<String>,
+    /// The recipient's mailbox, once submitted.
+    pub mailbox: Option<Mailbox>,
+    /// Who sent it (`None` for messages from before Kuvert recorded it).
+    pub officer: Option<Officer>,
 }
 
 impl From<&Message> for SentSummary {
@@ -293,6 +300,8 @@ impl From<&Message> for SentSummary {
             sender_name: c.sender_name.clone(),
             attachment_count: u32::try_from(m.attachments.len()).unwrap_or(u32::MAX),
             distribution_id: m.distribution_id.clone(),
+            mailbox: m.mailbox.clone(),
+            officer: c.officer.clone(),
         }
     }
 }
@@ -437,6 +446,7 @@ pub(crate) fn plan(conn: &Connection, query: &SentLogQuery) -> Result<Plan, Stor
         ("m.profile", &query.profile),
         ("m.sender_org", &query.sender_org),
         ("m.sender_name", &query.sender_name),
+        ("m.officer_account", &query.officer),
     ] {
         if let Some(v) = value {
             let p = bind(&mut params, Value::Text(v.clone()));
@@ -473,7 +483,8 @@ pub(crate) fn search(
     let sql = format!(
         "SELECT m.id, m.created_at, m.state, m.state_at, m.recipient, m.recipient_display,
              m.subject, m.case_number, m.protection_class, m.profile, m.sender_name,
-             m.attachment_count, m.distribution_id
+             m.attachment_count, m.distribution_id, m.officer_account, m.officer_name,
+             m.mailbox_operator, m.mailbox_address
          {} ORDER BY {} DESC LIMIT ?{limit} OFFSET ?{offset}",
         plan.from_where, plan.order_key
     );
@@ -491,6 +502,7 @@ pub(crate) fn search(
         String,
         i64,
         Option<String>,
+        [Option<String>; 4],
     );
     let rows: Vec<Raw> = conn
         .prepare_cached(&sql)
@@ -510,6 +522,7 @@ pub(crate) fn search(
                     r.get(10)?,
                     r.get(11)?,
                     r.get(12)?,
+                    [r.get(13)?, r.get(14)?, r.get(15)?, r.get(16)?],
                 ))
             })?
             .collect()
@@ -544,6 +557,20 @@ pub(crate) fn search(
                 sender_name: SenderName::new(&r.10).map_err(|_| corrupt("sender name", &r.10))?,
                 attachment_count: u32::try_from(r.11).unwrap_or(0),
                 distribution_id: r.12,
+                officer: match (&r.13[0], &r.13[1]) {
+                    (Some(account), Some(name)) => Some(Officer {
+                        account: account.clone(),
+                        name: name.clone(),
+                    }),
+                    _ => None,
+                },
+                mailbox: match (&r.13[2], &r.13[3]) {
+                    (Some(operator), Some(service_address)) => Some(Mailbox {
+                        operator: operator.clone(),
+                        service_address: service_address.clone(),
+                    }),
+                    _ => None,
+                },
             })
         })
         .collect()

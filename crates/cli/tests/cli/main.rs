@@ -8,4 +8,5 @@ mod certificate;
 mod crash;
 mod paths;
 mod proxy;
+mod record;
 mod send;

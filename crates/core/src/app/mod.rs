@@ -20,7 +20,8 @@ use time::OffsetDateTime;
 
 use crate::compose::{Draft, Outgoing};
 use crate::error::Error;
-use crate::lifecycle::{self, Failure, RetryPolicy, Route, Step};
+use crate::lifecycle::{self, Failure, Mailbox, RetryPolicy, Route, Step};
+use crate::officer::Officer;
 use crate::pdf::letter::{Letter, LetterAttachment};
 use crate::profile::Profile;
 use crate::reachability;
@@ -50,6 +51,7 @@ pub struct Kuvert {
     checkpoints: Box<dyn Checkpoints>,
     policy: RetryPolicy,
     connection: Connection,
+    officer: Option<Officer>,
 }
 
 /// What signing and calling the intermediary need: the signing key and the
@@ -133,8 +135,9 @@ pub enum SendReport {
         message_id: MessageId,
         /// The intermediary's distribution id.
         distribution_id: String,
-        /// The recipient's mailbox operator.
-        operator: String,
+        /// The recipient's mailbox (`None` only for a message submitted
+        /// before Kuvert recorded it).
+        mailbox: Option<Mailbox>,
     },
     /// The recipient cannot receive digital mail: the message was recorded as
     /// sent on paper and this letter is to be printed and posted.
@@ -200,7 +203,23 @@ impl Kuvert {
             checkpoints: Box::new(NoCheckpoints),
             policy: RetryPolicy::default(),
             connection: Connection::default(),
+            officer: None,
         })
+    }
+
+    /// Records `officer` as the sender of what this handle sends, instead
+    /// of the account logged in to this computer (department mode; tests).
+    pub fn with_officer(mut self, officer: Officer) -> Self {
+        self.officer = Some(officer);
+        self
+    }
+
+    /// The officer this handle records as the sender.
+    pub fn officer(&self) -> Result<Officer, Error> {
+        match &self.officer {
+            Some(officer) => Ok(officer.clone()),
+            None => crate::officer::from_system(),
+        }
     }
 
     /// Shares `connection` (the signing key and the intermediary client) with
@@ -394,10 +413,11 @@ impl Kuvert {
         sent_from: Option<kuvert_store::DraftId>,
     ) -> Result<SendReport, Error> {
         let outgoing = self.validate(draft)?;
+        let officer = self.officer()?;
         // Key and client both, with one password look-up.
         self.prepare(Needs::KeyAndClient)?;
         let signed = self.sign(&outgoing)?;
-        let record = self.stored_form(&outgoing, &signed);
+        let record = self.stored_form(&outgoing, &signed, officer);
         let message_id = signed.message_id;
         let now = self.clock.now();
         self.store.batch(|batch| {
@@ -419,7 +439,7 @@ impl Kuvert {
 
     /// The message as the store keeps it: the validated values, typed, with
     /// the ids the delivery was signed with.
-    fn stored_form(&self, outgoing: &Outgoing, signed: &Signed) -> OutgoingMessage {
+    fn stored_form(&self, outgoing: &Outgoing, signed: &Signed, officer: Officer) -> OutgoingMessage {
         OutgoingMessage {
             content: MessageContent {
                 message_id: signed.message_id.clone(),
@@ -434,6 +454,7 @@ impl Kuvert {
                 attention: outgoing.attention().cloned(),
                 protection_class: outgoing.protection_class(),
                 case_type: outgoing.case_type().map(str::to_string),
+                officer: Some(officer),
             },
             attachments: outgoing
                 .attachments()
@@ -493,8 +514,8 @@ impl Kuvert {
             .unwrap_or(Route::Paper {
                 reachability: Reachability::NotRegistered,
             });
-        let operator = match route {
-            Route::Digital { operator } => operator,
+        let mailbox = match route {
+            Route::Digital { mailbox } => mailbox,
             Route::Paper { reachability } => return self.to_paper(&message, &reachability),
         };
         let signed = self
@@ -505,14 +526,18 @@ impl Kuvert {
             Ok(distribution_id) => {
                 self.checkpoints
                     .reached(Checkpoint::Distributed, message_id.as_str());
-                let step = lifecycle::submitted(message.state, distribution_id.clone())?;
+                let step = lifecycle::submitted(
+                    message.state,
+                    distribution_id.clone(),
+                    mailbox.clone(),
+                )?;
                 self.persist(message_id, &step)?;
                 self.checkpoints
                     .reached(Checkpoint::Submitted, message_id.as_str());
                 Ok(SendReport::Submitted {
                     message_id: message_id.clone(),
                     distribution_id,
-                    operator,
+                    mailbox: Some(mailbox),
                 })
             }
             Err(error) => self.failed_call(&message, &error),
@@ -616,7 +641,7 @@ impl Kuvert {
             (_, Some(distribution_id)) => SendReport::Submitted {
                 message_id,
                 distribution_id: distribution_id.clone(),
-                operator: String::new(),
+                mailbox: message.mailbox.clone(),
             },
             _ => SendReport::Busy { message_id },
         }

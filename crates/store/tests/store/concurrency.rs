@@ -2,7 +2,7 @@ use std::sync::{Arc, Barrier};
 
 use kuvert_store::{NextState, SendState, Store, StoreError};
 
-use crate::support::{at, id, message, store};
+use crate::support::{at, kivra, id, message, store};
 
 /// Two connections (as two processes would have) race the same
 /// compare-and-set Signed → Submitted for each of many messages: exactly one
@@ -38,6 +38,7 @@ fn racing_the_same_transition_exactly_one_wins() {
                     barrier.wait();
                     let next = NextState::Submitted {
                         distribution_id: format!("{who}-{n}"),
+                        mailbox: kivra(),
                     };
                     outcomes.push(store.transition(
                         &id(&format!("m-{n}")),

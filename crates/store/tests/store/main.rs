@@ -6,6 +6,7 @@ mod concurrency;
 mod drafts;
 mod export;
 mod migrations;
+mod record;
 mod search;
 mod support;
 mod transitions;

@@ -3,7 +3,7 @@
 
 use kuvert_protocol::delivery::{CaseNumber, MessageId, ProtectionClass, SenderName, Subject};
 use kuvert_protocol::identity::{OrganizationNumber, RecipientId};
-use kuvert_store::{MessageContent, OutgoingAttachment, OutgoingMessage, Store};
+use kuvert_store::{Mailbox, MessageContent, Officer, OutgoingAttachment, OutgoingMessage, Store};
 use time::OffsetDateTime;
 
 /// A store in its own temp dir (kept alive by the returned guard).
@@ -16,6 +16,22 @@ pub fn store() -> (tempfile::TempDir, Store) {
 /// `secs` after 2026-01-01T00:00:00Z.
 pub fn at(secs: i64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(1_767_225_600 + secs).expect("time")
+}
+
+/// The officer the test messages are sent by.
+pub fn officer() -> Officer {
+    Officer {
+        account: "anna.lind".into(),
+        name: "Anna Lind".into(),
+    }
+}
+
+/// The mailbox the test messages are submitted to.
+pub fn kivra() -> Mailbox {
+    Mailbox {
+        operator: "Kivra".into(),
+        service_address: "https://kivra.test.example/deliver".into(),
+    }
 }
 
 /// A message id (tests use short ones such as `m-1`).
@@ -49,6 +65,7 @@ pub fn message(n: u32) -> OutgoingMessage {
             attention: None,
             protection_class: ProtectionClass::new(2).unwrap(),
             case_type: Some("beslut".into()),
+            officer: Some(officer()),
         },
         attachments: vec![OutgoingAttachment {
             name: "beslut.pdf".into(),
@@ -87,6 +104,7 @@ pub fn deliver(store: &Store, id: &str, t: OffsetDateTime) {
             SendState::Signed,
             NextState::Submitted {
                 distribution_id: format!("d-{id}"),
+                mailbox: kivra(),
             },
         ),
         (SendState::Submitted, NextState::Delivered),

@@ -1,6 +1,6 @@
 use kuvert_store::{AttemptFailure, EventKind, NextState, PaperLetter, SendState, StoreError};
 
-use crate::support::{at, deliver, id, message, store};
+use crate::support::{at, kivra, deliver, id, message, store};
 
 fn ids(messages: &[kuvert_store::Message]) -> Vec<&str> {
     messages
@@ -33,6 +33,7 @@ fn the_digital_route_records_every_state_and_its_data() {
             SendState::Signed,
             NextState::Submitted {
                 distribution_id: "dist-77".into(),
+                mailbox: kivra(),
             },
         ),
         (SendState::Submitted, NextState::Pending),
@@ -84,6 +85,7 @@ fn failures_and_the_paper_route() {
         SendState::Signed,
         &NextState::Submitted {
             distribution_id: "d".into(),
+            mailbox: kivra(),
         },
         at(2),
     )
@@ -180,6 +182,7 @@ fn a_stale_expected_state_is_a_conflict_and_changes_nothing() {
             SendState::Signed,
             &NextState::Submitted {
                 distribution_id: "again".into(),
+                mailbox: kivra(),
             },
             at(2),
         )
@@ -317,6 +320,7 @@ fn awaiting_status_lists_submitted_and_pending_when_due() {
         SendState::Signed,
         &NextState::Submitted {
             distribution_id: "a".into(),
+            mailbox: kivra(),
         },
         at(2),
     )
@@ -326,6 +330,7 @@ fn awaiting_status_lists_submitted_and_pending_when_due() {
         SendState::Signed,
         &NextState::Submitted {
             distribution_id: "b".into(),
+            mailbox: kivra(),
         },
         at(2),
     )

@@ -6,11 +6,11 @@ describe("the registrar's filter", () => {
   it("drops empty fields and trims", () => {
     const filter = filterFromForm({
       text: " bygglov ", recipient: "", caseNumber: "KS 2026/*", from: "2026-01-01", to: "",
-      state: "delivered", protectionClass: "2", sender: " ",
+      state: "delivered", protectionClass: "2", sender: " ", officer: " anna.lind ",
     });
     expect(filter).toEqual({
       text: "bygglov", recipient: null, case_number: "KS 2026/*", from: "2026-01-01", to: null,
-      states: ["delivered"], protection_class: 2, sender_name: null, limit: 500,
+      states: ["delivered"], protection_class: 2, sender_name: null, officer: "anna.lind", limit: 500,
     });
   });
 

@@ -10,6 +10,7 @@ export interface FilterForm {
   state: string;
   protectionClass: string;
   sender: string;
+  officer: string;
 }
 
 const orNull = (value: string): string | null => (value.trim() === "" ? null : value.trim());
@@ -24,6 +25,7 @@ export function filterFromForm(form: FilterForm): LogFilterView {
     states: form.state ? [form.state] : [],
     protection_class: form.protectionClass ? Number(form.protectionClass) : null,
     sender_name: orNull(form.sender),
+    officer: orNull(form.officer),
     limit: 500,
   };
 }

@@ -94,6 +94,7 @@ export const emptyFilter: LogFilterView = {
   states: [],
   protection_class: null,
   sender_name: null,
+  officer: null,
   limit: 0,
 };
 

@@ -1,0 +1,160 @@
+//! SKL's requirement list, box 2, through the real binary against the test
+//! environment: the log says to which mailbox each message went, who sent
+//! it and for which sender name, in `status`, `log`, every export format and
+//! the filing package.
+
+use std::io::Read;
+use std::process::Command;
+use std::time::Duration;
+
+use kuvert_sandbox::Operator;
+use serde_json::Value;
+
+use crate::support::{sandbox, send_args, strs, Officer};
+
+/// The account this test runs as, and the name the system gives it (the
+/// first field of its GECOS entry, or the account where there is none).
+fn this_account() -> (String, String) {
+    let account = String::from_utf8(Command::new("id").arg("-un").output().unwrap().stdout)
+        .unwrap()
+        .trim()
+        .to_string();
+    let entry = String::from_utf8(
+        Command::new("getent")
+            .args(["passwd", &account])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let gecos = entry.trim().split(':').nth(4).unwrap_or_default();
+    let name = gecos.split(',').next().unwrap_or_default().trim();
+    let name = if name.is_empty() { account.clone() } else { name.to_string() };
+    (account, name)
+}
+
+/// Every seeded recipient that can receive digital mail, and its operator.
+const REACHABLE: [(&str, Operator); 4] = [
+    ("19850101-2382", Operator::Kivra),
+    ("19850101-2390", Operator::MinMyndighetspost),
+    ("20220161-2385", Operator::Kivra),
+    ("556840-2266", Operator::MinMyndighetspost),
+];
+
+#[test]
+fn skl_box_2_the_log_says_to_which_mailbox_each_message_went_and_who_sent_it() {
+    let officer = Officer::new();
+    let (account, name) = this_account();
+    let mut sent = Vec::new();
+    for (n, (to, operator)) in REACHABLE.iter().enumerate() {
+        let case = format!("KS 2026/07{n:02}");
+        let answer = officer.json(0, &strs(&send_args(to, &case)));
+        assert_eq!(answer["operator"], operator.name(), "{to}");
+        let id = answer["message_id"].as_str().unwrap().to_string();
+        officer.wait_for_state(&id, "delivered", Duration::from_secs(30));
+        sent.push((id, *operator));
+    }
+
+    let expect_mailbox = |value: &Value, operator: Operator, what: &str| {
+        assert_eq!(value["operator"], operator.name(), "{what}: {value}");
+        assert_eq!(
+            value["service_address"],
+            sandbox().operator_url(operator),
+            "{what}: {value}"
+        );
+    };
+    let expect_officer = |value: &Value, what: &str| {
+        assert_eq!(value["account"], account.as_str(), "{what}: {value}");
+        assert_eq!(value["name"], name.as_str(), "{what}: {value}");
+    };
+
+    // status --json
+    for (id, operator) in &sent {
+        let status = officer.json(0, &["status", id]);
+        expect_mailbox(&status["mailbox"], *operator, "status");
+        expect_officer(&status["officer"], "status");
+        assert_eq!(status["sender_name"], "Kommun B");
+    }
+
+    // log --json, and filtering by officer and sender name
+    let log = officer.log();
+    assert_eq!(log.len(), sent.len());
+    for (id, operator) in &sent {
+        let row = log.iter().find(|r| r["message_id"] == id.as_str()).unwrap();
+        expect_mailbox(&row["mailbox"], *operator, "log");
+        expect_officer(&row["officer"], "log");
+        assert_eq!(row["sender_name"], "Kommun B");
+    }
+    let mine = officer.json(0, &["log", "--officer", &account, "--sender", "Kommun B"]);
+    assert_eq!(mine.as_array().unwrap().len(), sent.len());
+    let nobody = officer.json(0, &["log", "--officer", "ingen.alls"]);
+    assert!(nobody.as_array().unwrap().is_empty());
+
+    // CSV
+    let csv_path = officer.data.path().join("logg.csv");
+    officer.json(0, &["export", "--format", "csv", "--out", csv_path.to_str().unwrap()]);
+    let csv = std::fs::read_to_string(&csv_path).unwrap();
+    let mut lines = csv.trim_start_matches('\u{feff}').lines();
+    let header: Vec<&str> = lines.next().unwrap().split(';').collect();
+    let column = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(';').collect()).collect();
+    for (id, operator) in &sent {
+        let row = rows.iter().find(|r| r[column("message_id")] == id).unwrap();
+        assert_eq!(row[column("mailbox_operator")], operator.name());
+        assert_eq!(row[column("mailbox_address")], sandbox().operator_url(*operator));
+        assert_eq!(row[column("officer_account")], account);
+        assert_eq!(row[column("officer_name")], name);
+        assert_eq!(row[column("sender_name")], "Kommun B");
+    }
+
+    // JSONL
+    let jsonl_path = officer.data.path().join("logg.jsonl");
+    officer.json(0, &["export", "--format", "jsonl", "--out", jsonl_path.to_str().unwrap()]);
+    let lines: Vec<Value> = std::fs::read_to_string(&jsonl_path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    for (id, operator) in &sent {
+        let line = lines.iter().find(|l| l["message_id"] == id.as_str()).unwrap();
+        expect_mailbox(&line["mailbox"], *operator, "jsonl");
+        expect_officer(&line["officer"], "jsonl");
+        assert_eq!(line["sender_name"], "Kommun B");
+    }
+
+    // The PDF report, read back with pdftotext.
+    let pdf_path = officer.data.path().join("logg.pdf");
+    officer.json(0, &["export", "--format", "pdf", "--out", pdf_path.to_str().unwrap()]);
+    let text = Command::new("pdftotext")
+        .args(["-layout", pdf_path.to_str().unwrap(), "-"])
+        .output()
+        .expect("pdftotext (poppler-utils; scripts/deps installs it)");
+    let text = String::from_utf8(text.stdout).unwrap();
+    for heading in ["Brevlåda", "Handläggare"] {
+        assert!(text.contains(heading), "{text}");
+    }
+    for operator in [Operator::Kivra, Operator::MinMyndighetspost] {
+        // The cell may wrap; its first word is on one line.
+        let first = operator.name().split(' ').next().unwrap();
+        assert!(text.contains(first), "{first}: {text}");
+    }
+    assert!(text.contains(name.split(' ').next().unwrap()), "{text}");
+
+    // The filing package's metadata.
+    for (id, operator) in &sent {
+        let zip_path = officer.data.path().join(format!("{id}.zip"));
+        officer.json(0, &["archive", id, "--out", zip_path.to_str().unwrap()]);
+        let mut zip = zip::ZipArchive::new(std::fs::File::open(&zip_path).unwrap()).unwrap();
+        let mut metadata = String::new();
+        zip.by_name("metadata.json")
+            .unwrap()
+            .read_to_string(&mut metadata)
+            .unwrap();
+        let metadata: Value = serde_json::from_str(&metadata).unwrap();
+        expect_mailbox(&metadata["mailbox"], *operator, "filing package");
+        expect_officer(&metadata["officer"], "filing package");
+        assert_eq!(metadata["sender"]["name"], "Kommun B");
+    }
+
+    officer.json(0, &["verify-log"]);
+}

@@ -1,0 +1,162 @@
+//! SKL's requirement list, box 2: the log holds which case messages were
+//! sent, to which mailbox, by whom and for which sender name, and it can be
+//! searched and exported by them — and none of it can be edited unnoticed.
+
+use kuvert_store::{ChainBreak, ChainVerdict, Officer, OutgoingMessage, SentLogQuery};
+
+use crate::support::{at, deliver, id, kivra, message, officer, raw, store};
+
+fn altered(verdict: ChainVerdict) -> bool {
+    matches!(
+        verdict,
+        ChainVerdict::Broken {
+            reason: ChainBreak::ContentAltered { .. },
+            ..
+        }
+    )
+}
+
+#[test]
+fn skl_box_2_the_log_records_the_mailbox_the_officer_and_the_sender_name() {
+    let (_dir, s) = store();
+    s.enqueue(&message(1), at(0)).unwrap();
+    let queued = s.message(&id("m-1")).unwrap().unwrap();
+    assert_eq!(queued.content.officer, Some(officer()));
+    assert_eq!(queued.mailbox, None, "no mailbox before submission");
+
+    deliver(&s, "m-1", at(1));
+    let delivered = s.message(&id("m-1")).unwrap().unwrap();
+    assert_eq!(delivered.mailbox, Some(kivra()));
+    assert_eq!(delivered.content.sender_name.as_str(), "Kommun B");
+    let history = s.status_history(&id("m-1")).unwrap();
+    assert!(
+        history
+            .iter()
+            .any(|e| e.detail.contains("mailbox Kivra (https://kivra.test.example/deliver)")),
+        "{history:?}"
+    );
+
+    let rows = s.search(&SentLogQuery::default()).unwrap();
+    assert_eq!(rows[0].mailbox, Some(kivra()));
+    assert_eq!(rows[0].officer, Some(officer()));
+    assert!(matches!(
+        s.verify_chain().unwrap(),
+        ChainVerdict::Intact { .. }
+    ));
+}
+
+#[test]
+fn skl_box_2_the_log_can_be_searched_by_officer_and_sender_name() {
+    let (_dir, s) = store();
+    let by = |n: u32, account: &str| OutgoingMessage {
+        content: kuvert_store::MessageContent {
+            officer: Some(Officer {
+                account: account.into(),
+                name: account.to_uppercase(),
+            }),
+            ..message(n).content
+        },
+        ..message(n)
+    };
+    s.enqueue(&by(1, "anna.lind"), at(0)).unwrap();
+    s.enqueue(&by(2, "bo.ek"), at(1)).unwrap();
+    s.enqueue(&by(3, "anna.lind"), at(2)).unwrap();
+    let hits = |query: SentLogQuery| -> Vec<String> {
+        s.search(&query)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.message_id.to_string())
+            .collect()
+    };
+    assert_eq!(
+        hits(SentLogQuery {
+            officer: Some("anna.lind".into()),
+            ..SentLogQuery::default()
+        }),
+        ["m-3", "m-1"]
+    );
+    assert_eq!(
+        hits(SentLogQuery {
+            officer: Some("bo.ek".into()),
+            sender_name: Some("Kommun B".into()),
+            ..SentLogQuery::default()
+        }),
+        ["m-2"]
+    );
+    assert!(hits(SentLogQuery {
+        officer: Some("bo.ek".into()),
+        sender_name: Some("Miljönämnden".into()),
+        ..SentLogQuery::default()
+    })
+    .is_empty());
+}
+
+#[test]
+fn skl_box_2_exports_carry_the_mailbox_and_the_officer() {
+    let (_dir, s) = store();
+    s.enqueue(&message(1), at(0)).unwrap();
+    deliver(&s, "m-1", at(1));
+
+    let mut csv = Vec::new();
+    s.export_csv(&SentLogQuery::default(), &mut csv).unwrap();
+    let csv = String::from_utf8(csv).unwrap();
+    let mut lines = csv.trim_start_matches('\u{feff}').lines();
+    let header: Vec<&str> = lines.next().unwrap().split(';').collect();
+    let row: Vec<&str> = lines.next().unwrap().split(';').collect();
+    let cell = |name: &str| row[header.iter().position(|h| *h == name).unwrap()];
+    assert_eq!(cell("mailbox_operator"), "Kivra");
+    assert_eq!(cell("mailbox_address"), "https://kivra.test.example/deliver");
+    assert_eq!(cell("officer_account"), "anna.lind");
+    assert_eq!(cell("officer_name"), "Anna Lind");
+    assert_eq!(cell("sender_name"), "Kommun B");
+
+    let mut jsonl = Vec::new();
+    s.export_jsonl(&SentLogQuery::default(), &mut jsonl).unwrap();
+    let line: serde_json::Value = serde_json::from_slice(jsonl.split(|b| *b == b'\n').next().unwrap()).unwrap();
+    assert_eq!(line["mailbox"]["operator"], "Kivra");
+    assert_eq!(line["mailbox"]["service_address"], "https://kivra.test.example/deliver");
+    assert_eq!(line["officer"]["account"], "anna.lind");
+    assert_eq!(line["officer"]["name"], "Anna Lind");
+    assert_eq!(line["sender_name"], "Kommun B");
+}
+
+/// What the log says about who sent a message and where it went is sealed
+/// by the chain: an edit of any of it is found.
+#[test]
+fn the_mailbox_and_the_officer_cannot_be_edited_unnoticed() {
+    let edits = [
+        "UPDATE messages SET mailbox_operator = 'Min myndighetspost'",
+        "UPDATE messages SET mailbox_address = 'https://elsewhere.example/'",
+        "UPDATE messages SET mailbox_operator = NULL, mailbox_address = NULL",
+        "UPDATE messages SET officer_account = 'bo.ek'",
+        "UPDATE messages SET officer_name = 'Bo Ek'",
+        "UPDATE messages SET officer_account = NULL, officer_name = NULL",
+        "UPDATE messages SET distribution_id = 'd-other'",
+    ];
+    for edit in edits {
+        let (dir, s) = store();
+        s.enqueue(&message(1), at(0)).unwrap();
+        deliver(&s, "m-1", at(1));
+        assert!(matches!(s.verify_chain().unwrap(), ChainVerdict::Intact { .. }));
+        raw(&dir).execute_batch(edit).unwrap();
+        assert!(altered(s.verify_chain().unwrap()), "{edit}");
+    }
+}
+
+/// A message stored before Kuvert recorded the officer and the mailbox (no
+/// officer, a submission without a mailbox) still verifies.
+#[test]
+fn a_message_from_before_the_officer_and_the_mailbox_were_recorded_still_verifies() {
+    let (_dir, s) = store();
+    let old = OutgoingMessage {
+        content: kuvert_store::MessageContent {
+            officer: None,
+            ..message(1).content
+        },
+        ..message(1)
+    };
+    s.enqueue(&old, at(0)).unwrap();
+    let m = s.message(&id("m-1")).unwrap().unwrap();
+    assert_eq!(m.content.officer, None);
+    assert!(matches!(s.verify_chain().unwrap(), ChainVerdict::Intact { .. }));
+}
