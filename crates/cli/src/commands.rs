@@ -321,13 +321,17 @@ fn report_send(
 }
 
 fn mailbox_json(mailbox: Option<&Mailbox>) -> Value {
-    mailbox.map_or(Value::Null, |m| {
-        json!({ "operator": m.operator, "service_address": m.service_address })
-    })
+    mailbox.map_or(
+        Value::Null,
+        |m| json!({ "operator": m.operator, "service_address": m.service_address }),
+    )
 }
 
 fn officer_json(officer: Option<&Officer>) -> Value {
-    officer.map_or(Value::Null, |o| json!({ "account": o.account, "name": o.name }))
+    officer.map_or(
+        Value::Null,
+        |o| json!({ "account": o.account, "name": o.name }),
+    )
 }
 
 fn message_json(message: &Message, history: &[StatusEvent]) -> Value {
@@ -370,7 +374,10 @@ fn status(json: bool, kuvert: &Kuvert, message_id: &str, refresh: bool) -> Resul
         )];
         let sender = &message.content.sender_name;
         lines.push(match &message.content.officer {
-            Some(officer) => format!("  sent by {} ({}) for {sender}", officer.name, officer.account),
+            Some(officer) => format!(
+                "  sent by {} ({}) for {sender}",
+                officer.name, officer.account
+            ),
             None => format!("  sent for {sender}"),
         });
         if let Some(mailbox) = &message.mailbox {

@@ -83,7 +83,8 @@ pub use kuvert_protocol::{delivery::MessageId, identity::RecipientId, soap::Reac
 /// The store's types that appear in this crate's API.
 pub use kuvert_store::{
     ChainBreak, ChainVerdict, DraftAttachment, DraftFields, DraftId, DraftSummary, Mailbox,
-    Message, MessageContent, Officer, PurgeReport, SavedDraft, SendState, SentLogQuery, SentSummary, StatusEvent,
+    Message, MessageContent, Officer, PurgeReport, SavedDraft, SendState, SentLogQuery,
+    SentSummary, StatusEvent,
 };
 pub use kuvert_transport::skip_system_ca_list;
 

@@ -367,10 +367,17 @@ mod tests {
         }
     }
 
+    fn kivra() -> Mailbox {
+        Mailbox {
+            operator: "Kivra".into(),
+            service_address: "https://kivra.example/".into(),
+        }
+    }
+
     #[test]
     fn steps_are_made_only_along_the_moves() {
         assert_eq!(
-            submitted(SendState::Queued, "d".into()).unwrap_err(),
+            submitted(SendState::Queued, "d".into(), kivra()).unwrap_err(),
             NotAMove {
                 from: SendState::Queued,
                 to: SendState::Submitted
@@ -378,7 +385,7 @@ mod tests {
         );
         assert!(failed(SendState::Delivered, "no".into()).is_err());
         assert!(on_paper(SendState::Paper, PaperLetter::Sha256Hex("00".into())).is_err());
-        let step = submitted(SendState::Signed, "d-1".into()).unwrap();
+        let step = submitted(SendState::Signed, "d-1".into(), kivra()).unwrap();
         assert_eq!(
             (step.from(), step.to()),
             (SendState::Signed, SendState::Submitted)

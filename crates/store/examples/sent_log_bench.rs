@@ -25,8 +25,8 @@ use kuvert_protocol::delivery::{
 };
 use kuvert_protocol::identity::{OrganizationNumber, RecipientId};
 use kuvert_store::{
-    Mailbox, MessageContent, Officer, NextState, OutgoingAttachment, OutgoingMessage, PaperLetter, SendState,
-    SentLogQuery, Store,
+    Mailbox, MessageContent, NextState, Officer, OutgoingAttachment, OutgoingMessage, PaperLetter,
+    SendState, SentLogQuery, Store,
 };
 use time::OffsetDateTime;
 

@@ -43,7 +43,8 @@ use kuvert_protocol::identity::{OrganizationNumber, RecipientId};
 
 pub(crate) static MIGRATIONS: Migrations = Migrations {
     component: "messages",
-    steps: &[r#"
+    steps: &[
+        r#"
 CREATE TABLE messages (
     sort_key          INTEGER PRIMARY KEY,   -- created_at << 20 | n, see module docs
     id                TEXT NOT NULL UNIQUE CHECK (id <> ''),
@@ -111,15 +112,16 @@ CREATE TABLE paper_letters (
     sha256_hex TEXT NOT NULL
 ) STRICT;
 "#,
-    // Who sent it and to which mailbox (SKL's requirement list, box 2): the
-    // officer at enqueue, the mailbox operator as FaR named it at submission.
-    r#"
+        // Who sent it and to which mailbox (SKL's requirement list, box 2): the
+        // officer at enqueue, the mailbox operator as FaR named it at submission.
+        r#"
 ALTER TABLE messages ADD COLUMN officer_account TEXT;
 ALTER TABLE messages ADD COLUMN officer_name TEXT;
 ALTER TABLE messages ADD COLUMN mailbox_operator TEXT;
 ALTER TABLE messages ADD COLUMN mailbox_address TEXT;
 CREATE INDEX messages_officer ON messages (officer_account) WHERE officer_account IS NOT NULL;
-"#],
+"#,
+    ],
 };
 
 /// Where a message is in its life. Stored as the lower-case name.

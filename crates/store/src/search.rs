@@ -32,7 +32,9 @@ use crate::instant::{from_unix, to_unix};
 use kuvert_protocol::delivery::{CaseNumber, MessageId, ProtectionClass, SenderName, Subject};
 use kuvert_protocol::identity::RecipientId;
 
-use crate::messages::{Mailbox, Officer, case_key, parse_state, sort_key_floor, Message, MessageContent, SendState};
+use crate::messages::{
+    case_key, parse_state, sort_key_floor, Mailbox, Message, MessageContent, Officer, SendState,
+};
 use crate::schema::Migrations;
 use crate::StoreError;
 

@@ -29,7 +29,11 @@ fn this_account() -> (String, String) {
     .unwrap();
     let gecos = entry.trim().split(':').nth(4).unwrap_or_default();
     let name = gecos.split(',').next().unwrap_or_default().trim();
-    let name = if name.is_empty() { account.clone() } else { name.to_string() };
+    let name = if name.is_empty() {
+        account.clone()
+    } else {
+        name.to_string()
+    };
     (account, name)
 }
 
@@ -92,7 +96,16 @@ fn skl_box_2_the_log_says_to_which_mailbox_each_message_went_and_who_sent_it() {
 
     // CSV
     let csv_path = officer.data.path().join("logg.csv");
-    officer.json(0, &["export", "--format", "csv", "--out", csv_path.to_str().unwrap()]);
+    officer.json(
+        0,
+        &[
+            "export",
+            "--format",
+            "csv",
+            "--out",
+            csv_path.to_str().unwrap(),
+        ],
+    );
     let csv = std::fs::read_to_string(&csv_path).unwrap();
     let mut lines = csv.trim_start_matches('\u{feff}').lines();
     let header: Vec<&str> = lines.next().unwrap().split(';').collect();
@@ -101,7 +114,10 @@ fn skl_box_2_the_log_says_to_which_mailbox_each_message_went_and_who_sent_it() {
     for (id, operator) in &sent {
         let row = rows.iter().find(|r| r[column("message_id")] == id).unwrap();
         assert_eq!(row[column("mailbox_operator")], operator.name());
-        assert_eq!(row[column("mailbox_address")], sandbox().operator_url(*operator));
+        assert_eq!(
+            row[column("mailbox_address")],
+            sandbox().operator_url(*operator)
+        );
         assert_eq!(row[column("officer_account")], account);
         assert_eq!(row[column("officer_name")], name);
         assert_eq!(row[column("sender_name")], "Kommun B");
@@ -109,14 +125,26 @@ fn skl_box_2_the_log_says_to_which_mailbox_each_message_went_and_who_sent_it() {
 
     // JSONL
     let jsonl_path = officer.data.path().join("logg.jsonl");
-    officer.json(0, &["export", "--format", "jsonl", "--out", jsonl_path.to_str().unwrap()]);
+    officer.json(
+        0,
+        &[
+            "export",
+            "--format",
+            "jsonl",
+            "--out",
+            jsonl_path.to_str().unwrap(),
+        ],
+    );
     let lines: Vec<Value> = std::fs::read_to_string(&jsonl_path)
         .unwrap()
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     for (id, operator) in &sent {
-        let line = lines.iter().find(|l| l["message_id"] == id.as_str()).unwrap();
+        let line = lines
+            .iter()
+            .find(|l| l["message_id"] == id.as_str())
+            .unwrap();
         expect_mailbox(&line["mailbox"], *operator, "jsonl");
         expect_officer(&line["officer"], "jsonl");
         assert_eq!(line["sender_name"], "Kommun B");
@@ -124,7 +152,16 @@ fn skl_box_2_the_log_says_to_which_mailbox_each_message_went_and_who_sent_it() {
 
     // The PDF report, read back with pdftotext.
     let pdf_path = officer.data.path().join("logg.pdf");
-    officer.json(0, &["export", "--format", "pdf", "--out", pdf_path.to_str().unwrap()]);
+    officer.json(
+        0,
+        &[
+            "export",
+            "--format",
+            "pdf",
+            "--out",
+            pdf_path.to_str().unwrap(),
+        ],
+    );
     let text = Command::new("pdftotext")
         .args(["-layout", pdf_path.to_str().unwrap(), "-"])
         .output()

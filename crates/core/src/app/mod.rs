@@ -439,7 +439,12 @@ impl Kuvert {
 
     /// The message as the store keeps it: the validated values, typed, with
     /// the ids the delivery was signed with.
-    fn stored_form(&self, outgoing: &Outgoing, signed: &Signed, officer: Officer) -> OutgoingMessage {
+    fn stored_form(
+        &self,
+        outgoing: &Outgoing,
+        signed: &Signed,
+        officer: Officer,
+    ) -> OutgoingMessage {
         OutgoingMessage {
             content: MessageContent {
                 message_id: signed.message_id.clone(),
@@ -526,11 +531,8 @@ impl Kuvert {
             Ok(distribution_id) => {
                 self.checkpoints
                     .reached(Checkpoint::Distributed, message_id.as_str());
-                let step = lifecycle::submitted(
-                    message.state,
-                    distribution_id.clone(),
-                    mailbox.clone(),
-                )?;
+                let step =
+                    lifecycle::submitted(message.state, distribution_id.clone(), mailbox.clone())?;
                 self.persist(message_id, &step)?;
                 self.checkpoints
                     .reached(Checkpoint::Submitted, message_id.as_str());

@@ -2,7 +2,7 @@ use std::sync::{Arc, Barrier};
 
 use kuvert_store::{NextState, SendState, Store, StoreError};
 
-use crate::support::{at, kivra, id, message, store};
+use crate::support::{at, id, kivra, message, store};
 
 /// Two connections (as two processes would have) race the same
 /// compare-and-set Signed → Submitted for each of many messages: exactly one

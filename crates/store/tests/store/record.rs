@@ -30,9 +30,9 @@ fn skl_box_2_the_log_records_the_mailbox_the_officer_and_the_sender_name() {
     assert_eq!(delivered.content.sender_name.as_str(), "Kommun B");
     let history = s.status_history(&id("m-1")).unwrap();
     assert!(
-        history
-            .iter()
-            .any(|e| e.detail.contains("mailbox Kivra (https://kivra.test.example/deliver)")),
+        history.iter().any(|e| e
+            .detail
+            .contains("mailbox Kivra (https://kivra.test.example/deliver)")),
         "{history:?}"
     );
 
@@ -105,16 +105,24 @@ fn skl_box_2_exports_carry_the_mailbox_and_the_officer() {
     let row: Vec<&str> = lines.next().unwrap().split(';').collect();
     let cell = |name: &str| row[header.iter().position(|h| *h == name).unwrap()];
     assert_eq!(cell("mailbox_operator"), "Kivra");
-    assert_eq!(cell("mailbox_address"), "https://kivra.test.example/deliver");
+    assert_eq!(
+        cell("mailbox_address"),
+        "https://kivra.test.example/deliver"
+    );
     assert_eq!(cell("officer_account"), "anna.lind");
     assert_eq!(cell("officer_name"), "Anna Lind");
     assert_eq!(cell("sender_name"), "Kommun B");
 
     let mut jsonl = Vec::new();
-    s.export_jsonl(&SentLogQuery::default(), &mut jsonl).unwrap();
-    let line: serde_json::Value = serde_json::from_slice(jsonl.split(|b| *b == b'\n').next().unwrap()).unwrap();
+    s.export_jsonl(&SentLogQuery::default(), &mut jsonl)
+        .unwrap();
+    let line: serde_json::Value =
+        serde_json::from_slice(jsonl.split(|b| *b == b'\n').next().unwrap()).unwrap();
     assert_eq!(line["mailbox"]["operator"], "Kivra");
-    assert_eq!(line["mailbox"]["service_address"], "https://kivra.test.example/deliver");
+    assert_eq!(
+        line["mailbox"]["service_address"],
+        "https://kivra.test.example/deliver"
+    );
     assert_eq!(line["officer"]["account"], "anna.lind");
     assert_eq!(line["officer"]["name"], "Anna Lind");
     assert_eq!(line["sender_name"], "Kommun B");
@@ -137,7 +145,10 @@ fn the_mailbox_and_the_officer_cannot_be_edited_unnoticed() {
         let (dir, s) = store();
         s.enqueue(&message(1), at(0)).unwrap();
         deliver(&s, "m-1", at(1));
-        assert!(matches!(s.verify_chain().unwrap(), ChainVerdict::Intact { .. }));
+        assert!(matches!(
+            s.verify_chain().unwrap(),
+            ChainVerdict::Intact { .. }
+        ));
         raw(&dir).execute_batch(edit).unwrap();
         assert!(altered(s.verify_chain().unwrap()), "{edit}");
     }
@@ -158,5 +169,8 @@ fn a_message_from_before_the_officer_and_the_mailbox_were_recorded_still_verifie
     s.enqueue(&old, at(0)).unwrap();
     let m = s.message(&id("m-1")).unwrap().unwrap();
     assert_eq!(m.content.officer, None);
-    assert!(matches!(s.verify_chain().unwrap(), ChainVerdict::Intact { .. }));
+    assert!(matches!(
+        s.verify_chain().unwrap(),
+        ChainVerdict::Intact { .. }
+    ));
 }

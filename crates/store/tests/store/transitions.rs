@@ -1,6 +1,6 @@
 use kuvert_store::{AttemptFailure, EventKind, NextState, PaperLetter, SendState, StoreError};
 
-use crate::support::{at, kivra, deliver, id, message, store};
+use crate::support::{at, deliver, id, kivra, message, store};
 
 fn ids(messages: &[kuvert_store::Message]) -> Vec<&str> {
     messages

@@ -356,6 +356,14 @@ protection_class: number,
  */
 sender_name: string, 
 /**
+ * The recipient's mailbox operator, once submitted.
+ */
+mailbox: string | null, 
+/**
+ * Who sent it (display name), where recorded.
+ */
+officer: string | null, 
+/**
  * Number of attachments.
  */
 attachment_count: number, 
@@ -414,6 +422,14 @@ attention: string | null,
  */
 distribution_id: string | null, 
 /**
+ * The mailbox operator's service address, as FaR gave it.
+ */
+mailbox_address: string | null, 
+/**
+ * The sending officer's account, where recorded.
+ */
+officer_account: string | null, 
+/**
  * Next attempt or status check.
  */
 next_attempt_at: string | null, 
@@ -459,6 +475,10 @@ protection_class: number | null,
  * Sender name.
  */
 sender_name: string | null, 
+/**
+ * The sending officer's account.
+ */
+officer: string | null, 
 /**
  * At most this many rows (0: 50).
  */
