@@ -159,9 +159,23 @@ pub(crate) fn enqueue_digest(content: &[u8; 32], event: &[u8; 32]) -> [u8; 32] {
 }
 
 /// Digest of a purge record.
-pub(crate) fn purge_digest(at: i64, cutoff: i64, count: i64, ids_sha256: &str) -> [u8; 32] {
-    let mut c = Canon::new("kuvert-purge/1");
+/// Digest of a purge record; version 2 adds who ordered it and the rule
+/// (purges from before Kuvert recorded them keep version 1).
+pub(crate) fn purge_digest(
+    at: i64,
+    cutoff: i64,
+    count: i64,
+    ids_sha256: &str,
+    ordered: Option<(&str, &str)>,
+) -> [u8; 32] {
+    let mut c = Canon::new(match ordered {
+        Some(_) => "kuvert-purge/2",
+        None => "kuvert-purge/1",
+    });
     c.int(at).int(cutoff).int(count).text(ids_sha256);
+    if let Some((purger, rule)) = ordered {
+        c.text(purger).text(rule);
+    }
     c.finish()
 }
 
@@ -560,22 +574,34 @@ fn check_purge(
     e: &Stored,
     digest: &[u8; 32],
 ) -> Result<Option<ChainBreak>, StoreError> {
-    let record: Option<(i64, i64, i64, String)> = conn
-        .prepare_cached("SELECT at, cutoff, count, ids FROM purges WHERE seq = ?1")
+    type Record = (i64, i64, i64, String, Option<String>, Option<String>);
+    let record: Option<Record> = conn
+        .prepare_cached("SELECT at, cutoff, count, ids, purger, rule FROM purges WHERE seq = ?1")
         .and_then(|mut s| {
             s.query_row([e.seq], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
             })
             .optional()
         })
         .during("reading a purge record")?;
-    let Some((at, cutoff, count, ids)) = record else {
+    let Some((at, cutoff, count, ids, purger, rule)) = record else {
         return Ok(Some(ChainBreak::ContentMissing {
             what: "the purge record".into(),
         }));
     };
     let listed = ids.lines().count() as i64;
-    if listed != count || purge_digest(at, cutoff, count, &sha256_hex(ids.as_bytes())) != *digest {
+    let ordered = match (&purger, &rule) {
+        (Some(purger), Some(rule)) => Some((purger.as_str(), rule.as_str())),
+        (None, None) => None,
+        _ => {
+            return Ok(Some(ChainBreak::ContentAltered {
+                what: "the purge record".into(),
+            }))
+        }
+    };
+    if listed != count
+        || purge_digest(at, cutoff, count, &sha256_hex(ids.as_bytes()), ordered) != *digest
+    {
         return Ok(Some(ChainBreak::ContentAltered {
             what: "the purge record".into(),
         }));
@@ -604,11 +630,11 @@ mod tests {
     #[test]
     fn appended_entries_link_and_edits_show() {
         let (_dir, conn) = test_database(&[&MIGRATIONS]);
-        conn.execute_batch("CREATE TABLE purges (seq INTEGER PRIMARY KEY, at INTEGER, cutoff INTEGER, count INTEGER, ids TEXT); CREATE TABLE messages (sort_key INTEGER PRIMARY KEY, id TEXT, state TEXT, last_seq INTEGER); CREATE TABLE status_history (seq INTEGER PRIMARY KEY, sort_key INTEGER, at INTEGER, kind TEXT, state TEXT, detail TEXT, blob_sha256 TEXT);").unwrap();
+        conn.execute_batch("CREATE TABLE purges (seq INTEGER PRIMARY KEY, at INTEGER, cutoff INTEGER, count INTEGER, ids TEXT, purger TEXT, rule TEXT); CREATE TABLE messages (sort_key INTEGER PRIMARY KEY, id TEXT, state TEXT, last_seq INTEGER); CREATE TABLE status_history (seq INTEGER PRIMARY KEY, sort_key INTEGER, at INTEGER, kind TEXT, state TEXT, detail TEXT, blob_sha256 TEXT);").unwrap();
         let mut tail = Tail::read(&conn).unwrap();
         for at in 0..3 {
             let ids = "";
-            let d = purge_digest(at, 0, 0, &sha256_hex(ids.as_bytes()));
+            let d = purge_digest(at, 0, 0, &sha256_hex(ids.as_bytes()), None);
             let seq = tail
                 .append(
                     &conn,
@@ -621,7 +647,7 @@ mod tests {
                     },
                 )
                 .unwrap();
-            conn.execute("INSERT INTO purges VALUES (?1, ?2, 0, 0, '')", [seq, at])
+            conn.execute("INSERT INTO purges VALUES (?1, ?2, 0, 0, '', NULL, NULL)", [seq, at])
                 .unwrap();
         }
         assert_eq!(verify(&conn).unwrap(), ChainVerdict::Intact { entries: 3 });

@@ -92,7 +92,7 @@ pub use messages::{
     AttemptFailure, Mailbox, Message, MessageContent, NextState, Officer, OutgoingAttachment,
     OutgoingMessage, PaperLetter, PaperRecord, SendState, StoredAttachment,
 };
-pub use purge::PurgeReport;
+pub use purge::{PurgeOrder, PurgeRecord, PurgeReport};
 pub use search::{CaseNumberFilter, SentLogQuery, SentSummary};
 
 use chain::{enqueue_digest, event_digest, message_digest, Entry, Tail};
@@ -331,19 +331,26 @@ impl Store {
         Ok(verdict)
     }
 
-    /// Retention purge: removes every message whose final state was entered
-    /// before `older_than`, and records the purge (at `at`) in the chain.
-    /// With `dry_run` it only reports what would go and changes nothing.
+    /// Retention purge: removes every message `order` says may go, and
+    /// records the purge (at `at`, with who ordered it and the rule) in the
+    /// chain. With `dry_run` it only reports what would go and changes
+    /// nothing. Whether the order is allowed is the caller's to decide
+    /// (`kuvert_core` checks the organisation's rule and who may purge).
     pub fn purge(
         &self,
-        older_than: OffsetDateTime,
+        order: &PurgeOrder,
         dry_run: bool,
         at: OffsetDateTime,
     ) -> Result<PurgeReport, StoreError> {
         if dry_run {
-            return purge::purge(&self.conn, older_than, true, at);
+            return purge::purge(&self.conn, order, true, at);
         }
-        self.batch(|b| purge::purge(&b.tx, older_than, false, at))
+        self.batch(|b| purge::purge(&b.tx, order, false, at))
+    }
+
+    /// Every purge recorded, oldest first.
+    pub fn purges(&self) -> Result<Vec<PurgeRecord>, StoreError> {
+        purge::records(&self.conn)
     }
 
     /// Streams the sent log matching `query` (limit and offset ignored),

@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 
 use crate::chain::{purge_digest, Entry, Tail, PURGE_KIND};
 use crate::error::Context;
-use crate::instant::to_unix;
+use crate::instant::{from_unix, to_unix};
 use crate::messages::sha256_hex;
 use crate::schema::Migrations;
 use crate::StoreError;
@@ -26,8 +26,61 @@ CREATE TABLE purges (
     count  INTEGER NOT NULL,
     ids    TEXT NOT NULL          -- purged message ids, sorted, one per line
 ) STRICT;
+"#,
+    // Who ordered the purge and under which rule (the chain seals both).
+    r#"
+ALTER TABLE purges ADD COLUMN purger TEXT;
+ALTER TABLE purges ADD COLUMN rule TEXT;
 "#],
 };
+
+/// What a retention purge may remove, and who orders it. A message goes
+/// when its final state was entered before its limit: its case type's, where
+/// the order names one, else `older_than`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PurgeOrder {
+    /// The limit of messages whose case type has no limit of its own.
+    pub older_than: OffsetDateTime,
+    /// Case types (by name) kept to another limit.
+    pub case_type_limits: Vec<(String, OffsetDateTime)>,
+    /// Who ordered it (the officer's account).
+    pub purger: String,
+    /// The organisation's rule applied, in words, for the record.
+    pub rule: String,
+}
+
+impl PurgeOrder {
+    /// An order with one limit for every message.
+    pub fn everything_older_than(older_than: OffsetDateTime, purger: &str, rule: &str) -> Self {
+        PurgeOrder {
+            older_than,
+            case_type_limits: Vec::new(),
+            purger: purger.to_owned(),
+            rule: rule.to_owned(),
+        }
+    }
+}
+
+/// A purge as the log records it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct PurgeRecord {
+    /// The chain entry that seals it.
+    pub seq: u64,
+    /// When it was done.
+    #[serde(serialize_with = "crate::wire::instant")]
+    pub at: OffsetDateTime,
+    /// The limit of messages without a case-type limit of their own.
+    #[serde(serialize_with = "crate::wire::instant")]
+    pub cutoff: OffsetDateTime,
+    /// How many messages went.
+    pub count: u64,
+    /// SHA-256 (hex) of their ids, sorted, one per line.
+    pub ids_sha256: String,
+    /// Who ordered it (`None` for purges from before Kuvert recorded it).
+    pub purger: Option<String>,
+    /// The rule applied, in words (`None` likewise).
+    pub rule: Option<String>,
+}
 
 /// What a purge removed (or, on a dry run, would remove).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,24 +99,67 @@ pub struct PurgeReport {
     pub seq: Option<u64>,
 }
 
-/// Ids of the messages final before `cutoff`, sorted.
-fn candidates(conn: &Connection, cutoff: i64) -> Result<Vec<(i64, String)>, StoreError> {
-    conn.prepare_cached(
-        "SELECT sort_key, id FROM messages WHERE final_at IS NOT NULL AND final_at < ?1 ORDER BY id",
-    )
-    .and_then(|mut s| s.query_map([cutoff], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
+/// Ids of the messages `order` removes, sorted.
+fn candidates(conn: &Connection, order: &PurgeOrder) -> Result<Vec<(i64, String)>, StoreError> {
+    let mut params = vec![rusqlite::types::Value::Integer(to_unix(order.older_than))];
+    let mut limit = String::from("?1");
+    if !order.case_type_limits.is_empty() {
+        limit = String::from("CASE case_type");
+        for (case_type, cutoff) in &order.case_type_limits {
+            params.push(rusqlite::types::Value::Text(case_type.clone()));
+            let name = params.len();
+            params.push(rusqlite::types::Value::Integer(to_unix(*cutoff)));
+            limit.push_str(&format!(" WHEN ?{name} THEN ?{}", params.len()));
+        }
+        limit.push_str(" ELSE ?1 END");
+    }
+    conn.prepare(&format!(
+        "SELECT sort_key, id FROM messages WHERE final_at IS NOT NULL AND final_at < {limit}
+         ORDER BY id"
+    ))
+    .and_then(|mut s| {
+        s.query_map(rusqlite::params_from_iter(params), |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect()
+    })
     .during("finding messages to purge")
+}
+
+/// Every purge recorded, oldest first.
+pub(crate) fn records(conn: &Connection) -> Result<Vec<PurgeRecord>, StoreError> {
+    let rows: Vec<(i64, i64, i64, i64, String, Option<String>, Option<String>)> = conn
+        .prepare_cached("SELECT seq, at, cutoff, count, ids, purger, rule FROM purges ORDER BY seq")
+        .and_then(|mut s| {
+            s.query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+            })?
+            .collect()
+        })
+        .during("listing purges")?;
+    rows.into_iter()
+        .map(|(seq, at, cutoff, count, ids, purger, rule)| {
+            Ok(PurgeRecord {
+                seq: seq.max(0) as u64,
+                at: from_unix(at)?,
+                cutoff: from_unix(cutoff)?,
+                count: count.max(0) as u64,
+                ids_sha256: sha256_hex(ids.as_bytes()),
+                purger,
+                rule,
+            })
+        })
+        .collect()
 }
 
 /// Purges inside the caller's write transaction (or only reports, on a dry run).
 pub(crate) fn purge(
     conn: &Connection,
-    older_than: OffsetDateTime,
+    order: &PurgeOrder,
     dry_run: bool,
     at: OffsetDateTime,
 ) -> Result<PurgeReport, StoreError> {
+    let older_than = order.older_than;
     let cutoff = to_unix(older_than);
-    let found = candidates(conn, cutoff)?;
+    let found = candidates(conn, order)?;
     let ids: Vec<String> = found.iter().map(|(_, id)| id.clone()).collect();
     let joined = ids.join("\n");
     let ids_sha256 = sha256_hex(joined.as_bytes());
@@ -117,13 +213,30 @@ pub(crate) fn purge(
             kind: PURGE_KIND,
             message_id: None,
             state: None,
-            digest: purge_digest(at, cutoff, count, &report.ids_sha256),
+            digest: purge_digest(
+                at,
+                cutoff,
+                count,
+                &report.ids_sha256,
+                Some((&order.purger, &order.rule)),
+            ),
         },
     )?;
     conn.prepare_cached(
-        "INSERT INTO purges (seq, at, cutoff, count, ids) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO purges (seq, at, cutoff, count, ids, purger, rule)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )
-    .and_then(|mut s| s.execute(rusqlite::params![seq, at, cutoff, count, joined]))
+    .and_then(|mut s| {
+        s.execute(rusqlite::params![
+            seq,
+            at,
+            cutoff,
+            count,
+            joined,
+            order.purger,
+            order.rule
+        ])
+    })
     .during("recording the purge")?;
     report.seq = Some(seq.max(0) as u64);
     Ok(report)
@@ -138,13 +251,14 @@ mod tests {
     fn an_empty_purge_is_still_recorded_and_verifies() {
         let (_dir, conn) = test_database(crate::schema::ALL);
         let at = OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
-        let dry = purge(&conn, at, true, at).unwrap();
+        let order = PurgeOrder::everything_older_than(at, "registrator", "3650 dagar");
+        let dry = purge(&conn, &order, true, at).unwrap();
         assert_eq!((dry.count, dry.seq), (0, None));
         let n: i64 = conn
             .query_row("SELECT count(*) FROM chain", [], |r| r.get(0))
             .unwrap();
         assert_eq!(n, 0, "a dry run writes nothing");
-        let done = purge(&conn, at, false, at).unwrap();
+        let done = purge(&conn, &order, false, at).unwrap();
         assert_eq!(done.seq, Some(1));
         assert_eq!(
             crate::chain::verify(&conn).unwrap(),

@@ -1,6 +1,6 @@
 use kuvert_store::{ChainBreak, ChainVerdict, NextState, SendState, Store};
 
-use crate::support::{at, count, deliver, id, kivra, message, raw, store};
+use crate::support::{at, purge_order, count, deliver, id, kivra, message, raw, store};
 
 /// Three messages: m-1 delivered (seq 1, 4–6), m-2 queued (seq 2), m-3
 /// signed (seq 3, 7).
@@ -93,7 +93,7 @@ fn each_kind_of_tampering_is_reported_at_its_entry() {
 #[test]
 fn purge_removes_old_final_messages_and_the_chain_still_verifies() {
     let (dir, s) = fixture();
-    let report = s.purge(at(100), false, at(200)).unwrap();
+    let report = s.purge(&purge_order(at(100)), false, at(200)).unwrap();
     assert_eq!(report.count, 1);
     assert_eq!(report.message_ids, ["m-1"]);
     assert_eq!(report.seq, Some(8));
@@ -148,7 +148,7 @@ fn a_dry_run_reports_and_changes_nothing() {
         tables.iter().map(|t| count(dir, t)).collect()
     };
     let before = snapshot(&dir);
-    let report = s.purge(at(100), true, at(200)).unwrap();
+    let report = s.purge(&purge_order(at(100)), true, at(200)).unwrap();
     assert!(report.dry_run);
     assert_eq!((report.count, report.seq), (1, None));
     assert_eq!(report.message_ids, ["m-1"]);
@@ -158,7 +158,7 @@ fn a_dry_run_reports_and_changes_nothing() {
         s.verify_chain().unwrap(),
         ChainVerdict::Intact { entries: 7 }
     );
-    let done = s.purge(at(100), false, at(200)).unwrap();
+    let done = s.purge(&purge_order(at(100)), false, at(200)).unwrap();
     assert_eq!(
         done.ids_sha256, report.ids_sha256,
         "the dry run named exactly what went"

@@ -1,6 +1,6 @@
 use kuvert_store::{Store, StoreError};
 
-use crate::support::{at, count, id, message, raw, store};
+use crate::support::{at, purge_order, count, id, message, raw, store};
 
 #[test]
 fn empty_database_gets_every_table_and_reopening_keeps_data() {
@@ -69,7 +69,7 @@ fn purge_cascades_through_foreign_keys() {
     let (dir, s) = store();
     s.enqueue(&message(1), at(0)).unwrap();
     crate::support::deliver(&s, "m-1", at(1));
-    let report = s.purge(at(10), false, at(10)).unwrap();
+    let report = s.purge(&purge_order(at(10)), false, at(10)).unwrap();
     assert_eq!(report.count, 1);
     for table in [
         "messages",

@@ -174,3 +174,57 @@ fn a_message_from_before_the_officer_and_the_mailbox_were_recorded_still_verifie
         ChainVerdict::Intact { .. }
     ));
 }
+
+/// A case type can be kept longer than the rest: an order's per-case-type
+/// limit holds its messages back, and the purge record says who purged and
+/// under which rule — sealed by the chain.
+#[test]
+fn a_purge_keeps_each_case_type_to_its_limit_and_records_who_and_which_rule() {
+    let (dir, s) = store();
+    let typed = |n: u32, case_type: Option<&str>| OutgoingMessage {
+        content: kuvert_store::MessageContent {
+            case_type: case_type.map(str::to_owned),
+            ..message(n).content
+        },
+        ..message(n)
+    };
+    s.enqueue(&typed(1, Some("bygglov")), at(0)).unwrap();
+    s.enqueue(&typed(2, Some("parkering")), at(0)).unwrap();
+    s.enqueue(&typed(3, None), at(0)).unwrap();
+    for n in ["m-1", "m-2", "m-3"] {
+        deliver(&s, n, at(10));
+    }
+    let order = kuvert_store::PurgeOrder {
+        older_than: at(100),
+        // Bygglov is kept for longer: its limit is before the deliveries.
+        case_type_limits: vec![("bygglov".into(), at(5))],
+        purger: "anna.lind".into(),
+        rule: "10 dagar; bygglov 30 dagar".into(),
+    };
+    let report = s.purge(&order, false, at(200)).unwrap();
+    assert_eq!(report.message_ids, ["m-2", "m-3"]);
+    assert!(s.message(&id("m-1")).unwrap().is_some(), "kept by its case type");
+
+    let records = s.purges().unwrap();
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].count, 2);
+    assert_eq!(records[0].purger.as_deref(), Some("anna.lind"));
+    assert_eq!(records[0].rule.as_deref(), Some("10 dagar; bygglov 30 dagar"));
+    assert_eq!(records[0].ids_sha256, report.ids_sha256);
+    assert!(matches!(s.verify_chain().unwrap(), ChainVerdict::Intact { .. }));
+
+    for edit in [
+        "UPDATE purges SET purger = 'bo.ek'",
+        "UPDATE purges SET rule = '0 dagar'",
+        "UPDATE purges SET purger = NULL, rule = NULL",
+    ] {
+        let conn = raw(&dir);
+        conn.execute_batch(edit).unwrap();
+        assert!(altered(s.verify_chain().unwrap()), "{edit}");
+        conn.execute_batch(
+            "UPDATE purges SET purger = 'anna.lind', rule = '10 dagar; bygglov 30 dagar'",
+        )
+        .unwrap();
+    }
+    assert!(matches!(s.verify_chain().unwrap(), ChainVerdict::Intact { .. }));
+}

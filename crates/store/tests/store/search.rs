@@ -6,7 +6,7 @@ use kuvert_store::{
 use kuvert_protocol::delivery::{Attention, ProtectionClass, SenderName, Subject};
 use kuvert_protocol::identity::OrganizationNumber;
 
-use crate::support::{at, case_number, deliver, id, message, recipient, store};
+use crate::support::{at, purge_order, case_number, deliver, id, message, recipient, store};
 
 const DAY: i64 = 86_400;
 
@@ -332,7 +332,7 @@ fn a_malformed_recipient_filter_is_refused() {
 #[test]
 fn purged_messages_leave_the_index() {
     let (_dir, s) = fixture();
-    s.purge(at(2), false, at(1000 * DAY)).unwrap();
+    s.purge(&purge_order(at(2)), false, at(1000 * DAY)).unwrap();
     assert!(hits(
         &s,
         &SentLogQuery {
@@ -369,7 +369,7 @@ fn purge_prunes_words_only_purged_messages_had_from_the_prefix_dictionary() {
         at(500 * DAY),
     )
     .unwrap();
-    s.purge(at(2), false, at(1000 * DAY)).unwrap(); // m-1: bygglov, ritning, beslut
+    s.purge(&purge_order(at(2)), false, at(1000 * DAY)).unwrap(); // m-1: bygglov, ritning, beslut
     assert_eq!(
         terms(&dir),
         ["beslut", "underlag"],

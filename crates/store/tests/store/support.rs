@@ -34,6 +34,11 @@ pub fn kivra() -> Mailbox {
     }
 }
 
+/// A purge of everything final before `older_than`, ordered by a registrar.
+pub fn purge_order(older_than: OffsetDateTime) -> kuvert_store::PurgeOrder {
+    kuvert_store::PurgeOrder::everything_older_than(older_than, "registrator", "3650 dagar")
+}
+
 /// A message id (tests use short ones such as `m-1`).
 pub fn id(text: &str) -> MessageId {
     MessageId::new(text).expect("message id")
