@@ -92,6 +92,8 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// List the purges done: when, by whom, under which rule, how many, the ids' digest.
+    Purges,
     /// Run the built-in test environment until interrupted.
     Sandbox {
         /// Where its certificates, records and profile.toml live.

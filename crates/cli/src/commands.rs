@@ -122,6 +122,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
             older_than,
             dry_run,
         } => purge(json, &open(profile, cli.data_dir)?, older_than, dry_run),
+        Command::Purges => purges(json, &open(profile, cli.data_dir)?),
     }
 }
 
@@ -607,6 +608,38 @@ fn purge(json: bool, kuvert: &Kuvert, older_than: u32, dry_run: bool) -> Result<
             )
         },
     );
+    Ok(0)
+}
+
+fn purges(json: bool, kuvert: &Kuvert) -> Result<u8, Error> {
+    let records = kuvert.purges()?;
+    let rows: Vec<Value> = records
+        .iter()
+        .map(|r| {
+            json!({ "seq": r.seq, "at": time_text(r.at), "cutoff": time_text(r.cutoff), "count": r.count,
+                    "ids_sha256": r.ids_sha256, "purger": r.purger, "rule": r.rule })
+        })
+        .collect();
+    print(json, Value::Array(rows), || {
+        if records.is_empty() {
+            return "No purges have been done.".to_string();
+        }
+        records
+            .iter()
+            .map(|r| {
+                format!(
+                    "{}  {} messages final before {}  by {}  ({})  ids sha256 {}",
+                    time_text(r.at),
+                    r.count,
+                    time_text(r.cutoff),
+                    r.purger.as_deref().unwrap_or("-"),
+                    r.rule.as_deref().unwrap_or("rule not recorded"),
+                    r.ids_sha256
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    });
     Ok(0)
 }
 

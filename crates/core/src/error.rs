@@ -100,6 +100,21 @@ pub enum Error {
     /// No message with this id.
     #[error("no message with id {0}")]
     MessageNotFound(String),
+    /// A purge that would remove messages younger than the organisation's
+    /// retention rule.
+    #[error("the organisation keeps the sent log for at least {rule} days (the profile's retention rule); purging messages final for only {asked} days is refused — ask for {rule} days or more")]
+    TooYoungToPurge {
+        /// The days asked for.
+        asked: u32,
+        /// The shortest rule.
+        rule: u32,
+    },
+    /// A purge by an officer the profile does not name as a purger.
+    #[error("{account} may not purge the sent log: the profile's [retention] purgers does not name this account or a group of it (purging is a registrar's act; ask IT)")]
+    NotAPurger {
+        /// The officer's account.
+        account: String,
+    },
     /// The system cannot say which account is logged in, so there is no
     /// officer to record as the sender.
     #[error("the system does not say which account is logged in; Kuvert records who sends every message and cannot send without it")]
@@ -142,6 +157,7 @@ impl Error {
             Error::Verification(_) | Error::LogAltered(_) => ErrorCode::Verification,
             Error::MessageNotFound(_) => ErrorCode::NotFound,
             Error::Officer => ErrorCode::Configuration,
+            Error::TooYoungToPurge { .. } | Error::NotAPurger { .. } => ErrorCode::InvalidInput,
             Error::Store(StoreError::MessageNotFound { .. }) => ErrorCode::NotFound,
             Error::DataDir(DataDirError::NoDataDir) => ErrorCode::Configuration,
             Error::Store(_) | Error::File { .. } | Error::DataDir(_) | Error::NotAMove(_) => {

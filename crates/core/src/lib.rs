@@ -71,6 +71,7 @@ pub mod paths;
 pub mod pdf;
 pub mod profile;
 pub mod reachability;
+pub mod retention;
 pub mod seams;
 pub mod secrets;
 pub mod verify;
@@ -83,8 +84,8 @@ pub use kuvert_protocol::{delivery::MessageId, identity::RecipientId, soap::Reac
 /// The store's types that appear in this crate's API.
 pub use kuvert_store::{
     ChainBreak, ChainVerdict, DraftAttachment, DraftFields, DraftId, DraftSummary, Mailbox,
-    Message, MessageContent, Officer, PurgeReport, SavedDraft, SendState, SentLogQuery,
-    SentSummary, StatusEvent,
+    Message, MessageContent, Officer, PurgeRecord, PurgeReport, SavedDraft, SendState,
+    SentLogQuery, SentSummary, StatusEvent,
 };
 pub use kuvert_transport::skip_system_ca_list;
 

@@ -579,7 +579,14 @@ fn check_purge(
         .prepare_cached("SELECT at, cutoff, count, ids, purger, rule FROM purges WHERE seq = ?1")
         .and_then(|mut s| {
             s.query_row([e.seq], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
             })
             .optional()
         })
@@ -647,8 +654,11 @@ mod tests {
                     },
                 )
                 .unwrap();
-            conn.execute("INSERT INTO purges VALUES (?1, ?2, 0, 0, '', NULL, NULL)", [seq, at])
-                .unwrap();
+            conn.execute(
+                "INSERT INTO purges VALUES (?1, ?2, 0, 0, '', NULL, NULL)",
+                [seq, at],
+            )
+            .unwrap();
         }
         assert_eq!(verify(&conn).unwrap(), ChainVerdict::Intact { entries: 3 });
         assert_eq!(Tail::read(&conn).unwrap().next_seq(), 4);

@@ -18,7 +18,8 @@ use crate::StoreError;
 
 pub(crate) static MIGRATIONS: Migrations = Migrations {
     component: "purges",
-    steps: &[r#"
+    steps: &[
+        r#"
 CREATE TABLE purges (
     seq    INTEGER PRIMARY KEY,   -- the chain entry sealing this purge
     at     INTEGER NOT NULL,
@@ -27,11 +28,12 @@ CREATE TABLE purges (
     ids    TEXT NOT NULL          -- purged message ids, sorted, one per line
 ) STRICT;
 "#,
-    // Who ordered the purge and under which rule (the chain seals both).
-    r#"
+        // Who ordered the purge and under which rule (the chain seals both).
+        r#"
 ALTER TABLE purges ADD COLUMN purger TEXT;
 ALTER TABLE purges ADD COLUMN rule TEXT;
-"#],
+"#,
+    ],
 };
 
 /// What a retention purge may remove, and who orders it. A message goes
@@ -118,8 +120,10 @@ fn candidates(conn: &Connection, order: &PurgeOrder) -> Result<Vec<(i64, String)
          ORDER BY id"
     ))
     .and_then(|mut s| {
-        s.query_map(rusqlite::params_from_iter(params), |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect()
+        s.query_map(rusqlite::params_from_iter(params), |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
+        .collect()
     })
     .during("finding messages to purge")
 }
@@ -130,7 +134,15 @@ pub(crate) fn records(conn: &Connection) -> Result<Vec<PurgeRecord>, StoreError>
         .prepare_cached("SELECT seq, at, cutoff, count, ids, purger, rule FROM purges ORDER BY seq")
         .and_then(|mut s| {
             s.query_map([], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                ))
             })?
             .collect()
         })

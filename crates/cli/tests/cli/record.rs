@@ -195,3 +195,70 @@ fn skl_box_2_the_log_says_to_which_mailbox_each_message_went_and_who_sent_it() {
 
     officer.json(0, &["verify-log"]);
 }
+
+fn primary_group() -> String {
+    String::from_utf8(Command::new("id").arg("-gn").output().unwrap().stdout)
+        .unwrap()
+        .trim()
+        .to_string()
+}
+
+/// SKL's requirement list, box 2: gallring follows the organisation's rules.
+#[test]
+fn skl_box_2_a_purge_below_the_rule_or_by_a_non_purger_is_refused_and_purges_are_listed() {
+    let officer = Officer::new();
+    let (account, _) = this_account();
+    let answer = officer.json(0, &strs(&send_args("19850101-2382", "KS 2026/0800")));
+    let id = answer["message_id"].as_str().unwrap().to_string();
+    officer.wait_for_state(&id, "delivered", Duration::from_secs(30));
+
+    // Below the rule (3650 days in the test environment's profile): exit 2,
+    // said why, nothing deleted, nothing recorded — dry run or not.
+    for args in [
+        vec!["purge", "--older-than", "0"],
+        vec!["purge", "--older-than", "3649", "--dry-run"],
+    ] {
+        let run = officer.run(&args);
+        assert_eq!(run.code, 2, "{args:?}: {run:?}");
+        assert!(run.stderr.contains("3650 days"), "{run:?}");
+    }
+    assert_eq!(officer.log().len(), 1);
+    assert_eq!(officer.json(0, &["purges"]), serde_json::json!([]));
+
+    // At the rule: allowed, recorded with who and which rule.
+    let done = officer.json(0, &["purge", "--older-than", "3650"]);
+    assert_eq!(done["count"], 0);
+    assert_eq!(officer.log().len(), 1, "a delivered message of today stays");
+    let purges = officer.json(0, &["purges"]);
+    let purges = purges.as_array().unwrap();
+    assert_eq!(purges.len(), 1);
+    assert_eq!(purges[0]["purger"], account.as_str());
+    assert_eq!(purges[0]["count"], 0);
+    assert!(
+        purges[0]["rule"].as_str().unwrap().contains("3650 dagar"),
+        "{purges:?}"
+    );
+    officer.json(0, &["verify-log"]);
+
+    // A profile that names someone else: refused, whatever the age.
+    let others = Officer::with_profile(|text| {
+        text.replace(
+            &format!("purgers = [\"{account}\"]"),
+            "purgers = [\"ingen.annan\", \"%ingen-sadan-grupp\"]",
+        )
+    });
+    let run = others.run(&["purge", "--older-than", "3650"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("may not purge"), "{run:?}");
+    assert_eq!(others.json(0, &["purges"]), serde_json::json!([]));
+
+    // A group of the account's counts.
+    let group = primary_group();
+    let members = Officer::with_profile(|text| {
+        text.replace(
+            &format!("purgers = [\"{account}\"]"),
+            &format!("purgers = [\"%{group}\"]"),
+        )
+    });
+    members.json(0, &["purge", "--older-than", "3650", "--dry-run"]);
+}

@@ -13,7 +13,7 @@ use kuvert_protocol::identity::RecipientId;
 use kuvert_protocol::soap::Reachability;
 use kuvert_store::{
     ChainVerdict, Message, MessageContent, OutgoingAttachment, OutgoingMessage, PaperLetter,
-    PurgeReport, SendState, SentLogQuery, SentSummary, StatusEvent, Store,
+    PurgeRecord, PurgeReport, SendState, SentLogQuery, SentSummary, StatusEvent, Store,
 };
 use kuvert_transport::Intermediary;
 use time::OffsetDateTime;
@@ -758,11 +758,19 @@ impl Kuvert {
         Ok(self.store.verify_chain()?)
     }
 
-    /// Retention purge of messages final for more than `older_than_days`.
+    /// Retention purge of messages final for more than `older_than_days`,
+    /// as the organisation's rule allows and by an officer it names
+    /// ([`crate::retention`]); each case type's messages are kept as long as
+    /// its own rule says. A dry run is checked the same way.
     pub fn purge(&self, older_than_days: u32, dry_run: bool) -> Result<PurgeReport, Error> {
         let now = self.clock.now();
-        let cutoff = now - time::Duration::days(i64::from(older_than_days));
-        Ok(self.store.purge(cutoff, dry_run, now)?)
+        let order = crate::retention::order(&self.profile, &self.officer()?, older_than_days, now)?;
+        Ok(self.store.purge(&order, dry_run, now)?)
+    }
+
+    /// Every purge recorded in the sent log, oldest first.
+    pub fn purges(&self) -> Result<Vec<PurgeRecord>, Error> {
+        Ok(self.store.purges()?)
     }
 
     /// The current time per the application's clock.

@@ -30,6 +30,7 @@ pub(super) struct ProfileFile {
     pub(super) service: ServiceTable,
     pub(super) certificate: CertificateTable,
     pub(super) rules: RulesTable,
+    pub(super) retention: RetentionTable,
     /// `[[case_type]]`; a file that has the list replaces the lower files' lists.
     pub(super) case_type: Option<Vec<CaseTypeTable>>,
 }
@@ -103,6 +104,15 @@ pub(super) struct RulesTable {
     pub(super) retention_days: Option<i64>,
 }
 
+/// `[retention]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a [retention] table")]
+pub(super) struct RetentionTable {
+    /// Who may purge: accounts, and groups as `%group`.
+    #[serde(default, deserialize_with = "text_list")]
+    pub(super) purgers: Option<Vec<String>>,
+}
+
 /// One `[[case_type]]` entry.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, expecting = "a [[case_type]] table")]
@@ -113,6 +123,8 @@ pub(super) struct CaseTypeTable {
     pub(super) protection_class: Option<i64>,
     pub(super) body: Option<String>,
     pub(super) support_text: Option<String>,
+    #[serde(default, deserialize_with = "integer")]
+    pub(super) retention_days: Option<i64>,
 }
 
 /// Any integer. Its own visitor so that a wrong value reads "expected an

@@ -196,8 +196,12 @@ pub struct Rules {
     /// MIME types that may be attached (default PDF, JPEG, PNG and plain text).
     pub allowed_attachment_types: Vec<String>,
     /// How many days entries stay in the sent log before the retention
-    /// purge (gallring) may remove them (default 3650).
+    /// purge (gallring) may remove them (default 3650); a case type may
+    /// keep its messages for another time.
     pub retention_days: u32,
+    /// Who may purge (`[retention] purgers`): accounts, and groups written
+    /// `%group`. Empty: nobody may, until IT names the registrars.
+    pub purgers: Vec<String>,
 }
 
 /// A case type (template) for a recurring kind of message.
@@ -208,9 +212,16 @@ pub struct CaseType {
     protection_class: Option<ProtectionClass>,
     body: Option<String>,
     support: Option<SupportContact>,
+    retention_days: Option<u32>,
 }
 
 impl CaseType {
+    /// How many days its messages stay in the sent log, where the case type
+    /// has a rule of its own (`retention_days`).
+    pub fn retention_days(&self) -> Option<u32> {
+        self.retention_days
+    }
+
     /// The name officers choose it by.
     pub fn name(&self) -> &str {
         &self.name

@@ -386,12 +386,34 @@ impl<'a> Reader<'a> {
                 allowed
             }
         };
+        let purgers = match self.layers.value(&key!(retention.purgers)) {
+            None => Vec::new(),
+            Some((purgers, layer)) => {
+                let mut checked = Vec::with_capacity(purgers.len());
+                for purger in purgers {
+                    let purger = purger.trim();
+                    let name = purger.strip_prefix('%').unwrap_or(purger);
+                    if name.is_empty() || name.contains(char::is_whitespace) {
+                        return Err(invalid(
+                            &layer.file,
+                            "retention.purgers",
+                            format!(
+                                "{purger:?} is not an account or a group; write accounts as \"anna.lind\" and groups as \"%registratorer\""
+                            ),
+                        ));
+                    }
+                    checked.push(purger.to_string());
+                }
+                checked
+            }
+        };
         Ok(Rules {
             require_case_number,
             max_attachment_bytes,
             max_total_attachment_bytes,
             allowed_attachment_types,
             retention_days,
+            purgers,
         })
     }
 
@@ -450,6 +472,21 @@ fn case_type(
             })
         })
         .transpose()?;
+    let retention_days = entry
+        .retention_days
+        .map(|days| {
+            u32::try_from(days)
+                .ok()
+                .filter(|d| (1..=36_500).contains(d))
+                .ok_or_else(|| {
+                    invalid(
+                        file,
+                        &key("retention_days"),
+                        format!("{days} is not a number of days from 1 to 36500"),
+                    )
+                })
+        })
+        .transpose()?;
     let support = entry
         .support_text
         .as_deref()
@@ -465,5 +502,6 @@ fn case_type(
         protection_class,
         body: entry.body.clone(),
         support,
+        retention_days,
     })
 }

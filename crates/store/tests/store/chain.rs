@@ -1,6 +1,6 @@
 use kuvert_store::{ChainBreak, ChainVerdict, NextState, SendState, Store};
 
-use crate::support::{at, purge_order, count, deliver, id, kivra, message, raw, store};
+use crate::support::{at, count, deliver, id, kivra, message, purge_order, raw, store};
 
 /// Three messages: m-1 delivered (seq 1, 4–6), m-2 queued (seq 2), m-3
 /// signed (seq 3, 7).

@@ -1,6 +1,6 @@
 use kuvert_store::{Store, StoreError};
 
-use crate::support::{at, purge_order, count, id, message, raw, store};
+use crate::support::{at, count, id, message, purge_order, raw, store};
 
 #[test]
 fn empty_database_gets_every_table_and_reopening_keeps_data() {

@@ -203,15 +203,24 @@ fn a_purge_keeps_each_case_type_to_its_limit_and_records_who_and_which_rule() {
     };
     let report = s.purge(&order, false, at(200)).unwrap();
     assert_eq!(report.message_ids, ["m-2", "m-3"]);
-    assert!(s.message(&id("m-1")).unwrap().is_some(), "kept by its case type");
+    assert!(
+        s.message(&id("m-1")).unwrap().is_some(),
+        "kept by its case type"
+    );
 
     let records = s.purges().unwrap();
     assert_eq!(records.len(), 1);
     assert_eq!(records[0].count, 2);
     assert_eq!(records[0].purger.as_deref(), Some("anna.lind"));
-    assert_eq!(records[0].rule.as_deref(), Some("10 dagar; bygglov 30 dagar"));
+    assert_eq!(
+        records[0].rule.as_deref(),
+        Some("10 dagar; bygglov 30 dagar")
+    );
     assert_eq!(records[0].ids_sha256, report.ids_sha256);
-    assert!(matches!(s.verify_chain().unwrap(), ChainVerdict::Intact { .. }));
+    assert!(matches!(
+        s.verify_chain().unwrap(),
+        ChainVerdict::Intact { .. }
+    ));
 
     for edit in [
         "UPDATE purges SET purger = 'bo.ek'",
@@ -226,5 +235,8 @@ fn a_purge_keeps_each_case_type_to_its_limit_and_records_who_and_which_rule() {
         )
         .unwrap();
     }
-    assert!(matches!(s.verify_chain().unwrap(), ChainVerdict::Intact { .. }));
+    assert!(matches!(
+        s.verify_chain().unwrap(),
+        ChainVerdict::Intact { .. }
+    ));
 }

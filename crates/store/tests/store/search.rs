@@ -6,7 +6,7 @@ use kuvert_store::{
 use kuvert_protocol::delivery::{Attention, ProtectionClass, SenderName, Subject};
 use kuvert_protocol::identity::OrganizationNumber;
 
-use crate::support::{at, purge_order, case_number, deliver, id, message, recipient, store};
+use crate::support::{at, case_number, deliver, id, message, purge_order, recipient, store};
 
 const DAY: i64 = 86_400;
 
