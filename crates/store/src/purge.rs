@@ -130,7 +130,9 @@ fn candidates(conn: &Connection, order: &PurgeOrder) -> Result<Vec<(i64, String)
 
 /// Every purge recorded, oldest first.
 pub(crate) fn records(conn: &Connection) -> Result<Vec<PurgeRecord>, StoreError> {
-    let rows: Vec<(i64, i64, i64, i64, String, Option<String>, Option<String>)> = conn
+    /// seq, at, cutoff, count, ids, purger, rule
+    type Row = (i64, i64, i64, i64, String, Option<String>, Option<String>);
+    let rows: Vec<Row> = conn
         .prepare_cached("SELECT seq, at, cutoff, count, ids, purger, rule FROM purges ORDER BY seq")
         .and_then(|mut s| {
             s.query_map([], |r| {
