@@ -578,17 +578,7 @@ fn check_purge(
     let record: Option<Record> = conn
         .prepare_cached("SELECT at, cutoff, count, ids, purger, rule FROM purges WHERE seq = ?1")
         .and_then(|mut s| {
-            s.query_row([e.seq], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                ))
-            })
-            .optional()
+            s.query_row([e.seq], |r| Record::try_from(r)).optional()
         })
         .during("reading a purge record")?;
     let Some((at, cutoff, count, ids, purger, rule)) = record else {

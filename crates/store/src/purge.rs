@@ -135,18 +135,7 @@ pub(crate) fn records(conn: &Connection) -> Result<Vec<PurgeRecord>, StoreError>
     let rows: Vec<Row> = conn
         .prepare_cached("SELECT seq, at, cutoff, count, ids, purger, rule FROM purges ORDER BY seq")
         .and_then(|mut s| {
-            s.query_map([], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                    r.get(6)?,
-                ))
-            })?
-            .collect()
+            s.query_map([], |r| Row::try_from(r))?.collect()
         })
         .during("listing purges")?;
     rows.into_iter()
