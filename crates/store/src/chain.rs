@@ -577,9 +577,7 @@ fn check_purge(
     type Record = (i64, i64, i64, String, Option<String>, Option<String>);
     let record: Option<Record> = conn
         .prepare_cached("SELECT at, cutoff, count, ids, purger, rule FROM purges WHERE seq = ?1")
-        .and_then(|mut s| {
-            s.query_row([e.seq], |r| Record::try_from(r)).optional()
-        })
+        .and_then(|mut s| s.query_row([e.seq], |r| Record::try_from(r)).optional())
         .during("reading a purge record")?;
     let Some((at, cutoff, count, ids, purger, rule)) = record else {
         return Ok(Some(ChainBreak::ContentMissing {

@@ -134,9 +134,7 @@ pub(crate) fn records(conn: &Connection) -> Result<Vec<PurgeRecord>, StoreError>
     type Row = (i64, i64, i64, i64, String, Option<String>, Option<String>);
     let rows: Vec<Row> = conn
         .prepare_cached("SELECT seq, at, cutoff, count, ids, purger, rule FROM purges ORDER BY seq")
-        .and_then(|mut s| {
-            s.query_map([], |r| Row::try_from(r))?.collect()
-        })
+        .and_then(|mut s| s.query_map([], |r| Row::try_from(r))?.collect())
         .during("listing purges")?;
     rows.into_iter()
         .map(|(seq, at, cutoff, count, ids, purger, rule)| {
