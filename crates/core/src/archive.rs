@@ -36,7 +36,7 @@ impl Kuvert {
         let message = self.message(message_id)?;
         let history = self.history(message_id)?;
         let mut files: Vec<(String, Vec<u8>)> = Vec::new();
-        files.push((names::MESSAGE_PDF.into(), self.letter(&message)?.to_pdf()));
+        files.push((names::MESSAGE_PDF.into(), self.message_document(&message)?));
         for attachment in &message.attachments {
             let bytes = self
                 .store()

@@ -215,6 +215,7 @@ fn generate(rng: &mut Rng, created: i64) -> OutgoingMessage {
     OutgoingMessage {
         content,
         attachments,
+        document: None,
     }
 }
 

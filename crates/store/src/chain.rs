@@ -97,12 +97,14 @@ impl Canon {
 /// Digest of a message's content as stored (state excluded: it changes).
 pub(crate) fn message_digest(m: &Message) -> [u8; 32] {
     let content = &m.content;
-    // Version 2 adds the officer. A message stored before Kuvert recorded
-    // one keeps the digest it was chained with; one that had an officer
-    // cannot lose it unnoticed, since its digest was version 2.
-    let mut c = Canon::new(match content.officer {
-        Some(_) => "kuvert-message/2",
-        None => "kuvert-message/1",
+    // Version 2 adds the officer and the document. A message stored before
+    // Kuvert recorded them keeps the digest it was chained with; one that had
+    // them cannot lose them unnoticed, since its digest was version 2.
+    let v2 = content.officer.is_some() || m.document_sha256.is_some();
+    let mut c = Canon::new(if v2 {
+        "kuvert-message/2"
+    } else {
+        "kuvert-message/1"
     });
     c.text(content.message_id.as_str())
         .text(content.correlation_id.as_str())
@@ -119,8 +121,11 @@ pub(crate) fn message_digest(m: &Message) -> [u8; 32] {
         .opt(content.case_type.as_deref())
         .int(m.created_at.unix_timestamp())
         .int(m.attachments.len() as i64);
-    if let Some(officer) = &content.officer {
-        c.text(&officer.account).text(&officer.name);
+    if v2 {
+        let officer = content.officer.as_ref();
+        c.opt(officer.map(|o| o.account.as_str()))
+            .opt(officer.map(|o| o.name.as_str()))
+            .opt(m.document_sha256.as_deref());
     }
     for a in &m.attachments {
         c.text(&a.name)
@@ -490,6 +495,15 @@ fn check_content(
         }
         if let Some(name) = altered_attachment(conn, sort_key)? {
             return altered(format!("attachment {name} of message {id}"));
+        }
+        if let Some(sha256) = &message.document_sha256 {
+            let pdf: Vec<u8> = conn
+                .prepare_cached("SELECT pdf FROM message_documents WHERE sort_key = ?1")
+                .and_then(|mut s| s.query_row([sort_key], |r| r.get(0)))
+                .during("reading a message's document")?;
+            if sha256_hex(&pdf) != *sha256 {
+                return altered(format!("the document of message {id}"));
+            }
         }
         return Ok(None);
     }

@@ -38,7 +38,7 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use crate::error::Context;
 use crate::instant::{iso, write_iso};
-use crate::messages::{attachments, message_from_row, Message, MESSAGE_COLUMNS};
+use crate::messages::{attachments, document_sha256, message_from_row, Message, MESSAGE_COLUMNS};
 use crate::search::{plan, SentLogQuery};
 use crate::StoreError;
 
@@ -233,6 +233,7 @@ pub(crate) fn jsonl<W: Write>(
     while let Some(row) = rows.next().during("exporting the sent log")? {
         let (key, mut message) = message_from_row(row)?;
         message.attachments = attachments(&tx, key)?;
+        message.document_sha256 = document_sha256(&tx, key)?;
         let history = history
             .query_map([key], |h| {
                 Ok(JsonEvent {

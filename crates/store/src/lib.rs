@@ -48,7 +48,7 @@
 //!     case_type: None,
 //!     officer: Some(Officer { account: "anna.lind".into(), name: "Anna Lind".into() }),
 //! };
-//! let message = OutgoingMessage { content, attachments: vec![] };
+//! let message = OutgoingMessage { content, attachments: vec![], document: None };
 //! let t0 = datetime!(2026-11-23 9:00 UTC);
 //! store.enqueue(&message, t0)?;
 //! store.transition(&message.content.message_id, SendState::Queued,
@@ -346,6 +346,18 @@ impl Store {
             return purge::purge(&self.conn, order, true, at);
         }
         self.batch(|b| purge::purge(&b.tx, order, false, at))
+    }
+
+    /// The document of a message (its PDF as made when it was sent), if one
+    /// was kept.
+    pub fn message_document(&self, message_id: &MessageId) -> Result<Option<Vec<u8>>, StoreError> {
+        self.conn
+            .prepare_cached(
+                "SELECT d.pdf FROM message_documents d JOIN messages m ON m.sort_key = d.sort_key
+                 WHERE m.id = ?1",
+            )
+            .and_then(|mut s| s.query_row([message_id.as_str()], |r| r.get(0)).optional())
+            .during("reading a message's document")
     }
 
     /// Every purge recorded, oldest first.

@@ -121,6 +121,15 @@ ALTER TABLE messages ADD COLUMN mailbox_operator TEXT;
 ALTER TABLE messages ADD COLUMN mailbox_address TEXT;
 CREATE INDEX messages_officer ON messages (officer_account) WHERE officer_account IS NOT NULL;
 "#,
+        // The message as a document (meddelande.pdf), made at send time and
+        // kept, so the filing package holds the bytes of that day.
+        r#"
+CREATE TABLE message_documents (
+    sort_key   INTEGER PRIMARY KEY REFERENCES messages (sort_key) ON DELETE CASCADE,
+    pdf        BLOB NOT NULL,
+    sha256_hex TEXT NOT NULL
+) STRICT;
+"#,
     ],
 };
 
@@ -265,6 +274,9 @@ pub struct OutgoingMessage {
     pub content: MessageContent,
     /// Attached files, in order.
     pub attachments: Vec<OutgoingAttachment>,
+    /// The message as a document (a PDF), made when it was sent; kept and
+    /// sealed with the message.
+    pub document: Option<Vec<u8>>,
 }
 
 /// One attached file of an [`OutgoingMessage`]. Size, MD5 and SHA-256 are
@@ -412,6 +424,9 @@ pub struct Message {
     pub next_attempt_at: Option<OffsetDateTime>,
     /// Attachments' metadata, in order.
     pub attachments: Vec<StoredAttachment>,
+    /// SHA-256 (hex) of the message's document, where one was kept (its
+    /// bytes via [`Store::message_document`](crate::Store::message_document)).
+    pub document_sha256: Option<String>,
 }
 
 /// Columns read by [`message_from_row`], in order.
@@ -518,6 +533,7 @@ pub(crate) fn message_from_row(row: &Row<'_>) -> Result<(i64, Message), StoreErr
         last_failure,
         next_attempt_at,
         attachments: Vec::new(),
+        document_sha256: None,
     };
     Ok((sort_key, message))
 }
@@ -676,6 +692,13 @@ pub(crate) fn insert(
         .and_then(|mut s| s.execute(params![id, attachment.bytes]))
         .during("storing an attachment's bytes")?;
     }
+    if let Some(pdf) = &message.document {
+        conn.prepare_cached(
+            "INSERT INTO message_documents (sort_key, pdf, sha256_hex) VALUES (?1, ?2, ?3)",
+        )
+        .and_then(|mut s| s.execute(params![sort_key, pdf, sha256_hex(pdf)]))
+        .during("storing the message's document")?;
+    }
     crate::search::index(conn, sort_key, content, &names)?;
     Ok(sort_key)
 }
@@ -729,9 +752,20 @@ pub(crate) fn load_where(
     while let Some(row) = rows.next().during("listing messages")? {
         let (key, mut message) = message_from_row(row)?;
         message.attachments = attachments(conn, key)?;
+        message.document_sha256 = document_sha256(conn, key)?;
         messages.push(message);
     }
     Ok(messages)
+}
+
+/// The SHA-256 recorded for the document of the message with `sort_key`.
+pub(crate) fn document_sha256(
+    conn: &Connection,
+    sort_key: i64,
+) -> Result<Option<String>, StoreError> {
+    conn.prepare_cached("SELECT sha256_hex FROM message_documents WHERE sort_key = ?1")
+        .and_then(|mut s| s.query_row([sort_key], |r| r.get(0)).optional())
+        .during("reading a message's document")
 }
 
 /// Attachments' metadata of the message with `sort_key`, in order.

@@ -417,9 +417,24 @@ impl Kuvert {
         // Key and client both, with one password look-up.
         self.prepare(Needs::KeyAndClient)?;
         let signed = self.sign(&outgoing)?;
-        let record = self.stored_form(&outgoing, &signed, officer);
-        let message_id = signed.message_id;
         let now = self.clock.now();
+        let mut record = self.stored_form(&outgoing, &signed, officer);
+        let attachments = record
+            .attachments
+            .iter()
+            .map(|a| LetterAttachment {
+                file_name: a.name.clone(),
+                content_type: a.content_type.clone(),
+                size: a.bytes.len() as u64,
+            })
+            .collect();
+        // The message as a document, made now and kept: the filing package
+        // and a paper letter are these bytes, whenever they are asked for.
+        record.document = Some(
+            self.letter_of(&record.content, attachments, calendar_date(now))
+                .to_pdf(),
+        );
+        let message_id = signed.message_id;
         self.store.batch(|batch| {
             batch.enqueue(&record, now)?;
             let step = lifecycle::signed(signed.xml);
@@ -470,6 +485,7 @@ impl Kuvert {
                     bytes: a.bytes().to_vec(),
                 })
                 .collect(),
+            document: None,
         }
     }
 
@@ -552,7 +568,7 @@ impl Kuvert {
         reachability: &Reachability,
     ) -> Result<SendReport, Error> {
         let sender = message.content.sender_name.as_str();
-        let letter = self.letter(message)?.to_pdf();
+        let letter = self.message_document(message)?;
         let step = lifecycle::on_paper(message.state, PaperLetter::Pdf(letter.clone()))?;
         self.persist(&message.content.message_id, &step)?;
         Ok(SendReport::Paper {
@@ -575,35 +591,58 @@ impl Kuvert {
 
     /// The print-ready letter of a stored message.
     pub fn letter(&self, message: &Message) -> Result<Letter, Error> {
+        let attachments = message
+            .attachments
+            .iter()
+            .map(|a| LetterAttachment {
+                file_name: a.name.clone(),
+                content_type: a.content_type.clone(),
+                size: a.size,
+            })
+            .collect();
+        Ok(self.letter_of(
+            &message.content,
+            attachments,
+            calendar_date(message.created_at),
+        ))
+    }
+
+    /// The letter of `content`, dated `date`: the message as a document.
+    fn letter_of(
+        &self,
+        content: &MessageContent,
+        attachments: Vec<LetterAttachment>,
+        date: CalendarDate,
+    ) -> Letter {
         // The case type's support text applies when the message had one.
-        let support = message
-            .content
+        let support = content
             .case_type
             .as_deref()
             .and_then(|name| self.profile.case_type(name))
             .and_then(|case_type| case_type.support())
             .unwrap_or_else(|| self.profile.support());
-        let content = &message.content;
-        Ok(Letter {
+        Letter {
             sender_name: content.sender_name.as_str().to_owned(),
             organisation_number: self.profile.organisation_number().display_form(),
-            date: calendar_date(self.clock.now()),
+            date,
             recipient: content.recipient.display_form(),
             attention: content.attention.as_ref().map(|a| a.as_str().to_owned()),
             case_number: content.case_number.as_ref().map(|c| c.as_str().to_owned()),
             subject: content.subject.as_str().to_owned(),
             body: content.body.clone(),
-            attachments: message
-                .attachments
-                .iter()
-                .map(|a| LetterAttachment {
-                    file_name: a.name.clone(),
-                    content_type: a.content_type.clone(),
-                    size: a.size,
-                })
-                .collect(),
+            attachments,
             support: support.lines(),
-        })
+        }
+    }
+
+    /// The message's document as it was made when it was sent; for a message
+    /// from before Kuvert kept one, made again from what was stored, dated
+    /// the day it was sent (so the same bytes every time).
+    pub fn message_document(&self, message: &Message) -> Result<Vec<u8>, Error> {
+        match self.store.message_document(&message.content.message_id)? {
+            Some(pdf) => Ok(pdf),
+            None => Ok(self.letter(message)?.to_pdf()),
+        }
     }
 
     fn failed_call(

@@ -102,3 +102,84 @@ fn a_recipient_without_a_mailbox_goes_to_the_paper_folder_with_its_stored_letter
         other => panic!("{other:?}"),
     }
 }
+
+/// A clock the test moves.
+#[derive(Clone)]
+struct Calendar(std::sync::Arc<std::sync::Mutex<time::OffsetDateTime>>);
+
+impl kuvert_core::seams::Clock for Calendar {
+    fn now(&self) -> time::OffsetDateTime {
+        *self.0.lock().unwrap()
+    }
+}
+
+fn files_of(zip: &[u8]) -> Vec<(String, Vec<u8>)> {
+    use std::io::Read;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
+    (0..archive.len())
+        .map(|i| {
+            let mut file = archive.by_index(i).unwrap();
+            let mut bytes = Vec::new();
+            file.read_to_end(&mut bytes).unwrap();
+            (file.name().unwrap().to_string(), bytes)
+        })
+        .collect()
+}
+
+/// The letter printed for the paper route and the message PDF of a filing
+/// package are the bytes made at send time: asked for on another day, they
+/// are the same, and the log still verifies.
+#[test]
+fn letters_and_filing_package_pdfs_are_the_bytes_of_the_day_they_were_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let sandbox = Sandbox::start(SandboxConfig::new(dir.path().join("testmiljo"))).unwrap();
+    let profile = Profile::load(Some(&sandbox.profile_path())).unwrap();
+    let sent_on = time::macros::datetime!(2026-11-30 22:30 UTC);
+    let calendar = Calendar(std::sync::Arc::new(std::sync::Mutex::new(sent_on)));
+    let kuvert = Kuvert::open(profile, &dir.path().join("kuvert.sqlite"))
+        .unwrap()
+        .with_clock(calendar.clone());
+
+    let digital = kuvert
+        .send_draft(kuvert.save_draft(None, &fields("19850101-2382")).unwrap())
+        .unwrap();
+    let paper = kuvert
+        .send_draft(kuvert.save_draft(None, &fields("19270517-8354")).unwrap())
+        .unwrap();
+    let package = |id: &kuvert_core::MessageId| {
+        let mut out = std::io::Cursor::new(Vec::new());
+        kuvert.archive(id, &mut out).unwrap();
+        files_of(&out.into_inner())
+    };
+    let pdf_of = |files: &[(String, Vec<u8>)]| {
+        files
+            .iter()
+            .find(|(name, _)| name == "meddelande.pdf")
+            .unwrap()
+            .1
+            .clone()
+    };
+    let first_package = pdf_of(&package(digital.message_id()));
+    let first_letter = kuvert.stored_letter(paper.message_id()).unwrap();
+    let first_paper_package = pdf_of(&package(paper.message_id()));
+    assert_eq!(
+        first_paper_package, first_letter,
+        "the letter is the message's document"
+    );
+
+    // Three days later.
+    *calendar.0.lock().unwrap() = sent_on + time::Duration::days(3);
+    assert_eq!(pdf_of(&package(digital.message_id())), first_package);
+    assert_eq!(
+        kuvert.stored_letter(paper.message_id()).unwrap(),
+        first_letter
+    );
+    assert_eq!(pdf_of(&package(paper.message_id())), first_paper_package);
+    // And it carries the day it was sent.
+    let text = String::from_utf8_lossy(&first_package).into_owned();
+    assert!(text.contains("2026-11-30"), "dated the day it was sent");
+    assert!(matches!(
+        kuvert.verify_log().unwrap(),
+        kuvert_core::ChainVerdict::Intact { .. }
+    ));
+}

@@ -60,6 +60,7 @@ fn fixture() -> (tempfile::TempDir, Store) {
                 bytes: b"2".to_vec(),
             },
         ],
+        document: None,
     };
     s.enqueue(&message(1), at(0)).unwrap();
     s.enqueue(&tricky, at(60)).unwrap();

@@ -240,3 +240,29 @@ fn a_purge_keeps_each_case_type_to_its_limit_and_records_who_and_which_rule() {
         ChainVerdict::Intact { .. }
     ));
 }
+
+/// The message's document is kept as it was made at send time, returned as
+/// it is, and sealed: neither its bytes nor its recorded digest can change
+/// unnoticed.
+#[test]
+fn the_message_document_is_kept_as_sent_and_sealed() {
+    for edit in [
+        "UPDATE message_documents SET pdf = X'255044462D312E37206F74686572'",
+        "UPDATE message_documents SET sha256_hex = lower(hex(randomblob(32)))",
+        "DELETE FROM message_documents",
+    ] {
+        let (dir, s) = store();
+        s.enqueue(&message(1), at(0)).unwrap();
+        deliver(&s, "m-1", at(1));
+        assert_eq!(
+            s.message_document(&id("m-1")).unwrap().as_deref(),
+            Some(&b"%PDF-1.7 meddelande"[..])
+        );
+        assert!(matches!(
+            s.verify_chain().unwrap(),
+            ChainVerdict::Intact { .. }
+        ));
+        raw(&dir).execute_batch(edit).unwrap();
+        assert!(altered(s.verify_chain().unwrap()), "{edit}");
+    }
+}

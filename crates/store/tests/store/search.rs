@@ -26,6 +26,7 @@ fn fixture() -> (tempfile::TempDir, Store) {
             ..message(1).content
         },
         attachments: vec![attachment("ritning.pdf")],
+        document: None,
     };
     let m2 = OutgoingMessage {
         content: MessageContent {
@@ -40,6 +41,7 @@ fn fixture() -> (tempfile::TempDir, Store) {
             ..message(2).content
         },
         attachments: vec![],
+        document: None,
     };
     let m3 = OutgoingMessage {
         content: MessageContent {
@@ -55,6 +57,7 @@ fn fixture() -> (tempfile::TempDir, Store) {
             ..message(3).content
         },
         attachments: vec![attachment("föreläggande.pdf")],
+        document: None,
     };
     let m4 = OutgoingMessage {
         content: MessageContent {
@@ -68,6 +71,7 @@ fn fixture() -> (tempfile::TempDir, Store) {
             ..message(4).content
         },
         attachments: vec![],
+        document: None,
     };
     s.enqueue(&m1, at(0)).unwrap();
     s.enqueue(&m2, at(10 * DAY)).unwrap();

@@ -77,6 +77,7 @@ pub fn message(n: u32) -> OutgoingMessage {
             content_type: "application/pdf".into(),
             bytes: b"%PDF-1.7 beslut".to_vec(),
         }],
+        document: Some(b"%PDF-1.7 meddelande".to_vec()),
     }
 }
 
