@@ -257,6 +257,12 @@ pub async fn purge(session: State<'_, Session>, days: u32, dry_run: bool) -> Ans
     session.with(|o| Ok(o.kuvert.purge(days, dry_run)?.into()))
 }
 
+/// The purges done, oldest first.
+#[tauri::command]
+pub async fn purges(session: State<'_, Session>) -> Answer<Vec<PurgeRecordView>> {
+    session.with(|o| Ok(o.kuvert.purges()?.into_iter().map(Into::into).collect()))
+}
+
 /// Checks the sent log's hash chain.
 #[tauri::command]
 pub async fn verify_log(session: State<'_, Session>) -> Answer<ChainView> {

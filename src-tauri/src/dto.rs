@@ -117,6 +117,22 @@ impl From<Error> for CommandError {
                 swedish: import.swedish(),
                 english: import.to_string(),
             }],
+            Error::TooYoungToPurge { asked, rule } => vec![ProblemView {
+                field: "purge_days".into(),
+                kind: "below_retention_rule".into(),
+                swedish: format!(
+                    "Organisationen bevarar skickade meddelanden i minst {rule} dagar. Gallring av yngre meddelanden nekas; ange {rule} dagar eller fler (du angav {asked})."
+                ),
+                english: error.to_string(),
+            }],
+            Error::NotAPurger { account } => vec![ProblemView {
+                field: "purge".into(),
+                kind: "not_a_purger".into(),
+                swedish: format!(
+                    "Kontot {account} får inte gallra. Gallring görs av registrator; profilen anger vilka konton och grupper som får ([retention] purgers). Kontakta IT-avdelningen."
+                ),
+                english: error.to_string(),
+            }],
             _ => Vec::new(),
         };
         CommandError {
@@ -869,6 +885,37 @@ impl From<kuvert_core::PurgeReport> for PurgeView {
     }
 }
 
+/// A purge as the log records it.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct PurgeRecordView {
+    /// When it was done.
+    pub at: String,
+    /// Messages final before this time went (unless their case type keeps them longer).
+    pub cutoff: String,
+    /// How many messages went.
+    #[ts(type = "number")]
+    pub count: u64,
+    /// SHA-256 of their ids.
+    pub ids_sha256: String,
+    /// Who ordered it, where recorded.
+    pub purger: Option<String>,
+    /// The rule applied, in words, where recorded.
+    pub rule: Option<String>,
+}
+
+impl From<kuvert_core::PurgeRecord> for PurgeRecordView {
+    fn from(r: kuvert_core::PurgeRecord) -> Self {
+        PurgeRecordView {
+            at: time_text(r.at),
+            cutoff: time_text(r.cutoff),
+            count: r.count,
+            ids_sha256: r.ids_sha256,
+            purger: r.purger,
+            rule: r.rule,
+        }
+    }
+}
+
 /// Whether the sent log's hash chain holds.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct ChainView {
@@ -1045,6 +1092,7 @@ pub fn typescript() -> String {
         Written::decl(),
         InstalledCertificateView::decl(),
         PurgeView::decl(),
+        PurgeRecordView::decl(),
         ChainView::decl(),
         ProfileLayerView::decl(),
         ProfileFileView::decl(),

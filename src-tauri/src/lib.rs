@@ -132,6 +132,7 @@ pub fn run() {
             commands::archive_message,
             commands::save_letter,
             commands::purge,
+            commands::purges,
             commands::verify_log,
             commands::store_password,
             commands::choose_certificate,

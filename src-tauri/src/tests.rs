@@ -225,3 +225,17 @@ fn settings_show_the_data_directory_and_what_the_open_profile_reads() {
     );
     assert!(file.read);
 }
+
+#[test]
+fn a_refused_purge_is_explained_to_the_registrar_in_swedish() {
+    let below = dto::CommandError::from(kuvert_core::Error::TooYoungToPurge {
+        asked: 30,
+        rule: 3650,
+    });
+    assert!(matches!(below.code, ErrorKind::InvalidInput));
+    assert!(below.problems[0].swedish.contains("minst 3650 dagar"), "{below:?}");
+    let stranger = dto::CommandError::from(kuvert_core::Error::NotAPurger {
+        account: "bo.ek".into(),
+    });
+    assert!(stranger.problems[0].swedish.contains("bo.ek får inte gallra"), "{stranger:?}");
+}

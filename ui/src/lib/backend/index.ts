@@ -16,6 +16,7 @@ import type {
   MessageRow,
   MessageView,
   ProfileView,
+  PurgeRecordView,
   PurgeView,
   RecipientCheck,
   SendOutcome,
@@ -48,6 +49,7 @@ export interface Backend {
   archiveMessage(id: string, path: string): Promise<Written>;
   saveLetter(id: string, path: string): Promise<Written>;
   purge(days: number, dryRun: boolean): Promise<PurgeView>;
+  purges(): Promise<PurgeRecordView[]>;
   verifyLog(): Promise<ChainView>;
   storePassword(password: string): Promise<void>;
   /** Asks for a certificate file (native dialog); `null` when cancelled. */

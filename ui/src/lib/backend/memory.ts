@@ -13,6 +13,7 @@ import type {
   PathsView,
   ProblemView,
   ProfileView,
+  PurgeRecordView,
   StatusChange,
   TimelineEntry,
 } from "./types";
@@ -90,6 +91,7 @@ export function memoryBackend(options: { configured?: boolean } = {}): MemoryBac
   let nextMessage = 1;
   const drafts = new Map<number, DraftView>();
   const messages = new Map<string, Stored>();
+  const purges: PurgeRecordView[] = [];
   const statusListeners: ((c: StatusChange) => void)[] = [];
   const dropListeners: ((p: string[]) => void)[] = [];
   const now = () => new Date().toISOString();
@@ -290,7 +292,13 @@ export function memoryBackend(options: { configured?: boolean } = {}): MemoryBac
     },
     async purge(days, dryRun) {
       const cutoff = new Date(Date.now() - days * 86_400_000).toISOString();
+      if (!dryRun) {
+        purges.push({ at: now(), cutoff, count: 0, ids_sha256: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", purger: "anna.lind", rule: `3650 dagar; beställd: äldre än ${days} dagar` });
+      }
       return { cutoff, count: 0, dry_run: dryRun };
+    },
+    async purges() {
+      return [...purges];
     },
     async verifyLog() {
       return { intact: true, detail: String(messages.size * 2) };

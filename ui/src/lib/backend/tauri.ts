@@ -35,6 +35,7 @@ export const tauriBackend: Backend = {
   archiveMessage: (id, path) => call("archive_message", { id, path }),
   saveLetter: (id, path) => call("save_letter", { id, path }),
   purge: (days, dryRun) => call("purge", { days, dryRun }),
+  purges: () => call("purges"),
   verifyLog: () => call("verify_log"),
   storePassword: (password) => call("store_password", { password }),
   chooseCertificate: () => call("choose_certificate"),

@@ -536,6 +536,32 @@ count: number,
  */
 dry_run: boolean, };
 
+export type PurgeRecordView = { 
+/**
+ * When it was done.
+ */
+at: string, 
+/**
+ * Messages final before this time went (unless their case type keeps them longer).
+ */
+cutoff: string, 
+/**
+ * How many messages went.
+ */
+count: number, 
+/**
+ * SHA-256 of their ids.
+ */
+ids_sha256: string, 
+/**
+ * Who ordered it, where recorded.
+ */
+purger: string | null, 
+/**
+ * The rule applied, in words, where recorded.
+ */
+rule: string | null, };
+
 export type ChainView = { 
 /**
  * Intact.
