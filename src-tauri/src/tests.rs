@@ -233,9 +233,17 @@ fn a_refused_purge_is_explained_to_the_registrar_in_swedish() {
         rule: 3650,
     });
     assert!(matches!(below.code, ErrorKind::InvalidInput));
-    assert!(below.problems[0].swedish.contains("minst 3650 dagar"), "{below:?}");
+    assert!(
+        below.problems[0].swedish.contains("minst 3650 dagar"),
+        "{below:?}"
+    );
     let stranger = dto::CommandError::from(kuvert_core::Error::NotAPurger {
         account: "bo.ek".into(),
     });
-    assert!(stranger.problems[0].swedish.contains("bo.ek får inte gallra"), "{stranger:?}");
+    assert!(
+        stranger.problems[0]
+            .swedish
+            .contains("bo.ek får inte gallra"),
+        "{stranger:?}"
+    );
 }
