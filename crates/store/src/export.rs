@@ -38,7 +38,9 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use crate::error::Context;
 use crate::instant::{iso, write_iso};
-use crate::messages::{attachments, document_sha256, message_from_row, Message, MESSAGE_COLUMNS};
+use crate::messages::{
+    attachments, document_sha256, message_from_row, prefixed_message_columns, Message,
+};
 use crate::search::{plan, SentLogQuery};
 use crate::StoreError;
 
@@ -212,14 +214,11 @@ pub(crate) fn jsonl<W: Write>(
 ) -> Result<u64, StoreError> {
     let tx = snapshot(conn)?;
     let plan = plan(&tx, query)?;
-    let columns = MESSAGE_COLUMNS
-        .split(',')
-        .map(|c| format!("m.{}", c.trim()))
-        .collect::<Vec<_>>()
-        .join(", ");
     let sql = format!(
-        "SELECT {columns} {} ORDER BY {}",
-        plan.from_where, plan.order_key
+        "SELECT {} {} ORDER BY {}",
+        prefixed_message_columns("m"),
+        plan.from_where,
+        plan.order_key
     );
     let mut out = BufWriter::with_capacity(1 << 16, out);
     let mut stmt = tx.prepare(&sql).during("exporting the sent log")?;

@@ -436,6 +436,16 @@ pub(crate) const MESSAGE_COLUMNS: &str = "sort_key, id, correlation_id, profile,
     attempts, last_error_code, last_error_reason, retryable, next_attempt_at, officer_account, \
     officer_name, mailbox_operator, mailbox_address";
 
+/// [`MESSAGE_COLUMNS`] qualified with a table alias, for queries that join
+/// tables with columns of the same names (the full-text index).
+pub(crate) fn prefixed_message_columns(alias: &str) -> String {
+    MESSAGE_COLUMNS
+        .split(',')
+        .map(|c| format!("{alias}.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Reads a message row (its attachments left empty) and its sort key,
 /// checking every value back into its type: a row edited outside Kuvert
 /// into something Kuvert would never have written is [`StoreError::Corrupt`].

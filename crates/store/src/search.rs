@@ -28,12 +28,13 @@ use rusqlite::Connection;
 use time::OffsetDateTime;
 
 use crate::error::Context;
-use crate::instant::{from_unix, to_unix};
+use crate::instant::to_unix;
 use kuvert_protocol::delivery::{CaseNumber, MessageId, ProtectionClass, SenderName, Subject};
 use kuvert_protocol::identity::RecipientId;
 
 use crate::messages::{
-    case_key, parse_state, sort_key_floor, Mailbox, Message, MessageContent, Officer, SendState,
+    case_key, message_from_row, prefixed_message_columns, sort_key_floor, Mailbox, Message,
+    MessageContent, Officer, SendState, MESSAGE_COLUMNS,
 };
 use crate::schema::Migrations;
 use crate::StoreError;
@@ -482,100 +483,30 @@ pub(crate) fn search(
     let limit = params.len();
     params.push(Value::Integer(i64::from(query.offset)));
     let offset = params.len();
+    // The row is read as a message is (one place checks every value back
+    // into its type), plus the attachment count the summary shows.
     let sql = format!(
-        "SELECT m.id, m.created_at, m.state, m.state_at, m.recipient, m.recipient_display,
-             m.subject, m.case_number, m.protection_class, m.profile, m.sender_name,
-             m.attachment_count, m.distribution_id, m.officer_account, m.officer_name,
-             m.mailbox_operator, m.mailbox_address
+        "SELECT {}, m.attachment_count
          {} ORDER BY {} DESC LIMIT ?{limit} OFFSET ?{offset}",
-        plan.from_where, plan.order_key
+        prefixed_message_columns("m"),
+        plan.from_where,
+        plan.order_key
     );
-    type Raw = (
-        String,
-        i64,
-        String,
-        i64,
-        String,
-        String,
-        String,
-        Option<String>,
-        i64,
-        String,
-        String,
-        i64,
-        Option<String>,
-        [Option<String>; 4],
-    );
-    let rows: Vec<Raw> = conn
-        .prepare_cached(&sql)
-        .and_then(|mut s| {
-            s.query_map(rusqlite::params_from_iter(params), |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                    r.get(6)?,
-                    r.get(7)?,
-                    r.get(8)?,
-                    r.get(9)?,
-                    r.get(10)?,
-                    r.get(11)?,
-                    r.get(12)?,
-                    [r.get(13)?, r.get(14)?, r.get(15)?, r.get(16)?],
-                ))
-            })?
-            .collect()
-        })
+    let count_column = MESSAGE_COLUMNS.split(',').count();
+    let mut statement = conn.prepare_cached(&sql).during("searching the sent log")?;
+    let mut rows = statement
+        .query(rusqlite::params_from_iter(params))
         .during("searching the sent log")?;
-    rows.into_iter()
-        .map(|r| {
-            let corrupt = |what: &str, value: &str| StoreError::Corrupt {
-                what: format!("message {}: {what} {value:?}", r.0),
-            };
-            let recipient = RecipientId::from_wire(&r.4).map_err(|_| corrupt("recipient", &r.4))?;
-            if recipient.display_form() != r.5 {
-                return Err(corrupt("recipient shown as", &r.5));
-            }
-            Ok(SentSummary {
-                message_id: MessageId::new(&r.0).map_err(|_| corrupt("id", &r.0))?,
-                created_at: from_unix(r.1)?,
-                state: parse_state(&r.2)?,
-                state_at: from_unix(r.3)?,
-                recipient,
-                subject: Subject::new(&r.6).map_err(|_| corrupt("subject", &r.6))?,
-                case_number: r
-                    .7
-                    .as_deref()
-                    .map(|c| CaseNumber::new(c).map_err(|_| corrupt("case number", c)))
-                    .transpose()?,
-                protection_class: u8::try_from(r.8)
-                    .ok()
-                    .and_then(|c| ProtectionClass::new(c).ok())
-                    .ok_or_else(|| corrupt("protection class", &r.8.to_string()))?,
-                profile: r.9,
-                sender_name: SenderName::new(&r.10).map_err(|_| corrupt("sender name", &r.10))?,
-                attachment_count: u32::try_from(r.11).unwrap_or(0),
-                distribution_id: r.12,
-                officer: match (&r.13[0], &r.13[1]) {
-                    (Some(account), Some(name)) => Some(Officer {
-                        account: account.clone(),
-                        name: name.clone(),
-                    }),
-                    _ => None,
-                },
-                mailbox: match (&r.13[2], &r.13[3]) {
-                    (Some(operator), Some(service_address)) => Some(Mailbox {
-                        operator: operator.clone(),
-                        service_address: service_address.clone(),
-                    }),
-                    _ => None,
-                },
-            })
-        })
-        .collect()
+    let mut found = Vec::new();
+    while let Some(row) = rows.next().during("searching the sent log")? {
+        let (_, message) = message_from_row(row)?;
+        let count: i64 = row.get(count_column).during("searching the sent log")?;
+        found.push(SentSummary {
+            attachment_count: u32::try_from(count).unwrap_or(0),
+            ..SentSummary::from(&message)
+        });
+    }
+    Ok(found)
 }
 
 /// Removes messages from the index.

@@ -419,21 +419,9 @@ impl Kuvert {
         let signed = self.sign(&outgoing)?;
         let now = self.clock.now();
         let mut record = self.stored_form(&outgoing, &signed, officer);
-        let attachments = record
-            .attachments
-            .iter()
-            .map(|a| LetterAttachment {
-                file_name: a.name.clone(),
-                content_type: a.content_type.clone(),
-                size: a.bytes.len() as u64,
-            })
-            .collect();
         // The message as a document, made now and kept: the filing package
         // and a paper letter are these bytes, whenever they are asked for.
-        record.document = Some(
-            self.letter_of(&record.content, attachments, calendar_date(now))
-                .to_pdf(),
-        );
+        record.document = Some(Letter::from_outgoing(&outgoing, calendar_date(now)).to_pdf());
         let message_id = signed.message_id;
         self.store.batch(|batch| {
             batch.enqueue(&record, now)?;
