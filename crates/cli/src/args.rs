@@ -81,8 +81,16 @@ pub enum Command {
         #[arg(long, value_name = "PEM")]
         ca: Option<PathBuf>,
     },
-    /// Check that the sent log has not been altered.
-    VerifyLog,
+    /// Check that the sent log has not been altered: every entry and what
+    /// it seals, or with --since-checkpoint only what was added since the
+    /// last check that found it intact.
+    VerifyLog {
+        /// Check only the entries added since the latest checkpoint (and that
+        /// the chain still ends there with the hash then recorded). Entries
+        /// before it are re-read only by a full check.
+        #[arg(long)]
+        since_checkpoint: bool,
+    },
     /// Retention purge (gallring) of messages final for more than DAYS.
     Purge {
         /// Age in days.

@@ -11,8 +11,8 @@ use kuvert_core::profile::Profile;
 use kuvert_core::seams::{Checkpoint, Checkpoints};
 use kuvert_core::secrets::{Keyring, Password};
 use kuvert_core::{
-    ChainVerdict, CheckOutcome, Error, ExportFormat, Kuvert, Mailbox, Message, Officer, SendReport,
-    SentSummary, StatusEvent,
+    ChainScope, ChainVerdict, CheckOutcome, Error, ExportFormat, Kuvert, Mailbox, Message, Officer,
+    SendReport, SentSummary, StatusEvent,
 };
 use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
@@ -117,7 +117,14 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
             });
             Ok(0)
         }
-        Command::VerifyLog => verify_log(json, &open(profile, cli.data_dir)?),
+        Command::VerifyLog { since_checkpoint } => {
+            let scope = if since_checkpoint {
+                ChainScope::SinceCheckpoint
+            } else {
+                ChainScope::Full
+            };
+            verify_log(json, &open(profile, cli.data_dir)?, scope)
+        }
         Command::Purge {
             older_than,
             dry_run,
@@ -562,18 +569,44 @@ fn verify(json: bool, file: &Path, ca: Option<&Path>) -> Result<u8, Error> {
     }
 }
 
-fn verify_log(json: bool, kuvert: &Kuvert) -> Result<u8, Error> {
-    match kuvert.verify_log()? {
+fn verify_log(json: bool, kuvert: &Kuvert, scope: ChainScope) -> Result<u8, Error> {
+    let check = kuvert.verify_log(scope)?;
+    let from_seq = check.from.as_ref().map(|c| c.seq);
+    let last_full = check.last_full.as_ref().map(|c| time_text(c.checked_at));
+    let scope_name = if check.from.is_some() {
+        "since_checkpoint"
+    } else {
+        "full"
+    };
+    match check.verdict {
         ChainVerdict::Intact { entries } => {
-            print(json, json!({ "intact": true, "entries": entries }), || {
-                format!("The sent log is intact ({entries} entries).")
-            });
+            print(
+                json,
+                json!({ "intact": true, "entries": entries, "scope": scope_name,
+                        "checkpoint_seq": from_seq, "last_full_check": last_full }),
+                || {
+                    match &check.from {
+                    None => format!("The sent log is intact ({entries} entries, all checked)."),
+                    Some(cp) => format!(
+                        "The {entries} entries added since the checkpoint at entry {} are intact, \
+                         and entry {} still has the hash recorded when the log was checked on {}. \
+                         Entries before it were last checked in full on {}; run `kuvert verify-log` \
+                         to check them again.",
+                        cp.seq,
+                        cp.seq,
+                        time_text(cp.checked_at),
+                        last_full.as_deref().unwrap_or("(never)")
+                    ),
+                }
+                },
+            );
             Ok(0)
         }
         ChainVerdict::Broken { seq, reason } => {
             print(
                 json,
-                json!({ "intact": false, "seq": seq, "reason": reason.to_string() }),
+                json!({ "intact": false, "seq": seq, "reason": reason.to_string(), "scope": scope_name,
+                        "checkpoint_seq": from_seq }),
                 || format!("The sent log has been altered at entry {seq}: {reason}"),
             );
             Ok(VERIFICATION)

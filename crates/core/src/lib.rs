@@ -83,9 +83,9 @@ pub use export::ExportFormat;
 pub use kuvert_protocol::{delivery::MessageId, identity::RecipientId, soap::Reachability};
 /// The store's types that appear in this crate's API.
 pub use kuvert_store::{
-    ChainBreak, ChainVerdict, DraftAttachment, DraftFields, DraftId, DraftSummary, Mailbox,
-    Message, MessageContent, Officer, PurgeRecord, PurgeReport, SavedDraft, SendState,
-    SentLogQuery, SentSummary, StatusEvent,
+    ChainBreak, ChainCheck, ChainCheckpoint, ChainScope, ChainVerdict, DraftAttachment,
+    DraftFields, DraftId, DraftSummary, Mailbox, Message, MessageContent, Officer, PurgeRecord,
+    PurgeReport, SavedDraft, SendState, SentLogQuery, SentSummary, StatusEvent,
 };
 pub use kuvert_transport::skip_system_ca_list;
 

@@ -38,5 +38,6 @@ pub(crate) fn open(path: &Path) -> Result<Connection, StoreError> {
     conn.pragma_update(None, "cache_size", CACHE_KIB)
         .during("sizing the page cache")?;
     conn.set_prepared_statement_cache_capacity(64);
+    crate::search::register_functions(&conn)?;
     Ok(conn)
 }

@@ -82,7 +82,7 @@ mod schema;
 pub mod search;
 mod wire;
 
-pub use chain::{ChainBreak, ChainVerdict};
+pub use chain::{ChainBreak, ChainCheck, ChainCheckpoint, ChainScope, ChainVerdict};
 pub use drafts::{DraftAttachment, DraftFields, DraftId, DraftSummary, SavedDraft};
 use error::Context;
 pub use error::StoreError;
@@ -93,7 +93,10 @@ pub use messages::{
     OutgoingMessage, PaperLetter, PaperRecord, SendState, StoredAttachment,
 };
 pub use purge::{PurgeOrder, PurgeRecord, PurgeReport};
-pub use search::{CaseNumberFilter, SentLogQuery, SentSummary};
+pub use search::{
+    CaseNumberFilter, SentLogQuery, SentSummary, MAX_INFIX_EXPANSION, MIN_INFIX_CHARS,
+    MIN_PREFIX_CHARS,
+};
 
 use chain::{enqueue_digest, event_digest, message_digest, Entry, Tail};
 use history::HistoryRow;
@@ -322,13 +325,38 @@ impl Store {
         history::list(&self.conn, key)
     }
 
-    /// Checks the whole hash chain and the data it seals (see [`chain`]).
+    /// Checks the whole hash chain and the data it seals (see [`chain`]),
+    /// recording nothing.
     pub fn verify_chain(&self) -> Result<ChainVerdict, StoreError> {
         let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Deferred)
             .during("starting to verify")?;
-        let verdict = chain::verify(&tx)?;
+        let check = chain::verify(&tx, ChainScope::Full)?;
         tx.commit().during("finishing verification")?;
-        Ok(verdict)
+        Ok(check.verdict)
+    }
+
+    /// Checks the chain in full or from its latest checkpoint and, when it
+    /// is intact, records a checkpoint at its end (checked at `at`).
+    pub fn check_chain(
+        &self,
+        scope: ChainScope,
+        at: OffsetDateTime,
+    ) -> Result<ChainCheck, StoreError> {
+        let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Deferred)
+            .during("starting to verify")?;
+        let mut check = chain::verify(&tx, scope)?;
+        tx.commit().during("finishing verification")?;
+        if let ChainVerdict::Intact { .. } = check.verdict {
+            let (up_to, full) = (check.up_to, check.from.is_none());
+            let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
+                .during("starting a write")?;
+            let recorded = chain::record_checkpoint(&tx, up_to, full, at)?;
+            tx.commit().during("recording a checkpoint")?;
+            if full {
+                check.last_full = recorded.or(check.last_full);
+            }
+        }
+        Ok(check)
     }
 
     /// Retention purge: removes every message `order` says may go, and

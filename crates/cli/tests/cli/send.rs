@@ -263,3 +263,61 @@ fn an_altered_sent_log_is_detected() {
     let verdict = officer.json(5, &["verify-log"]);
     assert_eq!(verdict["intact"], false);
 }
+
+#[test]
+fn verify_log_since_checkpoint_checks_what_was_added_and_that_the_chain_still_ends_there() {
+    let officer = Officer::new();
+    let sqlite = |sql: &str| {
+        let done = std::process::Command::new("sqlite3")
+            .arg(officer.database())
+            .arg(sql)
+            .output()
+            .unwrap();
+        assert!(done.status.success(), "{sql}");
+        String::from_utf8(done.stdout).unwrap().trim().to_owned()
+    };
+    officer.json(3, &strs(&send_args("192705178354", "BN 2026/0610")));
+    // No checkpoint yet: the incremental check is a full one.
+    let first = officer.json(0, &["verify-log", "--since-checkpoint"]);
+    assert_eq!(first["scope"], "full");
+    let entries = first["entries"].as_u64().unwrap();
+    assert!(entries > 0);
+    assert!(first["last_full_check"].is_string());
+
+    officer.json(3, &strs(&send_args("192705178354", "BN 2026/0611")));
+    let total: u64 = sqlite("SELECT max(seq) FROM chain").parse().unwrap();
+    let since = officer.json(0, &["verify-log", "--since-checkpoint"]);
+    assert_eq!(since["scope"], "since_checkpoint");
+    assert_eq!(since["checkpoint_seq"], entries);
+    assert_eq!(
+        since["entries"].as_u64().unwrap(),
+        total - entries + 1,
+        "the new entries and the checkpoint's own"
+    );
+
+    // An entry added after the checkpoint is checked like in full.
+    officer.json(3, &strs(&send_args("192705178354", "BN 2026/0612")));
+    let last: u64 = sqlite("SELECT max(seq) FROM chain").parse().unwrap();
+    sqlite(&format!("UPDATE chain SET at = at + 1 WHERE seq = {last}"));
+    let broken = officer.json(5, &["verify-log", "--since-checkpoint"]);
+    assert_eq!(broken["intact"], false);
+    assert_eq!(broken["seq"], last);
+    sqlite(&format!("UPDATE chain SET at = at - 1 WHERE seq = {last}"));
+
+    // A chain rewritten up to the checkpoint no longer ends in its hash.
+    let checkpoint: u64 = sqlite("SELECT max(seq) FROM chain_checkpoints")
+        .parse()
+        .unwrap();
+    sqlite(&format!(
+        "UPDATE chain SET hash = zeroblob(32) WHERE seq = {checkpoint}"
+    ));
+    let rewritten = officer.json(5, &["verify-log", "--since-checkpoint"]);
+    assert_eq!(rewritten["seq"], checkpoint);
+    assert!(
+        rewritten["reason"].as_str().unwrap().contains("checkpoint"),
+        "{rewritten}"
+    );
+    // What the incremental check does not re-read, the full check does.
+    let full = officer.json(5, &["verify-log"]);
+    assert_eq!(full["scope"], "full");
+}

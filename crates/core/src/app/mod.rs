@@ -12,8 +12,9 @@ use kuvert_protocol::dsig::SigningKey;
 use kuvert_protocol::identity::RecipientId;
 use kuvert_protocol::soap::Reachability;
 use kuvert_store::{
-    ChainVerdict, Message, MessageContent, OutgoingAttachment, OutgoingMessage, PaperLetter,
-    PurgeRecord, PurgeReport, SendState, SentLogQuery, SentSummary, StatusEvent, Store,
+    ChainCheck, ChainScope, Message, MessageContent, OutgoingAttachment, OutgoingMessage,
+    PaperLetter, PurgeRecord, PurgeReport, SendState, SentLogQuery, SentSummary, StatusEvent,
+    Store,
 };
 use kuvert_transport::Intermediary;
 use time::OffsetDateTime;
@@ -780,9 +781,11 @@ impl Kuvert {
         Ok(self.store.search(query)?)
     }
 
-    /// Checks the sent log's hash chain.
-    pub fn verify_log(&self) -> Result<ChainVerdict, Error> {
-        Ok(self.store.verify_chain()?)
+    /// Checks the sent log's hash chain in full, or only what was added
+    /// since the latest checkpoint (see [`kuvert_store::ChainScope`]); an
+    /// intact chain gets a checkpoint at its end.
+    pub fn verify_log(&self, scope: ChainScope) -> Result<ChainCheck, Error> {
+        Ok(self.store.check_chain(scope, self.clock.now())?)
     }
 
     /// Retention purge of messages final for more than `older_than_days`,

@@ -179,7 +179,10 @@ fn letters_and_filing_package_pdfs_are_the_bytes_of_the_day_they_were_sent() {
     let text = String::from_utf8_lossy(&first_package).into_owned();
     assert!(text.contains("2026-11-30"), "dated the day it was sent");
     assert!(matches!(
-        kuvert.verify_log().unwrap(),
+        kuvert
+            .verify_log(kuvert_core::ChainScope::Full)
+            .unwrap()
+            .verdict,
         kuvert_core::ChainVerdict::Intact { .. }
     ));
 }

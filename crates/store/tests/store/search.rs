@@ -390,3 +390,138 @@ fn purge_prunes_words_only_purged_messages_had_from_the_prefix_dictionary() {
         ["m-9"]
     );
 }
+
+/// Messages whose subjects are Swedish compound words, for the word-part
+/// table below.
+fn compounds() -> (tempfile::TempDir, Store) {
+    let (dir, s) = store();
+    let subjects = [
+        "Parkeringstillstånd för rörelsehindrade",
+        "Serveringstillstånd beviljas",
+        "Tillståndet gäller ett år",
+        "Ansökan om bygglov",
+        "Bygglov: ansökan om ändring",
+        "Ombyggnad av kök",
+        "ÅTERKALLELSE av tillstand",
+        "Överklagande av beslut",
+    ];
+    for (n, subject) in subjects.iter().enumerate() {
+        let n = n as u32 + 1;
+        let m = OutgoingMessage {
+            content: MessageContent {
+                subject: Subject::new(subject).unwrap(),
+                body: String::new(),
+                case_number: None,
+                ..message(n).content
+            },
+            attachments: vec![],
+            document: None,
+        };
+        s.enqueue(&m, at(i64::from(n) * DAY)).unwrap();
+    }
+    (dir, s)
+}
+
+#[test]
+fn text_search_finds_swedish_word_parts_prefixes_and_phrases() {
+    let (_dir, s) = compounds();
+    let text = |t: &str| SentLogQuery {
+        text: Some(t.into()),
+        ..SentLogQuery::default()
+    };
+    let cases: &[(&str, &str, &[&str])] = &[
+        (
+            "word part inside compounds",
+            "tillstånd",
+            &["m-3", "m-2", "m-1"],
+        ),
+        ("word part folds Å/å", "TILLSTÅND", &["m-3", "m-2", "m-1"]),
+        ("å is not a in a word part", "tillstand", &["m-7"]),
+        ("word part at the start", "bygg", &["m-6", "m-5", "m-4"]),
+        (
+            "three characters are a word part",
+            "byg",
+            &["m-6", "m-5", "m-4"],
+        ),
+        ("word part at the end", "hindrade", &["m-1"]),
+        ("Ö/ö folds", "ÖVERKLAG", &["m-8"]),
+        ("Å/å folds", "återkall", &["m-7"]),
+        ("two word parts AND", "tillstånd servering", &["m-2"]),
+        ("prefix keeps meaning starts-with", "bygg*", &["m-5", "m-4"]),
+        ("two-letter prefix", "by*", &["m-5", "m-4"]),
+        ("phrase in order", "\"ansökan om bygglov\"", &["m-4"]),
+        (
+            "phrase words out of order miss",
+            "\"bygglov om ansökan\"",
+            &[],
+        ),
+        ("short words are whole words", "om", &["m-5", "m-4"]),
+        ("short word not a part", "av", &["m-8", "m-7", "m-6"]),
+        ("a part no word has", "xyzzy", &[]),
+    ];
+    for (what, typed, want) in cases {
+        assert_eq!(&hits(&s, &text(typed)), want, "{what}: {typed:?}");
+    }
+}
+
+#[test]
+fn a_one_letter_prefix_is_refused_not_scanned() {
+    let (_dir, s) = compounds();
+    let err = s
+        .search(&SentLogQuery {
+            text: Some("b*".into()),
+            ..SentLogQuery::default()
+        })
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::InvalidInput {
+                field: "search text",
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_word_part_in_too_many_words_is_still_found_row_by_row() {
+    let (_dir, s) = store();
+    // More distinct words containing "kvarter" than the dictionary expands.
+    let many = kuvert_store::MAX_INFIX_EXPANSION + 44;
+    s.batch(|b| {
+        for n in 0..many as u32 {
+            let m = OutgoingMessage {
+                content: MessageContent {
+                    subject: Subject::new(&format!("Detaljplan kvarter{n:04}")).unwrap(),
+                    body: String::new(),
+                    case_number: None,
+                    ..message(n + 1).content
+                },
+                attachments: vec![],
+                document: None,
+            };
+            b.enqueue(&m, at(i64::from(n) * 60))?;
+        }
+        Ok(())
+    })
+    .unwrap();
+    let found = |text: &str, limit| {
+        s.search(&SentLogQuery {
+            text: Some(text.into()),
+            limit,
+            ..SentLogQuery::default()
+        })
+        .unwrap()
+    };
+    let newest = found("KVARTER", 5);
+    assert_eq!(newest.len(), 5);
+    assert_eq!(
+        newest[0].subject.as_str(),
+        format!("Detaljplan kvarter{:04}", many - 1)
+    );
+    assert_eq!(found("kvarter", 10_000).len(), many);
+    assert_eq!(found("kvarter0007 detaljplan", 10).len(), 1);
+    assert!(found("kvarterx", 10).is_empty());
+}

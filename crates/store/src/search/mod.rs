@@ -9,17 +9,7 @@
 //! ("får" is not "far"), while upper and lower case still fold ("ÖVERKLAGA"
 //! finds "överklaga").
 //!
-//! ## Prefix terms
-//!
-//! FTS5 answers a prefix term by merging the complete doclists of every
-//! matching token before it can apply the date range or stop at the limit:
-//! on a million messages `åtgärd*` took 40–110 ms. So prefixes are served
-//! two ways: 1–3 characters from FTS5's own prefix indexes (`prefix = '2
-//! 3'`, read lazily), and 4 or more by expanding the prefix through
-//! `search_terms` — a dictionary of every token of 4+ characters ever
-//! indexed — into an OR of whole tokens, which FTS5 walks lazily in rowid
-//! order like any other term. A prefix with more than [`MAX_EXPANSION`]
-//! tokens falls back to FTS5's prefix syntax.
+//! What typed text means (word parts, prefixes, phrases) is in [`text`].
 
 use std::collections::BTreeSet;
 
@@ -39,9 +29,15 @@ use crate::messages::{
 use crate::schema::Migrations;
 use crate::StoreError;
 
+mod text;
+
+pub(crate) use text::{dictionary_terms, prune_dictionary, register_functions};
+pub use text::{MAX_INFIX_EXPANSION, MIN_INFIX_CHARS, MIN_PREFIX_CHARS};
+
 pub(crate) static MIGRATIONS: Migrations = Migrations {
     component: "messages_fts",
-    steps: &[r#"
+    steps: &[
+        r#"
 CREATE VIRTUAL TABLE messages_fts USING fts5 (
     subject, body, case_number, recipient, recipient_display, attention, attachment_names,
     content = '', contentless_delete = 1,
@@ -50,7 +46,14 @@ CREATE VIRTUAL TABLE messages_fts USING fts5 (
 );
 -- Every distinct token of 4+ characters ever indexed (see `expand_prefix`).
 CREATE TABLE search_terms (term TEXT PRIMARY KEY) STRICT, WITHOUT ROWID;
-"#],
+"#,
+        r#"
+-- Trigrams of the dictionary's words, so a word part finds the words
+-- containing it (see `text`).
+CREATE VIRTUAL TABLE search_terms_tri USING fts5 (term, tokenize = 'trigram');
+INSERT INTO search_terms_tri (term) SELECT term FROM search_terms;
+"#,
+    ],
 };
 
 /// Adds a message to the full-text index.
@@ -92,88 +95,8 @@ pub(crate) fn index(
         ],
         &mut terms,
     );
-    let mut insert = conn
-        .prepare_cached("INSERT OR IGNORE INTO search_terms (term) VALUES (?1)")
-        .during("indexing the message for search")?;
-    for term in terms {
-        insert
-            .execute([term])
-            .during("indexing the message for search")?;
-    }
+    text::record_terms(conn, &terms)?;
     Ok(())
-}
-
-/// Adds the dictionary tokens of a message's indexed text fields (subject,
-/// body, case number, recipient display, attention, attachment names; the
-/// wire recipient is all digits and never looked up by prefix).
-pub(crate) fn dictionary_terms(fields: [Option<&str>; 6], terms: &mut BTreeSet<String>) {
-    for field in fields.into_iter().flatten() {
-        terms.extend(tokens(field).filter(|t| t.chars().count() >= DICTIONARY_MIN_CHARS));
-    }
-}
-
-/// Drops from the dictionary those of `terms` that no message contains any
-/// more — after a purge, so the words of purged messages (names, addresses)
-/// do not outlive them.
-pub(crate) fn prune_dictionary(
-    conn: &Connection,
-    terms: &BTreeSet<String>,
-) -> Result<(), StoreError> {
-    let mut still_used = conn
-        .prepare_cached("SELECT 1 FROM messages_fts WHERE messages_fts MATCH ?1 LIMIT 1")
-        .during("pruning the search dictionary")?;
-    let mut delete = conn
-        .prepare_cached("DELETE FROM search_terms WHERE term = ?1")
-        .during("pruning the search dictionary")?;
-    for term in terms {
-        let phrase = format!("\"{}\"", term.replace('"', ""));
-        if !still_used
-            .exists([phrase])
-            .during("pruning the search dictionary")?
-        {
-            delete
-                .execute([term])
-                .during("pruning the search dictionary")?;
-        }
-    }
-    Ok(())
-}
-
-/// Prefixes at least this long are expanded through `search_terms`; shorter
-/// ones are served by FTS5's prefix indexes (lengths 2 and 3).
-const DICTIONARY_MIN_CHARS: usize = 4;
-
-/// At most this many tokens replace one prefix term.
-pub const MAX_EXPANSION: usize = 64;
-
-/// Splits text into lower-case tokens as the `unicode61` tokenizer does for
-/// the text Kuvert stores: runs of letters and digits.
-pub(crate) fn tokens(text: &str) -> impl Iterator<Item = String> + '_ {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|t| !t.is_empty())
-        .map(str::to_lowercase)
-}
-
-/// The whole tokens that `prefix` (one token, 4+ characters) stands for,
-/// or `None` when there are more than [`MAX_EXPANSION`].
-fn expand_prefix(conn: &Connection, prefix: &str) -> Result<Option<Vec<String>>, StoreError> {
-    let found: Vec<String> = conn
-        .prepare_cached(
-            "SELECT term FROM search_terms WHERE term >= ?1 AND term < ?2 ORDER BY term LIMIT ?3",
-        )
-        .and_then(|mut s| {
-            s.query_map(
-                rusqlite::params![
-                    prefix,
-                    format!("{prefix}\u{10FFFF}"),
-                    MAX_EXPANSION as i64 + 1
-                ],
-                |r| r.get(0),
-            )?
-            .collect()
-        })
-        .during("expanding a prefix term")?;
-    Ok((found.len() <= MAX_EXPANSION).then_some(found))
 }
 
 /// How to match the case number (diarienummer). Both ignore case and extra
@@ -204,9 +127,14 @@ pub enum CaseNumberFilter {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SentLogQuery {
     /// Free text over subject, body, case number, recipient (wire and
-    /// display), attention and attachment names. Words are ANDed; a word
-    /// ending in `*` matches as a prefix; punctuation inside a word makes it
-    /// a phrase (`2026/0123`). No other query syntax is interpreted.
+    /// display), attention and attachment names. Words are ANDed. A word of
+    /// [`MIN_INFIX_CHARS`] or more matches any word containing it
+    /// (`tillstånd` finds "parkeringstillstånd"); shorter words match whole
+    /// words; a word ending in `*` matches as a prefix (at least
+    /// [`MIN_PREFIX_CHARS`] characters, else [`StoreError::InvalidInput`]);
+    /// `"quoted words"` and punctuation inside a word (`2026/0123`) make a
+    /// phrase. Case folds; å, ä and ö are letters of their own. No other
+    /// query syntax is interpreted.
     pub text: Option<String>,
     /// Recipient: 12 digits, separators allowed (`19850101-2382`).
     pub recipient: Option<String>,
@@ -309,40 +237,6 @@ impl From<&Message> for SentSummary {
     }
 }
 
-/// Turns officer-typed text into an FTS5 query of quoted terms, so nothing
-/// typed can be FTS syntax (words ANDed; `word*` a prefix, expanded as the
-/// module docs say). `None` when no searchable word remains.
-pub(crate) fn fts_query(conn: &Connection, text: &str) -> Result<Option<String>, StoreError> {
-    let mut terms = Vec::new();
-    for word in text.split_whitespace() {
-        let (word, prefix) = match word.strip_suffix('*') {
-            Some(w) => (w, true),
-            None => (word, false),
-        };
-        let word = word.replace('"', "");
-        if !word.chars().any(char::is_alphanumeric) {
-            continue;
-        }
-        if !prefix {
-            terms.push(format!("\"{word}\""));
-            continue;
-        }
-        let parts: Vec<String> = tokens(&word).collect();
-        let expanded = match parts.as_slice() {
-            [one] if one.chars().count() >= DICTIONARY_MIN_CHARS => expand_prefix(conn, one)?,
-            _ => None,
-        };
-        terms.push(match expanded {
-            Some(list) if !list.is_empty() => {
-                let alternatives: Vec<String> = list.iter().map(|t| format!("\"{t}\"")).collect();
-                format!("({})", alternatives.join(" OR "))
-            }
-            _ => format!("\"{word}\"*"),
-        });
-    }
-    Ok((!terms.is_empty()).then(|| terms.join(" AND ")))
-}
-
 /// Digits of a recipient filter, which must be the 12-digit wire form.
 fn recipient_digits(recipient: &str) -> Result<String, StoreError> {
     let digits: String = recipient
@@ -377,14 +271,14 @@ pub(crate) fn plan(conn: &Connection, query: &SentLogQuery) -> Result<Plan, Stor
         format!("?{}", params.len())
     };
     let text = match query.text.as_deref() {
-        Some(t) => fts_query(conn, t)?,
-        None => None,
+        Some(t) => text::parse(conn, t)?,
+        None => text::TextQuery::default(),
     };
     let exact_case = matches!(query.case_number, Some(CaseNumberFilter::Exact(_)));
     // Which side drives: normally the full-text index, walking its rowids
     // (= time) backwards and stopping at the limit. An exact case number is
     // so selective that its index goes first and the text is checked per row.
-    let (from, order_key, key) = match (&text, exact_case) {
+    let (from, order_key, key) = match (&text.fts, exact_case) {
         (Some(t), false) => {
             let p = bind(&mut params, Value::Text(t.clone()));
             conditions.push(format!("messages_fts MATCH {p}"));
@@ -403,6 +297,15 @@ pub(crate) fn plan(conn: &Connection, query: &SentLogQuery) -> Result<Plan, Stor
         }
         (None, _) => ("messages m", "m.sort_key", "m.sort_key"),
     };
+    // Word parts too common to expand: checked on the row's text.
+    for part in &text.parts {
+        let p = bind(&mut params, Value::Text(part.clone()));
+        conditions.push(format!(
+            "{}({p}, m.subject, m.body, m.case_number, m.recipient_display, m.attention, \
+             m.attachment_names)",
+            text::CONTAINS_FUNCTION
+        ));
+    }
     if let Some(from) = query.from {
         let p = bind(&mut params, Value::Integer(sort_key_floor(to_unix(from))));
         conditions.push(format!("{key} >= {p}"));
@@ -456,7 +359,7 @@ pub(crate) fn plan(conn: &Connection, query: &SentLogQuery) -> Result<Plan, Stor
             conditions.push(format!("{column} = {p}"));
         }
     }
-    if query.text.is_some() && text.is_none() {
+    if query.text.is_some() && text.is_empty() {
         // Text with no searchable word matches nothing rather than everything.
         conditions.push("0".to_owned());
     }
@@ -537,7 +440,7 @@ mod tests {
             .unwrap();
         }
         let hits = |q: &str| -> Vec<i64> {
-            let q = fts_query(&conn, q).unwrap().unwrap();
+            let q = text::parse(&conn, q).unwrap().fts.unwrap();
             let mut s = conn
                 .prepare(
                     "SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?1 ORDER BY rowid",
@@ -554,51 +457,5 @@ mod tests {
         assert_eq!(hits("Överklagande"), vec![3]);
         unindex(&conn, 3).unwrap();
         assert!(hits("överkl*").is_empty());
-    }
-
-    #[test]
-    fn typed_text_never_becomes_query_syntax() {
-        let (_dir, conn) = test_database(&[&MIGRATIONS]);
-        let q = |t: &str| fts_query(&conn, t).unwrap();
-        assert_eq!(
-            q("bygg* NOT \"x\" OR"),
-            Some("\"bygg\"* AND \"NOT\" AND \"x\" AND \"OR\"".into())
-        );
-        assert_eq!(q(" * - "), None);
-        assert_eq!(q("2026/0123"), Some("\"2026/0123\"".into()));
-    }
-
-    #[test]
-    fn long_prefixes_expand_through_the_dictionary_short_ones_do_not() {
-        let (_dir, conn) = test_database(&[&MIGRATIONS]);
-        for term in ["åtgärd", "åtgärda", "åtgärder", "åtgärdsplan", "atgard"] {
-            conn.execute("INSERT INTO search_terms (term) VALUES (?1)", [term])
-                .unwrap();
-        }
-        let q = |t: &str| fts_query(&conn, t).unwrap().unwrap();
-        assert_eq!(
-            q("ÅTGÄRD*"),
-            "(\"åtgärd\" OR \"åtgärda\" OR \"åtgärder\" OR \"åtgärdsplan\")"
-        );
-        assert_eq!(q("åtg*"), "\"åtg\"*", "3 characters: FTS5's prefix index");
-        assert_eq!(
-            q("2026/01*"),
-            "\"2026/01\"*",
-            "several tokens: FTS5's own prefix"
-        );
-        for n in 0..=MAX_EXPANSION {
-            conn.execute(
-                "INSERT INTO search_terms (term) VALUES (?1)",
-                [format!("bygg{n:03}")],
-            )
-            .unwrap();
-        }
-        assert_eq!(
-            q("bygg*"),
-            "\"bygg\"*",
-            "too many tokens: FTS5's own prefix"
-        );
-        let words: Vec<String> = tokens("Beslut: ÖVERKLAGA-bygglov 2026/0123").collect();
-        assert_eq!(words, ["beslut", "överklaga", "bygglov", "2026", "0123"]);
     }
 }

@@ -1,0 +1,571 @@
+//! Checking the chain against the data it seals, in full or from a
+//! checkpoint.
+//!
+//! One query walks the chain in sequence order joined with the history row
+//! each entry seals and that row's message (rowid lookups, in the order the
+//! rows were written, so the walk reads the file mostly front to back).
+//! Only what an entry seals beyond its history row is read separately: a
+//! message's attachments and document for its enqueue entry, the signed
+//! delivery or letter for the entry that stored it, the purge record.
+//!
+//! ## Checkpoints
+//!
+//! A check that found the chain intact records a checkpoint: the last entry
+//! it covered and that entry's hash. An incremental check
+//! ([`ChainScope::SinceCheckpoint`]) starts from the latest checkpoint: the
+//! entry there must still carry the recorded hash — so no earlier entry can
+//! have been changed without recomputing every hash after it — and that
+//! entry and every later one, with the data they seal, are checked as in
+//! full. What an
+//! incremental check does *not* re-read is the data sealed by entries before
+//! the checkpoint (an old message's row edited in place); the full check
+//! does, and reports when it last ran.
+
+use std::collections::HashSet;
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use time::OffsetDateTime;
+
+use super::{
+    enqueue_digest, entry_hash, event_digest, message_digest, purge_digest, ChainBreak,
+    ChainVerdict, Entry, PURGE_KIND,
+};
+use crate::error::Context;
+use crate::history::EventKind;
+use crate::instant::{from_unix, to_unix};
+use crate::messages::{
+    self, message_from_row, prefixed_message_columns, sha256_hex, SendState, StoredAttachment,
+    MESSAGE_COLUMNS,
+};
+use crate::StoreError;
+
+/// How much of the chain a check covers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChainScope {
+    /// Every entry and everything it seals.
+    Full,
+    /// The entries after the latest checkpoint (in full when there is none).
+    SinceCheckpoint,
+}
+
+/// A point up to which the chain was found intact.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChainCheckpoint {
+    /// The last entry the check covered.
+    pub seq: u64,
+    /// When the check ran.
+    pub checked_at: OffsetDateTime,
+    /// Whether that check read the whole chain (else it started from an
+    /// earlier checkpoint).
+    pub full: bool,
+}
+
+/// What a chain check covered and found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChainCheck {
+    /// The verdict over the entries checked.
+    pub verdict: ChainVerdict,
+    /// The checkpoint the check started from (`None`: from the first entry).
+    pub from: Option<ChainCheckpoint>,
+    /// The latest full check's checkpoint (this one, when it was full).
+    pub last_full: Option<ChainCheckpoint>,
+    /// The last entry checked (0 when none was).
+    pub up_to: u64,
+}
+
+/// The chain entry with the history row and message it seals.
+struct Walked {
+    seq: i64,
+    entry_at: i64,
+    kind: String,
+    message_id: Option<String>,
+    state: Option<String>,
+    digest: Vec<u8>,
+    prev_hash: Vec<u8>,
+    hash: Vec<u8>,
+    history: Option<History>,
+}
+
+/// A history row and the message row it belongs to.
+struct History {
+    sort_key: i64,
+    at: i64,
+    kind: String,
+    state: String,
+    detail: String,
+    blob_sha256: Option<String>,
+    row_id: Option<String>,
+    last_seq: Option<i64>,
+    row_state: Option<String>,
+    distribution_id: Option<String>,
+    mailbox: (Option<String>, Option<String>),
+}
+
+/// The lookups the walk makes per entry, prepared once: a statement taken
+/// from rusqlite's cache is re-prepared by SQLite on every reuse (clearing
+/// its bindings expires it), which on a million messages costs more than
+/// the checks themselves.
+struct Lookups<'c> {
+    attachments: rusqlite::Statement<'c>,
+    document: rusqlite::Statement<'c>,
+    signed: rusqlite::Statement<'c>,
+    letter: rusqlite::Statement<'c>,
+}
+
+impl<'c> Lookups<'c> {
+    fn prepare(conn: &'c Connection) -> Result<Lookups<'c>, StoreError> {
+        let prepare = |sql: &str| conn.prepare(sql).during("preparing the log check");
+        Ok(Lookups {
+            attachments: prepare(
+                "SELECT a.id, a.name, a.content_type, a.size, a.md5_hex, a.sha256_hex, c.bytes
+                 FROM attachments a LEFT JOIN attachment_content c ON c.attachment_id = a.id
+                 WHERE a.sort_key = ?1 ORDER BY a.position",
+            )?,
+            document: prepare("SELECT sha256_hex, pdf FROM message_documents WHERE sort_key = ?1")?,
+            signed: prepare("SELECT xml FROM signed_deliveries WHERE sort_key = ?1")?,
+            letter: prepare("SELECT pdf, sha256_hex FROM paper_letters WHERE sort_key = ?1")?,
+        })
+    }
+}
+
+/// Column where the walk's own columns start (the message's come first, so
+/// [`message_from_row`] reads them where it expects).
+fn walk_offset() -> usize {
+    MESSAGE_COLUMNS.split(',').count()
+}
+
+fn walked(row: &Row<'_>) -> rusqlite::Result<Walked> {
+    let o = walk_offset();
+    let history = match row.get::<_, Option<i64>>(o + 8)? {
+        None => None,
+        Some(sort_key) => Some(History {
+            sort_key,
+            at: row.get(o + 9)?,
+            kind: row.get(o + 10)?,
+            state: row.get(o + 11)?,
+            detail: row.get(o + 12)?,
+            blob_sha256: row.get(o + 13)?,
+            row_id: row.get(o + 14)?,
+            last_seq: row.get(o + 15)?,
+            row_state: row.get(o + 16)?,
+            distribution_id: row.get(o + 17)?,
+            mailbox: (row.get(o + 18)?, row.get(o + 19)?),
+        }),
+    };
+    Ok(Walked {
+        seq: row.get(o)?,
+        entry_at: row.get(o + 1)?,
+        kind: row.get(o + 2)?,
+        message_id: row.get(o + 3)?,
+        state: row.get(o + 4)?,
+        digest: row.get(o + 5)?,
+        prev_hash: row.get(o + 6)?,
+        hash: row.get(o + 7)?,
+        history,
+    })
+}
+
+/// Checks the chain (see the module docs). Runs in the caller's read
+/// transaction, so a concurrent writer cannot make it report a half-written
+/// event.
+pub(crate) fn verify(conn: &Connection, scope: ChainScope) -> Result<ChainCheck, StoreError> {
+    let last_full = latest_checkpoint(conn, true)?;
+    let from = match scope {
+        ChainScope::Full => None,
+        ChainScope::SinceCheckpoint => latest_checkpoint(conn, false)?,
+    };
+    let (start_seq, mut prev) = match &from {
+        None => (1, vec![0u8; 32]),
+        Some(cp) => {
+            let seq = cp.seq as i64;
+            let recorded: Vec<u8> = conn
+                .query_row(
+                    "SELECT hash FROM chain_checkpoints WHERE seq = ?1",
+                    [seq],
+                    |r| r.get(0),
+                )
+                .during("reading the checkpoint")?;
+            let stored: Option<(Vec<u8>, Vec<u8>)> = conn
+                .query_row(
+                    "SELECT prev_hash, hash FROM chain WHERE seq = ?1",
+                    [seq],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()
+                .during("reading the log chain")?;
+            let prev_hash = match stored {
+                Some((prev_hash, hash)) if hash == recorded => prev_hash,
+                _ => {
+                    let seq = cp.seq;
+                    return Ok(ChainCheck {
+                        verdict: ChainVerdict::Broken {
+                            seq,
+                            reason: ChainBreak::CheckpointMismatch,
+                        },
+                        from,
+                        last_full,
+                        up_to: seq,
+                    });
+                }
+            };
+            // The walk starts at the checkpoint's own entry, so its fields
+            // and what it seals are checked against its hash too.
+            (seq, prev_hash)
+        }
+    };
+    let mut purged = None;
+    let sql = format!(
+        "SELECT {}, c.seq, c.at, c.kind, c.message_id, c.state, c.digest, c.prev_hash, c.hash,
+                h.sort_key, h.at, h.kind, h.state, h.detail, h.blob_sha256,
+                m.id, m.last_seq, m.state, m.distribution_id, m.mailbox_operator, m.mailbox_address
+         FROM chain c
+         LEFT JOIN status_history h ON h.seq = c.seq
+         LEFT JOIN messages m ON m.sort_key = h.sort_key
+         WHERE c.seq >= ?1 ORDER BY c.seq",
+        prefixed_message_columns("m")
+    );
+    let mut lookups = Lookups::prepare(conn)?;
+    let mut stmt = conn.prepare(&sql).during("reading the log chain")?;
+    let mut rows = stmt.query([start_seq]).during("reading the log chain")?;
+    let mut expected_seq = start_seq;
+    let mut count = 0u64;
+    let verdict = loop {
+        let Some(row) = rows.next().during("reading the log chain")? else {
+            break None;
+        };
+        let e = walked(row).during("reading the log chain")?;
+        if e.seq != expected_seq {
+            break Some((expected_seq, ChainBreak::Missing));
+        }
+        if let Some(reason) = check_entry(conn, &mut lookups, row, &e, &prev, &mut purged)? {
+            break Some((e.seq, reason));
+        }
+        prev = e.hash;
+        expected_seq += 1;
+        count += 1;
+    };
+    drop(rows);
+    drop(stmt);
+    let verdict = match verdict {
+        Some((seq, reason)) => ChainVerdict::Broken {
+            seq: seq.max(0) as u64,
+            reason,
+        },
+        None if from.is_none() => match check_states(conn)? {
+            Some((seq, reason)) => ChainVerdict::Broken { seq, reason },
+            None => ChainVerdict::Intact { entries: count },
+        },
+        None => ChainVerdict::Intact { entries: count },
+    };
+    Ok(ChainCheck {
+        verdict,
+        from,
+        last_full,
+        up_to: (start_seq - 1).max(0) as u64 + count,
+    })
+}
+
+/// Checks one entry: its link, its hash, and what it seals.
+fn check_entry(
+    conn: &Connection,
+    lookups: &mut Lookups<'_>,
+    row: &Row<'_>,
+    e: &Walked,
+    prev: &[u8],
+    purged: &mut Option<HashSet<String>>,
+) -> Result<Option<ChainBreak>, StoreError> {
+    if e.prev_hash != prev {
+        return Ok(Some(ChainBreak::BrokenLink));
+    }
+    let Ok(digest) = <[u8; 32]>::try_from(e.digest.as_slice()) else {
+        return Ok(Some(ChainBreak::EntryAltered));
+    };
+    let entry = Entry {
+        at: e.entry_at,
+        kind: &e.kind,
+        message_id: e.message_id.as_deref(),
+        state: e.state.as_deref(),
+        digest,
+    };
+    if entry_hash(prev, e.seq, &entry)[..] != e.hash[..] {
+        return Ok(Some(ChainBreak::EntryAltered));
+    }
+    if e.kind == PURGE_KIND {
+        return check_purge(conn, e.seq, &digest);
+    }
+    let id = e.message_id.as_deref().unwrap_or_default();
+    let Some(h) = &e.history else {
+        let purged = match purged {
+            Some(ids) => ids,
+            None => purged.insert(purged_ids(conn)?),
+        };
+        if purged.contains(id) {
+            return Ok(None);
+        }
+        return Ok(Some(ChainBreak::ContentMissing {
+            what: format!("the history of message {id}"),
+        }));
+    };
+    let altered = |what: String| Ok(Some(ChainBreak::ContentAltered { what }));
+    let last_seq = h.last_seq.unwrap_or(i64::MIN);
+    if h.row_id.as_deref() != Some(id)
+        || last_seq < e.seq
+        || e.state.as_deref() != Some(h.state.as_str())
+        || h.kind != e.kind
+    {
+        return altered(format!("the history of message {id}"));
+    }
+    // The message's latest entry seals the state its row shows.
+    if last_seq == e.seq && h.row_state.as_deref() != Some(h.state.as_str()) {
+        return Ok(Some(ChainBreak::StateAltered {
+            message_id: id.to_owned(),
+        }));
+    }
+    let event = event_digest(
+        id,
+        h.at,
+        &h.kind,
+        &h.state,
+        &h.detail,
+        h.blob_sha256.as_deref(),
+    );
+    if h.kind == EventKind::Enqueued.as_str() {
+        return check_enqueued(lookups, row, h, id, &event, &digest);
+    }
+    if event != digest {
+        return altered(format!("the history of message {id}"));
+    }
+    // The distribution id and the mailbox are kept in the message's row for
+    // search and exports; the chain seals them in the submission's detail.
+    if SendState::parse(&h.state) == Some(SendState::Submitted) {
+        let mailbox = match &h.mailbox {
+            (Some(operator), Some(service_address)) => Some(messages::Mailbox {
+                operator: operator.clone(),
+                service_address: service_address.clone(),
+            }),
+            (None, None) => None,
+            _ => return altered(format!("the mailbox of message {id}")),
+        };
+        let recorded = h
+            .distribution_id
+            .as_deref()
+            .map(|d| messages::submitted_detail(d, mailbox.as_ref()));
+        if recorded.as_deref() != Some(h.detail.as_str()) {
+            return altered(format!("the mailbox of message {id}"));
+        }
+    }
+    if let Some(expected) = &h.blob_sha256 {
+        if sealed_blob_sha256(lookups, h)?.as_ref() != Some(expected) {
+            return altered(format!("the {} document of message {id}", h.state));
+        }
+    }
+    Ok(None)
+}
+
+/// The SHA-256 of the blob a history row stored (signed delivery, letter).
+fn sealed_blob_sha256(
+    lookups: &mut Lookups<'_>,
+    h: &History,
+) -> Result<Option<String>, StoreError> {
+    Ok(match SendState::parse(&h.state) {
+        Some(SendState::Signed) => lookups
+            .signed
+            .query_row([h.sort_key], |r| r.get::<_, Vec<u8>>(0))
+            .optional()
+            .during("reading the signed delivery")?
+            .map(|xml| sha256_hex(&xml)),
+        Some(SendState::Paper) => lookups
+            .letter
+            .query_row([h.sort_key], |r| {
+                Ok((r.get::<_, Option<Vec<u8>>>(0)?, r.get::<_, String>(1)?))
+            })
+            .optional()
+            .during("reading the paper letter")?
+            .map(|(pdf, stored)| pdf.map_or(stored, |p| sha256_hex(&p))),
+        _ => h.blob_sha256.clone(),
+    })
+}
+
+/// Checks an enqueue entry: the message row, its attachments' bytes and its
+/// document, as sealed together with the history row.
+fn check_enqueued(
+    lookups: &mut Lookups<'_>,
+    row: &Row<'_>,
+    h: &History,
+    id: &str,
+    event: &[u8; 32],
+    digest: &[u8; 32],
+) -> Result<Option<ChainBreak>, StoreError> {
+    let altered = |what: String| Ok(Some(ChainBreak::ContentAltered { what }));
+    let mut message = match message_from_row(row) {
+        Ok((_, message)) => message,
+        // A row edited into values Kuvert never writes is altered
+        // content, not a reason to stop checking.
+        Err(StoreError::Corrupt { .. }) => return altered(format!("message {id}")),
+        Err(e) => return Err(e),
+    };
+    let mut altered_name = None;
+    message.attachments = lookups
+        .attachments
+        .query_map([h.sort_key], |r| {
+            let a = StoredAttachment {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                content_type: r.get(2)?,
+                size: r.get::<_, i64>(3)?.max(0) as u64,
+                md5_hex: r.get(4)?,
+                sha256_hex: r.get(5)?,
+            };
+            let bytes: Option<Vec<u8>> = r.get(6)?;
+            Ok((a, bytes))
+        })
+        .and_then(|rows| {
+            rows.map(|r| {
+                r.map(|(a, bytes)| {
+                    if altered_name.is_none()
+                        && bytes.as_deref().map(sha256_hex).as_deref() != Some(&a.sha256_hex)
+                    {
+                        altered_name = Some(a.name.clone());
+                    }
+                    a
+                })
+            })
+            .collect()
+        })
+        .during("reading attachments")?;
+    let document: Option<(String, Vec<u8>)> = lookups
+        .document
+        .query_row([h.sort_key], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()
+        .during("reading a message's document")?;
+    message.document_sha256 = document.as_ref().map(|(sha, _)| sha.clone());
+    if enqueue_digest(&message_digest(&message), event) != *digest {
+        return altered(format!("message {id}"));
+    }
+    if let Some(name) = altered_name {
+        return altered(format!("attachment {name} of message {id}"));
+    }
+    if let Some((sha256, pdf)) = &document {
+        if sha256_hex(pdf) != *sha256 {
+            return altered(format!("the document of message {id}"));
+        }
+    }
+    Ok(None)
+}
+
+/// Every id a purge record names.
+fn purged_ids(conn: &Connection) -> Result<HashSet<String>, StoreError> {
+    let lists: Vec<String> = conn
+        .prepare("SELECT ids FROM purges")
+        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+        .during("reading purge records")?;
+    Ok(lists
+        .iter()
+        .flat_map(|l| l.lines().map(str::to_owned))
+        .collect())
+}
+
+fn check_purge(
+    conn: &Connection,
+    seq: i64,
+    digest: &[u8; 32],
+) -> Result<Option<ChainBreak>, StoreError> {
+    type Record = (i64, i64, i64, String, Option<String>, Option<String>);
+    let record: Option<Record> = conn
+        .prepare_cached("SELECT at, cutoff, count, ids, purger, rule FROM purges WHERE seq = ?1")
+        .and_then(|mut s| s.query_row([seq], |r| Record::try_from(r)).optional())
+        .during("reading a purge record")?;
+    let altered = || {
+        Ok(Some(ChainBreak::ContentAltered {
+            what: "the purge record".into(),
+        }))
+    };
+    let Some((at, cutoff, count, ids, purger, rule)) = record else {
+        return Ok(Some(ChainBreak::ContentMissing {
+            what: "the purge record".into(),
+        }));
+    };
+    let listed = ids.lines().count() as i64;
+    let ordered = match (&purger, &rule) {
+        (Some(purger), Some(rule)) => Some((purger.as_str(), rule.as_str())),
+        (None, None) => None,
+        _ => return altered(),
+    };
+    if listed != count
+        || purge_digest(at, cutoff, count, &sha256_hex(ids.as_bytes()), ordered) != *digest
+    {
+        return altered();
+    }
+    Ok(None)
+}
+
+/// Every live message's latest entry must exist and be its own (the walk
+/// checks the state such an entry seals).
+fn check_states(conn: &Connection) -> Result<Option<(u64, ChainBreak)>, StoreError> {
+    let bad: Option<(String, i64)> = conn
+        .prepare(
+            "SELECT m.id, m.last_seq FROM messages m LEFT JOIN chain c ON c.seq = m.last_seq
+             WHERE c.seq IS NULL OR c.message_id IS NOT m.id OR c.state IS NOT m.state
+             ORDER BY m.last_seq LIMIT 1",
+        )
+        .and_then(|mut s| s.query_row([], |r| Ok((r.get(0)?, r.get(1)?))).optional())
+        .during("checking message states")?;
+    Ok(bad.map(|(message_id, seq)| (seq.max(0) as u64, ChainBreak::StateAltered { message_id })))
+}
+
+/// The latest checkpoint (of a full check only, with `full_only`).
+fn latest_checkpoint(
+    conn: &Connection,
+    full_only: bool,
+) -> Result<Option<ChainCheckpoint>, StoreError> {
+    let row: Option<(i64, i64, bool)> = conn
+        .prepare_cached(
+            "SELECT seq, checked_at, full FROM chain_checkpoints
+             WHERE full OR NOT ?1 ORDER BY seq DESC, checked_at DESC LIMIT 1",
+        )
+        .and_then(|mut s| {
+            s.query_row([full_only], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .optional()
+        })
+        .during("reading the checkpoint")?;
+    row.map(|(seq, at, full)| {
+        Ok(ChainCheckpoint {
+            seq: seq.max(0) as u64,
+            checked_at: from_unix(at)?,
+            full,
+        })
+    })
+    .transpose()
+}
+
+/// Records that the chain up to its current end was found intact by a check
+/// (`full` or incremental) that ran at `at`; returns the checkpoint, or
+/// `None` for an empty chain.
+pub(crate) fn record_checkpoint(
+    conn: &Connection,
+    up_to: u64,
+    full: bool,
+    at: OffsetDateTime,
+) -> Result<Option<ChainCheckpoint>, StoreError> {
+    let seq = i64::try_from(up_to).unwrap_or(i64::MAX);
+    let hash: Option<Vec<u8>> = conn
+        .query_row("SELECT hash FROM chain WHERE seq = ?1", [seq], |r| r.get(0))
+        .optional()
+        .during("reading the log chain")?;
+    let Some(hash) = hash else {
+        return Ok(None);
+    };
+    conn.execute(
+        "INSERT INTO chain_checkpoints (seq, hash, checked_at, full) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (seq) DO UPDATE SET checked_at = excluded.checked_at,
+             full = excluded.full OR chain_checkpoints.full
+         WHERE chain_checkpoints.hash = excluded.hash",
+        params![seq, hash, to_unix(at), full],
+    )
+    .during("recording a checkpoint")?;
+    Ok(Some(ChainCheckpoint {
+        seq: up_to,
+        checked_at: at,
+        full,
+    }))
+}
