@@ -337,7 +337,8 @@ impl Store {
     /// that is not Failed or sent on Paper: the one a new event message in
     /// that case to that recipient names as its `PrecedingEventId`. (A
     /// failed message never reached the recipient's mailbox and a paper one
-    /// only on paper, so a mailbox could not thread after them.) Read-only;
+    /// only on paper, so a mailbox could not thread after them.) Latest is
+    /// last in the sent log's order, the time it was enqueued. Read-only;
     /// a send uses [`Batch::latest_event`] so that the look-up and the
     /// stored message are one transaction.
     pub fn latest_event(

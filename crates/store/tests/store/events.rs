@@ -1,6 +1,7 @@
 //! Event messages (händelsemeddelanden): their status and preceding event
 //! are stored, sealed by the chain, and looked up per case.
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Barrier};
 
 use kuvert_protocol::delivery::{MatterStatus, MessageId};
@@ -236,7 +237,9 @@ fn the_table_refuses_an_unknown_status_and_a_link_without_an_event() {
 
 /// Several connections (as several processes would) each add events to one
 /// case, looking the predecessor up inside the write that stores the new
-/// event: the events form one line, none sharing a predecessor.
+/// event (and reading the clock there, as the send does: the latest event
+/// is the latest stored): the events form one line, none sharing a
+/// predecessor.
 #[test]
 fn concurrent_senders_link_each_event_to_a_different_predecessor() {
     let (dir, _s) = store();
@@ -244,10 +247,12 @@ fn concurrent_senders_link_each_event_to_a_different_predecessor() {
     const EACH: u32 = 8;
     let path = dir.path().join("kuvert.sqlite");
     let barrier = Arc::new(Barrier::new(SENDERS as usize));
+    let clock = Arc::new(AtomicI64::new(0));
     let senders: Vec<_> = (0..SENDERS)
         .map(|who| {
             let path = path.clone();
             let barrier = Arc::clone(&barrier);
+            let clock = Arc::clone(&clock);
             std::thread::spawn(move || {
                 let store = Store::open(&path).expect("own connection");
                 barrier.wait();
@@ -266,7 +271,7 @@ fn concurrent_senders_link_each_event_to_a_different_predecessor() {
                                 Some(MatterStatus::SenderInitiative),
                                 preceding.as_deref(),
                             );
-                            b.enqueue(&m, at(i64::from(n)))
+                            b.enqueue(&m, at(clock.fetch_add(1, Ordering::SeqCst)))
                         })
                         .expect("stored");
                 }
