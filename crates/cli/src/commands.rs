@@ -537,7 +537,7 @@ fn log(json: bool, kuvert: &Kuvert, filters: Filters) -> Result<u8, Error> {
 }
 
 fn thread(json: bool, kuvert: &Kuvert, case: &str) -> Result<u8, Error> {
-    let events = kuvert.case_thread_of(case)?;
+    let events = kuvert.case_thread(case)?;
     let rows: Vec<SentSummary> = events.iter().map(SentSummary::from).collect();
     print(json, rows.iter().map(summary_json).collect(), || {
         if rows.is_empty() {

@@ -402,19 +402,25 @@ impl Kuvert {
         }
     }
 
-    /// The events of the case `case_number`, oldest first (to any
-    /// recipient, in any state): the case's thread as the sent log has it.
-    pub fn case_thread(&self, case_number: &CaseNumber) -> Result<Vec<Message>, Error> {
-        Ok(self.store.case_events(case_number)?)
-    }
-
-    /// The case's thread for the diarienummer an officer typed.
-    pub fn case_thread_of(&self, case_number: &str) -> Result<Vec<Message>, Error> {
+    /// The thread of the case whose diarienummer an officer typed
+    /// (`kuvert thread DNR`): every event message in it, to any recipient
+    /// and in any state, oldest first ([`Store::case_events`]).
+    pub fn case_thread(&self, case_number: &str) -> Result<Vec<Message>, Error> {
         let case = CaseNumber::new(case_number.trim()).map_err(|e| Error::InvalidInput {
             field: "case number",
             reason: e.to_string(),
         })?;
-        self.case_thread(&case)
+        Ok(self.store.case_events(&case)?)
+    }
+
+    /// The thread `message` is part of when it is an event message (its
+    /// case's events, oldest first, itself among them); empty for an
+    /// ordinary message.
+    pub fn thread_of(&self, message: &Message) -> Result<Vec<Message>, Error> {
+        match (&message.content.event, &message.content.case_number) {
+            (Some(_), Some(case)) => Ok(self.store.case_events(case)?),
+            _ => Ok(Vec::new()),
+        }
     }
 
     /// Signs `outgoing` with new ids; an event message follows `preceding`

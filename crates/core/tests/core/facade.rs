@@ -243,10 +243,14 @@ fn an_event_message_follows_the_previous_event_in_its_case() {
 
     let thread: Vec<_> = o
         .kuvert
-        .case_thread_of("bn 2026/0123")
+        .case_thread("bn 2026/0123")
         .unwrap()
         .into_iter()
         .map(|m| m.content.message_id)
         .collect();
-    assert_eq!(thread, [first, second, other]);
+    assert_eq!(thread, [first.clone(), second.clone(), other]);
+    let ordinary = o.kuvert.message(&ordinary).unwrap();
+    assert!(o.kuvert.thread_of(&ordinary).unwrap().is_empty());
+    let second = o.kuvert.message(&second).unwrap();
+    assert_eq!(o.kuvert.thread_of(&second).unwrap().len(), 3);
 }
