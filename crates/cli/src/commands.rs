@@ -347,18 +347,18 @@ fn event_json(event: Option<&CaseEvent>) -> Value {
     })
 }
 
-/// "event message (closed), follows ID" for the text output.
+/// "event message: closed, follows ID" for the text output.
 fn event_text(event: &CaseEvent) -> String {
     let status = CaseStatus::from(event.status);
+    let meaning = match status.english() {
+        same if same == status.name() => String::new(),
+        meaning => format!(" ({meaning})"),
+    };
     match &event.preceding_event_id {
-        Some(preceding) => format!(
-            "event message: {status} ({}), follows {preceding}",
-            status.english()
-        ),
-        None => format!(
-            "event message: {status} ({}), the first in its case",
-            status.english()
-        ),
+        Some(preceding) => format!("event message: {status}{meaning}, follows {preceding}"),
+        None => {
+            format!("event message: {status}{meaning}, the first in its case to this recipient")
+        }
     }
 }
 
