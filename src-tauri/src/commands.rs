@@ -9,7 +9,7 @@ use kuvert_core::files::write_whole;
 use kuvert_core::filter::LogFilter;
 use kuvert_core::profile::ProfileLocations;
 use kuvert_core::secrets::{Keyring, Password};
-use kuvert_core::{DraftId, Error};
+use kuvert_core::{DraftId, Error, Kuvert, Message};
 use tauri::{AppHandle, State};
 
 use crate::dialogs;
@@ -157,10 +157,7 @@ pub async fn folder(session: State<'_, Session>, folder: Folder) -> Answer<Vec<M
 pub async fn message(session: State<'_, Session>, id: String) -> Answer<MessageView> {
     session.with(|o| {
         let id = kuvert_core::message_id(&id)?;
-        Ok(MessageView::new(
-            o.kuvert.message(&id)?,
-            o.kuvert.history(&id)?,
-        ))
+        message_view(&o.kuvert, o.kuvert.message(&id)?)
     })
 }
 
@@ -169,11 +166,16 @@ pub async fn message(session: State<'_, Session>, id: String) -> Answer<MessageV
 pub async fn refresh_status(session: State<'_, Session>, id: String) -> Answer<MessageView> {
     session.with_own_handle(|kuvert| {
         let id = kuvert_core::message_id(&id)?;
-        Ok(MessageView::new(
-            kuvert.refresh_status(&id)?,
-            kuvert.history(&id)?,
-        ))
+        message_view(kuvert, kuvert.refresh_status(&id)?)
     })
+}
+
+/// The reading pane's view of `message`: with its history and, for an
+/// event message, its case's thread.
+pub(crate) fn message_view(kuvert: &Kuvert, message: Message) -> Result<MessageView, Error> {
+    let history = kuvert.history(&message.content.message_id)?;
+    let thread = kuvert.thread_of(&message)?;
+    Ok(MessageView::new(message, history, &thread))
 }
 
 /// Searches the sent log.

@@ -11,8 +11,9 @@ use kuvert_core::paths::{LegacyState, Paths};
 use kuvert_core::profile::Profile;
 use kuvert_core::profile::ProfileLayer;
 use kuvert_core::{
-    CheckOutcome, DraftAttachment, DraftFields, DraftSummary, Error, ErrorCode, FolderItem,
-    Message, Reachability, SavedDraft, SendReport, SendState, SentSummary, StatusEvent,
+    CaseEvent, CheckOutcome, DraftAttachment, DraftFields, DraftSummary, Error, ErrorCode,
+    FolderItem, MatterStatus, Message, Reachability, SavedDraft, SendReport, SendState,
+    SentSummary, StatusEvent,
 };
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
@@ -302,6 +303,58 @@ impl From<CheckOutcome> for RecipientCheck {
     }
 }
 
+/// The status an event message (händelsemeddelande) gives its case, named
+/// as the contract names it; the UI shows its own text for each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum MatterStatusView {
+    /// The authority acts (the usual case).
+    SenderInitiative,
+    /// The recipient is expected to act.
+    RecipientInitiative,
+    /// The case is closed.
+    Closed,
+}
+
+impl From<MatterStatus> for MatterStatusView {
+    fn from(status: MatterStatus) -> Self {
+        match status {
+            MatterStatus::SenderInitiative => MatterStatusView::SenderInitiative,
+            MatterStatus::RecipientInitiative => MatterStatusView::RecipientInitiative,
+            MatterStatus::Closed => MatterStatusView::Closed,
+        }
+    }
+}
+
+impl From<MatterStatusView> for MatterStatus {
+    fn from(status: MatterStatusView) -> Self {
+        match status {
+            MatterStatusView::SenderInitiative => MatterStatus::SenderInitiative,
+            MatterStatusView::RecipientInitiative => MatterStatus::RecipientInitiative,
+            MatterStatusView::Closed => MatterStatus::Closed,
+        }
+    }
+}
+
+/// What makes a sent message an event message.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct EventView {
+    /// The status it gave its case.
+    pub status: MatterStatusView,
+    /// The id of the event it follows (`PrecedingEventId`); `None` for the
+    /// case's first event to this recipient.
+    pub preceding_event_id: Option<String>,
+}
+
+impl From<&CaseEvent> for EventView {
+    fn from(e: &CaseEvent) -> Self {
+        EventView {
+            status: e.status.into(),
+            preceding_event_id: e.preceding_event_id.as_ref().map(ToString::to_string),
+        }
+    }
+}
+
 /// The compose form's fields as saved in a draft.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
 pub struct DraftFieldsView {
@@ -321,6 +374,9 @@ pub struct DraftFieldsView {
     pub case_type: Option<String>,
     /// Sender name.
     pub sender_name: Option<String>,
+    /// Send as an event message (händelsemeddelande) giving the case this
+    /// status; `None` for an ordinary message. Needs the diarienummer.
+    pub event: Option<MatterStatusView>,
 }
 
 impl From<DraftFieldsView> for DraftFields {
@@ -333,7 +389,7 @@ impl From<DraftFieldsView> for DraftFields {
             attention: v.attention,
             protection_class: v.protection_class,
             case_type: v.case_type,
-            event: false,
+            event: v.event.map(Into::into),
             sender_name: v.sender_name,
         }
     }
@@ -350,6 +406,7 @@ impl From<DraftFields> for DraftFieldsView {
             protection_class: f.protection_class,
             case_type: f.case_type,
             sender_name: f.sender_name,
+            event: f.event.map(Into::into),
         }
     }
 }
@@ -618,6 +675,8 @@ pub struct MessageRow {
     pub attachment_count: u32,
     /// Why it failed or is waiting, if it is.
     pub reason: Option<String>,
+    /// Set for an event message.
+    pub event: Option<EventView>,
 }
 
 impl From<SentSummary> for MessageRow {
@@ -636,6 +695,7 @@ impl From<SentSummary> for MessageRow {
             officer: s.officer.map(|o| o.name),
             attachment_count: s.attachment_count,
             reason: None,
+            event: s.event.as_ref().map(EventView::from),
         }
     }
 }
@@ -669,6 +729,7 @@ impl From<&Message> for MessageRow {
                 .failure_reason
                 .clone()
                 .or_else(|| m.last_failure.as_ref().map(|f| f.reason.clone())),
+            event: c.event.as_ref().map(EventView::from),
         }
     }
 }
@@ -730,12 +791,16 @@ pub struct MessageView {
     pub attachments: Vec<StoredAttachmentView>,
     /// Status timeline, oldest first.
     pub timeline: Vec<TimelineEntry>,
+    /// For an event message, its case's events oldest first (itself among
+    /// them); empty for an ordinary message.
+    pub thread: Vec<MessageRow>,
 }
 
 impl MessageView {
-    /// A message and its history.
-    pub fn new(m: Message, history: Vec<StatusEvent>) -> Self {
+    /// A message, its history and its case's thread.
+    pub fn new(m: Message, history: Vec<StatusEvent>, thread: &[Message]) -> Self {
         MessageView {
+            thread: thread.iter().map(MessageRow::from).collect(),
             row: MessageRow::from(&m),
             body: m.content.body,
             attention: m.content.attention.map(|a| a.to_string()),
@@ -1075,6 +1140,8 @@ pub fn typescript() -> String {
         ProfileView::decl(),
         AppStatus::decl(),
         RecipientCheck::decl(),
+        MatterStatusView::decl(),
+        EventView::decl(),
         DraftFieldsView::decl(),
         AttachmentView::decl(),
         DraftView::decl(),

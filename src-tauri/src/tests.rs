@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::dto::{
-    self, DraftFieldsView, ErrorKind, MessageRow, MessageState, PathsView, ProfileLayerView,
-    RecipientCheck,
+    self, DraftFieldsView, DraftView, ErrorKind, MatterStatusView, MessageRow, MessageState,
+    PathsView, ProfileLayerView, RecipientCheck,
 };
 use crate::session::Session;
 use kuvert_core::Folder;
@@ -246,4 +246,46 @@ fn a_refused_purge_is_explained_to_the_registrar_in_swedish() {
             .contains("bo.ek får inte gallra"),
         "{stranger:?}"
     );
+}
+
+#[test]
+fn an_event_draft_keeps_its_status_and_the_reading_pane_shows_the_cases_thread() {
+    let dir = tempfile::tempdir().unwrap();
+    let session = Session::new(dir.path().to_path_buf());
+    session.open_test_environment().unwrap();
+    let event = |status| DraftFieldsView {
+        recipient: "19850101-2382".into(),
+        subject: "Beslut om bygglov".into(),
+        body: "Hej, här kommer beslutet.".into(),
+        case_number: "KS 2026/0777".into(),
+        protection_class: Some(2),
+        event: Some(status),
+        ..DraftFieldsView::default()
+    };
+    let (first, second) = session
+        .with(|o| {
+            let id = o
+                .kuvert
+                .save_draft(None, &event(MatterStatusView::RecipientInitiative).into())?;
+            let saved = DraftView::from(o.kuvert.draft(id)?);
+            assert_eq!(
+                saved.fields.event,
+                Some(MatterStatusView::RecipientInitiative)
+            );
+            let first = o.kuvert.send_draft(id)?.message_id().to_string();
+            let id = o
+                .kuvert
+                .save_draft(None, &event(MatterStatusView::Closed).into())?;
+            let second = o.kuvert.send_draft(id)?.message_id().clone();
+            Ok((first, second))
+        })
+        .unwrap();
+    let view = session
+        .with(|o| crate::commands::message_view(&o.kuvert, o.kuvert.message(&second)?))
+        .unwrap();
+    let event = view.row.event.expect("an event message");
+    assert_eq!(event.status, MatterStatusView::Closed);
+    assert_eq!(event.preceding_event_id.as_deref(), Some(first.as_str()));
+    let thread: Vec<&str> = view.thread.iter().map(|r| r.message_id.as_str()).collect();
+    assert_eq!(thread, [first.as_str(), second.as_str()]);
 }

@@ -53,6 +53,13 @@ pub enum Command {
     Resume,
     /// Search the sent log.
     Log(Filters),
+    /// A case's event messages (händelsemeddelanden), oldest first: each
+    /// with its recipient, state, matter status and the event it follows.
+    Thread {
+        /// The diarienummer (compared without regard to letter case and spacing).
+        #[arg(value_name = "DNR")]
+        case: String,
+    },
     /// Export the sent log.
     Export {
         /// csv, jsonl or pdf.
@@ -158,9 +165,17 @@ pub struct SendArgs {
     /// Start from this case type of the profile.
     #[arg(long, value_name = "NAME")]
     pub case_type: Option<String>,
-    /// Send as an event message (händelsemeddelande).
+    /// Send as an event message (händelsemeddelande); needs --case. It
+    /// names the latest event in the case to the same recipient (not failed,
+    /// not sent on paper) as its PrecedingEventId; so does --dry-run.
     #[arg(long)]
     pub event: bool,
+    /// The matter status the event message gives the case:
+    /// senderinitiative (the authority acts; the default), recipientinitiative
+    /// (the recipient is to act) or closed.
+    #[arg(long, requires = "event", value_name = "STATUS",
+          value_parser = ["senderinitiative", "recipientinitiative", "closed"])]
+    pub status: Option<String>,
     /// One of the profile's sender names.
     #[arg(long, value_name = "NAME")]
     pub sender_name: Option<String>,

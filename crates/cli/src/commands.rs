@@ -11,8 +11,8 @@ use kuvert_core::profile::Profile;
 use kuvert_core::seams::{Checkpoint, Checkpoints};
 use kuvert_core::secrets::{Keyring, Password};
 use kuvert_core::{
-    ChainScope, ChainVerdict, CheckOutcome, Error, ExportFormat, Kuvert, Mailbox, Message, Officer,
-    SendReport, SentSummary, StatusEvent,
+    CaseEvent, ChainScope, ChainVerdict, CheckOutcome, Error, ExportFormat, Kuvert, Mailbox,
+    Message, Officer, SendReport, SentSummary, StatusEvent,
 };
 use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
@@ -103,6 +103,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         } => status(json, &open(profile, cli.data_dir)?, &message_id, refresh),
         Command::Resume => resume(json, &open(profile, cli.data_dir)?),
         Command::Log(filters) => log(json, &open(profile, cli.data_dir)?, filters),
+        Command::Thread { case } => thread(json, &open(profile, cli.data_dir)?, &case),
         Command::Export {
             format,
             out,
@@ -212,7 +213,16 @@ fn draft_from(args: &SendArgs, kuvert: &Kuvert) -> Result<Draft, Error> {
     draft.attention = args.attention.clone().unwrap_or_default();
     draft.sender_name = args.sender_name.clone();
     if args.event {
-        draft.event = Some(CaseStatus::SenderInitiative);
+        let status = match &args.status {
+            Some(name) => CaseStatus::parse(name).ok_or_else(|| Error::InvalidInput {
+                field: "status",
+                reason: format!(
+                    "{name:?} is not a matter status (senderinitiative, recipientinitiative, closed)"
+                ),
+            })?,
+            None => CaseStatus::SenderInitiative,
+        };
+        draft.event = Some(status);
     }
     Ok(draft)
 }
@@ -335,6 +345,30 @@ fn mailbox_json(mailbox: Option<&Mailbox>) -> Value {
     )
 }
 
+fn event_json(event: Option<&CaseEvent>) -> Value {
+    event.map_or(Value::Null, |e| {
+        json!({
+            "status": e.status.wire(),
+            "preceding_event_id": e.preceding_event_id.as_ref().map(|p| p.as_str()),
+        })
+    })
+}
+
+/// "event message: closed, follows ID" for the text output.
+fn event_text(event: &CaseEvent) -> String {
+    let status = CaseStatus::from(event.status);
+    let meaning = match status.english() {
+        same if same == status.name() => String::new(),
+        meaning => format!(" ({meaning})"),
+    };
+    match &event.preceding_event_id {
+        Some(preceding) => format!("event message: {status}{meaning}, follows {preceding}"),
+        None => {
+            format!("event message: {status}{meaning}, the first in its case to this recipient")
+        }
+    }
+}
+
 fn officer_json(officer: Option<&Officer>) -> Value {
     officer.map_or(
         Value::Null,
@@ -357,6 +391,7 @@ fn message_json(message: &Message, history: &[StatusEvent]) -> Value {
         "mailbox": mailbox_json(message.mailbox.as_ref()),
         "sender_name": content.sender_name.as_str(),
         "officer": officer_json(content.officer.as_ref()),
+        "event": event_json(content.event.as_ref()),
         "attempts": message.attempts,
         "failure_reason": message.failure_reason,
         "last_failure": message.last_failure.as_ref().map(|f| json!({"code": f.code, "reason": f.reason})),
@@ -393,6 +428,9 @@ fn status(json: bool, kuvert: &Kuvert, message_id: &str, refresh: bool) -> Resul
                 "  mailbox {} ({})",
                 mailbox.operator, mailbox.service_address
             ));
+        }
+        if let Some(event) = &message.content.event {
+            lines.push(format!("  {}", event_text(event)));
         }
         for event in &history {
             lines.push(format!(
@@ -476,6 +514,7 @@ fn summary_json(row: &SentSummary) -> Value {
         "distribution_id": row.distribution_id,
         "mailbox": mailbox_json(row.mailbox.as_ref()),
         "officer": officer_json(row.officer.as_ref()),
+        "event": event_json(row.event.as_ref()),
     })
 }
 
@@ -496,6 +535,31 @@ fn log(json: bool, kuvert: &Kuvert, filters: Filters) -> Result<u8, Error> {
                     r.case_number.as_ref().map_or("-", |c| c.as_str()),
                     r.subject,
                     r.message_id
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    });
+    Ok(0)
+}
+
+fn thread(json: bool, kuvert: &Kuvert, case: &str) -> Result<u8, Error> {
+    let events = kuvert.case_thread(case)?;
+    let rows: Vec<SentSummary> = events.iter().map(SentSummary::from).collect();
+    print(json, rows.iter().map(summary_json).collect(), || {
+        if rows.is_empty() {
+            return format!("No event messages in case {case}.");
+        }
+        rows.iter()
+            .map(|r| {
+                format!(
+                    "{}  {:<9} {}  {}  [{}]\n    {}",
+                    r.created_at.date(),
+                    r.state.to_string(),
+                    r.recipient,
+                    r.subject,
+                    r.message_id,
+                    r.event.as_ref().map(event_text).unwrap_or_default()
                 )
             })
             .collect::<Vec<_>>()

@@ -80,10 +80,14 @@ pub use app::{CheckOutcome, Connection, Folder, FolderItem, Kuvert, SendReport, 
 pub use error::{Error, ErrorCode};
 pub use export::ExportFormat;
 /// The protocol's types that appear in this crate's API.
-pub use kuvert_protocol::{delivery::MessageId, identity::RecipientId, soap::Reachability};
+pub use kuvert_protocol::{
+    delivery::{CaseNumber, MatterStatus, MessageId},
+    identity::RecipientId,
+    soap::Reachability,
+};
 /// The store's types that appear in this crate's API.
 pub use kuvert_store::{
-    ChainBreak, ChainCheck, ChainCheckpoint, ChainScope, ChainVerdict, DraftAttachment,
+    CaseEvent, ChainBreak, ChainCheck, ChainCheckpoint, ChainScope, ChainVerdict, DraftAttachment,
     DraftFields, DraftId, DraftSummary, Mailbox, Message, MessageContent, Officer, PurgeRecord,
     PurgeReport, SavedDraft, SendState, SentLogQuery, SentSummary, StatusEvent,
 };

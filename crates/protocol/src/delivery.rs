@@ -423,12 +423,25 @@ pub enum MatterStatus {
 }
 
 impl MatterStatus {
-    fn wire(self) -> &'static str {
+    /// Every status, in the contract's order.
+    pub const ALL: [MatterStatus; 3] = [
+        MatterStatus::SenderInitiative,
+        MatterStatus::RecipientInitiative,
+        MatterStatus::Closed,
+    ];
+
+    /// The contract's name: `senderinitiative`, `recipientinitiative` or `closed`.
+    pub fn wire(self) -> &'static str {
         match self {
             MatterStatus::SenderInitiative => "senderinitiative",
             MatterStatus::RecipientInitiative => "recipientinitiative",
             MatterStatus::Closed => "closed",
         }
+    }
+
+    /// The status with the contract's name `name`, if there is one.
+    pub fn from_wire(name: &str) -> Option<MatterStatus> {
+        MatterStatus::ALL.into_iter().find(|s| s.wire() == name)
     }
 }
 

@@ -233,6 +233,7 @@ fn generate(rng: &mut Rng, created: i64) -> OutgoingMessage {
             account: format!("handlaggare{}", rng.below(40)),
             name: "Handläggare".into(),
         }),
+        event: None,
     };
     OutgoingMessage {
         content,

@@ -4,6 +4,7 @@
 //! ([`Store::save_draft`](crate::Store::save_draft)); attachment bytes are
 //! written once, when a file is added, never again on autosave.
 
+use kuvert_protocol::delivery::MatterStatus;
 use rusqlite::{params, Connection, OptionalExtension};
 use time::OffsetDateTime;
 
@@ -14,7 +15,8 @@ use crate::StoreError;
 
 pub(crate) static MIGRATIONS: Migrations = Migrations {
     component: "drafts",
-    steps: &[r#"
+    steps: &[
+        r#"
 CREATE TABLE drafts (
     id               INTEGER PRIMARY KEY,
     updated_at       INTEGER NOT NULL,
@@ -36,7 +38,15 @@ CREATE TABLE draft_attachments (
     bytes        BLOB NOT NULL
 ) STRICT;
 CREATE INDEX draft_attachments_draft ON draft_attachments (draft_id, id);
-"#],
+"#,
+        // The matter status an event message is to give its case (`event`
+        // stays the yes/no; a draft saved before this reads as the status
+        // Kuvert then always sent, senderinitiative).
+        r#"
+ALTER TABLE drafts ADD COLUMN event_status TEXT
+    CHECK (event_status IN ('senderinitiative', 'recipientinitiative', 'closed'));
+"#,
+    ],
 };
 
 /// A draft's id.
@@ -66,8 +76,9 @@ pub struct DraftFields {
     pub protection_class: Option<u8>,
     /// The chosen case type (template), if any.
     pub case_type: Option<String>,
-    /// Whether it is an event message.
-    pub event: bool,
+    /// Whether it is an event message, and then the matter status it is to
+    /// give the case.
+    pub event: Option<MatterStatus>,
     /// The chosen sender name, if any.
     pub sender_name: Option<String>,
 }
@@ -125,13 +136,14 @@ pub(crate) fn save(
         None => {
             conn.prepare_cached(
                 "INSERT INTO drafts (updated_at, recipient_text, subject, body, case_number, attention,
-                     protection_class, case_type, event, sender_name)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                     protection_class, case_type, event, sender_name, event_status)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )
             .and_then(|mut s| {
                 s.execute(params![
                     at, f.recipient_text, f.subject, f.body, f.case_number, f.attention,
-                    f.protection_class, f.case_type, f.event, f.sender_name
+                    f.protection_class, f.case_type, f.event.is_some(), f.sender_name,
+                    f.event.map(MatterStatus::wire)
                 ])
             })
             .during("saving a new draft")?;
@@ -142,13 +154,14 @@ pub(crate) fn save(
                 .prepare_cached(
                     "UPDATE drafts SET updated_at = ?1, recipient_text = ?2, subject = ?3, body = ?4,
                          case_number = ?5, attention = ?6, protection_class = ?7, case_type = ?8,
-                         event = ?9, sender_name = ?10
+                         event = ?9, sender_name = ?10, event_status = ?12
                      WHERE id = ?11",
                 )
                 .and_then(|mut s| {
                     s.execute(params![
                         at, f.recipient_text, f.subject, f.body, f.case_number, f.attention,
-                        f.protection_class, f.case_type, f.event, f.sender_name, id.0
+                        f.protection_class, f.case_type, f.event.is_some(), f.sender_name, id.0,
+                        f.event.map(MatterStatus::wire)
                     ])
                 })
                 .during("saving a draft")?;
@@ -233,7 +246,8 @@ pub(crate) fn load(conn: &Connection, id: DraftId) -> Result<Option<SavedDraft>,
     let row = conn
         .prepare_cached(
             "SELECT updated_at, recipient_text, subject, body, case_number, attention,
-                 protection_class, case_type, event, sender_name FROM drafts WHERE id = ?1",
+                 protection_class, case_type, event, sender_name, event_status
+             FROM drafts WHERE id = ?1",
         )
         .and_then(|mut s| {
             s.query_row([id.0], |r| {
@@ -247,7 +261,17 @@ pub(crate) fn load(conn: &Connection, id: DraftId) -> Result<Option<SavedDraft>,
                         attention: r.get(5)?,
                         protection_class: r.get(6)?,
                         case_type: r.get(7)?,
-                        event: r.get(8)?,
+                        event: r
+                            .get::<_, bool>(8)?
+                            .then(|| {
+                                r.get::<_, Option<String>>(10).map(|status| {
+                                    status
+                                        .as_deref()
+                                        .and_then(MatterStatus::from_wire)
+                                        .unwrap_or(MatterStatus::SenderInitiative)
+                                })
+                            })
+                            .transpose()?,
                         sender_name: r.get(9)?,
                     },
                 ))

@@ -13,6 +13,9 @@
 //!   [`Store::record_attempt_failure`] ([`AttemptFailure`]).
 //! - [`Store::search`] ([`SentLogQuery`] → [`SentSummary`]),
 //!   [`Store::status_history`] ([`StatusEvent`]).
+//! - Event messages ([`CaseEvent`]): [`Store::latest_event`] (what a new
+//!   event in the case follows; [`Batch::latest_event`] inside the write
+//!   that stores it) and [`Store::case_events`] (the case's thread).
 //! - [`Store::verify_chain`] ([`ChainVerdict`]), [`Store::purge`]
 //!   ([`PurgeReport`]).
 //! - [`Store::export_csv`], [`Store::export_jsonl`].
@@ -47,6 +50,7 @@
 //!     protection_class: ProtectionClass::new(2)?,
 //!     case_type: None,
 //!     officer: Some(Officer { account: "anna.lind".into(), name: "Anna Lind".into() }),
+//!     event: None,
 //! };
 //! let message = OutgoingMessage { content, attachments: vec![], document: None };
 //! let t0 = datetime!(2026-11-23 9:00 UTC);
@@ -64,7 +68,8 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use kuvert_protocol::delivery::MessageId;
+use kuvert_protocol::delivery::{CaseNumber, MessageId};
+use kuvert_protocol::identity::RecipientId;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
 use time::OffsetDateTime;
 
@@ -89,8 +94,8 @@ pub use error::StoreError;
 pub use exclusive::ExclusiveDatabase;
 pub use history::{EventKind, StatusEvent};
 pub use messages::{
-    AttemptFailure, Mailbox, Message, MessageContent, NextState, Officer, OutgoingAttachment,
-    OutgoingMessage, PaperLetter, PaperRecord, SendState, StoredAttachment,
+    AttemptFailure, CaseEvent, Mailbox, Message, MessageContent, NextState, Officer,
+    OutgoingAttachment, OutgoingMessage, PaperLetter, PaperRecord, SendState, StoredAttachment,
 };
 pub use purge::{PurgeOrder, PurgeRecord, PurgeReport};
 pub use search::{
@@ -135,11 +140,23 @@ impl Store {
     /// Runs `f` in one write transaction: everything it wrote is committed
     /// together when it returns `Ok`, nothing when it returns `Err`. The
     /// transaction takes the write lock up front (`BEGIN IMMEDIATE`), so
-    /// compare-and-set checks inside it cannot race another process.
+    /// compare-and-set checks inside it cannot race another process, and
+    /// what `f` reads through the batch (e.g. [`Batch::latest_event`]) stays
+    /// true until the commit.
     pub fn batch<T>(
         &self,
         f: impl FnOnce(&mut Batch<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
+        self.batch_as(f)
+    }
+
+    /// As [`Store::batch`], for an `f` that fails with its caller's own
+    /// error type: work that is not the store's (signing a delivery that
+    /// names what `f` read) can then run inside the write.
+    pub fn batch_as<T, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&mut Batch<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
         let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
             .during("starting a write")?;
         let tail = Tail::read(&tx)?;
@@ -317,6 +334,29 @@ impl Store {
     /// Searches the sent log, newest first (see [`SentLogQuery`]).
     pub fn search(&self, query: &SentLogQuery) -> Result<Vec<SentSummary>, StoreError> {
         search::search(&self.conn, query)
+    }
+
+    /// The latest event message to `recipient` in the case `case_number`
+    /// that is not Failed or sent on Paper: the one a new event message in
+    /// that case to that recipient names as its `PrecedingEventId`. (A
+    /// failed message never reached the recipient's mailbox and a paper one
+    /// only on paper, so a mailbox could not thread after them.) Latest is
+    /// last in the sent log's order, the time it was enqueued. Read-only;
+    /// a send uses [`Batch::latest_event`] so that the look-up and the
+    /// stored message are one transaction.
+    pub fn latest_event(
+        &self,
+        case_number: &CaseNumber,
+        recipient: &RecipientId,
+    ) -> Result<Option<Message>, StoreError> {
+        messages::latest_event(&self.conn, case_number, recipient)
+    }
+
+    /// The case's thread: every event message in the case `case_number`
+    /// (diarienummer, compared folded as the sent log's case filter does),
+    /// to any recipient and in any state, oldest first.
+    pub fn case_events(&self, case_number: &CaseNumber) -> Result<Vec<Message>, StoreError> {
+        messages::case_events(&self.conn, case_number)
     }
 
     /// The status history of one message, oldest first.
@@ -502,6 +542,17 @@ impl Batch<'_> {
                 Err(e)
             }
         }
+    }
+
+    /// As [`Store::latest_event`], inside this write: while the batch runs no
+    /// other process can store an event in the case, so a message enqueued
+    /// in the same batch follows the event that is truly the latest.
+    pub fn latest_event(
+        &self,
+        case_number: &CaseNumber,
+        recipient: &RecipientId,
+    ) -> Result<Option<Message>, StoreError> {
+        messages::latest_event(&self.tx, case_number, recipient)
     }
 
     /// As [`Store::enqueue`].

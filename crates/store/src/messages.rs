@@ -37,7 +37,7 @@ use crate::instant::{from_unix, to_unix};
 use crate::schema::Migrations;
 use crate::{wire, StoreError};
 use kuvert_protocol::delivery::{
-    Attention, CaseNumber, MessageId, ProtectionClass, SenderName, Subject,
+    Attention, CaseNumber, MatterStatus, MessageId, ProtectionClass, SenderName, Subject,
 };
 use kuvert_protocol::identity::{OrganizationNumber, RecipientId};
 
@@ -130,6 +130,18 @@ CREATE TABLE message_documents (
     sha256_hex TEXT NOT NULL
 ) STRICT;
 "#,
+        // Event messages (händelsemeddelanden): the matter status the message
+        // gave its case (NULL: an ordinary message) and the EventId it named
+        // as its PrecedingEventId. The index serves "the latest event in this
+        // case to this recipient" and a case's thread.
+        r#"
+ALTER TABLE messages ADD COLUMN event_status TEXT
+    CHECK (event_status IN ('senderinitiative', 'recipientinitiative', 'closed'));
+ALTER TABLE messages ADD COLUMN preceding_event_id TEXT
+    CHECK (preceding_event_id IS NULL OR event_status IS NOT NULL);
+CREATE INDEX messages_case_events ON messages (case_key, recipient, sort_key)
+    WHERE event_status IS NOT NULL;
+"#,
     ],
 };
 
@@ -219,6 +231,21 @@ pub struct Mailbox {
     pub service_address: String,
 }
 
+/// What makes a message an event message (händelsemeddelande): the status
+/// it gives its case and the event it follows. Its `EventId` is the
+/// message's own id and its `OfficialMatterId` the message's diarienummer,
+/// so neither is stored twice.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct CaseEvent {
+    /// The case's status after this message (`MatterStatus`).
+    #[serde(serialize_with = "wire::matter_status")]
+    pub status: MatterStatus,
+    /// The `EventId` of the previous event message in the same case to the
+    /// same recipient, as the delivery named it; `None` for the first.
+    #[serde(serialize_with = "wire::optional_text")]
+    pub preceding_event_id: Option<MessageId>,
+}
+
 /// What a message says, from whom and to whom: the one shape of a message's
 /// content, the same before it is stored ([`OutgoingMessage`]) and after
 /// ([`Message`]), and what the hash chain seals. Every value is typed, so
@@ -263,6 +290,8 @@ pub struct MessageContent {
     pub case_type: Option<String>,
     /// Who sent it; `None` only for messages stored before Kuvert recorded it.
     pub officer: Option<Officer>,
+    /// Set when the message was sent as an event message.
+    pub event: Option<CaseEvent>,
 }
 
 /// A message as the send pipeline hands it to
@@ -434,7 +463,7 @@ pub(crate) const MESSAGE_COLUMNS: &str = "sort_key, id, correlation_id, profile,
     sender_name, recipient, recipient_display, subject, body, case_number, attention, \
     protection_class, case_type, created_at, state, state_at, distribution_id, failure_reason, \
     attempts, last_error_code, last_error_reason, retryable, next_attempt_at, officer_account, \
-    officer_name, mailbox_operator, mailbox_address";
+    officer_name, mailbox_operator, mailbox_address, event_status, preceding_event_id";
 
 /// [`MESSAGE_COLUMNS`] qualified with a table alias, for queries that join
 /// tables with columns of the same names (the full-text index).
@@ -505,6 +534,19 @@ pub(crate) fn message_from_row(row: &Row<'_>) -> Result<(i64, Message), StoreErr
         officer: match (optional(24)?, optional(25)?) {
             (Some(account), Some(name)) => Some(Officer { account, name }),
             _ => None,
+        },
+        event: match (optional(28)?, optional(29)?) {
+            (None, None) => None,
+            (Some(status), preceding) => Some(CaseEvent {
+                status: MatterStatus::from_wire(&status)
+                    .ok_or_else(|| corrupt("event status", &status))?,
+                preceding_event_id: preceding
+                    .map(|p| MessageId::new(&p).map_err(|_| corrupt("preceding event id", &p)))
+                    .transpose()?,
+            }),
+            (None, Some(preceding)) => {
+                return Err(corrupt("preceding event id without an event", &preceding))
+            }
         },
     };
     let next_attempt_at = row
@@ -647,9 +689,10 @@ pub(crate) fn insert(
         "INSERT INTO messages (sort_key, id, correlation_id, profile, sender_org, sender_name,
              recipient, recipient_display, subject, body, case_number, case_key, attention,
              protection_class, case_type, attachment_count, attachment_names, created_at,
-             state, state_at, next_attempt_at, last_seq, officer_account, officer_name)
+             state, state_at, next_attempt_at, last_seq, officer_account, officer_name,
+             event_status, preceding_event_id)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-             ?18, 'queued', ?18, ?18, ?19, ?20, ?21)",
+             ?18, 'queued', ?18, ?18, ?19, ?20, ?21, ?22, ?23)",
     )
     .and_then(|mut s| {
         s.execute(params![
@@ -674,6 +717,12 @@ pub(crate) fn insert(
             last_seq,
             content.officer.as_ref().map(|o| o.account.as_str()),
             content.officer.as_ref().map(|o| o.name.as_str()),
+            content.event.as_ref().map(|e| e.status.wire()),
+            content
+                .event
+                .as_ref()
+                .and_then(|e| e.preceding_event_id.as_ref())
+                .map(MessageId::as_str),
         ])
     })
     .during("storing the message")?;
@@ -711,6 +760,44 @@ pub(crate) fn insert(
     }
     crate::search::index(conn, sort_key, content, &names)?;
     Ok(sort_key)
+}
+
+/// Event messages in the case `case_number` stand in this condition over
+/// `messages` (parameter 1 the folded case number).
+const CASE_EVENTS: &str = "case_key = ?1 AND event_status IS NOT NULL";
+
+/// The latest event message to `recipient` in the case `case_number` that
+/// its mailbox has or may yet get: any state but Failed and Paper. A failed
+/// message never reached the mailbox and one sent on paper reached it only
+/// on paper, so the recipient's mailbox cannot thread a new event after
+/// either of them; the new one follows the last event that can be there.
+pub(crate) fn latest_event(
+    conn: &Connection,
+    case_number: &CaseNumber,
+    recipient: &RecipientId,
+) -> Result<Option<Message>, StoreError> {
+    let condition = format!(
+        "sort_key = (SELECT max(sort_key) FROM messages
+                     WHERE {CASE_EVENTS} AND recipient = ?2 AND state NOT IN ('failed', 'paper'))"
+    );
+    let mut found = load_where(
+        conn,
+        &condition,
+        [
+            case_key(case_number.as_str()),
+            recipient.as_str().to_owned(),
+        ],
+    )?;
+    Ok(found.pop())
+}
+
+/// Every event message in the case `case_number`, to any recipient and in
+/// any state, oldest first: the case's thread.
+pub(crate) fn case_events(
+    conn: &Connection,
+    case_number: &CaseNumber,
+) -> Result<Vec<Message>, StoreError> {
+    load_where(conn, CASE_EVENTS, [case_key(case_number.as_str())])
 }
 
 /// The sort key and current state of message `id`.

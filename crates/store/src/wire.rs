@@ -4,8 +4,8 @@
 //! protection class as its number, times as RFC 3339 in UTC. Used by the
 //! JSONL export's serialisation and by the store's own columns.
 
-use kuvert_protocol::delivery::ProtectionClass;
 use kuvert_protocol::delivery::{Attention, CaseNumber, MessageId, SenderName, Subject};
+use kuvert_protocol::delivery::{MatterStatus, ProtectionClass};
 use kuvert_protocol::identity::{OrganizationNumber, RecipientId};
 use serde::Serializer;
 use time::OffsetDateTime;
@@ -60,4 +60,9 @@ pub(crate) fn class<S: Serializer>(class: &ProtectionClass, s: S) -> Result<S::O
 /// Serialises a time as RFC 3339 in UTC, e.g. `2026-03-01T09:30:00Z`.
 pub(crate) fn instant<S: Serializer>(at: &OffsetDateTime, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&crate::instant::iso(at.unix_timestamp()))
+}
+
+/// Serialises an event's matter status as the contract names it, e.g. `closed`.
+pub(crate) fn matter_status<S: Serializer>(status: &MatterStatus, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(status.wire())
 }

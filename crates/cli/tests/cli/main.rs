@@ -6,6 +6,7 @@ mod support;
 mod bad_input;
 mod certificate;
 mod crash;
+mod events;
 mod paths;
 mod proxy;
 mod record;

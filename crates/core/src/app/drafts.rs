@@ -7,7 +7,7 @@ use std::path::Path;
 use kuvert_store::{DraftFields, DraftId, DraftSummary, SavedDraft};
 
 use crate::compose::file_type::{self, Sniffed};
-use crate::compose::{AttachmentFile, Draft};
+use crate::compose::{AttachmentFile, CaseStatus, Draft};
 use crate::error::Error;
 
 use super::{Kuvert, SendReport};
@@ -92,6 +92,6 @@ pub(crate) fn compose_form(saved: SavedDraft) -> Draft {
         attention: f.attention,
         case_type: f.case_type,
         sender_name: f.sender_name,
-        ..Draft::default()
+        event: f.event.map(CaseStatus::from),
     }
 }

@@ -7,14 +7,14 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use kuvert_protocol::date::CalendarDate;
-use kuvert_protocol::delivery::MessageId;
+use kuvert_protocol::delivery::{CaseNumber, MessageId};
 use kuvert_protocol::dsig::SigningKey;
 use kuvert_protocol::identity::RecipientId;
 use kuvert_protocol::soap::Reachability;
 use kuvert_store::{
-    ChainCheck, ChainScope, Message, MessageContent, OutgoingAttachment, OutgoingMessage,
-    PaperLetter, PurgeRecord, PurgeReport, SendState, SentLogQuery, SentSummary, StatusEvent,
-    Store,
+    CaseEvent, ChainCheck, ChainScope, Message, MessageContent, OutgoingAttachment,
+    OutgoingMessage, PaperLetter, PurgeRecord, PurgeReport, SendState, SentLogQuery, SentSummary,
+    StatusEvent, Store,
 };
 use kuvert_transport::Intermediary;
 use time::OffsetDateTime;
@@ -39,6 +39,8 @@ struct Signed {
     xml: Vec<u8>,
     message_id: MessageId,
     correlation_id: MessageId,
+    /// The `PrecedingEventId` it names (event messages).
+    preceding: Option<MessageId>,
 }
 
 /// The running application for one profile and one local store.
@@ -368,13 +370,67 @@ impl Kuvert {
     }
 
     /// Builds and signs the standalone `SignedDelivery` of a draft without
-    /// storing or sending it (`kuvert send --dry-run`).
+    /// storing or sending it (`kuvert send --dry-run`). An event message
+    /// names the event it would follow if it were sent now, exactly as
+    /// [`Kuvert::send`] would (a read-only look-up: a dry run stores nothing,
+    /// so two dry runs name the same predecessor).
     pub fn sign_only(&self, draft: &Draft) -> Result<Vec<u8>, Error> {
         let outgoing = self.validate(draft)?;
-        Ok(self.sign(&outgoing)?.xml)
+        let preceding = self.preceding_event(&outgoing, |case, recipient| {
+            self.store.latest_event(case, recipient)
+        })?;
+        Ok(self.sign(&outgoing, preceding, self.clock.now())?.xml)
     }
 
-    fn sign(&self, outgoing: &Outgoing) -> Result<Signed, Error> {
+    /// The `PrecedingEventId` of an event message: the id of the latest
+    /// event in its case to its recipient that `latest` finds (see
+    /// [`Store::latest_event`]); `None` for an ordinary message or the
+    /// case's first event.
+    fn preceding_event(
+        &self,
+        outgoing: &Outgoing,
+        latest: impl FnOnce(
+            &CaseNumber,
+            &RecipientId,
+        ) -> Result<Option<Message>, kuvert_store::StoreError>,
+    ) -> Result<Option<MessageId>, Error> {
+        match (outgoing.event(), outgoing.case_number()) {
+            (Some(_), Some(case)) => {
+                Ok(latest(case, outgoing.recipient())?.map(|previous| previous.content.message_id))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// The thread of the case whose diarienummer an officer typed
+    /// (`kuvert thread DNR`): every event message in it, to any recipient
+    /// and in any state, oldest first ([`Store::case_events`]).
+    pub fn case_thread(&self, case_number: &str) -> Result<Vec<Message>, Error> {
+        let case = CaseNumber::new(case_number.trim()).map_err(|e| Error::InvalidInput {
+            field: "case number",
+            reason: e.to_string(),
+        })?;
+        Ok(self.store.case_events(&case)?)
+    }
+
+    /// The thread `message` is part of when it is an event message (its
+    /// case's events, oldest first, itself among them); empty for an
+    /// ordinary message.
+    pub fn thread_of(&self, message: &Message) -> Result<Vec<Message>, Error> {
+        match (&message.content.event, &message.content.case_number) {
+            (Some(_), Some(case)) => Ok(self.store.case_events(case)?),
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    /// Signs `outgoing` with new ids; an event message follows `preceding`
+    /// and is dated `now`.
+    fn sign(
+        &self,
+        outgoing: &Outgoing,
+        preceding: Option<MessageId>,
+        now: OffsetDateTime,
+    ) -> Result<Signed, Error> {
         let id = || {
             MessageId::new(&self.ids.new_id()).map_err(|e| Error::InvalidInput {
                 field: "message id",
@@ -385,20 +441,30 @@ impl Kuvert {
         let delivery = outgoing.to_delivery(
             message_id.clone(),
             correlation_id.clone(),
-            self.today(),
-            None,
+            calendar_date(now),
+            preceding.clone(),
         );
         let xml = delivery.sign(self.signing_key()?)?;
         Ok(Signed {
             xml,
             message_id,
             correlation_id,
+            preceding,
         })
     }
 
     /// Sends a draft: validates it, signs it, stores it (before any network
     /// call), checks the recipient and submits it, or records it as sent on
     /// paper when the recipient cannot receive digital mail.
+    ///
+    /// An event message names as its `PrecedingEventId` the latest event in
+    /// its case to its recipient that is not Failed or on Paper
+    /// ([`Store::latest_event`]). The look-up, the signing (the signature
+    /// covers the link) and the storing are one write transaction, which
+    /// holds the store's write lock throughout: two sends in one case, from
+    /// this process or another, cannot both follow the same event. The time
+    /// the message is stored with is read inside it too, so the latest
+    /// event is also the last one in the sent log's order.
     ///
     /// Errors are for what prevented storing the message (invalid input,
     /// configuration); once stored, the outcome is a [`SendReport`].
@@ -415,23 +481,28 @@ impl Kuvert {
     ) -> Result<SendReport, Error> {
         let outgoing = self.validate(draft)?;
         let officer = self.officer()?;
-        // Key and client both, with one password look-up.
+        // Key and client both, with one password look-up (before the write
+        // below takes the lock).
         self.prepare(Needs::KeyAndClient)?;
-        let signed = self.sign(&outgoing)?;
-        let now = self.clock.now();
-        let mut record = self.stored_form(&outgoing, &signed, officer);
         // The message as a document, made now and kept: the filing package
         // and a paper letter are these bytes, whenever they are asked for.
-        record.document = Some(Letter::from_outgoing(&outgoing, calendar_date(now)).to_pdf());
-        let message_id = signed.message_id;
-        self.store.batch(|batch| {
+        let document = Letter::from_outgoing(&outgoing, self.today()).to_pdf();
+        let message_id = self.store.batch_as(|batch| {
+            let now = self.clock.now();
+            let preceding = self.preceding_event(&outgoing, |case, recipient| {
+                batch.latest_event(case, recipient)
+            })?;
+            let signed = self.sign(&outgoing, preceding, now)?;
+            let mut record = self.stored_form(&outgoing, &signed, officer);
+            record.document = Some(document);
+            let message_id = signed.message_id;
             batch.enqueue(&record, now)?;
             let step = lifecycle::signed(signed.xml);
             batch.transition(&message_id, step.from(), step.next(), now)?;
-            match sent_from {
-                Some(draft) => batch.delete_draft(draft),
-                None => Ok(()),
+            if let Some(draft) = sent_from {
+                batch.delete_draft(draft)?;
             }
+            Ok::<_, Error>(message_id)
         })?;
         self.checkpoints
             .reached(Checkpoint::Stored, message_id.as_str());
@@ -464,6 +535,10 @@ impl Kuvert {
                 protection_class: outgoing.protection_class(),
                 case_type: outgoing.case_type().map(str::to_string),
                 officer: Some(officer),
+                event: outgoing.event().map(|status| CaseEvent {
+                    status: status.into(),
+                    preceding_event_id: signed.preceding.clone(),
+                }),
             },
             attachments: outgoing
                 .attachments()

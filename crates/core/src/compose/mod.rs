@@ -93,9 +93,11 @@ impl fmt::Debug for AttachmentFile {
     }
 }
 
-/// The state an event message puts the case in (`MatterStatus`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
+/// The state an event message puts the case in (`MatterStatus`). Named as
+/// the contract names it (`senderinitiative`, …) wherever Kuvert shows or
+/// takes it: the sent log, `kuvert send --status`, the app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum CaseStatus {
     /// The authority has taken an initiative (the usual case).
     SenderInitiative,
@@ -106,12 +108,66 @@ pub enum CaseStatus {
 }
 
 impl CaseStatus {
-    fn matter_status(self) -> MatterStatus {
+    /// Every status, in the contract's order.
+    pub const ALL: [CaseStatus; 3] = [
+        CaseStatus::SenderInitiative,
+        CaseStatus::RecipientInitiative,
+        CaseStatus::Closed,
+    ];
+
+    /// The contract's name, e.g. `senderinitiative`.
+    pub fn name(self) -> &'static str {
+        MatterStatus::from(self).wire()
+    }
+
+    /// The status named `name` (the contract's name, any letter case).
+    pub fn parse(name: &str) -> Option<CaseStatus> {
+        let name = name.trim().to_ascii_lowercase();
+        CaseStatus::ALL.into_iter().find(|s| s.name() == name)
+    }
+
+    /// In Swedish, as the officer reads it.
+    pub fn swedish(self) -> &'static str {
         match self {
+            CaseStatus::SenderInitiative => "Initiativ hos myndigheten",
+            CaseStatus::RecipientInitiative => "Initiativ hos mottagaren",
+            CaseStatus::Closed => "Avslutat",
+        }
+    }
+
+    /// In English.
+    pub fn english(self) -> &'static str {
+        match self {
+            CaseStatus::SenderInitiative => "the authority acts",
+            CaseStatus::RecipientInitiative => "the recipient is to act",
+            CaseStatus::Closed => "closed",
+        }
+    }
+}
+
+impl From<CaseStatus> for MatterStatus {
+    fn from(status: CaseStatus) -> Self {
+        match status {
             CaseStatus::SenderInitiative => MatterStatus::SenderInitiative,
             CaseStatus::RecipientInitiative => MatterStatus::RecipientInitiative,
             CaseStatus::Closed => MatterStatus::Closed,
         }
+    }
+}
+
+impl From<MatterStatus> for CaseStatus {
+    fn from(status: MatterStatus) -> Self {
+        match status {
+            MatterStatus::SenderInitiative => CaseStatus::SenderInitiative,
+            MatterStatus::RecipientInitiative => CaseStatus::RecipientInitiative,
+            MatterStatus::Closed => CaseStatus::Closed,
+        }
+    }
+}
+
+impl fmt::Display for CaseStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
     }
 }
 
@@ -403,8 +459,10 @@ impl Outgoing {
     /// ids: `message_id` (unique per message; the sent log's key) and
     /// `correlation_id` (stable per outbox item, so a retry is recognised).
     /// For an event message, `today` is its timestamp and
-    /// `preceding_event_id` the id of the previous message sent in the same
-    /// case to the same recipient.
+    /// `preceding_event_id` the id of the previous event message sent in the
+    /// same case to the same recipient (the facade finds it:
+    /// [`Kuvert::send`](crate::Kuvert::send)); an ordinary message ignores
+    /// both.
     pub fn to_delivery(
         &self,
         message_id: MessageId,
@@ -417,7 +475,7 @@ impl Outgoing {
             preceding_event_id,
             matter_subject: Some(self.subject.as_str().to_string()),
             event_type: self.case_type.clone(),
-            status: Some(status.matter_status()),
+            status: Some(status.into()),
         });
         Delivery {
             sender: self.sender.clone(),

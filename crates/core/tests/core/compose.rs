@@ -660,3 +660,21 @@ fn wrapper_schema(dir: &Path, contracts: &Path) -> std::path::PathBuf {
     std::fs::write(&path, xsd).unwrap();
     path
 }
+
+#[test]
+fn matter_statuses_are_named_as_the_contract_names_them() {
+    for status in CaseStatus::ALL {
+        assert_eq!(CaseStatus::parse(status.name()), Some(status));
+        assert_eq!(
+            CaseStatus::from(kuvert_core::MatterStatus::from(status)),
+            status
+        );
+    }
+    assert_eq!(CaseStatus::SenderInitiative.name(), "senderinitiative");
+    assert_eq!(CaseStatus::parse(" Closed "), Some(CaseStatus::Closed));
+    assert_eq!(CaseStatus::parse("open"), None);
+    assert_eq!(
+        serde_json::to_string(&CaseStatus::RecipientInitiative).unwrap(),
+        "\"recipientinitiative\""
+    );
+}

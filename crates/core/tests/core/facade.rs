@@ -186,3 +186,74 @@ fn letters_and_filing_package_pdfs_are_the_bytes_of_the_day_they_were_sent() {
         kuvert_core::ChainVerdict::Intact { .. }
     ));
 }
+
+/// An event message follows the latest event in its case to the same
+/// recipient: a send and a dry run name the same `PrecedingEventId`, an
+/// event to another recipient starts its own line, and the case's thread
+/// lists them in order.
+#[test]
+fn an_event_message_follows_the_previous_event_in_its_case() {
+    use kuvert_core::compose::CaseStatus;
+    use kuvert_core::MatterStatus;
+
+    let o = open();
+    let event = |recipient: &str, status: MatterStatus| DraftFields {
+        event: Some(status),
+        ..fields(recipient)
+    };
+    let send = |fields: DraftFields| {
+        let id = o.kuvert.save_draft(None, &fields).unwrap();
+        o.kuvert.send_draft(id).unwrap().message_id().clone()
+    };
+    let stored_event = |id: &kuvert_core::MessageId| o.kuvert.message(id).unwrap().content.event;
+
+    let first = send(event("19850101-2382", MatterStatus::SenderInitiative));
+    let first_event = stored_event(&first).expect("recorded as an event");
+    assert_eq!(first_event.status, MatterStatus::SenderInitiative);
+    assert_eq!(
+        first_event.preceding_event_id, None,
+        "the case's first event"
+    );
+
+    // An ordinary message in the case is no event to follow.
+    let ordinary = send(fields("19850101-2382"));
+    assert_eq!(stored_event(&ordinary), None);
+
+    // A dry run names the event a send would follow.
+    let draft = o
+        .kuvert
+        .compose_form(
+            o.kuvert
+                .save_draft(None, &event("19850101-2382", MatterStatus::Closed))
+                .unwrap(),
+        )
+        .unwrap();
+    assert_eq!(draft.event, Some(CaseStatus::Closed));
+    let dry = String::from_utf8(o.kuvert.sign_only(&draft).unwrap()).unwrap();
+    assert!(
+        dry.contains(&format!(">{first}</ofm:PrecedingEventId>")),
+        "{dry}"
+    );
+
+    let second = o.kuvert.send(&draft).unwrap().message_id().clone();
+    let second_event = stored_event(&second).unwrap();
+    assert_eq!(second_event.status, MatterStatus::Closed);
+    assert_eq!(second_event.preceding_event_id.as_ref(), Some(&first));
+
+    // Another recipient in the same case: its own first event.
+    let other = send(event("19850101-2390", MatterStatus::RecipientInitiative));
+    assert_eq!(stored_event(&other).unwrap().preceding_event_id, None);
+
+    let thread: Vec<_> = o
+        .kuvert
+        .case_thread("bn 2026/0123")
+        .unwrap()
+        .into_iter()
+        .map(|m| m.content.message_id)
+        .collect();
+    assert_eq!(thread, [first.clone(), second.clone(), other]);
+    let ordinary = o.kuvert.message(&ordinary).unwrap();
+    assert!(o.kuvert.thread_of(&ordinary).unwrap().is_empty());
+    let second = o.kuvert.message(&second).unwrap();
+    assert_eq!(o.kuvert.thread_of(&second).unwrap().len(), 3);
+}

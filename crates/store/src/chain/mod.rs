@@ -110,11 +110,16 @@ impl Canon {
 /// Digest of a message's content as stored (state excluded: it changes).
 pub(crate) fn message_digest(m: &Message) -> [u8; 32] {
     let content = &m.content;
-    // Version 2 adds the officer and the document. A message stored before
-    // Kuvert recorded them keeps the digest it was chained with; one that had
-    // them cannot lose them unnoticed, since its digest was version 2.
-    let v2 = content.officer.is_some() || m.document_sha256.is_some();
-    let mut c = Canon::new(if v2 {
+    // Version 2 adds the officer and the document, version 3 (event
+    // messages) also the event's status and preceding event. A message
+    // stored before Kuvert recorded them keeps the digest it was chained
+    // with; one that had them cannot lose them unnoticed (nor an ordinary
+    // message gain them), since the version is part of what was hashed.
+    let v3 = content.event.is_some();
+    let v2 = v3 || content.officer.is_some() || m.document_sha256.is_some();
+    let mut c = Canon::new(if v3 {
+        "kuvert-message/3"
+    } else if v2 {
         "kuvert-message/2"
     } else {
         "kuvert-message/1"
@@ -139,6 +144,10 @@ pub(crate) fn message_digest(m: &Message) -> [u8; 32] {
         c.opt(officer.map(|o| o.account.as_str()))
             .opt(officer.map(|o| o.name.as_str()))
             .opt(m.document_sha256.as_deref());
+    }
+    if let Some(event) = &content.event {
+        c.text(event.status.wire())
+            .opt(event.preceding_event_id.as_ref().map(|p| p.as_str()));
     }
     for a in &m.attachments {
         c.text(&a.name)

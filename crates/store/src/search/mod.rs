@@ -23,8 +23,8 @@ use kuvert_protocol::delivery::{CaseNumber, MessageId, ProtectionClass, SenderNa
 use kuvert_protocol::identity::RecipientId;
 
 use crate::messages::{
-    case_key, message_from_row, prefixed_message_columns, sort_key_floor, Mailbox, Message,
-    MessageContent, Officer, SendState, MESSAGE_COLUMNS,
+    case_key, message_from_row, prefixed_message_columns, sort_key_floor, CaseEvent, Mailbox,
+    Message, MessageContent, Officer, SendState, MESSAGE_COLUMNS,
 };
 use crate::schema::Migrations;
 use crate::StoreError;
@@ -213,6 +213,8 @@ pub struct SentSummary {
     pub mailbox: Option<Mailbox>,
     /// Who sent it (`None` for messages from before Kuvert recorded it).
     pub officer: Option<Officer>,
+    /// Set for an event message: its status and preceding event.
+    pub event: Option<CaseEvent>,
 }
 
 impl From<&Message> for SentSummary {
@@ -233,6 +235,7 @@ impl From<&Message> for SentSummary {
             distribution_id: m.distribution_id.clone(),
             mailbox: m.mailbox.clone(),
             officer: c.officer.clone(),
+            event: c.event.clone(),
         }
     }
 }

@@ -1,6 +1,7 @@
+use kuvert_protocol::delivery::MatterStatus;
 use kuvert_store::{DraftFields, StoreError};
 
-use crate::support::{at, count, store};
+use crate::support::{at, count, raw, store};
 
 #[test]
 fn autosave_updates_fields_without_rewriting_attachments() {
@@ -10,7 +11,7 @@ fn autosave_updates_fields_without_rewriting_attachments() {
         subject: "Komplettering".into(),
         case_number: "KS 2026/0123".into(),
         protection_class: Some(1),
-        event: true,
+        event: Some(MatterStatus::RecipientInitiative),
         sender_name: Some("Kommun B".into()),
         ..DraftFields::default()
     };
@@ -50,4 +51,31 @@ fn autosave_updates_fields_without_rewriting_attachments() {
         Err(StoreError::DraftNotFound { .. })
     ));
     assert_eq!(count(&dir, "draft_attachments"), 0);
+}
+
+/// A draft saved as an event message before its status was kept reads as
+/// the status Kuvert then always sent.
+#[test]
+fn an_event_draft_from_before_the_status_was_kept_reads_as_sender_initiative() {
+    let (dir, s) = store();
+    let fields = DraftFields {
+        event: Some(MatterStatus::Closed),
+        ..DraftFields::default()
+    };
+    let id = s.save_draft(None, &fields, at(0)).unwrap();
+    assert_eq!(
+        s.draft(id).unwrap().unwrap().fields.event,
+        Some(MatterStatus::Closed)
+    );
+    raw(&dir)
+        .execute("UPDATE drafts SET event_status = NULL", [])
+        .unwrap();
+    assert_eq!(
+        s.draft(id).unwrap().unwrap().fields.event,
+        Some(MatterStatus::SenderInitiative)
+    );
+    let ordinary = s
+        .save_draft(Some(id), &DraftFields::default(), at(1))
+        .unwrap();
+    assert_eq!(s.draft(ordinary).unwrap().unwrap().fields.event, None);
 }

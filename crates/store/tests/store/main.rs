@@ -4,6 +4,7 @@ mod atomicity;
 mod chain;
 mod concurrency;
 mod drafts;
+mod events;
 mod export;
 mod migrations;
 mod record;

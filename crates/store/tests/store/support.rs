@@ -71,6 +71,7 @@ pub fn message(n: u32) -> OutgoingMessage {
             protection_class: ProtectionClass::new(2).unwrap(),
             case_type: Some("beslut".into()),
             officer: Some(officer()),
+            event: None,
         },
         attachments: vec![OutgoingAttachment {
             name: "beslut.pdf".into(),

@@ -8,6 +8,7 @@ import type {
   AttachmentView,
   CommandError,
   DraftFieldsView,
+  MatterStatusView,
   ProfileView,
   RecipientCheck,
   SendOutcome,
@@ -85,6 +86,21 @@ export class ComposeController {
     return this.fields.protection_class === 4;
   }
 
+  /** An event message (händelsemeddelande) without the diarienummer it needs. */
+  get eventNeedsCase(): boolean {
+    return this.fields.event !== null && this.fields.case_number.trim() === "";
+  }
+
+  /** Sends as an event message (the usual status first) or as an ordinary one. */
+  setEvent(on: boolean): void {
+    this.update({ event: on ? (this.fields.event ?? "senderinitiative") : null });
+  }
+
+  /** The status the event message gives its case. */
+  setEventStatus(status: MatterStatusView): void {
+    this.update({ event: status });
+  }
+
   /** Problems with each attachment under the profile's rules, by id. */
   get attachmentProblems(): Record<number, AttachmentProblem[]> {
     return Object.fromEntries(this.attachments.map((a) => [a.id, attachmentProblems(a, this.#profile.rules)]));
@@ -97,7 +113,13 @@ export class ComposeController {
   /** Whether the form may go on to the summary (the core validates again). */
   get canReview(): boolean {
     const attachmentsOk = Object.values(this.attachmentProblems).every((p) => p.length === 0);
-    return this.recipient.kind !== "invalid" && !this.classFourChosen && attachmentsOk && !this.totalTooLarge;
+    return (
+      this.recipient.kind !== "invalid" &&
+      !this.classFourChosen &&
+      !this.eventNeedsCase &&
+      attachmentsOk &&
+      !this.totalTooLarge
+    );
   }
 
   /** Changes fields; autosaves, and re-checks the recipient when it changed. */

@@ -158,3 +158,62 @@ describe("sending", () => {
     expect(await backend.folder("paper")).toHaveLength(1);
   });
 });
+
+describe("event messages", () => {
+  const caseFields = {
+    recipient: "19850101-2382",
+    subject: "Beslut",
+    body: "Hej",
+    case_number: "KS 2026/0123",
+    protection_class: 2,
+  };
+
+  it("are offered with the usual matter status first and need a case number", async () => {
+    const c = controller();
+    expect(c.fields.event).toBeNull();
+    c.update({ ...caseFields, case_number: "" });
+    c.setEvent(true);
+    expect(c.fields.event).toBe("senderinitiative");
+    expect(c.eventNeedsCase).toBe(true);
+    expect(c.canReview).toBe(false);
+    // The backend refuses it too, naming the event field.
+    expect(await c.review()).toBe(false);
+    expect(c.error?.problems.map((p) => p.kind)).toContain("event_without_case_number");
+    c.update({ case_number: "KS 2026/0123" });
+    expect(c.eventNeedsCase).toBe(false);
+    c.setEventStatus("closed");
+    expect(c.fields.event).toBe("closed");
+    c.setEvent(false);
+    expect(c.fields.event).toBeNull();
+  });
+
+  it("keep their status in the draft", async () => {
+    const c = controller();
+    c.update(caseFields);
+    c.setEvent(true);
+    c.setEventStatus("recipientinitiative");
+    await c.save();
+    const again = controller();
+    await again.open(c.draftId);
+    expect(again.fields.event).toBe("recipientinitiative");
+  });
+
+  it("follow the case's previous event, and the reading pane shows the thread", async () => {
+    const send = async (status: "senderinitiative" | "closed") => {
+      const c = controller();
+      c.update(caseFields);
+      c.setEvent(true);
+      c.setEventStatus(status);
+      expect(await c.review()).toBe(true);
+      const outcome = await c.send();
+      expect(outcome?.kind).toBe("submitted");
+      return outcome!.message_id;
+    };
+    const first = await send("senderinitiative");
+    const second = await send("closed");
+    const view = await backend.message(second);
+    expect(view.row.event).toEqual({ status: "closed", preceding_event_id: first });
+    expect(view.thread.map((r) => r.message_id)).toEqual([first, second]);
+    expect((await backend.message(first)).row.event?.preceding_event_id).toBeNull();
+  });
+});

@@ -109,4 +109,5 @@ export const emptyFields: DraftFieldsView = {
   protection_class: null,
   case_type: null,
   sender_name: null,
+  event: null,
 };

@@ -112,11 +112,32 @@ export function memoryBackend(options: { configured?: boolean } = {}): MemoryBac
     if (f.body.trim() === "" && d.attachments.length === 0) add("body", "empty_message", "Meddelandet är tomt.", "The message is empty.");
     if (f.protection_class === 4) add("protection_class", "class4", "Meddelanden med skyddsklass 4 kan inte skickas.", "Protection class 4 cannot be sent.");
     if (testProfile.rules.require_case_number && f.case_number.trim() === "") add("case_number", "required", "Diarienummer krävs.", "A case number is required.");
+    if (f.event !== null && f.case_number.trim() === "") add("event", "event_without_case_number", "Ett händelsemeddelande kräver diarienummer.", "An event message needs a case number.");
     return out;
   }
 
   function row(m: Stored): MessageRow {
     return m.view.row;
+  }
+
+  /** The case's event messages, oldest first (as the store keeps them). */
+  function caseEvents(caseNumber: string | null): MessageRow[] {
+    const key = caseNumber?.trim().toUpperCase();
+    return [...messages.values()].map(row).filter((r) => r.event !== null && r.case_number?.trim().toUpperCase() === key);
+  }
+
+  /** The id a new event in the case to `recipient` follows: the latest not failed nor on paper. */
+  function precedingEvent(caseNumber: string | null, recipient: string): string | null {
+    const candidates = caseEvents(caseNumber).filter(
+      (r) => r.recipient === recipient && r.state !== "failed" && r.state !== "paper",
+    );
+    return candidates.at(-1)?.message_id ?? null;
+  }
+
+  /** A message as the reading pane gets it, with its case's thread. */
+  function viewOf(id: string): MessageView {
+    const view = messageOf(id).view;
+    return structuredClone({ ...view, thread: view.row.event ? caseEvents(view.row.case_number) : [] });
   }
 
   const backend: MemoryBackend = {
@@ -210,6 +231,9 @@ export function memoryBackend(options: { configured?: boolean } = {}): MemoryBac
       const message_id = `m-${nextMessage++}`;
       const operator = directory[parsed.wire];
       const state = operator ? "submitted" : "paper";
+      const event = d.fields.event
+        ? { status: d.fields.event, preceding_event_id: precedingEvent(d.fields.case_number, parsed.display) }
+        : null;
       const timeline: TimelineEntry[] = [
         { at: now(), kind: "enqueued", state: "queued", detail: "" },
         { at: now(), kind: "state_changed", state, detail: operator ? "dist-1" : "" },
@@ -230,6 +254,7 @@ export function memoryBackend(options: { configured?: boolean } = {}): MemoryBac
             officer: "Anna Lind",
             attachment_count: d.attachments.length,
             reason: null,
+            event,
           },
           body: d.fields.body,
           attention: d.fields.attention || null,
@@ -239,6 +264,7 @@ export function memoryBackend(options: { configured?: boolean } = {}): MemoryBac
           next_attempt_at: null,
           attachments: d.attachments.map((a) => ({ name: a.name, content_type: a.content_type, size: a.size })),
           timeline,
+          thread: [],
         },
       });
       drafts.delete(id);
@@ -257,10 +283,10 @@ export function memoryBackend(options: { configured?: boolean } = {}): MemoryBac
       return [...messages.values()].map(row).filter((r) => states[folder]?.includes(r.state)).reverse();
     },
     async message(id) {
-      return structuredClone(messageOf(id).view);
+      return viewOf(id);
     },
     async refreshStatus(id) {
-      return structuredClone(messageOf(id).view);
+      return viewOf(id);
     },
     async searchLog(filter) {
       const text = filter.text?.toLowerCase() ?? "";

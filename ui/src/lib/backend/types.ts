@@ -166,6 +166,19 @@ swedish: string,
  */
 english: string, };
 
+export type MatterStatusView = "senderinitiative" | "recipientinitiative" | "closed";
+
+export type EventView = { 
+/**
+ * The status it gave its case.
+ */
+status: MatterStatusView, 
+/**
+ * The id of the event it follows (`PrecedingEventId`); `None` for the
+ * case's first event to this recipient.
+ */
+preceding_event_id: string | null, };
+
 export type DraftFieldsView = { 
 /**
  * Recipient as typed.
@@ -198,7 +211,12 @@ case_type: string | null,
 /**
  * Sender name.
  */
-sender_name: string | null, };
+sender_name: string | null, 
+/**
+ * Send as an event message (händelsemeddelande) giving the case this
+ * status; `None` for an ordinary message. Needs the diarienummer.
+ */
+event: MatterStatusView | null, };
 
 export type AttachmentView = { 
 /**
@@ -370,7 +388,11 @@ attachment_count: number,
 /**
  * Why it failed or is waiting, if it is.
  */
-reason: string | null, };
+reason: string | null, 
+/**
+ * Set for an event message.
+ */
+event: EventView | null, };
 
 export type TimelineEntry = { 
 /**
@@ -440,7 +462,12 @@ attachments: Array<StoredAttachmentView>,
 /**
  * Status timeline, oldest first.
  */
-timeline: Array<TimelineEntry>, };
+timeline: Array<TimelineEntry>, 
+/**
+ * For an event message, its case's events oldest first (itself among
+ * them); empty for an ordinary message.
+ */
+thread: Array<MessageRow>, };
 
 export type LogFilterView = { 
 /**
