@@ -60,6 +60,27 @@ pub fn offset_seconds(unix: i64) -> i32 {
         .unwrap_or(3600)
 }
 
+/// The instant the Swedish calendar day `date` begins (midnight in
+/// Stockholm, `23:00Z` or `22:00Z` the day before): where the sent log's
+/// date filters start and end a day.
+pub fn start_of_day(date: Date) -> OffsetDateTime {
+    let utc_midnight = date.midnight().assume_utc();
+    i16::try_from(date.year())
+        .ok()
+        .and_then(|year| {
+            jiff::civil::Date::new(year, u8::from(date.month()) as i8, date.day() as i8).ok()
+        })
+        .and_then(|day| {
+            STOCKHOLM
+                .to_ambiguous_timestamp(day.at(0, 0, 0, 0))
+                .compatible()
+                .ok()
+        })
+        .and_then(|at| OffsetDateTime::from_unix_timestamp(at.as_second()).ok())
+        // Outside the database's years: winter time's midnight.
+        .unwrap_or_else(|| utc_midnight.saturating_sub(time::Duration::HOUR))
+}
+
 /// An instant as it is shown in Sweden.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct LocalTime(OffsetDateTime);
@@ -260,6 +281,27 @@ mod tests {
         assert_eq!(LocalTime::of(elsewhere), LocalTime::of(utc));
         assert_eq!(LocalTime::of(utc).date_time(), utc);
         assert_eq!(LocalTime::of(utc).offset(), time::macros::offset!(+1));
+    }
+
+    #[test]
+    fn a_swedish_day_starts_at_swedish_midnight() {
+        use time::macros::date;
+        for (day, start) in [
+            (date!(2026 - 12 - 02), datetime!(2026-12-01 23:00 UTC)),
+            (date!(2026 - 07 - 01), datetime!(2026-06-30 22:00 UTC)),
+            // The switch days begin before their switch.
+            (date!(2026 - 03 - 29), datetime!(2026-03-28 23:00 UTC)),
+            (date!(2026 - 10 - 25), datetime!(2026-10-24 22:00 UTC)),
+            (date!(2026 - 10 - 26), datetime!(2026-10-25 23:00 UTC)),
+        ] {
+            assert_eq!(start_of_day(day), start, "{day}");
+            assert_eq!(LocalTime::of(start_of_day(day)).date(), day);
+        }
+        assert_eq!(
+            start_of_day(Date::MIN),
+            Date::MIN.midnight().assume_utc(),
+            "no panic at the end of the range"
+        );
     }
 
     #[test]
