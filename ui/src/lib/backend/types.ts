@@ -494,7 +494,12 @@ path: string,
 /**
  * How many entries it holds.
  */
-count: number, };
+count: number, 
+/**
+ * A second file written beside it: a CSV export's purges
+ * (`logg-gallringar.csv`).
+ */
+purges_path: string | null, };
 
 export type InstalledCertificateView = { 
 /**
