@@ -850,7 +850,7 @@ pub struct InstalledCertificateView {
     pub subject: String,
     /// The organisation number in the certificate, as written there.
     pub organisation_number: Option<String>,
-    /// End of validity, UTC, RFC 3339.
+    /// End of validity (RFC 3339, Swedish local time with the offset).
     pub not_after: String,
     /// The profile now open.
     pub profile: ProfileView,
