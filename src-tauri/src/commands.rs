@@ -205,7 +205,8 @@ pub async fn choose_files(app: AppHandle) -> Vec<String> {
     dialogs::open_paths(&app)
 }
 
-/// Exports the sent-log entries matching `filter` to `path` (whole or not at all).
+/// Exports the sent-log entries matching `filter`, and the purges, to `path`
+/// (CSV: the purges beside it; each file whole or not at all).
 #[tauri::command]
 pub async fn export_log(
     session: State<'_, Session>,
@@ -217,10 +218,16 @@ pub async fn export_log(
     let description = filter.describe();
     session.with(|o| {
         let query = filter.to_query(o.kuvert.today())?;
-        let count = write_whole(Path::new(&path), |w| {
-            o.kuvert.export(format.into(), &query, &description, w)
-        })?;
-        Ok(Written { path, count })
+        let written =
+            o.kuvert
+                .export_to_file(format.into(), &query, &description, Path::new(&path))?;
+        Ok(Written {
+            path,
+            count: written.entries,
+            purges_path: written
+                .purges_file
+                .map(|file| file.to_string_lossy().into_owned()),
+        })
     })
 }
 
@@ -234,7 +241,11 @@ pub async fn archive_message(
     session.with(|o| {
         let id = kuvert_core::message_id(&id)?;
         write_whole(Path::new(&path), |w| o.kuvert.archive(&id, w))?;
-        Ok(Written { path, count: 1 })
+        Ok(Written {
+            path,
+            count: 1,
+            purges_path: None,
+        })
     })
 }
 
@@ -249,7 +260,11 @@ pub async fn save_letter(session: State<'_, Session>, id: String, path: String) 
                 source,
             })
         })?;
-        Ok(Written { path, count: 1 })
+        Ok(Written {
+            path,
+            count: 1,
+            purges_path: None,
+        })
     })
 }
 

@@ -2,11 +2,15 @@
 //! the core's domain types at the boundary. Their TypeScript declarations
 //! are generated into `ui/src/lib/backend/types.ts` (see [`typescript`]).
 //!
-//! Times are RFC 3339 strings; byte counts are plain numbers (JavaScript's
-//! safe integers cover any file Kuvert accepts).
+//! Times are ISO 8601 (RFC 3339) strings in Swedish local time with the
+//! offset and whole seconds (`2026-12-02T00:15:03+01:00`); the UI shows
+//! them in Europe/Stockholm's time whatever the machine's own time zone.
+//! Byte counts are plain numbers (JavaScript's safe integers cover any file
+//! Kuvert accepts).
 
 use kuvert_core::certificate_import::InstalledCertificate;
 use kuvert_core::compose::{ComposeError, Problem};
+use kuvert_core::local_time::LocalTime;
 use kuvert_core::paths::{LegacyState, Paths};
 use kuvert_core::profile::Profile;
 use kuvert_core::profile::ProfileLayer;
@@ -16,13 +20,13 @@ use kuvert_core::{
     SentSummary, StatusEvent,
 };
 use serde::{Deserialize, Serialize};
-use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 use ts_rs::TS;
 
-/// An RFC 3339 time.
+/// A time as it crosses to the UI: RFC 3339 in Swedish local time with the
+/// offset, `2026-12-02T00:15:03+01:00`.
 pub fn time_text(at: OffsetDateTime) -> String {
-    at.format(&Rfc3339).unwrap_or_default()
+    LocalTime::of(at).iso()
 }
 
 /// The codes the UI acts on; it maps each to a text through its table.
@@ -895,6 +899,9 @@ pub struct Written {
     /// How many entries it holds.
     #[ts(type = "number")]
     pub count: u64,
+    /// A second file written beside it: a CSV export's purges
+    /// (`logg-gallringar.csv`).
+    pub purges_path: Option<String>,
 }
 
 /// A certificate installed by the import in Settings.
@@ -908,7 +915,7 @@ pub struct InstalledCertificateView {
     pub subject: String,
     /// The organisation number in the certificate, as written there.
     pub organisation_number: Option<String>,
-    /// End of validity, UTC, RFC 3339.
+    /// End of validity (RFC 3339, Swedish local time with the offset).
     pub not_after: String,
     /// The profile now open.
     pub profile: ProfileView,

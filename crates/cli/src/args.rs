@@ -60,12 +60,19 @@ pub enum Command {
         #[arg(value_name = "DNR")]
         case: String,
     },
-    /// Export the sent log.
+    /// Export the sent log, with the purges (gallringar) done in it.
+    ///
+    /// Times are Swedish local time: in CSV and JSON Lines ISO 8601 with the
+    /// offset (2026-12-02T00:15:03+01:00), in the PDF to the minute. CSV
+    /// writes the messages to FILE and the purges, a second table, to
+    /// FILE-gallringar.csv beside it (logg.csv → logg-gallringar.csv); JSON
+    /// Lines ends with one "record": "purge" object per purge; the PDF has a
+    /// "Gallringar" section. Every purge is exported, whatever the filters.
     Export {
         /// csv, jsonl or pdf.
         #[arg(long)]
         format: String,
-        /// The file to write.
+        /// The file to write (for CSV also FILE-gallringar.csv).
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
         /// Which entries.
@@ -203,10 +210,10 @@ pub struct Filters {
     /// Exact diarienummer, or a prefix ending in `*` (e.g. "KS 2026/*").
     #[arg(long, value_name = "DNR")]
     pub case: Option<String>,
-    /// From this date (YYYY-MM-DD).
+    /// From this date (YYYY-MM-DD; a Swedish day, from midnight in Sweden).
     #[arg(long, value_name = "DATE")]
     pub from: Option<String>,
-    /// Up to and including this date (YYYY-MM-DD).
+    /// Up to and including this date (YYYY-MM-DD; a Swedish day).
     #[arg(long, value_name = "DATE")]
     pub to: Option<String>,
     /// State: queued, signed, submitted, pending, delivered, failed, paper (repeatable).

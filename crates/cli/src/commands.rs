@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use kuvert_core::compose::{AttachmentFile, CaseStatus, Draft};
 use kuvert_core::files::write_whole;
 use kuvert_core::filter::LogFilter;
+use kuvert_core::local_time::LocalTime;
 use kuvert_core::paths::{DataDirSource, Paths, Prepared};
 use kuvert_core::profile::Profile;
 use kuvert_core::seams::{Checkpoint, Checkpoints};
@@ -15,7 +16,6 @@ use kuvert_core::{
     Message, Officer, SendReport, SentSummary, StatusEvent,
 };
 use serde_json::{json, Value};
-use time::format_description::well_known::Rfc3339;
 
 use crate::args::{Cli, Command, Filters, SendArgs};
 use crate::output::print;
@@ -81,8 +81,15 @@ fn open(cli_profile: Option<&Path>, data: Option<PathBuf>) -> Result<Kuvert, Err
     Ok(kuvert)
 }
 
+/// A time for scripts (`--json`): ISO 8601 in Swedish local time with the
+/// offset, `2026-12-02T00:15:03+01:00`.
+fn time_json(at: time::OffsetDateTime) -> String {
+    LocalTime::of(at).iso()
+}
+
+/// A time for people: Swedish local time to the second, `2026-12-02 00:15:03`.
 fn time_text(at: time::OffsetDateTime) -> String {
-    at.format(&Rfc3339).unwrap_or_default()
+    LocalTime::of(at).second_text()
 }
 
 /// Runs the command; `Ok` carries the exit code.
@@ -309,7 +316,7 @@ fn report_send(
             let next = next_attempt_at.map(time_text);
             print(
                 json,
-                json!({ "message_id": message_id.as_str(), "state": "outbox", "reason": reason, "next_attempt_at": next }),
+                json!({ "message_id": message_id.as_str(), "state": "outbox", "reason": reason, "next_attempt_at": next_attempt_at.map(time_json) }),
                 || {
                     format!(
                         "Not sent yet: {reason}\nThe message stays in the Outbox and is tried again{}; run `kuvert resume` to try now.\nMessage id {message_id}",
@@ -381,8 +388,8 @@ fn message_json(message: &Message, history: &[StatusEvent]) -> Value {
     json!({
         "message_id": content.message_id.as_str(),
         "state": message.state.to_string(),
-        "state_at": time_text(message.state_at),
-        "created_at": time_text(message.created_at),
+        "state_at": time_json(message.state_at),
+        "created_at": time_json(message.created_at),
         "recipient": content.recipient.display_form(),
         "subject": content.subject.as_str(),
         "case_number": content.case_number.as_ref().map(|c| c.as_str()),
@@ -395,7 +402,7 @@ fn message_json(message: &Message, history: &[StatusEvent]) -> Value {
         "attempts": message.attempts,
         "failure_reason": message.failure_reason,
         "last_failure": message.last_failure.as_ref().map(|f| json!({"code": f.code, "reason": f.reason})),
-        "history": history.iter().map(|e| json!({"at": time_text(e.at), "state": e.state.to_string(), "detail": e.detail})).collect::<Vec<_>>(),
+        "history": history.iter().map(|e| json!({"at": time_json(e.at), "state": e.state.to_string(), "detail": e.detail})).collect::<Vec<_>>(),
     })
 }
 
@@ -500,9 +507,9 @@ fn log_filter(filters: Filters) -> LogFilter {
 fn summary_json(row: &SentSummary) -> Value {
     json!({
         "message_id": row.message_id.as_str(),
-        "created_at": time_text(row.created_at),
+        "created_at": time_json(row.created_at),
         "state": row.state.to_string(),
-        "state_at": time_text(row.state_at),
+        "state_at": time_json(row.state_at),
         "recipient": row.recipient.as_str(),
         "recipient_display": row.recipient.display_form(),
         "subject": row.subject.as_str(),
@@ -529,7 +536,7 @@ fn log(json: bool, kuvert: &Kuvert, filters: Filters) -> Result<u8, Error> {
             .map(|r| {
                 format!(
                     "{}  {:<9} {}  {:<16} {}  [{}]",
-                    r.created_at.date(),
+                    LocalTime::of(r.created_at).date_text(),
                     r.state.to_string(),
                     r.recipient,
                     r.case_number.as_ref().map_or("-", |c| c.as_str()),
@@ -580,10 +587,23 @@ fn export(
     let description = filter.describe();
     let query = filter.to_query(kuvert.today())?;
     // A failed export leaves no half file.
-    let count = write_whole(out, |w| kuvert.export(format, &query, &description, w))?;
-    print(json, json!({ "out": out, "entries": count }), || {
-        format!("Exported {count} entries to {}", out.display())
-    });
+    let written = kuvert.export_to_file(format, &query, &description, out)?;
+    let (count, purges) = (written.entries, written.purges);
+    print(
+        json,
+        json!({ "out": out, "entries": count, "purges": purges, "purges_out": written.purges_file }),
+        || match &written.purges_file {
+            Some(file) => format!(
+                "Exported {count} entries to {} and {purges} purges to {}",
+                out.display(),
+                file.display()
+            ),
+            None => format!(
+                "Exported {count} entries and {purges} purges to {}",
+                out.display()
+            ),
+        },
+    );
     Ok(0)
 }
 
@@ -691,7 +711,7 @@ fn purge(json: bool, kuvert: &Kuvert, older_than: u32, dry_run: bool) -> Result<
     let report = kuvert.purge(older_than, dry_run)?;
     print(
         json,
-        json!({ "dry_run": report.dry_run, "count": report.count, "cutoff": time_text(report.cutoff), "message_ids": report.message_ids, "ids_sha256": report.ids_sha256, "seq": report.seq }),
+        json!({ "dry_run": report.dry_run, "count": report.count, "cutoff": time_json(report.cutoff), "message_ids": report.message_ids, "ids_sha256": report.ids_sha256, "seq": report.seq }),
         || {
             let verb = if report.dry_run {
                 "Would purge"
@@ -713,7 +733,7 @@ fn purges(json: bool, kuvert: &Kuvert) -> Result<u8, Error> {
     let rows: Vec<Value> = records
         .iter()
         .map(|r| {
-            json!({ "seq": r.seq, "at": time_text(r.at), "cutoff": time_text(r.cutoff), "count": r.count,
+            json!({ "seq": r.seq, "at": time_json(r.at), "cutoff": time_json(r.cutoff), "count": r.count,
                     "ids_sha256": r.ids_sha256, "purger": r.purger, "rule": r.rule })
         })
         .collect();

@@ -2,14 +2,14 @@
 //! can register as a dispatched document. It holds the message as a PDF,
 //! its attachments, the signed delivery XML exactly as sent, the paper
 //! letter if it went on paper, and `metadata.json` with every file's
-//! SHA-256 and the status timeline.
+//! SHA-256 and the status timeline (times in ISO 8601, Swedish local time
+//! with the offset).
 
 use std::io::{Seek, Write};
 
 use kuvert_protocol::delivery::MessageId;
 use kuvert_store::{Message, StatusEvent};
 use serde_json::json;
-use time::format_description::well_known::Rfc3339;
 use zip::write::SimpleFileOptions;
 use zip::ZipWriter;
 
@@ -97,8 +97,10 @@ fn safe_name(name: &str) -> String {
     }
 }
 
-fn rfc3339(at: time::OffsetDateTime) -> String {
-    at.format(&Rfc3339).unwrap_or_default()
+/// A time as the metadata gives it: ISO 8601 in Swedish local time with the
+/// offset (`2026-12-02T00:15:03+01:00`).
+fn iso(at: time::OffsetDateTime) -> String {
+    crate::local_time::LocalTime::of(at).iso()
 }
 
 fn metadata(
@@ -133,9 +135,9 @@ fn metadata(
         "case_type": content.case_type,
         "subject": content.subject.as_str(),
         "protection_class": content.protection_class.get(),
-        "created_at": rfc3339(message.created_at),
+        "created_at": iso(message.created_at),
         "state": message.state.to_string(),
-        "state_at": rfc3339(message.state_at),
+        "state_at": iso(message.state_at),
         "failure_reason": message.failure_reason,
         "files": files.iter().map(|(name, bytes)| json!({
             "name": name,
@@ -143,7 +145,7 @@ fn metadata(
             "sha256": hex(&openssl::sha::sha256(bytes)),
         })).collect::<Vec<_>>(),
         "timeline": history.iter().map(|event| json!({
-            "at": rfc3339(event.at),
+            "at": iso(event.at),
             "state": event.state.to_string(),
             "detail": event.detail,
         })).collect::<Vec<_>>(),

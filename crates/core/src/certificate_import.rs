@@ -25,9 +25,10 @@ use std::path::{Path, PathBuf};
 
 use kuvert_protocol::dsig::SigningKey;
 use kuvert_transport::{ClientIdentity, IdentityError};
-use openssl::asn1::Asn1Time;
+use openssl::asn1::{Asn1Time, Asn1TimeRef};
 use time::OffsetDateTime;
 
+use crate::local_time::LocalTime;
 use crate::profile::{Profile, ProfileError, ProfileLocations};
 use crate::secrets::{Keyring, Password, SecretError};
 
@@ -45,7 +46,8 @@ pub struct InstalledCertificate {
     pub subject: String,
     /// The organisation number the certificate carries, as written there.
     pub organisation_number: Option<String>,
-    /// End of validity, UTC, RFC 3339.
+    /// End of validity: RFC 3339 in Swedish local time with the offset
+    /// (`2027-06-01T14:00:00+02:00`).
     pub not_after: String,
 }
 
@@ -80,9 +82,9 @@ pub enum ImportError {
     NotValidNow {
         /// The subject's common name.
         subject: String,
-        /// Start of validity, as the certificate states it.
+        /// Start of validity, Swedish local time to the minute.
         not_before: String,
-        /// End of validity, as the certificate states it.
+        /// End of validity, Swedish local time to the minute.
         not_after: String,
     },
     /// The certificate belongs to another organisation than the profile's sender.
@@ -265,7 +267,9 @@ pub fn import_certificate(
             profile_file: user_file,
             subject: summary.subject_cn,
             organisation_number: summary.organisation_number,
-            not_after: summary.not_after,
+            not_after: instant(identity.certificate().not_after())
+                .map(|at| LocalTime::of(at).iso())
+                .unwrap_or(summary.not_after),
         },
     ))
 }
@@ -317,9 +321,21 @@ fn check_validity(
     }
     Err(ImportError::NotValidNow {
         subject: identity.summary().subject_cn,
-        not_before: certificate.not_before().to_string(),
-        not_after: certificate.not_after().to_string(),
+        not_before: minute_text(certificate.not_before()),
+        not_after: minute_text(certificate.not_after()),
     })
+}
+
+/// The instant of an ASN.1 time; `None` outside what `time` represents.
+fn instant(asn1: &Asn1TimeRef) -> Option<OffsetDateTime> {
+    let diff = Asn1Time::from_unix(0).ok()?.diff(asn1).ok()?;
+    OffsetDateTime::from_unix_timestamp(i64::from(diff.days) * 86_400 + i64::from(diff.secs)).ok()
+}
+
+/// An ASN.1 time as people read it: Swedish local time to the minute, or as
+/// the certificate states it where that cannot be had.
+fn minute_text(asn1: &Asn1TimeRef) -> String {
+    instant(asn1).map_or_else(|| asn1.to_string(), |at| LocalTime::of(at).minute_text())
 }
 
 /// A certificate naming an organisation number must name the sender's: the

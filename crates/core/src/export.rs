@@ -1,14 +1,22 @@
 //! The registrar's exports of the sent log: CSV for Excel, JSON Lines for
 //! registry systems (both streamed by the store), and a printable PDF report.
+//! Each carries the purges (gallringar) done in the log: JSON Lines as
+//! records of their own after the messages, the PDF in a "Gallringar"
+//! section, CSV — one table per file — in a second file beside the first
+//! ([`purges_path`]). Times are Swedish local time: in CSV and JSON Lines as
+//! ISO 8601 with the offset (see [`kuvert_store::export`]), in the PDF to the
+//! minute.
 
 use std::io::Write;
+use std::path::{Path, PathBuf};
 
-use kuvert_store::{SentLogQuery, SentSummary};
-use time::format_description::well_known::Rfc3339;
+use kuvert_store::{PurgeRecord, SentLogQuery, SentSummary};
 
 use crate::app::Kuvert;
 use crate::error::Error;
-use crate::pdf::report::Report;
+use crate::files::write_whole;
+use crate::local_time::LocalTime;
+use crate::pdf::report::{Report, ReportSection};
 
 /// The most rows a PDF report holds; larger selections belong in CSV.
 pub const MAX_REPORT_ROWS: u32 = 5000;
@@ -39,9 +47,71 @@ impl std::str::FromStr for ExportFormat {
     }
 }
 
+/// The file a CSV export writes the purges to, beside the messages' file:
+/// `logg.csv` → `logg-gallringar.csv`.
+pub fn purges_path(path: &Path) -> PathBuf {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let extension = path
+        .extension()
+        .map(|e| e.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "csv".to_owned());
+    path.with_file_name(format!("{stem}-gallringar.{extension}"))
+}
+
+/// What an export to a file wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportedFiles {
+    /// How many sent-log entries (messages).
+    pub entries: u64,
+    /// How many purges, wherever they went.
+    pub purges: u64,
+    /// The second file holding the purges (CSV only; the other formats
+    /// hold them in the one file).
+    pub purges_file: Option<PathBuf>,
+}
+
 impl Kuvert {
-    /// Writes the sent-log entries matching `query` to `out` in `format`;
-    /// returns how many entries were written.
+    /// Exports the sent-log entries matching `query`, and every purge, to
+    /// `path` in `format` — for CSV the purges to [`purges_path`] beside
+    /// it. Each file is written whole or not at all.
+    pub fn export_to_file(
+        &self,
+        format: ExportFormat,
+        query: &SentLogQuery,
+        filter_description: &str,
+        path: &Path,
+    ) -> Result<ExportedFiles, Error> {
+        let entries = write_whole(path, |w| self.export(format, query, filter_description, w))?;
+        if format != ExportFormat::Csv {
+            return Ok(ExportedFiles {
+                entries,
+                purges: self.purges()?.len() as u64,
+                purges_file: None,
+            });
+        }
+        let purges_file = purges_path(path);
+        let purges = write_whole(&purges_file, |w| self.export_purges_csv(w))?;
+        Ok(ExportedFiles {
+            entries,
+            purges,
+            purges_file: Some(purges_file),
+        })
+    }
+
+    /// Writes every purge recorded, oldest first, as CSV in the form of the
+    /// CSV export (columns [`kuvert_store::export::PURGE_CSV_COLUMNS`]);
+    /// returns how many.
+    pub fn export_purges_csv(&self, out: impl Write) -> Result<u64, Error> {
+        Ok(self.store().export_purges_csv(out)?)
+    }
+
+    /// Writes the sent-log entries matching `query` to `out` in `format`
+    /// (JSON Lines and PDF with every purge after them; CSV without: see
+    /// [`export_purges_csv`](Self::export_purges_csv)); returns how many
+    /// entries were written.
     pub fn export(
         &self,
         format: ExportFormat,
@@ -66,9 +136,10 @@ impl Kuvert {
         query.limit = query.limit.clamp(1, MAX_REPORT_ROWS);
         query.offset = 0;
         let rows = self.log(&query)?;
+        let purges = self.purges()?;
         let report = Report {
             title: format!("Skickade meddelanden – {}", self.profile().name()),
-            generated_at: self.now().format(&Rfc3339).unwrap_or_default(),
+            generated_at: LocalTime::of(self.now()).minute_text(),
             filter: filter_description.to_string(),
             columns: [
                 "Skapad",
@@ -85,6 +156,21 @@ impl Kuvert {
             .map(str::to_string)
             .to_vec(),
             rows: rows.iter().map(report_row).collect(),
+            sections: vec![ReportSection {
+                heading: "Gallringar".into(),
+                empty: "Inga gallringar har gjorts.".into(),
+                columns: [
+                    "Gallrad",
+                    "Gallrad av",
+                    "Regel",
+                    "Antal",
+                    "Avslutade före",
+                    "Id:n, SHA-256",
+                ]
+                .map(str::to_string)
+                .to_vec(),
+                rows: purges.iter().map(purge_row).collect(),
+            }],
         };
         out.write_all(&report.to_pdf())
             .map_err(|source| Error::File {
@@ -96,10 +182,8 @@ impl Kuvert {
 }
 
 fn report_row(row: &SentSummary) -> Vec<String> {
-    let date = row.created_at.date();
-    let time = row.created_at.time();
     vec![
-        format!("{date} {:02}:{:02}", time.hour(), time.minute()),
+        LocalTime::of(row.created_at).minute_text(),
         row.state.to_string(),
         row.recipient.display_form(),
         row.case_number
@@ -119,4 +203,39 @@ fn report_row(row: &SentSummary) -> Vec<String> {
             .unwrap_or_default(),
         row.attachment_count.to_string(),
     ]
+}
+
+fn purge_row(purge: &PurgeRecord) -> Vec<String> {
+    vec![
+        LocalTime::of(purge.at).minute_text(),
+        purge.purger.clone().unwrap_or_else(|| "–".into()),
+        purge
+            .rule
+            .clone()
+            .unwrap_or_else(|| "(ej registrerad)".into()),
+        purge.count.to_string(),
+        LocalTime::of(purge.cutoff).minute_text(),
+        purge.ids_sha256.clone(),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_purges_file_is_beside_the_messages_file() {
+        assert_eq!(
+            purges_path(Path::new("/tmp/logg.csv")),
+            Path::new("/tmp/logg-gallringar.csv")
+        );
+        assert_eq!(
+            purges_path(Path::new("export")),
+            Path::new("export-gallringar.csv")
+        );
+        assert_eq!(
+            purges_path(Path::new("a.b/logg 2026.txt")),
+            Path::new("a.b/logg 2026-gallringar.txt")
+        );
+    }
 }

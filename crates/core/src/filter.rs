@@ -4,9 +4,10 @@
 use kuvert_protocol::date::CalendarDate;
 use kuvert_protocol::identity::{OrganizationNumber, RecipientId};
 use kuvert_store::{CaseNumberFilter, SendState, SentLogQuery};
-use time::{Date, OffsetDateTime, Time};
+use time::Date;
 
 use crate::error::Error;
+use crate::local_time::start_of_day;
 
 /// Filters over the sent log, as text; every one set must match.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
@@ -18,9 +19,10 @@ pub struct LogFilter {
     pub recipient: Option<String>,
     /// A diarienummer; a trailing `*` makes it a prefix.
     pub case_number: Option<String>,
-    /// First day (YYYY-MM-DD), inclusive.
+    /// First day (YYYY-MM-DD), inclusive; days are Swedish days, from
+    /// midnight in Sweden.
     pub from: Option<String>,
-    /// Last day (YYYY-MM-DD), inclusive.
+    /// Last day (YYYY-MM-DD), inclusive (a Swedish day likewise).
     pub to: Option<String>,
     /// States by name (`delivered`, `failed`, …).
     pub states: Vec<String>,
@@ -108,13 +110,13 @@ impl LogFilter {
             });
         }
         if let Some(from) = non_empty(&self.from) {
-            query.from = Some(day("from", from)?.with_time(Time::MIDNIGHT).assume_utc());
+            query.from = Some(start_of_day(day("from", from)?));
         }
         if let Some(to) = non_empty(&self.to) {
             let last = day("to", to)?;
-            let end: OffsetDateTime =
-                last.with_time(Time::MIDNIGHT).assume_utc() + time::Duration::days(1);
-            query.until = Some(end);
+            // The day after the last begins; `Date::MAX` has none, so it ends
+            // the range where it begins.
+            query.until = Some(start_of_day(last.next_day().unwrap_or(last)));
         }
         if let (Some(from), Some(until)) = (query.from, query.until) {
             if from >= until {
@@ -171,7 +173,15 @@ mod tests {
             query.case_number,
             Some(CaseNumberFilter::Prefix("KS 2026/".into()))
         );
-        assert_eq!(query.until.unwrap().date().to_string(), "2026-02-01");
+        // Swedish days: from midnight in Sweden (winter time, +01:00).
+        assert_eq!(
+            query.from.unwrap(),
+            time::macros::datetime!(2025-12-31 23:00 UTC)
+        );
+        assert_eq!(
+            query.until.unwrap(),
+            time::macros::datetime!(2026-01-31 23:00 UTC)
+        );
         assert_eq!(query.states, vec![SendState::Delivered]);
     }
 

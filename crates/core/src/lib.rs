@@ -19,6 +19,9 @@
 //!   one-time move of the app's old data folder.
 //! - [`pdf`]: a small PDF writer, the paper route's letter and the sent log's
 //!   report.
+//! - [`local_time`]: Swedish local time (Europe/Stockholm) — every time a
+//!   person reads (letters, reports, the CLI, the app, the exports) is shown
+//!   in it; what is stored stays UTC.
 //!
 //! ```
 //! use kuvert_core::compose::{Draft, Outgoing};
@@ -92,6 +95,12 @@ pub use kuvert_store::{
     PurgeReport, SavedDraft, SendState, SentLogQuery, SentSummary, StatusEvent,
 };
 pub use kuvert_transport::skip_system_ca_list;
+
+/// Swedish local time (Europe/Stockholm, with daylight saving time), the
+/// time every date and time a person reads is shown in.
+pub mod local_time {
+    pub use kuvert_local_time::{offset_seconds, start_of_day, LocalTime};
+}
 
 /// The message id an officer or another program gave (`kuvert status ID`, a
 /// click in the app): an id that is not even well-formed names no message,

@@ -580,12 +580,15 @@ fn main() -> Result<(), Box<dyn Error>> {
         return Ok(());
     }
     // CSV export against the sqlite3 CLI dumping the same columns (times
-    // formatted the same way) from the same file, alternating, 3 rounds.
+    // in Swedish local time, as ours, through its `localtime` modifier and
+    // TZ; ours also writes the offset) from the same file, alternating, 3
+    // rounds.
     let ours_file = dir.join("export-kuvert.csv");
     let cli_file = dir.join("export-sqlite3.csv");
     let cli_sql =
-        "SELECT m.id, strftime('%Y-%m-%d %H:%M:%S', m.created_at, 'unixepoch'), m.state, \
-        strftime('%Y-%m-%d %H:%M:%S', m.state_at, 'unixepoch'), m.case_number, m.recipient, \
+        "SELECT m.id, strftime('%Y-%m-%dT%H:%M:%S', m.created_at, 'unixepoch', 'localtime'), \
+        m.state, strftime('%Y-%m-%dT%H:%M:%S', m.state_at, 'unixepoch', 'localtime'), \
+        m.case_number, m.recipient, \
         m.recipient_display, m.subject, m.protection_class, m.case_type, m.attention, m.profile, \
         m.sender_org, m.sender_name, m.distribution_id, m.attachment_count, m.attachment_names, \
         m.failure_reason FROM messages m ORDER BY m.sort_key";
@@ -599,6 +602,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         assert_eq!(n, rows, "exported every message");
         let t = Instant::now();
         let status = Command::new("sqlite3")
+            .env("TZ", "Europe/Stockholm")
             .arg("-csv")
             .arg(&db)
             .arg(cli_sql)

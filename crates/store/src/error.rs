@@ -33,7 +33,10 @@ pub enum StoreError {
     /// Another process claimed the message for an attempt that may still be
     /// running (see [`Store::claim`](crate::Store::claim)); leave it alone
     /// until `until`.
-    #[error("message {message_id} is being worked on elsewhere until {until}")]
+    #[error(
+        "message {message_id} is being worked on elsewhere until {}",
+        kuvert_local_time::LocalTime::of(*.until).second_text()
+    )]
     Claimed {
         /// The message's id.
         message_id: String,

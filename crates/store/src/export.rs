@@ -1,5 +1,12 @@
 //! Exports of the sent log, streamed row by row from SQL to any
-//! [`std::io::Write`] (memory stays flat however large the log).
+//! [`std::io::Write`] (memory stays flat however large the log), and of the
+//! purges (gallringar) done in it.
+//!
+//! Times are ISO 8601 in Swedish local time (Europe/Stockholm) with the
+//! offset that applied and whole seconds, e.g. `2026-12-02T00:15:03+01:00`
+//! in winter and `2026-07-01T14:00:00+02:00` in summer (see
+//! [`kuvert_local_time`]): the wall-clock time a Swede reads and, with the
+//! offset, the exact instant. The store itself keeps UTC unix seconds.
 //!
 //! ## CSV (for Excel)
 //!
@@ -13,23 +20,29 @@
 //!   `"` with inner `"` doubled; rows end in CRLF;
 //! - formula-injection guard: a text cell starting with `=`, `+`, `-`, `@`,
 //!   tab or CR gets a leading `'`, so Excel shows it as text instead of
-//!   evaluating it (subjects and names come from officers and recipients);
-//! - times as `YYYY-MM-DD HH:MM:SS` in UTC (Excel parses this form as a
-//!   date); the header says `_utc`.
+//!   evaluating it (subjects and names come from officers and recipients).
 //!
 //! Columns, in order: [`CSV_COLUMNS`]. The body is not exported to CSV (it
 //! is in the JSON Lines export); attachment names are one per line inside
 //! their cell.
 //!
+//! A CSV file is one table, so the purges are a second file in the same
+//! form ([`Store::export_purges_csv`](crate::Store::export_purges_csv)),
+//! columns [`PURGE_CSV_COLUMNS`]: one row per purge, oldest first.
+//!
 //! ## JSON Lines
 //!
-//! One JSON object per line and message: every field of the message, its
-//! attachments' metadata (`name`, `content_type`, `size`, `md5`, `sha256`)
-//! and its status timeline (`seq`, `at`, `kind`, `state`, `detail`), times
-//! in RFC 3339 UTC.
+//! One JSON object per line. First one per message, `"record": "message"`:
+//! every field of the message, its attachments' metadata (`name`,
+//! `content_type`, `size`, `md5`, `sha256`) and its status timeline (`seq`,
+//! `at`, `kind`, `state`, `detail`). Then one per purge ever done,
+//! `"record": "purge"`: `seq`, `at`, `cutoff`, `count`, `ids_sha256`,
+//! `purger`, `rule` (as [`PurgeRecord`](crate::PurgeRecord) has them).
 //!
 //! Both exports list messages oldest first, with the same filters as search
-//! ([`SentLogQuery`]; its limit and offset are ignored).
+//! ([`SentLogQuery`]; its limit and offset are ignored). Purges are not
+//! messages and match no filter: every purge is exported, since each says
+//! what left the whole log.
 
 use std::io::{BufWriter, Write};
 
@@ -37,19 +50,21 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use crate::error::Context;
-use crate::instant::{iso, write_iso};
+use kuvert_local_time::write_iso;
+
 use crate::messages::{
     attachments, document_sha256, message_from_row, prefixed_message_columns, Message,
 };
+use crate::purge::{records, PurgeRecord};
 use crate::search::{plan, SentLogQuery};
 use crate::StoreError;
 
 /// The CSV header, in column order.
 pub const CSV_COLUMNS: [&str; 22] = [
     "message_id",
-    "created_utc",
+    "created",
     "state",
-    "state_changed_utc",
+    "state_changed",
     "case_number",
     "recipient",
     "recipient_display",
@@ -165,13 +180,7 @@ pub(crate) fn csv<W: Write>(
             }
             match row.get_ref(i).during("exporting the sent log")? {
                 ValueRef::Null => {}
-                ValueRef::Integer(n) if CSV_TIME_COLUMNS.contains(&i) => {
-                    let start = line.len();
-                    write_iso(n, &mut line);
-                    // Excel's date form: a space instead of `T`, no `Z`.
-                    line[start + 10] = b' ';
-                    line.pop();
-                }
+                ValueRef::Integer(n) if CSV_TIME_COLUMNS.contains(&i) => write_iso(n, &mut line),
                 ValueRef::Integer(n) => push_int(n, &mut line),
                 ValueRef::Real(r) => line.extend_from_slice(r.to_string().as_bytes()),
                 ValueRef::Text(t) | ValueRef::Blob(t) => push_cell(t, &mut line),
@@ -188,14 +197,63 @@ pub(crate) fn csv<W: Write>(
     Ok(count)
 }
 
+/// The purges CSV's header, in column order; the names are those of the
+/// JSON Lines export's purge records.
+pub const PURGE_CSV_COLUMNS: [&str; 7] = [
+    "seq",
+    "at",
+    "cutoff",
+    "count",
+    "ids_sha256",
+    "purger",
+    "rule",
+];
+
+pub(crate) fn purges_csv<W: Write>(conn: &Connection, out: W) -> Result<u64, StoreError> {
+    let purges = records(conn)?;
+    let mut out = BufWriter::new(out);
+    let mut line = Vec::with_capacity(512);
+    line.extend_from_slice(b"\xEF\xBB\xBF");
+    line.extend_from_slice(PURGE_CSV_COLUMNS.join(";").as_bytes());
+    line.extend_from_slice(b"\r\n");
+    for purge in &purges {
+        push_int(purge.seq as i64, &mut line);
+        line.push(b';');
+        write_iso(purge.at.unix_timestamp(), &mut line);
+        line.push(b';');
+        write_iso(purge.cutoff.unix_timestamp(), &mut line);
+        line.push(b';');
+        push_int(purge.count as i64, &mut line);
+        line.push(b';');
+        push_cell(purge.ids_sha256.as_bytes(), &mut line);
+        line.push(b';');
+        push_cell(purge.purger.as_deref().unwrap_or("").as_bytes(), &mut line);
+        line.push(b';');
+        push_cell(purge.rule.as_deref().unwrap_or("").as_bytes(), &mut line);
+        line.extend_from_slice(b"\r\n");
+    }
+    out.write_all(&line).map_err(write_err)?;
+    out.flush().map_err(write_err)?;
+    Ok(purges.len() as u64)
+}
+
 /// One line of the JSONL export: the message as stored (its serialised
 /// form), the recipient as officers read it, and the message's history.
 #[derive(serde::Serialize)]
 struct JsonLine<'a> {
+    record: &'static str,
     #[serde(flatten)]
     message: &'a Message,
     recipient_display: String,
     history: Vec<JsonEvent>,
+}
+
+/// A purge's line of the JSONL export.
+#[derive(serde::Serialize)]
+struct JsonPurge<'a> {
+    record: &'static str,
+    #[serde(flatten)]
+    purge: &'a PurgeRecord,
 }
 
 #[derive(serde::Serialize)]
@@ -237,7 +295,7 @@ pub(crate) fn jsonl<W: Write>(
             .query_map([key], |h| {
                 Ok(JsonEvent {
                     seq: h.get(0)?,
-                    at: iso(h.get(1)?),
+                    at: local_iso(h.get(1)?),
                     kind: h.get(2)?,
                     state: h.get(3)?,
                     detail: h.get(4)?,
@@ -246,6 +304,7 @@ pub(crate) fn jsonl<W: Write>(
             .and_then(|rows| rows.collect())
             .during("exporting the sent log")?;
         let line = JsonLine {
+            record: "message",
             recipient_display: message.content.recipient.display_form(),
             message: &message,
             history,
@@ -254,12 +313,27 @@ pub(crate) fn jsonl<W: Write>(
         out.write_all(b"\n").map_err(write_err)?;
         count += 1;
     }
+    for purge in &records(&tx)? {
+        let line = JsonPurge {
+            record: "purge",
+            purge,
+        };
+        serde_json::to_writer(&mut out, &line).map_err(|e| write_err(e.into()))?;
+        out.write_all(b"\n").map_err(write_err)?;
+    }
     out.flush().map_err(write_err)?;
     drop(rows);
     drop(stmt);
     drop(history);
     tx.commit().during("finishing an export")?;
     Ok(count)
+}
+
+/// `unix` seconds as [`write_iso`] writes them.
+fn local_iso(unix: i64) -> String {
+    let mut out = Vec::with_capacity(25);
+    write_iso(unix, &mut out);
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]

@@ -442,9 +442,17 @@ impl Store {
 
     /// Streams the sent log matching `query` (limit and offset ignored),
     /// oldest first, as JSON Lines: one object per message with its
-    /// attachments' metadata and status timeline (see [`export`]).
+    /// attachments' metadata and status timeline, then one per purge ever
+    /// done (see [`export`]). Returns the number of messages.
     pub fn export_jsonl<W: Write>(&self, query: &SentLogQuery, out: W) -> Result<u64, StoreError> {
         export::jsonl(&self.conn, query, out)
+    }
+
+    /// Writes every purge recorded, oldest first, as CSV in the form of
+    /// [`export_csv`](Self::export_csv) (see [`export`]): the second table
+    /// of a CSV export. Returns the number of purges.
+    pub fn export_purges_csv<W: Write>(&self, out: W) -> Result<u64, StoreError> {
+        export::purges_csv(&self.conn, out)
     }
 
     /// Saves a draft's fields: inserts when `id` is `None`, else updates.

@@ -1,8 +1,9 @@
 //! How the typed values of a [`MessageContent`](crate::MessageContent) are
 //! written out: as the text they have on the wire and in the store's columns
 //! (the 12-digit recipient, the `16`-prefixed organisation number), the
-//! protection class as its number, times as RFC 3339 in UTC. Used by the
-//! JSONL export's serialisation and by the store's own columns.
+//! protection class as its number, times as ISO 8601 in Swedish local time
+//! with the offset. Used by the JSONL export's serialisation and by the
+//! store's own columns (which keep times as unix seconds, not this text).
 
 use kuvert_protocol::delivery::{Attention, CaseNumber, MessageId, SenderName, Subject};
 use kuvert_protocol::delivery::{MatterStatus, ProtectionClass};
@@ -57,9 +58,10 @@ pub(crate) fn class<S: Serializer>(class: &ProtectionClass, s: S) -> Result<S::O
     s.serialize_u8(class.get())
 }
 
-/// Serialises a time as RFC 3339 in UTC, e.g. `2026-03-01T09:30:00Z`.
+/// Serialises a time as ISO 8601 in Swedish local time with the offset, e.g.
+/// `2026-03-01T10:30:00+01:00`.
 pub(crate) fn instant<S: Serializer>(at: &OffsetDateTime, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&crate::instant::iso(at.unix_timestamp()))
+    s.serialize_str(&kuvert_local_time::LocalTime::of(*at).iso())
 }
 
 /// Serialises an event's matter status as the contract names it, e.g. `closed`.

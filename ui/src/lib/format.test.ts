@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { attachmentProblems, formatSize, totalTooLarge, typeLabel } from "./format";
+import { attachmentProblems, dayOf, formatSize, shortTime, totalTooLarge, typeLabel } from "./format";
 import { testProfile } from "./backend/memory";
 
 const rules = testProfile.rules;
@@ -30,5 +30,29 @@ describe("attachment rules", () => {
     const half = { ...pdf, size: 10_000_001 };
     expect(totalTooLarge([half], rules)).toBe(false);
     expect(totalTooLarge([half, { ...half, id: 2 }], rules)).toBe(true);
+  });
+});
+
+describe("Swedish local time (issue 10)", () => {
+  it.each([
+    // Winter time (+01:00) until 01:00 UTC on the last Sunday of March...
+    ["2026-03-29T00:59:00Z", "2026-03-29 01:59"],
+    ["2026-03-29T01:00:00Z", "2026-03-29 03:00"],
+    // ...summer time (+02:00) until 01:00 UTC on the last Sunday of October.
+    ["2026-10-25T00:59:00Z", "2026-10-25 02:59"],
+    ["2026-10-25T01:00:00Z", "2026-10-25 02:00"],
+    // Just after midnight in Sweden, still the day before in UTC.
+    ["2026-12-01T23:30:00Z", "2026-12-02 00:30"],
+    // The backend's own form, with the offset: shown as it is.
+    ["2026-12-02T00:15:03+01:00", "2026-12-02 00:15"],
+    ["2026-07-01T14:00:00+02:00", "2026-07-01 14:00"],
+  ])("shows %s as %s", (instant, shown) => {
+    expect(shortTime(instant)).toBe(shown);
+  });
+
+  it("gives the Swedish day", () => {
+    expect(dayOf("2026-12-01T23:30:00Z")).toBe("2026-12-02");
+    expect(dayOf("2027-11-23T00:00:00Z")).toBe("2027-11-23");
+    expect(dayOf("not a time")).toBe("not a time");
   });
 });

@@ -1,4 +1,5 @@
-// Sizes and attachment rules as the compose form shows them.
+// Sizes and attachment rules as the compose form shows them, and times as
+// Swedes read them.
 import type { Lang } from "./i18n";
 import type { AttachmentView, RulesView } from "./backend/types";
 
@@ -50,7 +51,37 @@ export function totalTooLarge(attachments: AttachmentView[], rules: RulesView): 
   return attachments.reduce((sum, a) => sum + a.size, 0) > rules.max_total_attachment_bytes;
 }
 
-/** The calendar day (`2027-11-23`) of an RFC 3339 time, as registrars write dates. */
+/**
+ * Swedish local time (Europe/Stockholm, with daylight saving time), whatever
+ * the machine's own time zone: the backend sends instants (RFC 3339 with an
+ * offset) and every time shown is formatted here. WebKitGTK's and Node's ICU
+ * carry the time zone database.
+ */
+const SWEDISH_TIME = new Intl.DateTimeFormat("sv-SE", {
+  timeZone: "Europe/Stockholm",
+  year: "numeric",
+  month: "2-digit",
+  day: "2-digit",
+  hour: "2-digit",
+  minute: "2-digit",
+  hourCycle: "h23",
+});
+
+/** The Swedish date and time parts of `rfc3339`, or null if it is not a time. */
+function swedishParts(rfc3339: string): Record<string, string> | null {
+  const at = new Date(rfc3339);
+  if (Number.isNaN(at.getTime())) return null;
+  return Object.fromEntries(SWEDISH_TIME.formatToParts(at).map((p) => [p.type, p.value]));
+}
+
+/** Swedish date and time to the minute ("2026-12-02 00:15"); text that is not a time as it is. */
+export function shortTime(rfc3339: string): string {
+  const p = swedishParts(rfc3339);
+  return p ? `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}` : rfc3339;
+}
+
+/** The Swedish calendar day ("2027-11-23") of a time, as registrars write dates. */
 export function dayOf(rfc3339: string): string {
-  return rfc3339.slice(0, 10);
+  const p = swedishParts(rfc3339);
+  return p ? `${p.year}-${p.month}-${p.day}` : rfc3339.slice(0, 10);
 }

@@ -239,6 +239,7 @@ fn skl_box_2_a_purge_below_the_rule_or_by_a_non_purger_is_refused_and_purges_are
         "{purges:?}"
     );
     officer.json(0, &["verify-log"]);
+    exports_carry_the_purge(&officer, &purges[0], &account);
 
     // A profile that names someone else: refused, whatever the age.
     let others = Officer::with_profile(|text| {
@@ -261,4 +262,137 @@ fn skl_box_2_a_purge_below_the_rule_or_by_a_non_purger_is_refused_and_purges_are
         )
     });
     members.json(0, &["purge", "--older-than", "3650", "--dry-run"]);
+}
+
+/// Swedish local time's offset at the end of an ISO 8601 time, winter or
+/// summer (issue 10), and no fractions of seconds.
+fn assert_swedish_iso(time: &str) {
+    assert_eq!(time.len(), 25, "{time}");
+    assert!(
+        time.ends_with("+01:00") || time.ends_with("+02:00"),
+        "{time}"
+    );
+}
+
+/// Issue 10: every export format carries the purge record — when, who, the
+/// rule, how many and the ids' digest; CSV in a second file beside the first.
+fn exports_carry_the_purge(officer: &Officer, purge: &Value, account: &str) {
+    let digest = purge["ids_sha256"].as_str().unwrap();
+    // Nothing purged: the digest of no ids.
+    assert_eq!(
+        digest,
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    );
+    assert_swedish_iso(purge["at"].as_str().unwrap());
+    let out = |name: &str| officer.data.path().join(name);
+
+    // CSV: the messages in logg.csv, the purges in logg-gallringar.csv.
+    let csv_path = out("logg.csv");
+    let answer = officer.json(
+        0,
+        &[
+            "export",
+            "--format",
+            "csv",
+            "--out",
+            csv_path.to_str().unwrap(),
+        ],
+    );
+    let purges_path = out("logg-gallringar.csv");
+    assert_eq!(answer["purges_out"], purges_path.to_str().unwrap());
+    assert_eq!(answer["purges"], 1);
+    let messages = std::fs::read_to_string(&csv_path).unwrap();
+    let mut lines = messages.trim_start_matches('\u{feff}').lines();
+    let header: Vec<&str> = lines.next().unwrap().split(';').collect();
+    let created = header.iter().position(|h| *h == "created").unwrap();
+    assert_swedish_iso(lines.next().unwrap().split(';').nth(created).unwrap());
+    let purges = std::fs::read_to_string(&purges_path).unwrap();
+    assert!(purges.starts_with('\u{feff}'), "UTF-8 BOM for Excel");
+    let rows: Vec<Vec<&str>> = purges[3..]
+        .lines()
+        .map(|l| l.split(';').collect())
+        .collect();
+    assert_eq!(
+        rows[0],
+        [
+            "seq",
+            "at",
+            "cutoff",
+            "count",
+            "ids_sha256",
+            "purger",
+            "rule"
+        ]
+    );
+    assert_eq!(rows.len(), 2, "{purges}");
+    assert_eq!(rows[1][0], purge["seq"].to_string());
+    assert_eq!(rows[1][1], purge["at"].as_str().unwrap());
+    assert_eq!(rows[1][3], "0");
+    assert_eq!(rows[1][4], digest);
+    assert_eq!(rows[1][5], account);
+    assert!(rows[1][6].contains("3650 dagar"), "{purges}");
+
+    // JSON Lines: a record of its own after the messages.
+    let jsonl_path = out("logg.jsonl");
+    officer.json(
+        0,
+        &[
+            "export",
+            "--format",
+            "jsonl",
+            "--out",
+            jsonl_path.to_str().unwrap(),
+        ],
+    );
+    let lines: Vec<Value> = std::fs::read_to_string(&jsonl_path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines[0]["record"], "message");
+    assert_swedish_iso(lines[0]["created_at"].as_str().unwrap());
+    let last = lines.last().unwrap();
+    assert_eq!(last["record"], "purge");
+    for field in [
+        "seq",
+        "at",
+        "cutoff",
+        "count",
+        "ids_sha256",
+        "purger",
+        "rule",
+    ] {
+        assert_eq!(last[field], purge[field], "{field}");
+    }
+    assert!(!out("logg-gallringar.jsonl").exists(), "one file");
+
+    // PDF: a "Gallringar" section, Swedish time to the minute.
+    let pdf_path = out("logg.pdf");
+    officer.json(
+        0,
+        &[
+            "export",
+            "--format",
+            "pdf",
+            "--out",
+            pdf_path.to_str().unwrap(),
+        ],
+    );
+    let text = Command::new("pdftotext")
+        .args(["-layout", pdf_path.to_str().unwrap(), "-"])
+        .output()
+        .expect("pdftotext (poppler-utils; scripts/deps installs it)");
+    let text = String::from_utf8(text.stdout).unwrap();
+    let section = &text[text.find("Gallringar").expect("the purges section")..];
+    assert!(section.contains(account), "{text}");
+    assert!(section.contains("3650 dagar"), "{text}");
+    assert!(section.contains(&digest[..12]), "{text}");
+    // "2026-12-02 00:15": the purge's minute, as the report shows it.
+    let minute = &purge["at"].as_str().unwrap()[..16].replace('T', " ");
+    assert!(section.contains(minute.as_str()), "{minute}: {text}");
+    let created = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Skapad: "))
+        .expect("when it was made");
+    assert_eq!(created.trim().len(), 16, "to the minute: {created}");
 }

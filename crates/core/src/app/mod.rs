@@ -278,7 +278,8 @@ impl Kuvert {
         &self.store
     }
 
-    /// Today's date as the identity-number rules and event messages need it.
+    /// Today's date in Sweden, as letters, the identity-number rules and
+    /// event messages need it.
     pub fn today(&self) -> CalendarDate {
         calendar_date(self.clock.now())
     }
@@ -884,8 +885,11 @@ impl Kuvert {
     }
 }
 
-/// The (UTC) calendar date of `at`; a clock before year 1 (which `time`
-/// can represent but no real clock shows) gives 0001-01-01.
+/// The Swedish calendar date of `at` (Europe/Stockholm: just after midnight
+/// in Sweden it is already the new day, whatever UTC says); a clock before
+/// year 1 (which `time` can represent but no real clock shows) gives
+/// 0001-01-01.
 pub fn calendar_date(at: OffsetDateTime) -> CalendarDate {
-    CalendarDate::try_from(at.date()).unwrap_or(CalendarDate::FIRST)
+    CalendarDate::try_from(crate::local_time::LocalTime::of(at).date())
+        .unwrap_or(CalendarDate::FIRST)
 }

@@ -7,7 +7,8 @@
 //!   when the recipient cannot receive digital mail. Attachments are listed
 //!   with the note "bifogas separat" (printed and enclosed separately); they
 //!   are not merged into the PDF.
-//! - [`Report`]: a table of the sent log for the registrar's filing.
+//! - [`Report`]: a table of the sent log for the registrar's filing, with
+//!   further tables ([`ReportSection`]) after it: the purges.
 //!
 //! ```
 //! use kuvert_core::pdf::Report;
@@ -18,6 +19,7 @@
 //!     filter: "Ärende KS 2026/0123".into(),
 //!     columns: vec!["Datum".into(), "Mottagare".into(), "Ämne".into()],
 //!     rows: vec![vec!["2026-11-20".into(), "19850101-****".into(), "Beslut i ärende".into()]],
+//!     sections: vec![],
 //! };
 //! let pdf = report.to_pdf();
 //! assert!(pdf.starts_with(b"%PDF-1.4"));
@@ -29,4 +31,4 @@ pub mod report;
 pub mod writer;
 
 pub use letter::{Letter, LetterAttachment};
-pub use report::Report;
+pub use report::{Report, ReportSection};

@@ -1,4 +1,5 @@
-//! The registrar's table report of the sent log.
+//! The registrar's table report of the sent log (and, after it, further
+//! tables such as the purges).
 
 use super::writer::{text_width, wrap, Flow, Font, PageSize, MM};
 
@@ -7,7 +8,7 @@ const LEADING: f32 = SIZE * 1.3;
 const PADDING: f32 = 3.0;
 
 /// A table report: a title, when and with which filter it was made, and
-/// rows of text under column headings.
+/// rows of text under column headings; then any further [`ReportSection`]s.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Report {
     /// The title.
@@ -16,6 +17,21 @@ pub struct Report {
     pub generated_at: String,
     /// The search filter, in words.
     pub filter: String,
+    /// Column headings.
+    pub columns: Vec<String>,
+    /// Rows; missing cells are empty, extra cells are ignored.
+    pub rows: Vec<Vec<String>>,
+    /// Tables after the main one, each under its heading.
+    pub sections: Vec<ReportSection>,
+}
+
+/// A further table of a [`Report`], under a heading of its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportSection {
+    /// The heading (e.g. "Gallringar").
+    pub heading: String,
+    /// What is printed instead of the table when there are no rows.
+    pub empty: String,
     /// Column headings.
     pub columns: Vec<String>,
     /// Rows; missing cells are empty, extra cells are ignored.
@@ -42,64 +58,77 @@ impl Report {
             &format!("Antal rader: {}", self.rows.len()),
         );
         flow.space(4.0 * MM);
-        if self.columns.is_empty() {
-            return flow.finish();
-        }
-
-        let widths = self.column_widths(flow.width());
-        // A row never gets taller than a page minus the heading row.
-        let max_lines = (((flow.page_height() - 3.0 * LEADING) / LEADING).floor() as usize).max(1);
-        let cells = |row: &[String], font: Font| -> Vec<Vec<String>> {
-            widths
-                .iter()
-                .enumerate()
-                .map(|(i, w)| {
-                    let text = row.get(i).map(String::as_str).unwrap_or("");
-                    let mut lines = wrap(text, font, SIZE, w - 2.0 * PADDING);
-                    if lines.len() > max_lines {
-                        lines.truncate(max_lines);
-                        if let Some(last) = lines.last_mut() {
-                            last.push('…');
-                        }
-                    }
-                    lines
-                })
-                .collect()
-        };
-
-        let header = cells(&self.columns, Font::Bold);
-        draw_row(&mut flow, &widths, &header, Font::Bold, true);
-        for row in &self.rows {
-            let row = cells(row, Font::Regular);
-            let height = row_height(&row);
-            if flow.ensure(height) {
-                draw_row(&mut flow, &widths, &header, Font::Bold, true);
+        table(&mut flow, &self.columns, &self.rows);
+        for section in &self.sections {
+            flow.space(8.0 * MM);
+            flow.paragraph(Font::Bold, 12.0, 0.0, &section.heading);
+            flow.space(2.0 * MM);
+            if section.rows.is_empty() {
+                flow.paragraph(Font::Regular, 9.0, 0.0, &section.empty);
+            } else {
+                table(&mut flow, &section.columns, &section.rows);
             }
-            draw_row(&mut flow, &widths, &row, Font::Regular, false);
         }
         flow.finish()
     }
+}
 
-    /// Column widths: each column's natural width (its widest cell, capped),
-    /// scaled to fill the page width.
-    fn column_widths(&self, total: f32) -> Vec<f32> {
-        let natural: Vec<f32> = self
-            .columns
+/// Draws rows under column headings; the heading row is repeated on every
+/// page the table reaches.
+fn table(flow: &mut Flow, columns: &[String], rows: &[Vec<String>]) {
+    if columns.is_empty() {
+        return;
+    }
+    let widths = column_widths(columns, rows, flow.width());
+    // A row never gets taller than a page minus the heading row.
+    let max_lines = (((flow.page_height() - 3.0 * LEADING) / LEADING).floor() as usize).max(1);
+    let cells = |row: &[String], font: Font| -> Vec<Vec<String>> {
+        widths
             .iter()
             .enumerate()
-            .map(|(i, heading)| {
-                let widest = self
-                    .rows
-                    .iter()
-                    .filter_map(|r| r.get(i))
-                    .map(|c| text_width(c, Font::Regular, SIZE))
-                    .fold(text_width(heading, Font::Bold, SIZE), f32::max);
-                (widest + 2.0 * PADDING).clamp(12.0 * MM, total / 2.0)
+            .map(|(i, w)| {
+                let text = row.get(i).map(String::as_str).unwrap_or("");
+                let mut lines = wrap(text, font, SIZE, w - 2.0 * PADDING);
+                if lines.len() > max_lines {
+                    lines.truncate(max_lines);
+                    if let Some(last) = lines.last_mut() {
+                        last.push('…');
+                    }
+                }
+                lines
             })
-            .collect();
-        let sum: f32 = natural.iter().sum();
-        natural.iter().map(|w| w * total / sum).collect()
+            .collect()
+    };
+
+    let header = cells(columns, Font::Bold);
+    draw_row(flow, &widths, &header, Font::Bold, true);
+    for row in rows {
+        let row = cells(row, Font::Regular);
+        let height = row_height(&row);
+        if flow.ensure(height) {
+            draw_row(flow, &widths, &header, Font::Bold, true);
+        }
+        draw_row(flow, &widths, &row, Font::Regular, false);
     }
+}
+
+/// Column widths: each column's natural width (its widest cell, capped),
+/// scaled to fill the page width.
+fn column_widths(columns: &[String], rows: &[Vec<String>], total: f32) -> Vec<f32> {
+    let natural: Vec<f32> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, heading)| {
+            let widest = rows
+                .iter()
+                .filter_map(|r| r.get(i))
+                .map(|c| text_width(c, Font::Regular, SIZE))
+                .fold(text_width(heading, Font::Bold, SIZE), f32::max);
+            (widest + 2.0 * PADDING).clamp(12.0 * MM, total / 2.0)
+        })
+        .collect();
+    let sum: f32 = natural.iter().sum();
+    natural.iter().map(|w| w * total / sum).collect()
 }
 
 fn row_height(cells: &[Vec<String>]) -> f32 {

@@ -130,6 +130,13 @@ fn an_imported_certificate_is_installed_named_by_the_profile_and_its_password_is
         assert_eq!(mode & 0o777, 0o600, "mode {mode:o}");
     }
     assert_eq!(installed.subject, "Kommun B");
+    // Issue 10: Swedish local time with its offset, whole seconds.
+    assert!(
+        installed.not_after.len() == 25
+            && (installed.not_after.ends_with("+01:00") || installed.not_after.ends_with("+02:00")),
+        "{}",
+        installed.not_after
+    );
     assert_eq!(
         installed.organisation_number.as_deref(),
         Some("162021003898")
@@ -220,6 +227,12 @@ fn a_certificate_that_is_not_valid_today_is_refused() {
         "{error:?}"
     );
     assert!(error.to_string().contains("Kommun B"), "{error}");
+    // Issue 10: the validity in Swedish time to the minute, not OpenSSL's GMT form.
+    let ImportError::NotValidNow { not_after, .. } = &error else {
+        unreachable!()
+    };
+    assert_eq!(not_after.len(), "2027-06-01 14:00".len(), "{not_after}");
+    assert!(!error.to_string().contains("GMT"), "{error}");
     assert_eq!(snapshot(&machine.user_dir), before);
 }
 

@@ -257,3 +257,51 @@ fn an_event_message_follows_the_previous_event_in_its_case() {
     let second = o.kuvert.message(&second).unwrap();
     assert_eq!(o.kuvert.thread_of(&second).unwrap().len(), 3);
 }
+
+/// Issue 10: a message sent just after midnight Swedish time (still the day
+/// before in UTC) is dated the Swedish day, its filing package gives times
+/// with the Swedish offset, and the PDF report shows Swedish time to the
+/// minute — no fractions of seconds — with a section for the purges.
+#[test]
+fn issue_10_a_letter_just_after_midnight_carries_the_swedish_date() {
+    let dir = tempfile::tempdir().unwrap();
+    let sandbox = Sandbox::start(SandboxConfig::new(dir.path().join("testmiljo"))).unwrap();
+    let profile = Profile::load(Some(&sandbox.profile_path())).unwrap();
+    // 00:30:05 on 2 December in Sweden.
+    let sent_on = time::macros::datetime!(2026-12-01 23:30:05.123456789 UTC);
+    let calendar = Calendar(std::sync::Arc::new(std::sync::Mutex::new(sent_on)));
+    let kuvert = Kuvert::open(profile, &dir.path().join("kuvert.sqlite"))
+        .unwrap()
+        .with_clock(calendar);
+    assert_eq!(kuvert.today().to_string(), "2026-12-02");
+
+    let paper = kuvert
+        .send_draft(kuvert.save_draft(None, &fields("19270517-8354")).unwrap())
+        .unwrap();
+    let letter = kuvert.stored_letter(paper.message_id()).unwrap();
+    let text = String::from_utf8_lossy(&letter).into_owned();
+    assert!(text.contains("Datum: 2026-12-02"), "the Swedish date");
+    assert!(!text.contains("2026-12-01"), "not UTC's date");
+
+    let mut zip = std::io::Cursor::new(Vec::new());
+    kuvert.archive(paper.message_id(), &mut zip).unwrap();
+    let files = files_of(&zip.into_inner());
+    let metadata = &files.iter().find(|(n, _)| n == "metadata.json").unwrap().1;
+    let metadata: serde_json::Value = serde_json::from_slice(metadata).unwrap();
+    assert_eq!(metadata["created_at"], "2026-12-02T00:30:05+01:00");
+    assert_eq!(metadata["timeline"][0]["at"], "2026-12-02T00:30:05+01:00");
+
+    let mut pdf = Vec::new();
+    let query = kuvert_core::SentLogQuery::default();
+    kuvert
+        .export(kuvert_core::ExportFormat::Pdf, &query, "Alla", &mut pdf)
+        .unwrap();
+    let text = String::from_utf8_lossy(&pdf).into_owned();
+    assert!(text.contains("(Skapad: 2026-12-02 00:30)"), "to the minute");
+    assert!(text.contains("(2026-12-02 00:30)"), "the row's time");
+    assert!(
+        !text.contains("123456789") && !text.contains(":05."),
+        "no fractions"
+    );
+    assert!(text.contains("(Gallringar)") && text.contains("(Inga gallringar har gjorts.)"));
+}

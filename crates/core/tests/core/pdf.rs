@@ -98,6 +98,7 @@ fn the_report_is_a_table_with_the_heading_on_every_page() {
     let report = Report {
         title: "Skickade meddelanden – Kommun B".into(),
         generated_at: "2026-11-23 14:05".into(),
+        sections: vec![],
         filter: "Ärende KS 2026/0123, status levererat".into(),
         columns: [
             "Skickat",
@@ -142,6 +143,7 @@ fn an_empty_report_is_still_a_valid_pdf() {
     let report = Report {
         title: "Tom".into(),
         generated_at: "nu".into(),
+        sections: vec![],
         filter: "inget".into(),
         columns: vec![],
         rows: vec![],
@@ -149,4 +151,61 @@ fn an_empty_report_is_still_a_valid_pdf() {
     let (pages, text) = inspect(&report.to_pdf());
     assert_eq!(pages, 1);
     assert!(text.contains("Antal rader: 0"));
+}
+
+/// Issue 10: the report's further sections (the purges) come after the
+/// table under their heading; an empty one says so.
+#[test]
+fn issue_10_the_report_lists_the_purges_in_a_section_of_their_own() {
+    let digest = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+    let section = |rows: Vec<Vec<String>>| kuvert_core::pdf::ReportSection {
+        heading: "Gallringar".into(),
+        empty: "Inga gallringar har gjorts.".into(),
+        columns: [
+            "Gallrad",
+            "Gallrad av",
+            "Regel",
+            "Antal",
+            "Avslutade före",
+            "Id:n, SHA-256",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows,
+    };
+    let report = |sections| Report {
+        title: "Skickade meddelanden".into(),
+        generated_at: "2026-12-02 00:30".into(),
+        filter: "Alla meddelanden".into(),
+        columns: vec!["Skapad".into(), "Ämne".into()],
+        rows: vec![vec!["2026-12-02 00:15".into(), "Beslut".into()]],
+        sections,
+    };
+    let (_, text) = inspect(
+        &report(vec![section(vec![vec![
+            "2026-12-02 00:20".into(),
+            "anna.lind".into(),
+            "3650 dagar".into(),
+            "17".into(),
+            "2016-12-04 00:20".into(),
+            digest.into(),
+        ]])])
+        .to_pdf(),
+    );
+    let heading = text.find("Gallringar").expect("the heading");
+    assert!(text.find("Beslut").unwrap() < heading, "after the table");
+    for expected in [
+        "anna.lind",
+        "3650 dagar",
+        "17",
+        "2016-12-04 00:20",
+        &digest[..16],
+    ] {
+        assert!(
+            text[heading..].contains(expected),
+            "{expected:?} missing in:\n{text}"
+        );
+    }
+    let (_, empty) = inspect(&report(vec![section(vec![])]).to_pdf());
+    assert!(empty.contains("Inga gallringar har gjorts."), "{empty}");
 }

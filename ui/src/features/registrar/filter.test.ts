@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { exportFileName, filterFromForm } from "./filter";
-import { safeFileName, shortTime } from "../mailbox/folders";
+import { safeFileName } from "../mailbox/folders";
+import { shortTime } from "../../lib/format";
 
 describe("the registrar's filter", () => {
   it("drops empty fields and trims", () => {
@@ -15,8 +16,10 @@ describe("the registrar's filter", () => {
   });
 
   it("names export files by format and day", () => {
-    expect(exportFileName("csv", new Date(2026, 10, 3))).toBe("skickat-2026-11-03.csv");
-    expect(exportFileName("jsonl", new Date(2026, 0, 30))).toBe("skickat-2026-01-30.jsonl");
+    expect(exportFileName("csv", new Date("2026-11-03T12:00:00Z"))).toBe("skickat-2026-11-03.csv");
+    expect(exportFileName("jsonl", new Date("2026-01-30T12:00:00Z"))).toBe("skickat-2026-01-30.jsonl");
+    // Just after midnight in Sweden it is already the next day.
+    expect(exportFileName("pdf", new Date("2026-12-01T23:30:00Z"))).toBe("skickat-2026-12-02.pdf");
   });
 
   it("makes safe file names", () => {

@@ -1,5 +1,6 @@
 // The registrar's filter form as typed → the backend's filter.
 import type { ExportKind, LogFilterView } from "../../lib/backend/types";
+import { dayOf } from "../../lib/format";
 
 export interface FilterForm {
   text: string;
@@ -32,9 +33,7 @@ export function filterFromForm(form: FilterForm): LogFilterView {
 
 const EXTENSIONS: Record<ExportKind, string> = { csv: "csv", jsonl: "jsonl", pdf: "pdf" };
 
-/** "skickat-2026-11-23.csv" */
-export function exportFileName(format: ExportKind, day: Date): string {
-  const pad = (n: number) => String(n).padStart(2, "0");
-  const date = `${day.getFullYear()}-${pad(day.getMonth() + 1)}-${pad(day.getDate())}`;
-  return `skickat-${date}.${EXTENSIONS[format]}`;
+/** "skickat-2026-11-23.csv", the Swedish day of `now`. */
+export function exportFileName(format: ExportKind, now: Date): string {
+  return `skickat-${dayOf(now.toISOString())}.${EXTENSIONS[format]}`;
 }

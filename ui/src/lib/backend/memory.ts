@@ -302,19 +302,22 @@ export function memoryBackend(options: { configured?: boolean } = {}): MemoryBac
     async chooseFiles() {
       return [...backend.files.keys()];
     },
-    async exportLog(_format, filter, path) {
+    async exportLog(format, filter, path) {
       backend.written.push(path);
-      return { path, count: (await backend.searchLog(filter)).length };
+      // As the core does: a CSV export's purges go to a second file beside it.
+      const purgesPath = format === "csv" ? path.replace(/(\.[^./]*)?$/, (ext) => `-gallringar${ext || ".csv"}`) : null;
+      if (purgesPath) backend.written.push(purgesPath);
+      return { path, count: (await backend.searchLog(filter)).length, purges_path: purgesPath };
     },
     async archiveMessage(id, path) {
       messageOf(id);
       backend.written.push(path);
-      return { path, count: 1 };
+      return { path, count: 1, purges_path: null };
     },
     async saveLetter(id, path) {
       messageOf(id);
       backend.written.push(path);
-      return { path, count: 1 };
+      return { path, count: 1, purges_path: null };
     },
     async purge(days, dryRun) {
       const cutoff = new Date(Date.now() - days * 86_400_000).toISOString();

@@ -521,7 +521,12 @@ path: string,
 /**
  * How many entries it holds.
  */
-count: number, };
+count: number, 
+/**
+ * A second file written beside it: a CSV export's purges
+ * (`logg-gallringar.csv`).
+ */
+purges_path: string | null, };
 
 export type InstalledCertificateView = { 
 /**
@@ -541,7 +546,7 @@ subject: string,
  */
 organisation_number: string | null, 
 /**
- * End of validity, UTC, RFC 3339.
+ * End of validity (RFC 3339, Swedish local time with the offset).
  */
 not_after: string, 
 /**

@@ -108,6 +108,7 @@ export const en: Record<TextKey, string> = {
   "registrar.exportJsonl": "Export JSON Lines",
   "registrar.exportPdf": "Export PDF report",
   "registrar.exported": "Exported {count} messages to {path}",
+  "registrar.exportedPurges": "The purges are in {path}.",
   "registrar.verify": "Check the log's integrity",
   "registrar.intact": "The log is unaltered ({detail} entries checked).",
   "registrar.broken": "The log has been altered: {detail}",

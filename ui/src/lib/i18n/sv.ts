@@ -106,6 +106,7 @@ export const sv = {
   "registrar.exportJsonl": "Exportera JSON Lines",
   "registrar.exportPdf": "Exportera PDF-rapport",
   "registrar.exported": "Exporterade {count} meddelanden till {path}",
+  "registrar.exportedPurges": "Gallringarna finns i {path}.",
   "registrar.verify": "Kontrollera loggens integritet",
   "registrar.intact": "Loggen är oförändrad ({detail} poster kontrollerade).",
   "registrar.broken": "Loggen har ändrats: {detail}",
