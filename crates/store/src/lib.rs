@@ -370,7 +370,7 @@ impl Store {
     pub fn verify_chain(&self) -> Result<ChainVerdict, StoreError> {
         let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Deferred)
             .during("starting to verify")?;
-        let check = chain::verify(&tx, ChainScope::Full)?;
+        let check = chain::verify(&tx, Some(connection::open(&self.path)?), ChainScope::Full)?;
         tx.commit().during("finishing verification")?;
         Ok(check.verdict)
     }
@@ -384,7 +384,11 @@ impl Store {
     ) -> Result<ChainCheck, StoreError> {
         let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Deferred)
             .during("starting to verify")?;
-        let mut check = chain::verify(&tx, scope)?;
+        let helper = match scope {
+            ChainScope::Full => Some(connection::open(&self.path)?),
+            ChainScope::SinceCheckpoint => None,
+        };
+        let mut check = chain::verify(&tx, helper, scope)?;
         tx.commit().during("finishing verification")?;
         if let ChainVerdict::Intact { .. } = check.verdict {
             let (up_to, full) = (check.up_to, check.from.is_none());

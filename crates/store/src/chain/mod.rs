@@ -387,14 +387,14 @@ mod tests {
             .unwrap();
         }
         assert_eq!(
-            verify(&conn, ChainScope::Full).unwrap().verdict,
+            verify(&conn, None, ChainScope::Full).unwrap().verdict,
             ChainVerdict::Intact { entries: 3 }
         );
         assert_eq!(Tail::read(&conn).unwrap().next_seq(), 4);
         conn.execute("UPDATE chain SET at = 9 WHERE seq = 2", [])
             .unwrap();
         assert_eq!(
-            verify(&conn, ChainScope::Full).unwrap().verdict,
+            verify(&conn, None, ChainScope::Full).unwrap().verdict,
             ChainVerdict::Broken {
                 seq: 2,
                 reason: ChainBreak::EntryAltered

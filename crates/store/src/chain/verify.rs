@@ -6,7 +6,9 @@
 //! rows were written, so the walk reads the file mostly front to back).
 //! Only what an entry seals beyond its history row is read separately: a
 //! message's attachments and document for its enqueue entry, the signed
-//! delivery or letter for the entry that stored it, the purge record.
+//! delivery or letter for the entry that stored it, the purge record. A
+//! full check of a long chain walks its two halves at once, on two
+//! connections (see `walk_in_two`).
 //!
 //! ## Checkpoints
 //!
@@ -128,6 +130,17 @@ impl<'c> Lookups<'c> {
     }
 }
 
+/// The message's columns, read only on its enqueue entry (the only one
+/// that seals them): on the other entries SQLite then skips decoding the
+/// row's text.
+fn enqueue_only_message_columns() -> String {
+    prefixed_message_columns("m")
+        .split(", ")
+        .map(|c| format!("CASE WHEN h.kind = 'enqueued' THEN {c} END"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Column where the walk's own columns start (the message's come first, so
 /// [`message_from_row`] reads them where it expects).
 fn walk_offset() -> usize {
@@ -168,13 +181,21 @@ fn walked(row: &Row<'_>) -> rusqlite::Result<Walked> {
 /// Checks the chain (see the module docs). Runs in the caller's read
 /// transaction, so a concurrent writer cannot make it report a half-written
 /// event.
-pub(crate) fn verify(conn: &Connection, scope: ChainScope) -> Result<ChainCheck, StoreError> {
+///
+/// A full check of a long chain is split between this connection and
+/// `helper`, a second connection to the same database (see
+/// [`walk_in_two`]).
+pub(crate) fn verify(
+    conn: &Connection,
+    helper: Option<Connection>,
+    scope: ChainScope,
+) -> Result<ChainCheck, StoreError> {
     let last_full = latest_checkpoint(conn, true)?;
     let from = match scope {
         ChainScope::Full => None,
         ChainScope::SinceCheckpoint => latest_checkpoint(conn, false)?,
     };
-    let (start_seq, mut prev) = match &from {
+    let (start_seq, prev) = match &from {
         None => (1, vec![0u8; 32]),
         Some(cp) => {
             let seq = cp.seq as i64;
@@ -213,6 +234,55 @@ pub(crate) fn verify(conn: &Connection, scope: ChainScope) -> Result<ChainCheck,
             (seq, prev_hash)
         }
     };
+    let end: i64 = conn
+        .query_row("SELECT coalesce(max(seq), 0) FROM chain", [], |r| r.get(0))
+        .during("reading the log chain")?;
+    let walked = match helper {
+        Some(helper) if from.is_none() && end >= PARALLEL_MIN_ENTRIES => {
+            walk_in_two(conn, helper, end)?
+        }
+        _ => walk(conn, start_seq, end, prev)?,
+    };
+    let verdict = match walked.broken {
+        Some((seq, reason)) => ChainVerdict::Broken {
+            seq: seq.max(0) as u64,
+            reason,
+        },
+        None if from.is_none() => match check_states(conn)? {
+            Some((seq, reason)) => ChainVerdict::Broken { seq, reason },
+            None => ChainVerdict::Intact {
+                entries: walked.count,
+            },
+        },
+        None => ChainVerdict::Intact {
+            entries: walked.count,
+        },
+    };
+    Ok(ChainCheck {
+        verdict,
+        from,
+        last_full,
+        up_to: (start_seq - 1).max(0) as u64 + walked.count,
+    })
+}
+
+/// A full check of at least this many entries is split between two
+/// threads (the machines Kuvert runs on have at least two cores).
+const PARALLEL_MIN_ENTRIES: i64 = 100_000;
+
+/// What walking a range of the chain found.
+struct Walk {
+    /// The first entry that does not hold.
+    broken: Option<(i64, ChainBreak)>,
+    /// Entries checked.
+    count: u64,
+    /// The hash of the last entry checked.
+    last_hash: Vec<u8>,
+}
+
+/// Walks entries `first..=last`, the entry before `first` having hash
+/// `prev`.
+fn walk(conn: &Connection, first: i64, last: i64, mut prev: Vec<u8>) -> Result<Walk, StoreError> {
     let mut purged = None;
     let sql = format!(
         "SELECT {}, c.seq, c.at, c.kind, c.message_id, c.state, c.digest, c.prev_hash, c.hash,
@@ -221,17 +291,18 @@ pub(crate) fn verify(conn: &Connection, scope: ChainScope) -> Result<ChainCheck,
          FROM chain c
          LEFT JOIN status_history h ON h.seq = c.seq
          LEFT JOIN messages m ON m.sort_key = h.sort_key
-         WHERE c.seq >= ?1 ORDER BY c.seq",
-        prefixed_message_columns("m")
+         WHERE c.seq >= ?1 AND c.seq <= ?2 ORDER BY c.seq",
+        enqueue_only_message_columns()
     );
     let mut lookups = Lookups::prepare(conn)?;
     let mut stmt = conn.prepare(&sql).during("reading the log chain")?;
-    let mut rows = stmt.query([start_seq]).during("reading the log chain")?;
-    let mut expected_seq = start_seq;
+    let mut rows = stmt.query([first, last]).during("reading the log chain")?;
+    let mut expected_seq = first;
     let mut count = 0u64;
-    let verdict = loop {
+    let broken = loop {
         let Some(row) = rows.next().during("reading the log chain")? else {
-            break None;
+            // Entries missing at the end of the range.
+            break (expected_seq <= last).then_some((expected_seq, ChainBreak::Missing));
         };
         let e = walked(row).during("reading the log chain")?;
         if e.seq != expected_seq {
@@ -244,24 +315,59 @@ pub(crate) fn verify(conn: &Connection, scope: ChainScope) -> Result<ChainCheck,
         expected_seq += 1;
         count += 1;
     };
-    drop(rows);
-    drop(stmt);
-    let verdict = match verdict {
-        Some((seq, reason)) => ChainVerdict::Broken {
-            seq: seq.max(0) as u64,
-            reason,
-        },
-        None if from.is_none() => match check_states(conn)? {
-            Some((seq, reason)) => ChainVerdict::Broken { seq, reason },
-            None => ChainVerdict::Intact { entries: count },
-        },
-        None => ChainVerdict::Intact { entries: count },
-    };
-    Ok(ChainCheck {
-        verdict,
-        from,
-        last_full,
-        up_to: (start_seq - 1).max(0) as u64 + count,
+    Ok(Walk {
+        broken,
+        count,
+        last_hash: prev,
+    })
+}
+
+/// Walks `1..=end` in two halves at once, the second on `helper` (a
+/// connection of its own) in a read transaction begun after the caller's:
+/// it sees the same entries up to `end` — the chain only grows — and
+/// anything newer it sees of a message (a later state) is what a later
+/// entry, beyond `end`, seals. The halves must meet: the first half's last
+/// hash is the one the second half started from.
+fn walk_in_two(conn: &Connection, helper: Connection, end: i64) -> Result<Walk, StoreError> {
+    let mid = end / 2;
+    let (first, second) = std::thread::scope(|scope| {
+        let second = scope.spawn(move || -> Result<(Walk, Option<Vec<u8>>), StoreError> {
+            let tx = rusqlite::Transaction::new_unchecked(
+                &helper,
+                rusqlite::TransactionBehavior::Deferred,
+            )
+            .during("starting to verify")?;
+            let before: Option<Vec<u8>> = tx
+                .query_row("SELECT hash FROM chain WHERE seq = ?1", [mid], |r| r.get(0))
+                .optional()
+                .during("reading the log chain")?;
+            let walked = walk(&tx, mid + 1, end, before.clone().unwrap_or_default())?;
+            tx.commit().during("finishing verification")?;
+            Ok((walked, before))
+        });
+        let first = walk(conn, 1, mid, vec![0u8; 32]);
+        let second = second.join().unwrap_or_else(|_| {
+            Err(StoreError::Corrupt {
+                what: "the log check stopped unexpectedly".into(),
+            })
+        });
+        (first, second)
+    });
+    let first = first?;
+    let (second, before) = second?;
+    if first.broken.is_some() {
+        return Ok(first);
+    }
+    if before.as_deref() != Some(first.last_hash.as_slice()) {
+        return Ok(Walk {
+            broken: Some((mid + 1, ChainBreak::BrokenLink)),
+            ..first
+        });
+    }
+    Ok(Walk {
+        broken: second.broken,
+        count: first.count + second.count,
+        last_hash: second.last_hash,
     })
 }
 
@@ -568,4 +674,131 @@ pub(crate) fn record_checkpoint(
         checked_at: at,
         full,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{MessageContent, NextState, OutgoingMessage, Store};
+    use kuvert_protocol::delivery::{MessageId, ProtectionClass, SenderName, Subject};
+    use kuvert_protocol::identity::{OrganizationNumber, RecipientId};
+
+    /// A store with `n` messages, each enqueued and signed (two entries).
+    fn store(n: u32) -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("kuvert.sqlite")).unwrap();
+        for i in 0..n {
+            let id = MessageId::new(&format!("00000000-0000-4000-8000-{i:012}")).unwrap();
+            let content = MessageContent {
+                message_id: id.clone(),
+                correlation_id: id.clone(),
+                profile: "Bygglov".into(),
+                sender_org: OrganizationNumber::from_wire("162021003898").unwrap(),
+                sender_name: SenderName::new("Kommun B").unwrap(),
+                recipient: RecipientId::from_wire("198501012382").unwrap(),
+                subject: Subject::new("Beslut").unwrap(),
+                body: format!("Meddelande {i}"),
+                case_number: None,
+                attention: None,
+                protection_class: ProtectionClass::new(1).unwrap(),
+                case_type: None,
+                officer: None,
+                event: None,
+            };
+            let message = OutgoingMessage {
+                content,
+                attachments: vec![],
+                document: None,
+            };
+            let t = OffsetDateTime::from_unix_timestamp(1_800_000_000 + i64::from(i)).unwrap();
+            store.enqueue(&message, t).unwrap();
+            store
+                .transition(
+                    &id,
+                    SendState::Queued,
+                    &NextState::Signed {
+                        signed_xml: b"<SignedDelivery/>".to_vec(),
+                    },
+                    t,
+                )
+                .unwrap();
+        }
+        (dir, store)
+    }
+
+    /// Both halves checked, as one walk would: (entries, first break).
+    fn in_two(store: &Store) -> (u64, Option<(i64, ChainBreak)>) {
+        let conn = crate::connection::open(store.path()).unwrap();
+        let tx =
+            rusqlite::Transaction::new_unchecked(&conn, rusqlite::TransactionBehavior::Deferred)
+                .unwrap();
+        let end: i64 = tx
+            .query_row("SELECT max(seq) FROM chain", [], |r| r.get(0))
+            .unwrap();
+        let helper = crate::connection::open(store.path()).unwrap();
+        let walked = walk_in_two(&tx, helper, end).unwrap();
+        (walked.count, walked.broken)
+    }
+
+    fn sql(store: &Store, statement: &str) {
+        crate::connection::open(store.path())
+            .unwrap()
+            .execute_batch(statement)
+            .unwrap();
+    }
+
+    #[test]
+    fn the_halves_check_what_one_walk_checks() {
+        let (_dir, store) = store(10);
+        assert_eq!(in_two(&store), (20, None));
+        assert_eq!(
+            store.verify_chain().unwrap(),
+            ChainVerdict::Intact { entries: 20 }
+        );
+    }
+
+    #[test]
+    fn a_change_in_either_half_or_at_the_seam_is_found() {
+        for (seq, statement, reason) in [
+            (
+                3,
+                "UPDATE chain SET at = at + 1 WHERE seq = 3",
+                ChainBreak::EntryAltered,
+            ),
+            (
+                15,
+                "UPDATE chain SET at = at + 1 WHERE seq = 15",
+                ChainBreak::EntryAltered,
+            ),
+            (10, "DELETE FROM chain WHERE seq = 10", ChainBreak::Missing),
+            (
+                11,
+                "UPDATE chain SET prev_hash = zeroblob(32) WHERE seq = 11",
+                ChainBreak::BrokenLink,
+            ),
+            (
+                20,
+                "DELETE FROM chain WHERE seq = 20",
+                ChainBreak::StateAltered {
+                    message_id: "00000000-0000-4000-8000-000000000009".into(),
+                },
+            ),
+        ] {
+            let (_dir, store) = store(10);
+            sql(&store, statement);
+            let (_, broken) = in_two(&store);
+            if seq == 20 {
+                // The last entry gone: both halves hold, the message's
+                // state check (run after them) finds its entry missing.
+                assert_eq!(broken, None, "{statement}");
+                assert_eq!(
+                    store.verify_chain().unwrap(),
+                    ChainVerdict::Broken { seq: 20, reason },
+                    "{statement}"
+                );
+                continue;
+            }
+            assert_eq!(broken, Some((seq, reason)), "{statement}");
+        }
+    }
 }
