@@ -54,7 +54,9 @@ after(async () => {
 
 /** The one file in the save folder ending with `suffix` (and starting with `prefix`). */
 function saved(suffix, prefix = "") {
-  const matching = readdirSync(saveDir).filter((f) => f.startsWith(prefix) && f.endsWith(suffix));
+  const matching = readdirSync(saveDir).filter(
+    (f) => f.startsWith(prefix) && f.endsWith(suffix) && !f.endsWith(`-gallringar${suffix}`),
+  );
   assert.equal(matching.length, 1, `one ${suffix} in ${readdirSync(saveDir).join(", ")}`);
   return join(saveDir, matching[0]);
 }
@@ -102,6 +104,34 @@ test("compose to 198501012382, see Kivra, send, and see it delivered in Sent", a
   const pane = await openInFolder("sent", "Beslut om bygglov E2E");
   assert.match(await driver.waitForText("#reading-pane", "Levererad"), /KS 2026\/0123/);
   assert.match(pane, /19850101-2382/);
+  // SKL box 2: the log says to which mailbox, and who sent it.
+  assert.match(pane, /Brevlåda\s*Kivra \(testmiljö\)/);
+  assert.match(pane, /Handläggare\s*\S+/);
+});
+
+test("two event messages in one case: the second follows the first, and the reading pane shows the thread", async () => {
+  for (const [subject, status] of [["Händelse ett E2E", "senderinitiative"], ["Händelse två E2E", "closed"]]) {
+    await compose(driver, {
+      recipient: "198501012382",
+      operator: "Kivra (testmiljö)",
+      subject,
+      body: "Ärendet har en ny händelse.",
+      caseNumber: "KS 2026/0777",
+    });
+    await driver.click(await driver.find("#compose-event"));
+    await driver.click(await driver.waitFor(`#compose-event-status option[value='${status}']`));
+    await driver.click(await driver.find("#compose-review"));
+    await driver.waitForText("#compose-summary", "via Kivra (testmiljö)", 30_000);
+    await sendAndClose(driver, "submitted");
+  }
+  await openInFolder("sent", "Händelse två E2E");
+  assert.match(await driver.waitForText("#reading-event", "Händelsemeddelande"), /Avslutat/);
+  const thread = await driver.until("the case's thread", async () => {
+    const items = await driver.findAll("#reading-thread li");
+    return items.length === 2 ? items : null;
+  }, 30_000);
+  assert.match(await driver.text(thread[0]), /Händelse ett E2E/);
+  assert.match(await driver.text(thread[1]), /Händelse två E2E/);
 });
 
 test("attachments by the file dialog and by dropping; a type the rules forbid is refused", async () => {
@@ -185,9 +215,15 @@ test("the registrar exports the sent log as CSV, JSONL and PDF", async () => {
   await driver.waitForText("#log-table", "Kallelse på papper E2E");
 
   await driver.click(await driver.find("#export-csv"));
-  const notice = await driver.waitForText("#registrar-notice", "Exporterade 3 meddelanden");
+  const notice = await driver.waitForText("#registrar-notice", "Exporterade 5 meddelanden").catch(async (e) => {
+    throw new Error(`${e.message}; the view said: ${await driver.execute("return document.querySelector('main')?.innerText ?? document.body.innerText")}`);
+  });
   assert.ok(notice.includes(saveDir), notice);
   const csv = readFileSync(saved(".csv", "skickat-"), "utf8");
+  // The purges, a table of their own, beside it (none done yet: the header).
+  assert.ok(notice.includes("-gallringar.csv"), notice);
+  const purges = readFileSync(saved(".csv", "skickat-").replace(/\.csv$/, "-gallringar.csv"), "utf8");
+  assert.match(purges, /^\uFEFFseq;at;cutoff;count;ids_sha256;purger;rule\r\n$/);
   assert.match(csv, /Beslut om bygglov E2E/);
   assert.match(csv, /KS 2026\/0123/);
   assert.match(csv, /delivered/);
@@ -196,10 +232,11 @@ test("the registrar exports the sent log as CSV, JSONL and PDF", async () => {
   await driver.click(await driver.find("#export-jsonl"));
   await driver.waitForText("#registrar-notice", ".jsonl");
   const entries = readFileSync(saved(".jsonl", "skickat-"), "utf8").trim().split("\n").map((line) => JSON.parse(line));
-  assert.equal(entries.length, 3);
+  const messages = entries.filter((e) => e.record === "message");
+  assert.equal(messages.length, 5);
   assert.deepEqual(
-    entries.map((e) => e.case_number).sort(),
-    ["KS 2026/0123", "KS 2026/0456", "KS 2026/0789"],
+    messages.map((e) => e.case_number).sort(),
+    ["KS 2026/0123", "KS 2026/0456", "KS 2026/0777", "KS 2026/0777", "KS 2026/0789"],
   );
 
   await driver.click(await driver.find("#export-pdf"));
