@@ -101,6 +101,65 @@ struct History {
     row_state: Option<String>,
     distribution_id: Option<String>,
     mailbox: (Option<String>, Option<String>),
+    row: RowRecord,
+}
+
+/// The message row's columns that repeat, for search, exports, status and
+/// retention, what its history records: each must say what the sealed
+/// history says (checked at the message's latest entry and its enqueue).
+/// Not among them: `next_attempt_at` and `retryable`, the Outbox's schedule,
+/// which changes without an event and is no part of the record.
+struct RowRecord {
+    state_at: Option<i64>,
+    final_at: Option<i64>,
+    failure_reason: Option<String>,
+    attempts: Option<i64>,
+    last_error: (Option<String>, Option<String>),
+    /// Attempt failures in the history (latest entry only).
+    failed_attempts: Option<i64>,
+    /// The latest state-setting history row: at, detail (latest entry only).
+    state_entry: Option<(i64, String)>,
+    case_key: Option<String>,
+    attachment_count: Option<i64>,
+    attachment_names: Option<String>,
+}
+
+impl RowRecord {
+    /// What in the row differs from the history, for the message's latest
+    /// entry `h` (whose state the caller has checked).
+    fn differs_from_history(&self, h: &History) -> Option<&'static str> {
+        let state = SendState::parse(&h.state)?;
+        let (state_at, state_detail) = match &self.state_entry {
+            Some((at, detail)) => (*at, detail.as_str()),
+            None => return Some("state time"),
+        };
+        if self.state_at != Some(state_at) {
+            return Some("state time");
+        }
+        if self.final_at != state.is_final().then_some(state_at) {
+            return Some("final time");
+        }
+        let reason = (state == SendState::Failed).then_some(state_detail);
+        if self.failure_reason.as_deref() != reason {
+            return Some("failure reason");
+        }
+        if self.attempts != self.failed_attempts {
+            return Some("attempt count");
+        }
+        let last_error = match &self.last_error {
+            (None, None) => None,
+            (Some(code), Some(reason)) => Some(format!(
+                "attempt {} failed ({code}): {reason}",
+                self.attempts.unwrap_or_default()
+            )),
+            _ => return Some("last error"),
+        };
+        let expected = (h.kind == EventKind::AttemptFailed.as_str()).then_some(h.detail.as_str());
+        if last_error.as_deref() != expected {
+            return Some("last error");
+        }
+        None
+    }
 }
 
 /// The lookups the walk makes per entry, prepared once: a statement taken
@@ -163,6 +222,21 @@ fn walked(row: &Row<'_>) -> rusqlite::Result<Walked> {
             row_state: row.get(o + 16)?,
             distribution_id: row.get(o + 17)?,
             mailbox: (row.get(o + 18)?, row.get(o + 19)?),
+            row: RowRecord {
+                state_at: row.get(o + 20)?,
+                final_at: row.get(o + 21)?,
+                failure_reason: row.get(o + 22)?,
+                attempts: row.get(o + 23)?,
+                last_error: (row.get(o + 24)?, row.get(o + 25)?),
+                failed_attempts: row.get(o + 26)?,
+                state_entry: match (row.get(o + 27)?, row.get(o + 28)?) {
+                    (Some(at), Some(detail)) => Some((at, detail)),
+                    _ => None,
+                },
+                case_key: row.get(o + 29)?,
+                attachment_count: row.get(o + 30)?,
+                attachment_names: row.get(o + 31)?,
+            },
         }),
     };
     Ok(Walked {
@@ -287,7 +361,21 @@ fn walk(conn: &Connection, first: i64, last: i64, mut prev: Vec<u8>) -> Result<W
     let sql = format!(
         "SELECT {}, c.seq, c.at, c.kind, c.message_id, c.state, c.digest, c.prev_hash, c.hash,
                 h.sort_key, h.at, h.kind, h.state, h.detail, h.blob_sha256,
-                m.id, m.last_seq, m.state, m.distribution_id, m.mailbox_operator, m.mailbox_address
+                m.id, m.last_seq, m.state, m.distribution_id, m.mailbox_operator, m.mailbox_address,
+                m.state_at, m.final_at, m.failure_reason, m.attempts, m.last_error_code,
+                m.last_error_reason,
+                CASE WHEN m.last_seq = c.seq THEN
+                    (SELECT count(*) FROM status_history x
+                     WHERE x.sort_key = m.sort_key AND x.kind = 'attempt_failed') END,
+                CASE WHEN m.last_seq = c.seq THEN
+                    (SELECT x.at FROM status_history x
+                     WHERE x.sort_key = m.sort_key AND x.kind <> 'attempt_failed'
+                     ORDER BY x.seq DESC LIMIT 1) END,
+                CASE WHEN m.last_seq = c.seq THEN
+                    (SELECT x.detail FROM status_history x
+                     WHERE x.sort_key = m.sort_key AND x.kind <> 'attempt_failed'
+                     ORDER BY x.seq DESC LIMIT 1) END,
+                m.case_key, m.attachment_count, m.attachment_names
          FROM chain c
          LEFT JOIN status_history h ON h.seq = c.seq
          LEFT JOIN messages m ON m.sort_key = h.sort_key
@@ -421,11 +509,17 @@ fn check_entry(
     {
         return altered(format!("the history of message {id}"));
     }
-    // The message's latest entry seals the state its row shows.
-    if last_seq == e.seq && h.row_state.as_deref() != Some(h.state.as_str()) {
-        return Ok(Some(ChainBreak::StateAltered {
-            message_id: id.to_owned(),
-        }));
+    // The message's latest entry seals the state its row shows, and what
+    // the row repeats of its history.
+    if last_seq == e.seq {
+        if h.row_state.as_deref() != Some(h.state.as_str()) {
+            return Ok(Some(ChainBreak::StateAltered {
+                message_id: id.to_owned(),
+            }));
+        }
+        if let Some(what) = h.row.differs_from_history(h) {
+            return altered(format!("the {what} of message {id}"));
+        }
     }
     let event = event_digest(
         id,
@@ -547,6 +641,29 @@ fn check_enqueued(
     message.document_sha256 = document.as_ref().map(|(sha, _)| sha.clone());
     if enqueue_digest(&message_digest(&message), event) != *digest {
         return altered(format!("message {id}"));
+    }
+    // What the row repeats of the content, for search, filters and exports.
+    let case_key = message
+        .content
+        .case_number
+        .as_ref()
+        .map(|c| messages::case_key(c.as_str()));
+    if h.row.case_key != case_key {
+        return altered(format!("the case key of message {id}"));
+    }
+    let names = message
+        .attachments
+        .iter()
+        .map(|a| a.name.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    if h.row.attachment_count != Some(message.attachments.len() as i64)
+        || h.row.attachment_names.as_deref() != Some(names.as_str())
+    {
+        return altered(format!("the attachment list of message {id}"));
+    }
+    if h.sort_key >> 20 != message.created_at.unix_timestamp() {
+        return altered(format!("the position in time of message {id}"));
     }
     if let Some(name) = altered_name {
         return altered(format!("attachment {name} of message {id}"));

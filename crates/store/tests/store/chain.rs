@@ -164,3 +164,129 @@ fn a_dry_run_reports_and_changes_nothing() {
         "the dry run named exactly what went"
     );
 }
+
+/// A log with every kind of row a registrar reads: m-1 delivered (with an
+/// attempt that failed on the way, a mailbox, an attachment, a document),
+/// m-2 failed, m-3 sent on paper, m-4 queued after a failed attempt
+/// (its last error shown), m-5 with no attachments and no case number.
+fn every_column() -> (tempfile::TempDir, Store) {
+    use kuvert_store::{AttemptFailure, MessageContent, OutgoingMessage, PaperLetter};
+    let (dir, s) = store();
+    for n in 1..=4 {
+        s.enqueue(&message(n), at(i64::from(n))).unwrap();
+    }
+    let bare = OutgoingMessage {
+        content: MessageContent {
+            case_number: None,
+            ..message(5).content
+        },
+        attachments: vec![],
+        document: None,
+    };
+    s.enqueue(&bare, at(5)).unwrap();
+    let failure = |code: &str| AttemptFailure {
+        code: code.into(),
+        reason: "Förmedlaren svarade inte".into(),
+        retryable: true,
+        next_attempt_at: Some(at(100)),
+    };
+    s.record_attempt_failure(&id("m-1"), SendState::Queued, &failure("timeout"), at(6))
+        .unwrap();
+    deliver(&s, "m-1", at(10));
+    s.transition(
+        &id("m-2"),
+        SendState::Queued,
+        &NextState::Failed {
+            reason: "Mottagaren kunde inte nås".into(),
+        },
+        at(11),
+    )
+    .unwrap();
+    s.transition(
+        &id("m-3"),
+        SendState::Queued,
+        &NextState::Paper {
+            letter: PaperLetter::Pdf(b"%PDF-1.7 brev".to_vec()),
+        },
+        at(12),
+    )
+    .unwrap();
+    s.record_attempt_failure(&id("m-4"), SendState::Queued, &failure("http_503"), at(13))
+        .unwrap();
+    (dir, s)
+}
+
+/// Issue 11: "every column that an export, search, filter, status or purge
+/// reads is covered by the chain" — for each, an SQL `UPDATE` (as someone
+/// with the database file would make) makes verify-log fail.
+#[test]
+fn every_column_a_registrar_reads_is_covered_by_the_chain() {
+    let (dir, s) = every_column();
+    assert!(matches!(
+        s.verify_chain().unwrap(),
+        ChainVerdict::Intact { .. }
+    ));
+    drop(s);
+    let m = |id: &str, set: &str| format!("UPDATE messages SET {set} WHERE id = '{id}'");
+    let of = |id: &str| format!("(SELECT sort_key FROM messages WHERE id = '{id}')");
+    let edits: Vec<(&str, String)> = vec![
+        ("correlation id", m("m-1", "correlation_id = 'c-9'")),
+        ("profile", m("m-1", "profile = 'Kansli'")),
+        ("sender organisation", m("m-1", "sender_org = '165568402266'")),
+        ("sender name (nämnd)", m("m-1", "sender_name = 'Annan nämnd'")),
+        ("recipient", m("m-1", "recipient = '198501012390', recipient_display = '19850101-2390'")),
+        ("recipient as shown", m("m-1", "recipient_display = '19850101-2390'")),
+        ("subject", m("m-1", "subject = 'Annat'")),
+        ("body", m("m-1", "body = 'Annan text'")),
+        ("case number", m("m-1", "case_number = 'BN 2026/9999', case_key = 'BN 2026/9999'")),
+        ("case key (the case filter)", m("m-1", "case_key = 'BN 2026/9999'")),
+        ("attention", m("m-1", "attention = 'Någon'")),
+        ("protection class", m("m-1", "protection_class = 1")),
+        ("case type (retention rule)", m("m-1", "case_type = 'annat'")),
+        ("attachment count", m("m-1", "attachment_count = 0")),
+        ("attachment names (search)", m("m-1", "attachment_names = 'annat.pdf'")),
+        ("created (time order)", m("m-1", "created_at = created_at + 1")),
+        ("state", m("m-1", "state = 'failed'")),
+        ("state time", m("m-1", "state_at = state_at + 1")),
+        ("final time (drives retention)", m("m-1", "final_at = 0")),
+        ("final time on a live message", m("m-4", "final_at = 0")),
+        ("distribution id", m("m-1", "distribution_id = 'd-annan'")),
+        ("failure reason", m("m-2", "failure_reason = 'Något annat'")),
+        ("failure reason on a delivered message", m("m-1", "failure_reason = 'Misslyckades'")),
+        ("attempts", m("m-1", "attempts = 0")),
+        ("last error code", m("m-4", "last_error_code = 'annat'")),
+        ("last error reason", m("m-4", "last_error_reason = 'Annat'")),
+        ("last error on a message without one", m("m-1", "last_error_code = 'x', last_error_reason = 'y'")),
+        ("officer account", m("m-1", "officer_account = 'annan'")),
+        ("officer name", m("m-1", "officer_name = 'Annan'")),
+        ("mailbox operator", m("m-1", "mailbox_operator = 'Annan'")),
+        ("mailbox address", m("m-1", "mailbox_address = 'https://annan.example'")),
+        ("event status", m("m-1", "event_status = 'closed'")),
+        ("latest entry pointer", m("m-1", "last_seq = 1")),
+        ("attachment name", format!("UPDATE attachments SET name = 'annat.pdf' WHERE sort_key = {}", of("m-1"))),
+        ("attachment type", format!("UPDATE attachments SET content_type = 'text/plain' WHERE sort_key = {}", of("m-1"))),
+        ("attachment size", format!("UPDATE attachments SET size = 1 WHERE sort_key = {}", of("m-1"))),
+        ("attachment bytes", format!("UPDATE attachment_content SET bytes = x'00' WHERE attachment_id IN (SELECT id FROM attachments WHERE sort_key = {})", of("m-1"))),
+        ("attachment removed", format!("DELETE FROM attachments WHERE sort_key = {}", of("m-1"))),
+        ("message document", format!("UPDATE message_documents SET pdf = x'00' WHERE sort_key = {}", of("m-1"))),
+        ("signed delivery", format!("UPDATE signed_deliveries SET xml = x'00' WHERE sort_key = {}", of("m-1"))),
+        ("paper letter", format!("UPDATE paper_letters SET pdf = x'00' WHERE sort_key = {}", of("m-3"))),
+        ("history time", format!("UPDATE status_history SET at = at + 1 WHERE sort_key = {}", of("m-2"))),
+        ("history detail", format!("UPDATE status_history SET detail = 'x' WHERE sort_key = {}", of("m-4"))),
+    ];
+    let original = std::fs::read(dir.path().join("kuvert.sqlite")).unwrap();
+    for (what, sql) in &edits {
+        let copy = tempfile::tempdir().unwrap();
+        std::fs::write(copy.path().join("kuvert.sqlite"), &original).unwrap();
+        let conn = raw(&copy);
+        conn.execute_batch("PRAGMA foreign_keys = OFF").unwrap();
+        let changed = conn.execute(sql, []).unwrap();
+        assert!(changed > 0, "{what}: the edit changed nothing ({sql})");
+        drop(conn);
+        let edited = Store::open(copy.path().join("kuvert.sqlite")).unwrap();
+        assert!(
+            matches!(edited.verify_chain().unwrap(), ChainVerdict::Broken { .. }),
+            "{what}: an edit of it went unnoticed ({sql})"
+        );
+    }
+}
