@@ -87,7 +87,9 @@ mod schema;
 pub mod search;
 mod wire;
 
-pub use chain::{ChainBreak, ChainCheck, ChainCheckpoint, ChainScope, ChainVerdict};
+pub use chain::{
+    anchor_path, Anchor, ChainBreak, ChainCheck, ChainCheckpoint, ChainScope, ChainVerdict, LogKey,
+};
 pub use drafts::{DraftAttachment, DraftFields, DraftId, DraftSummary, SavedDraft};
 use error::Context;
 pub use error::StoreError;
@@ -114,6 +116,7 @@ use instant::to_unix;
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    log_key: Option<LogKey>,
 }
 
 impl std::fmt::Debug for Store {
@@ -129,12 +132,50 @@ impl Store {
         let path = path.as_ref().to_path_buf();
         let conn = connection::open(&path)?;
         schema::migrate(&conn, schema::ALL)?;
-        Ok(Store { conn, path })
+        Ok(Store {
+            conn,
+            path,
+            log_key: None,
+        })
     }
 
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Gives the store the key that signs its anchor and checkpoints (see
+    /// [`chain`]); from then on every write re-anchors the chain's head.
+    pub fn set_log_key(&mut self, key: Option<LogKey>) {
+        self.log_key = key;
+    }
+
+    /// Whether the store has a log key.
+    pub fn has_log_key(&self) -> bool {
+        self.log_key.is_some()
+    }
+
+    /// Anchors the chain's current head (its newest entry) in the anchor
+    /// file beside the database, signed with the log key; nothing without
+    /// one, or on an empty chain. Writes do this themselves; call it when a
+    /// log first gets its key.
+    pub fn anchor(&self) -> Result<(), StoreError> {
+        let Some(key) = &self.log_key else {
+            return Ok(());
+        };
+        let head: Option<(i64, Vec<u8>, i64)> = self
+            .conn
+            .query_row(
+                "SELECT seq, hash, at FROM chain ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()
+            .during("reading the end of the log chain")?;
+        match head {
+            Some((seq, hash, at)) => chain::write_anchor(&self.path, key, seq, &hash, at),
+            None => Ok(()),
+        }
     }
 
     /// Runs `f` in one write transaction: everything it wrote is committed
@@ -160,9 +201,19 @@ impl Store {
         let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
             .during("starting a write")?;
         let tail = Tail::read(&tx)?;
+        let first_new = tail.next_seq();
         let mut batch = Batch { tx, tail };
         let value = f(&mut batch)?;
+        let appended = batch.tail.next_seq() > first_new;
         batch.tx.commit().during("committing a write")?;
+        if appended {
+            // The write is committed whatever happens here; an anchor that
+            // could not be written lags behind (the next write catches up)
+            // and a check names that, so a failure must not undo the answer.
+            if let Err(e) = self.anchor() {
+                tracing::warn!(error = %e, "the sent log's anchor could not be written");
+            }
+        }
         Ok(value)
     }
 
@@ -370,7 +421,12 @@ impl Store {
     pub fn verify_chain(&self) -> Result<ChainVerdict, StoreError> {
         let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Deferred)
             .during("starting to verify")?;
-        let check = chain::verify(&tx, Some(connection::open(&self.path)?), ChainScope::Full)?;
+        let check = chain::verify(
+            &tx,
+            Some(connection::open(&self.path)?),
+            self.anchoring(),
+            ChainScope::Full,
+        )?;
         tx.commit().during("finishing verification")?;
         Ok(check.verdict)
     }
@@ -388,13 +444,13 @@ impl Store {
             ChainScope::Full => Some(connection::open(&self.path)?),
             ChainScope::SinceCheckpoint => None,
         };
-        let mut check = chain::verify(&tx, helper, scope)?;
+        let mut check = chain::verify(&tx, helper, self.anchoring(), scope)?;
         tx.commit().during("finishing verification")?;
-        if let ChainVerdict::Intact { .. } = check.verdict {
+        if let ChainVerdict::Intact { .. } | ChainVerdict::Unanchored { .. } = check.verdict {
             let (up_to, full) = (check.up_to, check.from.is_none());
             let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
                 .during("starting a write")?;
-            let recorded = chain::record_checkpoint(&tx, up_to, full, at)?;
+            let recorded = chain::record_checkpoint(&tx, self.log_key.as_ref(), up_to, full, at)?;
             tx.commit().during("recording a checkpoint")?;
             if full {
                 check.last_full = recorded.or(check.last_full);
@@ -505,6 +561,11 @@ impl Store {
     /// Deletes a draft and its attachments.
     pub fn delete_draft(&self, id: DraftId) -> Result<(), StoreError> {
         self.write(|tx| drafts::delete(tx, id))
+    }
+
+    /// The database and log key, for checks of the anchor.
+    fn anchoring(&self) -> Option<(&Path, &LogKey)> {
+        self.log_key.as_ref().map(|key| (self.path.as_path(), key))
     }
 
     /// A write transaction that does not touch the chain.

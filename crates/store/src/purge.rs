@@ -262,10 +262,10 @@ mod tests {
         let done = purge(&conn, &order, false, at).unwrap();
         assert_eq!(done.seq, Some(1));
         assert_eq!(
-            crate::chain::verify(&conn, None, crate::ChainScope::Full)
+            crate::chain::verify(&conn, None, None, crate::ChainScope::Full)
                 .unwrap()
                 .verdict,
-            crate::ChainVerdict::Intact { entries: 1 }
+            crate::ChainVerdict::Unanchored { entries: 1 }
         );
     }
 }

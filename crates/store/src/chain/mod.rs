@@ -55,11 +55,20 @@ CREATE TABLE chain_checkpoints (
     full       INTEGER NOT NULL CHECK (full IN (0, 1))
 ) STRICT;
 "#,
+        r#"
+-- The log key's signature of a checkpoint (see `anchor`); NULL for those
+-- recorded before checkpoints were signed, which no check starts from.
+ALTER TABLE chain_checkpoints ADD COLUMN signature BLOB;
+"#,
     ],
 };
 
+mod anchor;
 mod verify;
 
+pub use anchor::{anchor_path, Anchor, LogKey};
+
+pub(crate) use anchor::write as write_anchor;
 pub(crate) use verify::{record_checkpoint, verify};
 pub use verify::{ChainCheck, ChainCheckpoint, ChainScope};
 
@@ -297,6 +306,13 @@ pub enum ChainVerdict {
         /// Number of entries checked.
         entries: u64,
     },
+    /// Every entry links and matches the stored data, but no log key was at
+    /// hand (the keyring could not be reached), so neither the removal of
+    /// the newest entries nor a rebuilt chain can be ruled out.
+    Unanchored {
+        /// Number of entries checked.
+        entries: u64,
+    },
     /// The first entry (lowest seq) that does not hold.
     Broken {
         /// The entry's sequence number.
@@ -335,6 +351,20 @@ pub enum ChainBreak {
     /// The entry a checkpoint names no longer has the hash it had when the
     /// chain was checked: the chain was rewritten up to there.
     CheckpointMismatch,
+    /// A checkpoint's signature does not hold under the log key.
+    CheckpointForged,
+    /// The anchor file is gone although the log has a key.
+    AnchorMissing,
+    /// The anchor file's signature does not hold under the log key.
+    AnchorForged,
+    /// The chain ends before the anchored entry: newer entries were removed.
+    Truncated {
+        /// The entry the anchor names.
+        anchored: u64,
+    },
+    /// The anchored entry no longer has the anchored hash: the chain was
+    /// rebuilt.
+    AnchorMismatch,
 }
 
 impl std::fmt::Display for ChainBreak {
@@ -350,6 +380,22 @@ impl std::fmt::Display for ChainBreak {
             }
             ChainBreak::CheckpointMismatch => {
                 f.write_str("the chain no longer matches its last checkpoint")
+            }
+            ChainBreak::CheckpointForged => {
+                f.write_str("a checkpoint's signature does not hold: it was not made by this log")
+            }
+            ChainBreak::AnchorMissing => {
+                f.write_str("the log's anchor file (beside the database) was removed")
+            }
+            ChainBreak::AnchorForged => {
+                f.write_str("the log's anchor file was not signed with this log's key")
+            }
+            ChainBreak::Truncated { anchored } => write!(
+                f,
+                "the newest entries were removed: the log was anchored at entry {anchored}"
+            ),
+            ChainBreak::AnchorMismatch => {
+                f.write_str("the anchored entry's hash changed: the chain was rebuilt")
             }
         }
     }
@@ -387,14 +433,14 @@ mod tests {
             .unwrap();
         }
         assert_eq!(
-            verify(&conn, None, ChainScope::Full).unwrap().verdict,
-            ChainVerdict::Intact { entries: 3 }
+            verify(&conn, None, None, ChainScope::Full).unwrap().verdict,
+            ChainVerdict::Unanchored { entries: 3 }
         );
         assert_eq!(Tail::read(&conn).unwrap().next_seq(), 4);
         conn.execute("UPDATE chain SET at = 9 WHERE seq = 2", [])
             .unwrap();
         assert_eq!(
-            verify(&conn, None, ChainScope::Full).unwrap().verdict,
+            verify(&conn, None, None, ChainScope::Full).unwrap().verdict,
             ChainVerdict::Broken {
                 seq: 2,
                 reason: ChainBreak::EntryAltered

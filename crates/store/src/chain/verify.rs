@@ -28,6 +28,7 @@ use std::collections::HashSet;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use time::OffsetDateTime;
 
+use super::anchor::{Anchor, LogKey};
 use super::{
     enqueue_digest, entry_hash, event_digest, message_digest, purge_digest, ChainBreak,
     ChainVerdict, Entry, PURGE_KIND,
@@ -73,6 +74,8 @@ pub struct ChainCheck {
     pub last_full: Option<ChainCheckpoint>,
     /// The last entry checked (0 when none was).
     pub up_to: u64,
+    /// The anchor the check found (with a log key).
+    pub anchor: Option<Anchor>,
 }
 
 /// The chain entry with the history row and message it seals.
@@ -262,12 +265,14 @@ fn walked(row: &Row<'_>) -> rusqlite::Result<Walked> {
 pub(crate) fn verify(
     conn: &Connection,
     helper: Option<Connection>,
+    anchoring: Option<(&std::path::Path, &LogKey)>,
     scope: ChainScope,
 ) -> Result<ChainCheck, StoreError> {
-    let last_full = latest_checkpoint(conn, true)?;
+    let key = anchoring.map(|(_, key)| key);
+    let last_full = latest_checkpoint(conn, true, key.is_some())?;
     let from = match scope {
         ChainScope::Full => None,
-        ChainScope::SinceCheckpoint => latest_checkpoint(conn, false)?,
+        ChainScope::SinceCheckpoint => latest_checkpoint(conn, false, key.is_some())?,
     };
     let (start_seq, prev) = match &from {
         None => (1, vec![0u8; 32]),
@@ -300,6 +305,7 @@ pub(crate) fn verify(
                         from,
                         last_full,
                         up_to: seq,
+                        anchor: None,
                     });
                 }
             };
@@ -317,18 +323,28 @@ pub(crate) fn verify(
         }
         _ => walk(conn, start_seq, end, prev)?,
     };
-    let verdict = match walked.broken {
+    let mut broken = walked.broken;
+    if broken.is_none() {
+        broken = check_checkpoints(conn, key)?;
+    }
+    let mut anchor = None;
+    if let Some((database, key)) = anchoring {
+        let (found, anchor_broken) = check_anchor(conn, database, key, end)?;
+        anchor = found;
+        broken = broken.or(anchor_broken);
+    }
+    if broken.is_none() && from.is_none() {
+        broken = check_states(conn)?.map(|(seq, reason)| (seq as i64, reason));
+    }
+    let verdict = match broken {
         Some((seq, reason)) => ChainVerdict::Broken {
             seq: seq.max(0) as u64,
             reason,
         },
-        None if from.is_none() => match check_states(conn)? {
-            Some((seq, reason)) => ChainVerdict::Broken { seq, reason },
-            None => ChainVerdict::Intact {
-                entries: walked.count,
-            },
+        None if key.is_some() => ChainVerdict::Intact {
+            entries: walked.count,
         },
-        None => ChainVerdict::Intact {
+        None => ChainVerdict::Unanchored {
             entries: walked.count,
         },
     };
@@ -337,6 +353,7 @@ pub(crate) fn verify(
         from,
         last_full,
         up_to: (start_seq - 1).max(0) as u64 + walked.count,
+        anchor,
     })
 }
 
@@ -740,15 +757,19 @@ fn check_states(conn: &Connection) -> Result<Option<(u64, ChainBreak)>, StoreErr
 fn latest_checkpoint(
     conn: &Connection,
     full_only: bool,
+    signed_only: bool,
 ) -> Result<Option<ChainCheckpoint>, StoreError> {
     let row: Option<(i64, i64, bool)> = conn
         .prepare_cached(
             "SELECT seq, checked_at, full FROM chain_checkpoints
-             WHERE full OR NOT ?1 ORDER BY seq DESC, checked_at DESC LIMIT 1",
+             WHERE (full OR NOT ?1) AND (signature IS NOT NULL OR NOT ?2)
+             ORDER BY seq DESC, checked_at DESC LIMIT 1",
         )
         .and_then(|mut s| {
-            s.query_row([full_only], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                .optional()
+            s.query_row([full_only, signed_only], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .optional()
         })
         .during("reading the checkpoint")?;
     row.map(|(seq, at, full)| {
@@ -766,6 +787,7 @@ fn latest_checkpoint(
 /// `None` for an empty chain.
 pub(crate) fn record_checkpoint(
     conn: &Connection,
+    key: Option<&LogKey>,
     up_to: u64,
     full: bool,
     at: OffsetDateTime,
@@ -778,12 +800,25 @@ pub(crate) fn record_checkpoint(
     let Some(hash) = hash else {
         return Ok(None);
     };
+    let was_full: bool = conn
+        .query_row(
+            "SELECT full FROM chain_checkpoints WHERE seq = ?1 AND hash = ?2",
+            params![seq, hash],
+            |r| r.get(0),
+        )
+        .optional()
+        .during("reading the checkpoint")?
+        .unwrap_or(false);
+    let full = full || was_full;
+    let at_unix = to_unix(at);
+    let signature = key.map(|k| k.sign(checkpoint_domain(full), seq, &hash, at_unix));
     conn.execute(
-        "INSERT INTO chain_checkpoints (seq, hash, checked_at, full) VALUES (?1, ?2, ?3, ?4)
+        "INSERT INTO chain_checkpoints (seq, hash, checked_at, full, signature)
+         VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (seq) DO UPDATE SET checked_at = excluded.checked_at,
-             full = excluded.full OR chain_checkpoints.full
+             full = excluded.full, signature = excluded.signature
          WHERE chain_checkpoints.hash = excluded.hash",
-        params![seq, hash, to_unix(at), full],
+        params![seq, hash, at_unix, full, signature],
     )
     .during("recording a checkpoint")?;
     Ok(Some(ChainCheckpoint {
@@ -791,6 +826,83 @@ pub(crate) fn record_checkpoint(
         checked_at: at,
         full,
     }))
+}
+
+/// The signature domain of a checkpoint, which seals whether its check
+/// was full.
+fn checkpoint_domain(full: bool) -> &'static str {
+    if full {
+        "kuvert-checkpoint/1/full"
+    } else {
+        "kuvert-checkpoint/1/since-checkpoint"
+    }
+}
+
+/// Every recorded checkpoint must still name its entry with the hash it
+/// had, and with a key, be signed by it (those from before checkpoints
+/// were signed excepted).
+fn check_checkpoints(
+    conn: &Connection,
+    key: Option<&LogKey>,
+) -> Result<Option<(i64, ChainBreak)>, StoreError> {
+    type Row = (i64, Vec<u8>, i64, bool, Option<Vec<u8>>, Option<Vec<u8>>);
+    let rows: Vec<Row> = conn
+        .prepare(
+            "SELECT k.seq, k.hash, k.checked_at, k.full, k.signature, c.hash
+             FROM chain_checkpoints k LEFT JOIN chain c ON c.seq = k.seq ORDER BY k.seq",
+        )
+        .and_then(|mut s| s.query_map([], |r| Row::try_from(r))?.collect())
+        .during("reading the checkpoints")?;
+    for (seq, hash, at, full, signature, chained) in rows {
+        if let (Some(key), Some(signature)) = (key, &signature) {
+            if !key.verifies(checkpoint_domain(full), seq, &hash, at, signature) {
+                return Ok(Some((seq, ChainBreak::CheckpointForged)));
+            }
+        }
+        match chained {
+            None => return Ok(Some((seq, ChainBreak::Missing))),
+            Some(chained) if chained != hash => {
+                return Ok(Some((seq, ChainBreak::CheckpointMismatch)))
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(None)
+}
+
+/// The anchor must be signed by the key and name an entry the chain still
+/// holds, with its hash; with no anchor file, the log must be empty.
+fn check_anchor(
+    conn: &Connection,
+    database: &std::path::Path,
+    key: &LogKey,
+    end: i64,
+) -> Result<(Option<Anchor>, Option<(i64, ChainBreak)>), StoreError> {
+    let Some(anchor) = super::anchor::read(database)? else {
+        let broken = (end > 0).then_some((end, ChainBreak::AnchorMissing));
+        return Ok((None, broken));
+    };
+    let seq = i64::try_from(anchor.seq).unwrap_or(i64::MAX);
+    if !anchor.signed_by(key) {
+        return Ok((Some(anchor), Some((seq, ChainBreak::AnchorForged))));
+    }
+    if seq > end {
+        let broken = (
+            end + 1,
+            ChainBreak::Truncated {
+                anchored: anchor.seq,
+            },
+        );
+        return Ok((Some(anchor), Some(broken)));
+    }
+    let hash: Option<Vec<u8>> = conn
+        .query_row("SELECT hash FROM chain WHERE seq = ?1", [seq], |r| r.get(0))
+        .optional()
+        .during("reading the log chain")?;
+    if hash.map(|h| crate::messages::hex(&h)).as_deref() != Some(anchor.hash.as_str()) {
+        return Ok((Some(anchor), Some((seq, ChainBreak::AnchorMismatch))));
+    }
+    Ok((Some(anchor), None))
 }
 
 #[cfg(test)]
@@ -870,7 +982,7 @@ mod tests {
         assert_eq!(in_two(&store), (20, None));
         assert_eq!(
             store.verify_chain().unwrap(),
-            ChainVerdict::Intact { entries: 20 }
+            ChainVerdict::Unanchored { entries: 20 }
         );
     }
 

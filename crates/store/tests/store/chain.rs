@@ -25,9 +25,7 @@ fn fixture() -> (tempfile::TempDir, Store) {
 fn broken(s: &Store) -> (u64, ChainBreak) {
     match s.verify_chain().unwrap() {
         ChainVerdict::Broken { seq, reason } => (seq, reason),
-        ChainVerdict::Intact { entries } => {
-            panic!("expected a break, chain of {entries} is intact")
-        }
+        other => panic!("expected a break, found {other:?}"),
     }
 }
 
@@ -289,4 +287,120 @@ fn every_column_a_registrar_reads_is_covered_by_the_chain() {
             "{what}: an edit of it went unnoticed ({sql})"
         );
     }
+}
+
+fn verdict(s: &Store) -> ChainVerdict {
+    s.verify_chain().unwrap()
+}
+
+/// Issue 11: "deleting the newest message and its chain rows fails".
+#[test]
+fn removing_the_newest_entries_is_found_by_the_anchor() {
+    let (dir, s) = fixture();
+    s.enqueue(&message(4), at(20)).unwrap(); // seq 8, the newest
+    assert!(matches!(verdict(&s), ChainVerdict::Intact { entries: 8 }));
+    let conn = raw(&dir);
+    conn.execute_batch(
+        "PRAGMA foreign_keys = ON;
+         DELETE FROM chain WHERE seq = 8;
+         DELETE FROM messages WHERE id = 'm-4';",
+    )
+    .unwrap();
+    assert_eq!(count(&dir, "status_history"), 7);
+    assert_eq!(
+        broken(&s),
+        (8, ChainBreak::Truncated { anchored: 8 }),
+        "the rows are gone, so only the anchor can tell"
+    );
+}
+
+/// Issue 11: "a full rechain without the key fails" — the log rebuilt by
+/// Kuvert's own code, every hash consistent, with one subject changed.
+#[test]
+fn a_log_rebuilt_with_consistent_hashes_but_without_the_key_is_found() {
+    use kuvert_protocol::delivery::Subject;
+    use kuvert_store::{LogKey, MessageContent, OutgoingMessage};
+    let build = |dir: &std::path::Path, key: LogKey, subject: &str| {
+        let mut s = Store::open(dir.join("kuvert.sqlite")).unwrap();
+        s.set_log_key(Some(key));
+        for n in 1..=3 {
+            let m = message(n);
+            let m = OutgoingMessage {
+                content: MessageContent {
+                    subject: Subject::new(&format!("{subject} {n}")).unwrap(),
+                    ..m.content
+                },
+                ..m
+            };
+            s.enqueue(&m, at(i64::from(n))).unwrap();
+        }
+        deliver(&s, "m-1", at(10));
+    };
+    let genuine = tempfile::tempdir().unwrap();
+    build(
+        genuine.path(),
+        crate::support::test_key(),
+        "Beslut om bygglov",
+    );
+    let forged = tempfile::tempdir().unwrap();
+    build(
+        forged.path(),
+        LogKey::generate().unwrap(),
+        "Beslut om rivning",
+    );
+    let db = |d: &tempfile::TempDir| d.path().join("kuvert.sqlite");
+    let anchor = |d: &tempfile::TempDir| kuvert_store::anchor_path(&db(d));
+
+    // The rebuilt database in place of the genuine one.
+    std::fs::copy(db(&forged), db(&genuine)).unwrap();
+    let s = crate::support::keyed(Store::open(db(&genuine)).unwrap());
+    let (seq, reason) = broken(&s);
+    assert_eq!((seq, reason), (6, ChainBreak::AnchorMismatch));
+    drop(s);
+    // And its anchor too, signed with the forger's key.
+    std::fs::copy(anchor(&forged), anchor(&genuine)).unwrap();
+    let s = crate::support::keyed(Store::open(db(&genuine)).unwrap());
+    assert_eq!(broken(&s), (6, ChainBreak::AnchorForged));
+    drop(s);
+    // Or no anchor at all.
+    std::fs::remove_file(anchor(&genuine)).unwrap();
+    let s = crate::support::keyed(Store::open(db(&genuine)).unwrap());
+    assert_eq!(broken(&s), (6, ChainBreak::AnchorMissing));
+}
+
+#[test]
+fn checkpoints_are_signed_and_a_forged_one_is_found() {
+    use kuvert_store::ChainScope;
+    let (dir, s) = fixture();
+    let full = s.check_chain(ChainScope::Full, at(50)).unwrap();
+    assert!(matches!(full.verdict, ChainVerdict::Intact { entries: 7 }));
+    assert_eq!(full.anchor.as_ref().map(|a| a.seq), Some(7));
+    s.enqueue(&message(4), at(60)).unwrap();
+    // An unsigned checkpoint at the head is not a place to start from.
+    raw(&dir)
+        .execute(
+            "INSERT INTO chain_checkpoints (seq, hash, checked_at, full)
+             SELECT seq, hash, 61, 1 FROM chain WHERE seq = 8",
+            [],
+        )
+        .unwrap();
+    let since = s.check_chain(ChainScope::SinceCheckpoint, at(70)).unwrap();
+    assert_eq!(since.from.map(|c| c.seq), Some(7), "the signed checkpoint");
+    assert!(matches!(since.verdict, ChainVerdict::Intact { entries: 2 }));
+    // A signed checkpoint edited (here: claimed to be a full check later).
+    raw(&dir)
+        .execute(
+            "UPDATE chain_checkpoints SET checked_at = checked_at + 1 WHERE seq = 7",
+            [],
+        )
+        .unwrap();
+    assert_eq!(broken(&s), (7, ChainBreak::CheckpointForged));
+}
+
+#[test]
+fn without_the_key_a_consistent_log_is_not_called_intact() {
+    let (dir, s) = fixture();
+    drop(s);
+    let unkeyed = Store::open(dir.path().join("kuvert.sqlite")).unwrap();
+    assert_eq!(verdict(&unkeyed), ChainVerdict::Unanchored { entries: 7 });
 }

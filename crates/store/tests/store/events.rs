@@ -254,7 +254,7 @@ fn concurrent_senders_link_each_event_to_a_different_predecessor() {
             let barrier = Arc::clone(&barrier);
             let clock = Arc::clone(&clock);
             std::thread::spawn(move || {
-                let store = Store::open(&path).expect("own connection");
+                let store = crate::support::keyed(Store::open(&path).expect("own connection"));
                 barrier.wait();
                 for k in 0..EACH {
                     let n = who * 100 + k;
@@ -281,7 +281,7 @@ fn concurrent_senders_link_each_event_to_a_different_predecessor() {
     for sender in senders {
         sender.join().unwrap();
     }
-    let store = Store::open(&path).unwrap();
+    let store = crate::support::keyed(Store::open(&path).unwrap());
     let thread = store.case_events(&case_number(CASE)).unwrap();
     assert_eq!(thread.len(), (SENDERS * EACH) as usize);
     let mut firsts = 0;

@@ -3,14 +3,28 @@
 
 use kuvert_protocol::delivery::{CaseNumber, MessageId, ProtectionClass, SenderName, Subject};
 use kuvert_protocol::identity::{OrganizationNumber, RecipientId};
-use kuvert_store::{Mailbox, MessageContent, Officer, OutgoingAttachment, OutgoingMessage, Store};
+use kuvert_store::{
+    LogKey, Mailbox, MessageContent, Officer, OutgoingAttachment, OutgoingMessage, Store,
+};
 use time::OffsetDateTime;
 
-/// A store in its own temp dir (kept alive by the returned guard).
+/// A store in its own temp dir (kept alive by the returned guard), with
+/// the test log key.
 pub fn store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = Store::open(dir.path().join("kuvert.sqlite")).expect("open store");
+    let store = keyed(Store::open(dir.path().join("kuvert.sqlite")).expect("open store"));
     (dir, store)
+}
+
+/// The log key of the tests' stores (a test value, not a secret).
+pub fn test_key() -> LogKey {
+    LogKey::from_hex(&"7e57".repeat(16)).expect("test key")
+}
+
+/// `store` with the test log key, as `kuvert_core` opens it.
+pub fn keyed(mut store: Store) -> Store {
+    store.set_log_key(Some(test_key()));
+    store
 }
 
 /// `secs` after 2026-01-01T00:00:00Z.
