@@ -283,12 +283,7 @@ pub async fn purges(session: State<'_, Session>) -> Answer<Vec<PurgeRecordView>>
 /// Checks the sent log's hash chain.
 #[tauri::command]
 pub async fn verify_log(session: State<'_, Session>) -> Answer<ChainView> {
-    session.with(|o| {
-        Ok(o.kuvert
-            .verify_log(kuvert_core::ChainScope::Full)?
-            .verdict
-            .into())
-    })
+    session.with(|o| Ok(o.kuvert.verify_log(kuvert_core::ChainScope::Full)?.into()))
 }
 
 /// Asks for a certificate file to import (native dialog); `None` when cancelled.

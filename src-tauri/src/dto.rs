@@ -988,26 +988,45 @@ impl From<kuvert_core::PurgeRecord> for PurgeRecordView {
     }
 }
 
-/// Whether the sent log's hash chain holds.
+/// Whether the sent log's hash chain holds, and where it is anchored.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct ChainView {
-    /// Intact.
+    /// Intact: every entry holds and so does the signed anchor.
     pub intact: bool,
+    /// Every entry holds, but no log key was at hand to check the anchor.
+    pub unanchored: bool,
     /// Entries checked, or where and why it breaks.
     pub detail: String,
+    /// The entry the log's anchor names (the newest, when intact).
+    #[ts(type = "number | null")]
+    pub anchor_seq: Option<u64>,
+    /// When the anchor was written (RFC 3339, Swedish local time).
+    pub anchored_at: Option<String>,
 }
 
-impl From<kuvert_core::ChainVerdict> for ChainView {
-    fn from(v: kuvert_core::ChainVerdict) -> Self {
-        match v {
-            kuvert_core::ChainVerdict::Intact { entries } => ChainView {
-                intact: true,
-                detail: format!("{entries}"),
-            },
-            kuvert_core::ChainVerdict::Broken { seq, reason } => ChainView {
-                intact: false,
-                detail: format!("{seq}: {reason:?}"),
-            },
+impl From<kuvert_core::ChainCheck> for ChainView {
+    fn from(check: kuvert_core::ChainCheck) -> Self {
+        let anchor_seq = check.anchor.as_ref().map(|a| a.seq);
+        let anchored_at = check
+            .anchor
+            .as_ref()
+            .and_then(|a| a.written_at())
+            .map(|at| LocalTime::of(at).iso());
+        let (intact, unanchored, detail) = match check.verdict {
+            kuvert_core::ChainVerdict::Intact { entries } => (true, false, format!("{entries}")),
+            kuvert_core::ChainVerdict::Unanchored { entries } => {
+                (false, true, format!("{entries}"))
+            }
+            kuvert_core::ChainVerdict::Broken { seq, reason } => {
+                (false, false, format!("{seq}: {reason}"))
+            }
+        };
+        ChainView {
+            intact,
+            unanchored,
+            detail,
+            anchor_seq,
+            anchored_at,
         }
     }
 }

@@ -662,45 +662,68 @@ fn verify_log(json: bool, kuvert: &Kuvert, scope: ChainScope) -> Result<u8, Erro
     } else {
         "full"
     };
+    let anchor_seq = check.anchor.as_ref().map(|a| a.seq);
+    let anchored_at = check.anchor.as_ref().and_then(|a| a.written_at());
+    let facts = json!({ "scope": scope_name, "checkpoint_seq": from_seq,
+                        "last_full_check": last_full, "anchor_seq": anchor_seq,
+                        "anchored_at": anchored_at.map(time_json) });
+    let with = |extra: Value| {
+        let mut all = facts.clone();
+        if let (Some(all), Value::Object(extra)) = (all.as_object_mut(), extra) {
+            all.extend(extra);
+        }
+        all
+    };
+    let checked = |entries: u64| match &check.from {
+        None => format!("{entries} entries, all checked"),
+        Some(cp) => format!(
+            "the {entries} entries from the checkpoint at entry {} on, whose hash is still the one \
+             recorded on {}; entries before it were last checked in full on {} (run \
+             `kuvert verify-log` to check them again)",
+            cp.seq,
+            time_text(cp.checked_at),
+            last_full.as_deref().unwrap_or("(never)")
+        ),
+    };
     match check.verdict {
         ChainVerdict::Intact { entries } => {
             print(
                 json,
-                json!({ "intact": true, "entries": entries, "scope": scope_name,
-                        "checkpoint_seq": from_seq, "last_full_check": last_full }),
+                with(json!({ "intact": true, "entries": entries })),
                 || {
-                    match &check.from {
-                    None => format!("The sent log is intact ({entries} entries, all checked)."),
-                    Some(cp) => format!(
-                        "The {entries} entries added since the checkpoint at entry {} are intact, \
-                         and entry {} still has the hash recorded when the log was checked on {}. \
-                         Entries before it were last checked in full on {}; run `kuvert verify-log` \
-                         to check them again.",
-                        cp.seq,
-                        cp.seq,
-                        time_text(cp.checked_at),
-                        last_full.as_deref().unwrap_or("(never)")
-                    ),
-                }
+                    let anchored = match (anchor_seq, anchored_at) {
+                        (Some(seq), Some(at)) => format!(
+                            " Its newest entry, {seq}, is the one anchored (signed, beside the \
+                         database) on {}.",
+                            time_text(at)
+                        ),
+                        _ => String::new(),
+                    };
+                    format!("The sent log is intact ({}).{anchored}", checked(entries))
                 },
             );
             Ok(0)
         }
-        ChainVerdict::Broken { seq, reason } => {
+        ChainVerdict::Unanchored { entries } => {
             print(
                 json,
-                json!({ "intact": false, "seq": seq, "reason": reason.to_string(), "scope": scope_name,
-                        "checkpoint_seq": from_seq }),
-                || format!("The sent log has been altered at entry {seq}: {reason}"),
+                with(json!({ "intact": false, "anchored": false, "entries": entries })),
+                || {
+                    format!(
+                        "The sent log's entries hold together ({}), but the log's key could not \
+                         be read from the keyring, so the removal of its newest entries or a \
+                         rebuilt log cannot be ruled out. Unlock the keyring and check again.",
+                        checked(entries)
+                    )
+                },
             );
             Ok(VERIFICATION)
         }
-        #[allow(unreachable_patterns)]
-        other => {
+        ChainVerdict::Broken { seq, reason } => {
             print(
                 json,
-                json!({ "intact": false, "reason": format!("{other:?}") }),
-                || format!("{other:?}"),
+                with(json!({ "intact": false, "seq": seq, "reason": reason.to_string() })),
+                || format!("The sent log has been altered at entry {seq}: {reason}"),
             );
             Ok(VERIFICATION)
         }

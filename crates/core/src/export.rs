@@ -156,21 +156,50 @@ impl Kuvert {
             .map(str::to_string)
             .to_vec(),
             rows: rows.iter().map(report_row).collect(),
-            sections: vec![ReportSection {
-                heading: "Gallringar".into(),
-                empty: "Inga gallringar har gjorts.".into(),
-                columns: [
-                    "Gallrad",
-                    "Gallrad av",
-                    "Regel",
-                    "Antal",
-                    "Avslutade före",
-                    "Id:n, SHA-256",
-                ]
-                .map(str::to_string)
-                .to_vec(),
-                rows: purges.iter().map(purge_row).collect(),
-            }],
+            sections: vec![
+                ReportSection {
+                    heading: "Gallringar".into(),
+                    empty: "Inga gallringar har gjorts.".into(),
+                    columns: [
+                        "Gallrad",
+                        "Gallrad av",
+                        "Regel",
+                        "Antal",
+                        "Avslutade före",
+                        "Id:n, SHA-256",
+                    ]
+                    .map(str::to_string)
+                    .to_vec(),
+                    rows: purges.iter().map(purge_row).collect(),
+                },
+                ReportSection {
+                    heading: "Förankring".into(),
+                    empty: "Loggen är inte förankrad (ingen nyckel i nyckelringen).".into(),
+                    columns: [
+                        "Senaste post",
+                        "Förankrad",
+                        "Postens hash (SHA-256)",
+                        "Signatur (HMAC-SHA256)",
+                    ]
+                    .map(str::to_string)
+                    .to_vec(),
+                    rows: self
+                        .store()
+                        .log_anchor()
+                        .map(|a| {
+                            vec![
+                                a.seq.to_string(),
+                                a.written_at()
+                                    .map(|at| LocalTime::of(at).minute_text())
+                                    .unwrap_or_default(),
+                                a.hash.clone(),
+                                a.signature.clone(),
+                            ]
+                        })
+                        .into_iter()
+                        .collect(),
+                },
+            ],
         };
         out.write_all(&report.to_pdf())
             .map_err(|source| Error::File {

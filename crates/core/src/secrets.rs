@@ -16,6 +16,9 @@
 //! `Display`, so it cannot be logged by accident.
 
 use std::fmt;
+use std::path::Path;
+
+use kuvert_store::LogKey;
 
 use crate::profile::Profile;
 
@@ -24,6 +27,10 @@ pub const SERVICE: &str = "kuvert";
 
 /// The environment variable headless automation may use instead of the keyring.
 pub const PASSWORD_ENV: &str = "KUVERT_CERT_PASSWORD";
+
+/// Headless fallback for the sent log's key (64 hex digits) where no
+/// keyring can be reached, e.g. a service account on a server.
+pub const LOG_KEY_ENV: &str = "KUVERT_LOG_KEY";
 
 /// A certificate password. `Debug` prints `Password(<redacted>)`; there is no
 /// `Display`.
@@ -232,6 +239,61 @@ impl Keyring {
             }
             Err(keyring::Error::NoEntry) => Ok(false),
             Err(e) => Err(unavailable(e)),
+        }
+    }
+}
+
+/// The keyring account of the key that signs the sent log at `database`
+/// (its anchor and checkpoints): the database's full path, so each log has
+/// its own key and a copy of the database elsewhere is not vouched for by
+/// this one's.
+pub fn log_account(database: &Path) -> String {
+    let path = database
+        .canonicalize()
+        .unwrap_or_else(|_| database.to_path_buf());
+    format!("sent log — {}", path.display())
+}
+
+impl Keyring {
+    /// The key that signs the sent log at `database`: the one in the
+    /// keyring, else [`LOG_KEY_ENV`], else a new one, stored now (then
+    /// `created` is true and the caller anchors the log for the first time).
+    ///
+    /// # Errors
+    ///
+    /// [`SecretError::Unavailable`] when the keyring cannot be reached and
+    /// [`LOG_KEY_ENV`] is not set.
+    pub fn log_key(&self, database: &Path) -> Result<(LogKey, bool), SecretError> {
+        let account = log_account(database);
+        let stored = keyring::Entry::new(&self.service, &account)
+            .and_then(|entry| match entry.get_password() {
+                Ok(hex) => Ok((entry, Some(hex))),
+                Err(keyring::Error::NoEntry) => Ok((entry, None)),
+                Err(e) => Err(e),
+            })
+            .map_err(unavailable);
+        let from_env = || {
+            (self.environment)(LOG_KEY_ENV)
+                .and_then(|hex| LogKey::from_hex(&hex).ok())
+                .map(|key| (key, false))
+        };
+        let bad_key = |_| SecretError::Unavailable {
+            detail: format!("the key stored for {account:?} is not a sent-log key"),
+        };
+        match stored {
+            Ok((_, Some(hex))) => LogKey::from_hex(&hex).map(|k| (k, false)).map_err(bad_key),
+            Ok((entry, None)) => {
+                if let Some(found) = from_env() {
+                    return Ok(found);
+                }
+                let key = LogKey::generate().map_err(|e| SecretError::Unavailable {
+                    detail: e.to_string(),
+                })?;
+                entry.set_password(&key.to_hex()).map_err(unavailable)?;
+                tracing::info!(service = %self.service, account = %account, "a key for the sent log was stored in the keyring");
+                Ok((key, true))
+            }
+            Err(e) => from_env().ok_or(e),
         }
     }
 }

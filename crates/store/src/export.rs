@@ -38,6 +38,9 @@
 //! `at`, `kind`, `state`, `detail`). Then one per purge ever done,
 //! `"record": "purge"`: `seq`, `at`, `cutoff`, `count`, `ids_sha256`,
 //! `purger`, `rule` (as [`PurgeRecord`](crate::PurgeRecord) has them).
+//! Last, when the log is anchored, one `"record": "anchor"`: the newest
+//! entry's `seq` and `hash`, when the anchor was written (`at`) and its
+//! `signature` (see [`chain`](crate::chain)).
 //!
 //! Both exports list messages oldest first, with the same filters as search
 //! ([`SentLogQuery`]; its limit and offset are ignored). Purges are not
@@ -52,6 +55,7 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 use crate::error::Context;
 use kuvert_local_time::write_iso;
 
+use crate::chain::Anchor;
 use crate::messages::{
     attachments, document_sha256, message_from_row, prefixed_message_columns, Message,
 };
@@ -256,6 +260,17 @@ struct JsonPurge<'a> {
     purge: &'a PurgeRecord,
 }
 
+/// The anchor's line of the JSONL export: the log's newest entry when it
+/// was exported, signed (see [`chain`](crate::chain)).
+#[derive(serde::Serialize)]
+struct JsonAnchor<'a> {
+    record: &'static str,
+    seq: u64,
+    hash: &'a str,
+    at: String,
+    signature: &'a str,
+}
+
 #[derive(serde::Serialize)]
 struct JsonEvent {
     seq: i64,
@@ -268,6 +283,7 @@ struct JsonEvent {
 pub(crate) fn jsonl<W: Write>(
     conn: &Connection,
     query: &SentLogQuery,
+    anchor: Option<&Anchor>,
     out: W,
 ) -> Result<u64, StoreError> {
     let tx = snapshot(conn)?;
@@ -317,6 +333,17 @@ pub(crate) fn jsonl<W: Write>(
         let line = JsonPurge {
             record: "purge",
             purge,
+        };
+        serde_json::to_writer(&mut out, &line).map_err(|e| write_err(e.into()))?;
+        out.write_all(b"\n").map_err(write_err)?;
+    }
+    if let Some(anchor) = anchor {
+        let line = JsonAnchor {
+            record: "anchor",
+            seq: anchor.seq,
+            hash: &anchor.hash,
+            at: local_iso(anchor.at),
+            signature: &anchor.signature,
         };
         serde_json::to_writer(&mut out, &line).map_err(|e| write_err(e.into()))?;
         out.write_all(b"\n").map_err(write_err)?;

@@ -505,7 +505,15 @@ impl Store {
     /// attachments' metadata and status timeline, then one per purge ever
     /// done (see [`export`]). Returns the number of messages.
     pub fn export_jsonl<W: Write>(&self, query: &SentLogQuery, out: W) -> Result<u64, StoreError> {
-        export::jsonl(&self.conn, query, out)
+        export::jsonl(&self.conn, query, self.log_anchor().as_ref(), out)
+    }
+
+    /// The log's anchor as its file beside the database has it (see
+    /// [`chain`]): the newest entry, its hash, when, and the signature.
+    /// `None` when there is none or it cannot be read. Exports carry it, so
+    /// a copy filed today shows later whether entries were removed since.
+    pub fn log_anchor(&self) -> Option<Anchor> {
+        chain::read_anchor(&self.path).ok().flatten()
     }
 
     /// Writes every purge recorded, oldest first, as CSV in the form of

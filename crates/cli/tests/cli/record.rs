@@ -351,7 +351,13 @@ fn exports_carry_the_purge(officer: &Officer, purge: &Value, account: &str) {
         .collect();
     assert_eq!(lines[0]["record"], "message");
     assert_swedish_iso(lines[0]["created_at"].as_str().unwrap());
-    let last = lines.last().unwrap();
+    let anchor = lines.last().unwrap();
+    assert_eq!(
+        anchor["record"], "anchor",
+        "the log's signed head comes last"
+    );
+    assert_swedish_iso(anchor["at"].as_str().unwrap());
+    let last = &lines[lines.len() - 2];
     assert_eq!(last["record"], "purge");
     for field in [
         "seq",

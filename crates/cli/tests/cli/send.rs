@@ -321,3 +321,36 @@ fn verify_log_since_checkpoint_checks_what_was_added_and_that_the_chain_still_en
     let full = officer.json(5, &["verify-log"]);
     assert_eq!(full["scope"], "full");
 }
+
+/// Issue 11: the log's head is anchored outside the database; what the
+/// database alone cannot show (its newest entries removed, its anchor gone,
+/// no key to check with) is never called intact.
+#[test]
+fn verify_log_vouches_only_with_the_signed_anchor() {
+    let officer = Officer::new();
+    officer.json(3, &strs(&send_args("192705178354", "BN 2026/0620")));
+    let intact = officer.json(0, &["verify-log"]);
+    let newest = intact["entries"].as_u64().unwrap();
+    assert_eq!(intact["anchor_seq"], newest, "{intact}");
+    assert!(intact["anchored_at"].is_string(), "{intact}");
+
+    // Without the keyring (no D-Bus session): consistent, but not vouched for.
+    let run = officer.run_without_keyring(&["--json", "verify-log"]);
+    assert_eq!(run.code, 5, "{run:?}");
+    let unanchored = run.json();
+    assert_eq!(unanchored["intact"], false);
+    assert_eq!(unanchored["anchored"], false);
+
+    // The anchor file removed.
+    let mut anchor = officer.database().into_os_string();
+    anchor.push(".anchor");
+    let saved = std::fs::read(&anchor).unwrap();
+    std::fs::remove_file(&anchor).unwrap();
+    let missing = officer.json(5, &["verify-log"]);
+    assert!(
+        missing["reason"].as_str().unwrap().contains("anchor"),
+        "{missing}"
+    );
+    std::fs::write(&anchor, saved).unwrap();
+    officer.json(0, &["verify-log"]);
+}

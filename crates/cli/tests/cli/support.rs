@@ -92,6 +92,16 @@ impl Officer {
         command
     }
 
+    /// Runs `kuvert ARGS` where no keyring can be reached.
+    pub fn run_without_keyring(&self, args: &[&str]) -> Run {
+        let mut command = self.command(args);
+        command.env_remove("DBUS_SESSION_BUS_ADDRESS").env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/kuvert-no-bus",
+        );
+        Run::from(command.output().unwrap())
+    }
+
     /// Runs `kuvert ARGS`.
     pub fn run(&self, args: &[&str]) -> Run {
         Run::from(self.command(args).output().unwrap())

@@ -196,7 +196,7 @@ impl Kuvert {
     /// (created if missing).
     pub fn open(profile: Profile, database: &Path) -> Result<Kuvert, Error> {
         let store = Store::open(database)?;
-        Ok(Kuvert {
+        let kuvert = Kuvert {
             profile,
             store,
             lock_path: crate::paths::outbox_lock_for(database),
@@ -207,7 +207,30 @@ impl Kuvert {
             policy: RetryPolicy::default(),
             connection: Connection::default(),
             officer: None,
-        })
+        };
+        let mut kuvert = kuvert;
+        kuvert.attach_log_key()?;
+        Ok(kuvert)
+    }
+
+    /// Gives the store the key from the keyring that signs the sent log's
+    /// anchor and checkpoints, anchoring the log when the key is new.
+    /// Without a keyring the log works on, unanchored: `verify-log` then
+    /// says so instead of calling it intact.
+    fn attach_log_key(&mut self) -> Result<(), Error> {
+        match self.keyring.log_key(self.store.path()) {
+            Ok((key, created)) => {
+                self.store.set_log_key(Some(key));
+                if created {
+                    self.store.anchor()?;
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "no key for the sent log: it is kept unanchored");
+                self.store.set_log_key(None);
+            }
+        }
+        Ok(())
     }
 
     /// Records `officer` as the sender of what this handle sends, instead
@@ -264,6 +287,11 @@ impl Kuvert {
     /// Reads the certificate password from `keyring`.
     pub fn with_keyring(mut self, keyring: Keyring) -> Self {
         self.keyring = keyring;
+        // The log's key lives in the keyring too. An anchor that cannot be
+        // written here lags behind, which the log's check then reports.
+        if let Err(e) = self.attach_log_key() {
+            tracing::warn!(error = %e, "the sent log could not be anchored");
+        }
         self
     }
 

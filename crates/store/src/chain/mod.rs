@@ -68,7 +68,7 @@ mod verify;
 
 pub use anchor::{anchor_path, Anchor, LogKey};
 
-pub(crate) use anchor::write as write_anchor;
+pub(crate) use anchor::{read as read_anchor, write as write_anchor};
 pub(crate) use verify::{record_checkpoint, verify};
 pub use verify::{ChainCheck, ChainCheckpoint, ChainScope};
 

@@ -870,6 +870,9 @@ fn check_checkpoints(
     Ok(None)
 }
 
+/// Where and why the chain does not hold.
+type Break = (i64, ChainBreak);
+
 /// The anchor must be signed by the key and name an entry the chain still
 /// holds, with its hash; with no anchor file, the log must be empty.
 fn check_anchor(
@@ -877,7 +880,7 @@ fn check_anchor(
     database: &std::path::Path,
     key: &LogKey,
     end: i64,
-) -> Result<(Option<Anchor>, Option<(i64, ChainBreak)>), StoreError> {
+) -> Result<(Option<Anchor>, Option<Break>), StoreError> {
     let Some(anchor) = super::anchor::read(database)? else {
         let broken = (end > 0).then_some((end, ChainBreak::AnchorMissing));
         return Ok((None, broken));

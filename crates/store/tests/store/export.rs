@@ -139,7 +139,13 @@ fn jsonl_has_one_parseable_object_per_message_with_attachments_and_timeline() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(lines.len(), 2);
+    assert_eq!(lines.len(), 3, "two messages and the anchor");
+    assert_eq!(lines[2]["record"], "anchor");
+    assert_eq!(
+        lines[2]["seq"].as_u64(),
+        s.log_anchor().map(|a| a.seq),
+        "the log's newest entry"
+    );
     let first = &lines[0];
     assert_eq!(first["message_id"], "m-1");
     assert_eq!(first["state"], "delivered");
@@ -248,7 +254,8 @@ fn issue_10_purges_are_exported_with_the_log() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(lines.len(), 2);
+    assert_eq!(lines.len(), 3, "the message, the purge and the anchor");
+    assert_eq!(lines[2]["record"], "anchor");
     assert_eq!(lines[0]["record"], "message");
     assert_eq!(lines[0]["message_id"], "m-2");
     assert_eq!(

@@ -330,7 +330,13 @@ export function memoryBackend(options: { configured?: boolean } = {}): MemoryBac
       return [...purges];
     },
     async verifyLog() {
-      return { intact: true, detail: String(messages.size * 2) };
+      return {
+        intact: true,
+        unanchored: false,
+        detail: String(messages.size * 2),
+        anchor_seq: messages.size * 2,
+        anchored_at: new Date().toISOString(),
+      };
     },
     async storePassword() {},
     async chooseCertificate() {

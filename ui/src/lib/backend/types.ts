@@ -596,13 +596,25 @@ rule: string | null, };
 
 export type ChainView = { 
 /**
- * Intact.
+ * Intact: every entry holds and so does the signed anchor.
  */
 intact: boolean, 
 /**
+ * Every entry holds, but no log key was at hand to check the anchor.
+ */
+unanchored: boolean, 
+/**
  * Entries checked, or where and why it breaks.
  */
-detail: string, };
+detail: string, 
+/**
+ * The entry the log's anchor names (the newest, when intact).
+ */
+anchor_seq: number | null, 
+/**
+ * When the anchor was written (RFC 3339, Swedish local time).
+ */
+anchored_at: string | null, };
 
 export type ProfileLayerView = "system" | "user" | "explicit";
 

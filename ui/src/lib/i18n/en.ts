@@ -111,6 +111,8 @@ export const en: Record<TextKey, string> = {
   "registrar.exportedPurges": "The purges are in {path}.",
   "registrar.verify": "Check the log's integrity",
   "registrar.intact": "The log is unaltered ({detail} entries checked).",
+  "registrar.anchored": "Its newest entry, no. {seq}, is the one anchored {at}.",
+  "registrar.unanchored": "The log's {detail} entries hold together, but its key could not be read from the keyring, so removal of the newest entries or a rebuilt log cannot be ruled out.",
   "registrar.broken": "The log has been altered: {detail}",
   "registrar.purgeTitle": "Retention purge",
   "registrar.purgesDone": "Purges done",

@@ -109,6 +109,8 @@ export const sv = {
   "registrar.exportedPurges": "Gallringarna finns i {path}.",
   "registrar.verify": "Kontrollera loggens integritet",
   "registrar.intact": "Loggen är oförändrad ({detail} poster kontrollerade).",
+  "registrar.anchored": "Den senaste posten, nr {seq}, är den som förankrades {at}.",
+  "registrar.unanchored": "Loggens {detail} poster hänger ihop, men loggens nyckel kunde inte hämtas ur nyckelringen. Att de senaste posterna tagits bort eller att loggen byggts om går därför inte att utesluta.",
   "registrar.broken": "Loggen har ändrats: {detail}",
   "registrar.purgeTitle": "Gallring",
   "registrar.purgesDone": "Genomförda gallringar",
