@@ -9,7 +9,10 @@ use clap::{Args, Parser, Subcommand};
 ///
 /// Exit codes: 0 ok, 2 invalid input, 3 recipient not reachable (sent on
 /// paper), 4 remote or transport error (kept in the Outbox), 5 verification
-/// failed, 1 anything else.
+/// failed (a signature or the sent log does not verify), 6 the signatures
+/// are correct but not vouched for (`verify`: signer not trusted, not the
+/// sender or intermediary, or certificate not for signing or not valid),
+/// 1 anything else.
 #[derive(Debug, Parser)]
 #[command(name = "kuvert", version)]
 pub struct Cli {
@@ -88,12 +91,36 @@ pub enum Command {
         out: PathBuf,
     },
     /// Verify the signatures of a signed or sealed delivery.
+    ///
+    /// FILE is a SignedDelivery or SealedDelivery, or a SOAP envelope with a
+    /// distributeSecure or deliverSecure. "OK" (JSON "valid": true, exit 0)
+    /// only when every signature is correct over the very element the file
+    /// presents (no wrapping, unique ids, the signature last where the schema
+    /// puts it, the seal over its own SignedDelivery), every signer chains to
+    /// the CA certificates (--ca, else the profile's CA bundle), holds a
+    /// signing certificate valid today (and on the seal's day), the sender's
+    /// signature is by the organisation in Sender/Id and the seal by the
+    /// intermediary (--intermediary or --intermediary-cert).
+    ///
+    /// Exit codes: 0 valid; 5 not a correct signature over the delivery
+    /// presented (forged, changed, wrapped, malformed); 6 the signatures are
+    /// mathematically correct but not vouched for (no CA, signer not trusted,
+    /// not the sender or intermediary, not a signing certificate, not valid);
+    /// 2 unreadable file or bad option.
     Verify {
         /// The XML file.
         file: PathBuf,
-        /// Require the signers' certificates to chain to these CA certificates (PEM).
+        /// Require the signers' certificates to chain to these CA
+        /// certificates (PEM). Default: the profile's CA bundle.
         #[arg(long, value_name = "PEM")]
         ca: Option<PathBuf>,
+        /// The intermediary that must have sealed a sealed delivery, by
+        /// organisation number.
+        #[arg(long, value_name = "ORGNR", conflicts_with = "intermediary_cert")]
+        intermediary: Option<String>,
+        /// The intermediary that must have sealed, by its certificate (PEM).
+        #[arg(long, value_name = "PEM")]
+        intermediary_cert: Option<PathBuf>,
     },
     /// Check that the sent log has not been altered: every entry and what
     /// it seals, or with --since-checkpoint only what was added since the

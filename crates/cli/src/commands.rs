@@ -26,6 +26,8 @@ const NOT_REACHABLE: u8 = 3;
 const REMOTE: u8 = 4;
 /// Exit code for a failed verification.
 const VERIFICATION: u8 = 5;
+/// `verify`: the signatures are correct, but the delivery is not vouched for.
+const NOT_VOUCHED_FOR: u8 = 6;
 /// Exit code for invalid input.
 const INVALID: u8 = 2;
 
@@ -97,7 +99,21 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
     let json = cli.json;
     let profile = cli.profile.as_deref();
     match cli.command {
-        Command::Verify { file, ca } => verify(json, &file, ca.as_deref()),
+        Command::Verify {
+            file,
+            ca,
+            intermediary,
+            intermediary_cert,
+        } => verify(
+            json,
+            &file,
+            VerifyWith {
+                ca: ca.as_deref(),
+                profile,
+                intermediary: intermediary.as_deref(),
+                intermediary_cert: intermediary_cert.as_deref(),
+            },
+        ),
         Command::Sandbox { state } => sandbox(json, state),
         Command::Password { action } => password(profile, &action),
         Command::Paths => paths(json, profile, cli.data_dir),
@@ -607,49 +623,159 @@ fn export(
     Ok(0)
 }
 
-fn verify(json: bool, file: &Path, ca: Option<&Path>) -> Result<u8, Error> {
+/// What `kuvert verify` judges against.
+struct VerifyWith<'a> {
+    ca: Option<&'a Path>,
+    profile: Option<&'a Path>,
+    intermediary: Option<&'a str>,
+    intermediary_cert: Option<&'a Path>,
+}
+
+fn verify(json: bool, file: &Path, with: VerifyWith<'_>) -> Result<u8, Error> {
+    use kuvert_core::verify::{AnchorOrigin, Anchors};
     let xml = std::fs::read(file).map_err(unreadable(file))?;
-    let ca_pem = ca
-        .map(|p| std::fs::read(p).map_err(unreadable(p)))
-        .transpose()?;
+    if let Some(ca) = with.ca {
+        std::fs::metadata(ca).map_err(unreadable(ca))?;
+    }
+    let anchors = Anchors::choose(with.ca, with.profile)?;
+    let intermediary =
+        kuvert_core::verify::intermediary(with.intermediary, with.intermediary_cert)?;
+    let anchors_json = match &anchors.origin {
+        AnchorOrigin::Given(path) => json!({ "from": "ca", "file": path }),
+        AnchorOrigin::Profile(path) => json!({ "from": "profile", "file": path }),
+        AnchorOrigin::None => Value::Null,
+    };
     let now = time::OffsetDateTime::now_utc();
-    match kuvert_core::verify::verify_delivery(&xml, ca_pem.as_deref(), now) {
+    match kuvert_core::verify::verify_delivery(&xml, &anchors, intermediary.as_ref(), now) {
         Ok(verified) => {
-            let signatures: Vec<Value> = verified
-                .signatures
-                .iter()
-                .map(|s| json!({ "role": format!("{:?}", s.role), "signer": s.signer, "organisation_number": s.signer_serial_number, "legacy_sha1": s.legacy_sha1 }))
-                .collect();
+            let valid = verified.is_valid();
+            let signatures: Vec<Value> = verified.signatures.iter().map(signature_json).collect();
+            let problems: Vec<String> = verified.problems.iter().map(ToString::to_string).collect();
             print(
                 json,
-                json!({ "valid": true, "signatures": signatures }),
-                || {
-                    verified
-                        .signatures
-                        .iter()
-                        .map(|s| {
-                            format!(
-                                "OK: {:?} signature by {}{}",
-                                s.role,
-                                s.signer,
-                                if s.legacy_sha1 { " (legacy SHA-1)" } else { "" }
-                            )
-                        })
-                        .collect::<Vec<_>>()
-                        .join("\n")
-                },
+                json!({
+                    "valid": valid,
+                    "signatures_correct": true,
+                    "sender_id": verified.sender_id,
+                    "seal": verified.seal.map(|s| json!({
+                        "received": s.received.to_string(),
+                        "signatures_ok": s.signatures_ok,
+                    })),
+                    "trust_anchors": anchors_json,
+                    "signatures": signatures,
+                    "problems": problems,
+                }),
+                || verification_text(&verified, &anchors.origin),
             );
-            Ok(0)
+            Ok(if valid { 0 } else { NOT_VOUCHED_FOR })
         }
-        Err(error @ (Error::Verification(_) | Error::InvalidInput { .. })) => {
+        Err(error @ (Error::Verification(_) | Error::InvalidInput { field: "file", .. })) => {
             print(
                 json,
-                json!({ "valid": false, "reason": error.to_string() }),
+                json!({ "valid": false, "signatures_correct": false, "reason": error.to_string(), "trust_anchors": anchors_json }),
                 || format!("NOT VALID: {error}"),
             );
             Ok(VERIFICATION)
         }
         Err(other) => Err(other),
+    }
+}
+
+fn signature_json(s: &kuvert_core::verify::SignatureReport) -> Value {
+    use kuvert_core::verify::{SignatureRole, Trust, Usage};
+    let signer = &s.signer;
+    json!({
+        "role": match s.role { SignatureRole::Sender => "sender", SignatureRole::Seal => "seal" },
+        "element": s.element,
+        "algorithm": format!("{:?}", s.algorithm),
+        "legacy_sha1": s.legacy_sha1,
+        "signer": signer.subject,
+        "organisation_number": signer.organisation_number,
+        "signing_certificate": matches!(signer.usage, Usage::Signing),
+        "valid_from": signer.valid_from,
+        "valid_until": signer.valid_until,
+        "valid_today": signer.valid_today.to_string(),
+        "signed_on": signer.when_signed.map(|(day, _)| day.to_string()),
+        "valid_when_signed": signer.when_signed.map(|(_, v)| v.to_string()),
+        "trust": match &signer.trust {
+            Trust::Trusted { anchor } => json!({ "trusted": true, "anchor": anchor }),
+            Trust::NotTrusted { reason } => json!({ "trusted": false, "reason": reason }),
+            Trust::NoTrustAnchors => json!({ "trusted": false, "reason": "no trust anchors" }),
+        },
+    })
+}
+
+fn verification_text(
+    verified: &kuvert_core::verify::Verification,
+    origin: &kuvert_core::verify::AnchorOrigin,
+) -> String {
+    use kuvert_core::verify::{AnchorOrigin, Trust};
+    let mut lines = Vec::new();
+    if verified.is_valid() {
+        lines.push(format!(
+            "OK: a genuine delivery from {}, every signer trusted.",
+            verified.sender_id
+        ));
+    } else {
+        lines.push(
+            "NOT ACCEPTED: the signatures are mathematically correct, but the delivery is not vouched for:"
+                .to_string(),
+        );
+        lines.extend(verified.problems.iter().map(|p| format!("  - {p}")));
+    }
+    for s in &verified.signatures {
+        let signer = &s.signer;
+        lines.push(format!(
+            "{} over {}:",
+            capitalised(&s.role.to_string()),
+            s.element
+        ));
+        lines.push(format!(
+            "  signer: {}{}",
+            signer.subject,
+            signer
+                .organisation_number
+                .as_ref()
+                .map(|n| format!(" (organisation {n})"))
+                .unwrap_or_default()
+        ));
+        lines.push(format!(
+            "  certificate: {} – {}; {} today{}",
+            signer.valid_from,
+            signer.valid_until,
+            signer.valid_today,
+            signer
+                .when_signed
+                .map(|(day, v)| format!(", {v} on {day} (sealed)"))
+                .unwrap_or_default()
+        ));
+        lines.push(format!(
+            "  trust: {}",
+            match &signer.trust {
+                Trust::Trusted { anchor } => format!("trusted, chains to {anchor}"),
+                Trust::NotTrusted { reason } => format!("NOT trusted: {reason}"),
+                Trust::NoTrustAnchors => "NOT trusted: no CA certificates to judge by".to_string(),
+            }
+        ));
+        if s.legacy_sha1 {
+            lines.push("  algorithm: legacy SHA-1".to_string());
+        }
+    }
+    lines.push(match origin {
+        AnchorOrigin::Given(path) => format!("CA certificates: {} (--ca)", path.display()),
+        AnchorOrigin::Profile(path) => {
+            format!("CA certificates: {} (the profile's)", path.display())
+        }
+        AnchorOrigin::None => "CA certificates: none (give --ca or a profile)".to_string(),
+    });
+    lines.join("\n")
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
     }
 }
 

@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 
 use kuvert_protocol::delivery::SignOrDeliveryError;
-use kuvert_protocol::dsig::VerifyError;
 use kuvert_protocol::identity::IdentityError;
+use kuvert_protocol::verify::VerifyError;
 use kuvert_store::StoreError;
 use kuvert_transport::CallError;
 

@@ -18,7 +18,8 @@ use crate::files::write_whole;
 use crate::local_time::LocalTime;
 use crate::pdf::report::{Report, ReportSection};
 
-/// The most rows a PDF report holds; larger selections belong in CSV.
+/// The most rows a PDF report holds; a larger selection is refused (never
+/// cut short) with a word to use CSV or JSON Lines or a narrower filter.
 pub const MAX_REPORT_ROWS: u32 = 5000;
 
 /// An export format.
@@ -132,10 +133,22 @@ impl Kuvert {
         filter_description: &str,
         mut out: impl Write,
     ) -> Result<u64, Error> {
+        // An export holds everything the filter selects: the query's page
+        // (the `log` listing's limit and offset) does not apply. One row
+        // more than the report may hold tells a selection that is too large.
         let mut query = query.clone();
-        query.limit = query.limit.clamp(1, MAX_REPORT_ROWS);
+        query.limit = MAX_REPORT_ROWS + 1;
         query.offset = 0;
         let rows = self.log(&query)?;
+        if rows.len() > MAX_REPORT_ROWS as usize {
+            return Err(Error::InvalidInput {
+                field: "format",
+                reason: format!(
+                    "the filter selects more than {MAX_REPORT_ROWS} messages, more than a PDF \
+                     report holds; export them as csv or jsonl, or narrow the filter"
+                ),
+            });
+        }
         let purges = self.purges()?;
         let report = Report {
             title: format!("Skickade meddelanden – {}", self.profile().name()),

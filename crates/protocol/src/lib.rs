@@ -10,8 +10,11 @@
 //! - [`delivery`]: the validated v3 [`Delivery`](delivery::Delivery) model and
 //!   its canonical `SignedDelivery` XML.
 //! - [`dsig`]: enveloped XML-DSig signing ([`SigningKey`](dsig::SigningKey),
-//!   RSA-SHA256, exclusive c14n) and verification of signed and sealed
-//!   deliveries (RSA-SHA1 accepted as legacy).
+//!   RSA-SHA256, exclusive c14n).
+//! - [`verify`]: verification of signed and sealed deliveries (standalone or
+//!   in their SOAP envelope) that cannot be fooled by signature wrapping,
+//!   duplicate ids or untrusted and wrong signers; RSA-SHA1 accepted as
+//!   legacy.
 //! - [`seal`]: the intermediary's seal (used by the test environment).
 //! - [`soap`]: SOAP 1.1 requests and responses for `isReachable`,
 //!   `distributeSecure`, `checkDistributionStatus`, and faults.
@@ -33,6 +36,7 @@ pub mod dsig;
 pub mod identity;
 pub mod seal;
 pub mod soap;
+pub mod verify;
 pub mod xml;
 
 #[cfg(test)]

@@ -133,15 +133,18 @@ pub fn is_reachable_request(sender: &OrganizationNumber, recipients: &[Recipient
 
 /// The `distributeSecure` request carrying a signed delivery. The delivery
 /// travels as `distributeSecure/signedDelivery` with the signed content
-/// unchanged: the wrapper declares the Message/v3 default namespace the
-/// content was signed under, so a verifier can restore the signed root.
+/// unchanged, and `signedDelivery` itself declares the Message/v3 default
+/// namespace the content was signed under: a peer that cuts the raw
+/// subtree out (and names it `SignedDelivery` again) has the signed
+/// document byte for byte, and one that restores the root by
+/// canonicalization gets the same.
 pub fn distribute_secure_request(signed_delivery: &[u8]) -> Result<Vec<u8>, SoapError> {
     let inner = signed_delivery
         .strip_prefix(SIGNED_DELIVERY_START.as_bytes())
         .and_then(|rest| rest.strip_suffix(SIGNED_DELIVERY_END.as_bytes()))
         .ok_or(SoapError::NotCanonicalDelivery)?;
     let head = format!(
-        "<soap:Envelope xmlns:soap=\"{SOAP_ENV}\"><soap:Body><distributeSecure xmlns=\"{MESSAGE_V3}\"><signedDelivery>"
+        "<soap:Envelope xmlns:soap=\"{SOAP_ENV}\"><soap:Body><distributeSecure xmlns=\"{MESSAGE_V3}\"><signedDelivery xmlns=\"{MESSAGE_V3}\">"
     );
     let tail = "</signedDelivery></distributeSecure></soap:Body></soap:Envelope>";
     let mut out = Vec::with_capacity(head.len() + inner.len() + tail.len());

@@ -9,7 +9,6 @@
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, PoisonError};
 
-use kuvert_protocol::dsig::verify_delivery;
 use kuvert_protocol::identity::RecipientId;
 use kuvert_protocol::seal::seal;
 use kuvert_protocol::soap::{DeliveryStatus, DistributionStatus, DistributionType, SoapError};
@@ -161,28 +160,19 @@ fn distribute(shared: &Arc<Shared>, sender: &str, signed: Vec<u8>) -> Result<Res
     let text = std::str::from_utf8(&signed)
         .map_err(|_| Fault::client(Code::NotSchemaValid, "The signed delivery is not UTF-8."))?;
     let delivery = read_signed_delivery(text).map_err(|e| refusal(&e))?;
-    let anchors = shared.trust_anchors().map_err(internal)?;
-    let verified = verify_delivery(text, Some(&anchors)).map_err(|e| {
+    if delivery.sender_id != sender {
+        return Err(sender_mismatch(&delivery.sender_id, sender));
+    }
+    // Also refuses a signer other than the delivery's Sender/Id, which is
+    // (just checked) the client certificate's organisation.
+    let verified = shared.verify_strictly(text).map_err(|e| {
         Fault::client(
             Code::Signature,
             format!("The signature of the delivery does not verify: {e}"),
         )
     })?;
-    if delivery.sender_id != sender {
-        return Err(sender_mismatch(&delivery.sender_id, sender));
-    }
-    let signer = verified
-        .signatures
-        .first()
-        .and_then(|s| s.signer_serial_number.clone());
-    if signer.as_deref() != Some(sender) {
-        return Err(Fault::client(
-            Code::Signature,
-            format!(
-                "The delivery is signed with a certificate of {}, not of the sender {sender}.",
-                signer.as_deref().unwrap_or("an unknown organisation")
-            ),
-        ));
+    if verified.sender_id != delivery.sender_id {
+        return Err(sender_mismatch(&verified.sender_id, sender));
     }
     let scenario = directory::scenario(&delivery.recipient);
     let operator = match (scenario.accepts_deliveries(), scenario.operator()) {

@@ -54,7 +54,10 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use kuvert_protocol::dsig::{SigningKey, TrustAnchors};
+use kuvert_protocol::dsig::SigningKey;
+use kuvert_protocol::verify::{
+    verify, Intermediary, Policy, TrustAnchors, Verification, VerifyError,
+};
 use kuvert_service::{
     Handler, HttpsServer, Request, Response, RunningServer, ServerError, ServerTls,
 };
@@ -202,9 +205,23 @@ impl Shared {
         clock::unix_seconds(self.config.clock.now())
     }
 
-    fn trust_anchors(&self) -> Result<TrustAnchors, String> {
-        TrustAnchors::from_pem(self.pki.ca.cert_pem.as_bytes(), self.now_unix())
-            .map_err(|e| e.to_string())
+    /// Verifies a signed or sealed delivery as strictly as `kuvert verify`
+    /// does: every signature correct over the element presented, every
+    /// signer trusted by the sandbox CA with a valid signing certificate,
+    /// the sender's signature by the sender and the seal by this
+    /// intermediary. Any doubt refuses it.
+    fn verify_strictly(&self, text: &str) -> Result<Verification, VerifyError> {
+        let anchors = TrustAnchors::from_pem(self.pki.ca.cert_pem.as_bytes(), self.now_unix())?;
+        let intermediary = Intermediary::Certificate {
+            der: self.intermediary_cert_der.clone(),
+            subject: pki::INTERMEDIARY_NAME.to_string(),
+        };
+        let policy = Policy {
+            anchors: Some(&anchors),
+            intermediary: Some(&intermediary),
+            now: self.now_unix(),
+        };
+        verify(text, &policy)?.require_valid()
     }
 
     fn urls(&self) -> Urls {

@@ -1,7 +1,6 @@
 //! What a mailbox operator holds, as a recipient would see it: read back
 //! from the sealed deliveries the operator stored.
 
-use kuvert_protocol::dsig::verify_delivery;
 use kuvert_protocol::identity::RecipientId;
 use kuvert_service::received::{read_sealed_delivery, ReceivedSealedDelivery};
 use serde::Serialize;
@@ -109,10 +108,7 @@ fn view(shared: &Shared, entry: &MailboxEntry) -> Result<DeliveredMessage, Strin
         .sealed_path(entry.operator, &entry.transaction_id);
     let text = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
     let sealed = read_sealed_delivery(&text).map_err(|e| e.to_string())?;
-    let verified = shared
-        .trust_anchors()
-        .ok()
-        .is_some_and(|anchors| verify_delivery(&text, Some(&anchors)).is_ok());
+    let verified = shared.verify_strictly(&text).is_ok();
     let delivery = &sealed.delivery;
     let message = delivery
         .messages

@@ -5,7 +5,6 @@
 
 use std::sync::Arc;
 
-use kuvert_protocol::dsig::verify_delivery;
 use kuvert_protocol::identity::RecipientId;
 use kuvert_service::answers::{self, DeliveryResult};
 use kuvert_service::received::read_sealed_delivery;
@@ -63,10 +62,7 @@ fn deliver_secure(
             format!("The sealed delivery is refused: {e}"),
         )
     })?;
-    let anchors = shared
-        .trust_anchors()
-        .map_err(|e| Fault::server(Code::Internal, e))?;
-    verify_delivery(text, Some(&anchors)).map_err(|e| {
+    shared.verify_strictly(text).map_err(|e| {
         Fault::client(
             Code::Signature,
             format!("A signature of the sealed delivery does not verify: {e}"),

@@ -46,7 +46,7 @@ const SEALED_DELIVERY_END: &str = "</SealedDelivery>";
 /// (see [`kuvert_protocol::soap::distribute_secure_request`]).
 fn distribute_head() -> String {
     format!(
-        "<soap:Envelope xmlns:soap=\"{SOAP_ENV}\"><soap:Body><distributeSecure xmlns=\"{MESSAGE_V3}\"><signedDelivery>"
+        "<soap:Envelope xmlns:soap=\"{SOAP_ENV}\"><soap:Body><distributeSecure xmlns=\"{MESSAGE_V3}\"><signedDelivery xmlns=\"{MESSAGE_V3}\">"
     )
 }
 const DISTRIBUTE_TAIL: &str = "</signedDelivery></distributeSecure></soap:Body></soap:Envelope>";

@@ -10,7 +10,7 @@
 //! [`ReceivedError::Schema`]; the checks beyond the schema that a receiver
 //! makes (protection class 1–3, attachment checksums) have their own
 //! variants. Signatures are checked by
-//! [`kuvert_protocol::dsig::verify_delivery`], not here; only the
+//! [`kuvert_protocol::verify::verify`], not here; only the
 //! `ds:Signature` element's shape is.
 
 use base64::Engine;

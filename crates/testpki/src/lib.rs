@@ -10,6 +10,9 @@
 //!   serialNumber=<12-digit organisation number>`, usable for TLS client authentication
 //!   and signing.
 //! - [`issue_server_certificate`] issues a TLS server certificate for DNS names and IPs.
+//! - [`issue_organisation_certificate_valid_between`] and
+//!   [`self_signed_organisation_certificate`] make the forged or expired signers that
+//!   verification tests must see refused.
 //! - [`TestPki`] bundles all three and [`TestPki::write_to`] puts them on disk in the
 //!   formats the application reads (PEM and PKCS#12).
 //!
@@ -199,6 +202,53 @@ pub fn issue_organisation_certificate(
     org_number_wire: &str,
     org_name: &str,
 ) -> Result<CertifiedKey, PkiError> {
+    let name = organisation_name(org_number_wire, org_name)?;
+    issue(ca, &name, organisation_extensions)
+}
+
+/// Like [`issue_organisation_certificate`], valid only from `not_before` to `not_after`
+/// (seconds since the epoch): for tests of expired and not yet valid signers.
+pub fn issue_organisation_certificate_valid_between(
+    ca: &CertifiedKey,
+    org_number_wire: &str,
+    org_name: &str,
+    not_before: i64,
+    not_after: i64,
+) -> Result<CertifiedKey, PkiError> {
+    let name = organisation_name(org_number_wire, org_name)?;
+    issue(ca, &name, |builder, ca_cert| {
+        let not_before: Asn1Time = Asn1Time::from_unix(not_before)?;
+        let not_after: Asn1Time = Asn1Time::from_unix(not_after)?;
+        builder.set_not_before(&not_before)?;
+        builder.set_not_after(&not_after)?;
+        organisation_extensions(builder, ca_cert)
+    })
+}
+
+/// A certificate with an organisation certificate's subject and usages that no CA
+/// issued (it signs itself): for tests of untrusted signers.
+pub fn self_signed_organisation_certificate(
+    org_number_wire: &str,
+    org_name: &str,
+) -> Result<CertifiedKey, PkiError> {
+    let name = organisation_name(org_number_wire, org_name)?;
+    let key = generate_key()?;
+    let mut builder = certificate_builder(&name, &key)?;
+    builder.set_issuer_name(&name)?;
+    builder.append_extension(BasicConstraints::new().critical().build()?)?;
+    builder.append_extension(
+        KeyUsage::new()
+            .critical()
+            .digital_signature()
+            .non_repudiation()
+            .build()?,
+    )?;
+    builder.sign(&key, MessageDigest::sha256())?;
+    CertifiedKey::from_parts(&builder.build(), &key)
+}
+
+/// `C=SE, O=<org_name>, CN=<org_name>, serialNumber=<org_number_wire>`.
+fn organisation_name(org_number_wire: &str, org_name: &str) -> Result<X509Name, PkiError> {
     if org_number_wire.len() != 12 || !org_number_wire.bytes().all(|b| b.is_ascii_digit()) {
         return Err(PkiError::InvalidOrganisationNumber(
             org_number_wire.to_owned(),
@@ -209,21 +259,23 @@ pub fn issue_organisation_certificate(
     name.append_entry_by_nid(Nid::ORGANIZATIONNAME, org_name)?;
     name.append_entry_by_nid(Nid::COMMONNAME, org_name)?;
     name.append_entry_by_nid(Nid::SERIALNUMBER, org_number_wire)?;
-    let name = name.build();
+    Ok(name.build())
+}
 
-    issue(ca, &name, |builder, ca_cert| {
-        builder.append_extension(BasicConstraints::new().critical().build()?)?;
-        builder.append_extension(
-            KeyUsage::new()
-                .critical()
-                .digital_signature()
-                .non_repudiation()
-                .key_encipherment()
-                .build()?,
-        )?;
-        builder.append_extension(ExtendedKeyUsage::new().client_auth().build()?)?;
-        append_key_identifiers(builder, ca_cert)
-    })
+/// An organisation certificate's extensions: an end entity for signing and TLS client
+/// authentication.
+fn organisation_extensions(builder: &mut X509Builder, ca_cert: &X509) -> Result<(), PkiError> {
+    builder.append_extension(BasicConstraints::new().critical().build()?)?;
+    builder.append_extension(
+        KeyUsage::new()
+            .critical()
+            .digital_signature()
+            .non_repudiation()
+            .key_encipherment()
+            .build()?,
+    )?;
+    builder.append_extension(ExtendedKeyUsage::new().client_auth().build()?)?;
+    append_key_identifiers(builder, ca_cert)
 }
 
 /// Issues a TLS server certificate signed by `ca` for the given DNS names and IP

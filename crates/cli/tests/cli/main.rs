@@ -11,3 +11,4 @@ mod paths;
 mod proxy;
 mod record;
 mod send;
+mod verify;

@@ -305,3 +305,40 @@ fn issue_10_a_letter_just_after_midnight_carries_the_swedish_date() {
     );
     assert!(text.contains("(Gallringar)") && text.contains("(Inga gallringar har gjorts.)"));
 }
+
+/// Issue 11: a PDF export holds every message the filter selects — not the
+/// first 50 (the `log` listing's default page) — and says how many.
+#[test]
+fn issue_11_a_pdf_export_holds_every_message_the_filter_selects() {
+    let o = open();
+    const SENT: usize = 57;
+    for _ in 0..SENT {
+        // No mailbox: the paper route, no delivery to wait for.
+        let draft = o.kuvert.save_draft(None, &fields("19270517-8354")).unwrap();
+        o.kuvert.send_draft(draft).unwrap();
+    }
+    // The filter as the CLI and the app build it, with the listing's page.
+    let filter = kuvert_core::filter::LogFilter::default();
+    let query = filter.to_query(o.kuvert.today()).unwrap();
+    assert_eq!(query.limit, 50, "the listing's default page");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("logg.pdf");
+    let written = o
+        .kuvert
+        .export_to_file(kuvert_core::ExportFormat::Pdf, &query, "Alla", &out)
+        .unwrap();
+    assert_eq!(written.entries, SENT as u64);
+    let text = std::process::Command::new("pdftotext")
+        .args(["-layout", "-enc", "UTF-8"])
+        .arg(&out)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils; scripts/deps installs it)");
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains(&format!("Antal rader: {SENT}")), "{text}");
+    let rows = text
+        .lines()
+        .filter(|l| l.contains("Beslut om bygglov"))
+        .count();
+    assert_eq!(rows, SENT, "{text}");
+}

@@ -2,18 +2,15 @@
 //! and every signature verifies with xmlsec1.
 
 use kuvert_protocol::delivery::Delivery;
-use kuvert_protocol::dsig::{extract_as_root, verify_delivery, TrustAnchors};
+use kuvert_protocol::dsig::extract_as_root;
 use kuvert_protocol::seal::seal;
 use kuvert_protocol::soap;
+use kuvert_protocol::verify::{Intermediary, Trust};
 use kuvert_protocol::xml::c14n::{self, Algorithm, Subset};
 use kuvert_protocol::xml::names::{MESSAGE_V3, SOAP_ENV};
 use kuvert_protocol::xml::parse;
 
 use crate::support::*;
-
-fn anchors() -> TrustAnchors {
-    TrustAnchors::from_pem(fixture().pki.ca.cert_pem.as_bytes(), now()).unwrap()
-}
 
 fn check_signed(name: &str, delivery: &Delivery) -> Vec<u8> {
     let f = fixture();
@@ -26,12 +23,16 @@ fn check_signed(name: &str, delivery: &Delivery) -> Vec<u8> {
     let sec = xmlsec_verify(&f.ca_pem(), &file, &[]);
     assert!(sec.ok, "xmlsec1 rejected {name}: {}", sec.output);
 
-    let verified =
-        verify_delivery(std::str::from_utf8(&signed).unwrap(), Some(&anchors())).unwrap();
+    let verified = verify_trusted(std::str::from_utf8(&signed).unwrap(), None).unwrap();
+    assert!(verified.is_valid(), "{:?}", verified.problems);
     assert_eq!(verified.signatures.len(), 1);
-    assert_eq!(verified.signatures[0].trusted, Some(true));
+    assert!(matches!(
+        verified.signatures[0].signer.trust,
+        Trust::Trusted { .. }
+    ));
+    assert_eq!(verified.signatures[0].element, "/SignedDelivery");
     assert_eq!(
-        verified.signatures[0].signer_serial_number.as_deref(),
+        verified.signatures[0].signer.organisation_number.as_deref(),
         Some("162021003898")
     );
     signed
@@ -159,7 +160,7 @@ fn sealed_delivery_validates_and_both_signatures_verify() {
     let signed = full().sign(&f.key).unwrap();
     let sealed = seal(
         std::str::from_utf8(&signed).unwrap(),
-        today(),
+        real_today(),
         true,
         &seal_key,
     )
@@ -191,14 +192,25 @@ fn sealed_delivery_validates_and_both_signatures_verify() {
     .unwrap();
     assert_eq!(inner, signed);
 
+    let intermediary = Intermediary::OrganisationNumber("165568402266".into());
     let verified =
-        verify_delivery(std::str::from_utf8(&sealed).unwrap(), Some(&anchors())).unwrap();
+        verify_trusted(std::str::from_utf8(&sealed).unwrap(), Some(&intermediary)).unwrap();
+    assert!(verified.is_valid(), "{:?}", verified.problems);
     let serials: Vec<_> = verified
         .signatures
         .iter()
-        .map(|s| s.signer_serial_number.clone().unwrap())
+        .map(|s| s.signer.organisation_number.clone().unwrap())
         .collect();
     assert_eq!(serials, ["162021003898", "165568402266"]);
+    let elements: Vec<_> = verified
+        .signatures
+        .iter()
+        .map(|s| s.element.as_str())
+        .collect();
+    assert_eq!(
+        elements,
+        ["/SealedDelivery/SignedDelivery", "/SealedDelivery"]
+    );
     assert!(std::str::from_utf8(&sealed)
         .unwrap()
         .contains(">true</msg:SignaturesOK></Seal>"));

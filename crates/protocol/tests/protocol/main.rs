@@ -3,6 +3,8 @@
 //! `xmlsec1 --verify` for every signature.
 
 mod conformance;
+mod forge;
+mod forgeries;
 mod signatures;
 mod soap;
 mod support;

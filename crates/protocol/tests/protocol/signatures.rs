@@ -1,7 +1,10 @@
 //! Tampered, truncated and foreign vectors fail with the exact error; legacy
 //! RSA-SHA1 signatures made by xmlsec1 verify and are flagged.
 
-use kuvert_protocol::dsig::{verify_delivery, SignatureAlgorithm, TrustAnchors, VerifyError};
+use kuvert_protocol::verify::{
+    verify as verify_with, Policy, Problem, SignatureAlgorithm, SignatureRole, TrustAnchors,
+    VerifyError,
+};
 use kuvert_protocol::xml::XmlError;
 
 use crate::support::*;
@@ -10,9 +13,9 @@ fn signed_text() -> String {
     String::from_utf8(minimal().sign(&fixture().key).unwrap()).unwrap()
 }
 
+/// Verifies against the fixture's CA and requires a vouched-for delivery.
 fn verify(text: &str) -> Result<(), VerifyError> {
-    let anchors = TrustAnchors::from_pem(fixture().pki.ca.cert_pem.as_bytes(), now()).unwrap();
-    verify_delivery(text, Some(&anchors)).map(|_| ())
+    verify_trusted(text, None)?.require_valid().map(|_| ())
 }
 
 /// Replaces the first occurrence of `from`, which must be present.
@@ -132,13 +135,27 @@ fn certificate_of_another_key_does_not_verify() {
 fn signer_from_another_ca_is_untrusted() {
     let f = fixture();
     let anchors = TrustAnchors::from_pem(f.other_pki.ca.cert_pem.as_bytes(), now()).unwrap();
-    assert!(matches!(
-        verify_delivery(&signed_text(), Some(&anchors)),
-        Err(VerifyError::Untrusted(_))
-    ));
-    // Without anchors the signature is reported, but not as trusted.
-    let report = verify_delivery(&signed_text(), None).unwrap();
-    assert_eq!(report.signatures[0].trusted, None);
+    let policy = Policy {
+        anchors: Some(&anchors),
+        intermediary: None,
+        now: now(),
+    };
+    let report = verify_with(&signed_text(), &policy).unwrap();
+    assert!(
+        matches!(
+            report.problems.as_slice(),
+            [Problem::NotTrusted {
+                role: SignatureRole::Sender,
+                ..
+            }]
+        ),
+        "{:?}",
+        report.problems
+    );
+    // Without anchors the signature is reported as correct, never as valid.
+    let report = verify_untrusted(&signed_text()).unwrap();
+    assert_eq!(report.problems, [Problem::NoTrustAnchors]);
+    assert!(!report.is_valid());
     let file = write(f.dir.path(), "foreign.xml", signed_text().as_bytes());
     assert!(!xmlsec_verify(&f.other_ca_pem(), &file, &[]).ok);
 }
@@ -238,8 +255,8 @@ fn legacy_rsa_sha1_from_xmlsec_verifies_and_is_flagged() {
         "http://www.w3.org/TR/2001/REC-xml-c14n-20010315",
         ENVELOPED,
     );
-    let anchors = TrustAnchors::from_pem(fixture().pki.ca.cert_pem.as_bytes(), now()).unwrap();
-    let report = verify_delivery(&text, Some(&anchors)).unwrap();
+    let report = verify_trusted(&text, None).unwrap();
+    assert!(report.is_valid(), "{:?}", report.problems);
     assert_eq!(report.signatures[0].algorithm, SignatureAlgorithm::RsaSha1);
     assert!(report.signatures[0].legacy_sha1);
     // and tampering is still caught
@@ -258,7 +275,8 @@ fn xmlsec_signature_with_exclusive_c14n_and_other_prefix_verifies() {
         exc,
         &format!(r#"{ENVELOPED}<dsig:Transform Algorithm="{exc}"/>"#),
     );
-    let report = verify_delivery(&text, None).unwrap();
+    let report = verify_trusted(&text, None).unwrap();
+    assert!(report.is_valid(), "{:?}", report.problems);
     assert_eq!(
         report.signatures[0].algorithm,
         SignatureAlgorithm::RsaSha256

@@ -8,6 +8,9 @@ use kuvert_protocol::date::CalendarDate;
 use kuvert_protocol::delivery::*;
 use kuvert_protocol::dsig::SigningKey;
 use kuvert_protocol::identity::{OrganizationNumber, RecipientId};
+use kuvert_protocol::verify::{
+    verify, Intermediary, Policy, TrustAnchors, Verification, VerifyError,
+};
 use kuvert_testpki::TestPki;
 
 pub const TODAY: (u16, u8, u8) = (2026, 11, 23);
@@ -265,4 +268,42 @@ pub fn now() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64
+}
+
+/// Verifies `text` against the fixture's CA, now, with `intermediary` as
+/// the expected sealer.
+pub fn verify_trusted(
+    text: &str,
+    intermediary: Option<&Intermediary>,
+) -> Result<Verification, VerifyError> {
+    let anchors = TrustAnchors::from_pem(fixture().pki.ca.cert_pem.as_bytes(), now()).unwrap();
+    verify(
+        text,
+        &Policy {
+            anchors: Some(&anchors),
+            intermediary,
+            now: now(),
+        },
+    )
+}
+
+/// Verifies `text` without trust anchors.
+pub fn verify_untrusted(text: &str) -> Result<Verification, VerifyError> {
+    verify(
+        text,
+        &Policy {
+            anchors: None,
+            intermediary: None,
+            now: now(),
+        },
+    )
+}
+
+/// The real day today (UTC): for seals, whose day the verifier compares with
+/// the validity of certificates generated now.
+pub fn real_today() -> CalendarDate {
+    let date = time::OffsetDateTime::from_unix_timestamp(now())
+        .unwrap()
+        .date();
+    CalendarDate::try_from(date).unwrap()
 }

@@ -21,8 +21,19 @@ fn sealed(sandbox: &Sandbox, to: &str, id: &str) -> Vec<u8> {
     )
     .unwrap();
     let signed = signed(sandbox, &delivery(to, id, vec![]));
-    let today = "2026-11-23".parse().unwrap();
-    seal(std::str::from_utf8(&signed).unwrap(), today, true, &key).unwrap()
+    seal(
+        std::str::from_utf8(&signed).unwrap(),
+        seal_day(),
+        true,
+        &key,
+    )
+    .unwrap()
+}
+
+/// The seal's day: today, as the operator checks that the certificates
+/// (made now) were valid on it.
+fn seal_day() -> kuvert_protocol::date::CalendarDate {
+    time::OffsetDateTime::now_utc().date().try_into().unwrap()
 }
 
 /// Calls `operator`'s deliverSecure as the intermediary.
@@ -69,7 +80,7 @@ fn the_operator_takes_a_sealed_delivery_from_the_intermediary() {
         .find(|m| m.transaction_id == transaction)
         .unwrap();
     assert_eq!(stored.message_id, id);
-    assert_eq!(stored.sealed_on, "2026-11-23");
+    assert_eq!(stored.sealed_on, seal_day().to_string());
     assert_eq!(sandbox.delivery_count(&id), 1);
 }
 
@@ -104,11 +115,7 @@ fn a_broken_seal_is_a_client_fault() {
     let sandbox = sandbox();
     let id = message_id();
     let document = String::from_utf8(sealed(sandbox, "198501012382", &id)).unwrap();
-    let broken = document.replacen(
-        "2026-11-23</msg:ReceivedTime>",
-        "2026-11-24</msg:ReceivedTime>",
-        1,
-    );
+    let broken = document.replacen(">true</msg:SignaturesOK>", ">false</msg:SignaturesOK>", 1);
     assert_ne!(broken, document);
     let fault = deliver(sandbox, Operator::Kivra, broken.as_bytes()).unwrap_err();
     assert!(fault.is_client_fault());

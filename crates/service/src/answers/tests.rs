@@ -119,12 +119,16 @@ fn distribute_secure_gives_back_the_signed_bytes() {
         .unwrap()
         .as_secs() as i64;
     let anchors =
-        kuvert_protocol::dsig::TrustAnchors::from_pem(fixture().ca_pem.as_bytes(), now).unwrap();
-    kuvert_protocol::dsig::verify_delivery(
-        std::str::from_utf8(&recovered).unwrap(),
-        Some(&anchors),
-    )
-    .unwrap();
+        kuvert_protocol::verify::TrustAnchors::from_pem(fixture().ca_pem.as_bytes(), now).unwrap();
+    let policy = kuvert_protocol::verify::Policy {
+        anchors: Some(&anchors),
+        intermediary: None,
+        now,
+    };
+    kuvert_protocol::verify::verify(std::str::from_utf8(&recovered).unwrap(), &policy)
+        .unwrap()
+        .require_valid()
+        .unwrap();
 
     let response = distribute_secure_response("4f6c0d2e-8f3b-4c1a-9a53-0b7e5d1c2a10");
     assert_eq!(

@@ -109,7 +109,10 @@ fn distribute_and_status_go_to_the_message_service() {
     server.shutdown();
 
     assert_eq!(id, "dist-0001");
-    assert!(requests[0].contains("<signedDelivery><Delivery/></signedDelivery>"));
+    assert!(requests[0].contains(&format!(
+        "<signedDelivery xmlns=\"{}\"><Delivery/></signedDelivery>",
+        kuvert_protocol::xml::names::MESSAGE_V3
+    )));
     assert!(requests[1].contains(">dist-0001<"));
     assert_eq!(statuses[0].distribution, DistributionType::Digital);
     assert_eq!(statuses[0].delivery, Some(DeliveryStatus::Delivered));
