@@ -41,3 +41,33 @@ pub(crate) fn open(path: &Path) -> Result<Connection, StoreError> {
     crate::search::register_functions(&conn)?;
     Ok(conn)
 }
+
+/// Makes the database and its companion files (`-wal`, `-shm`, the anchor)
+/// readable and writable by their owner only (0600): they hold class-3
+/// message bodies and identity numbers. SQLite gives the journal files it
+/// creates later the database file's permissions.
+pub(crate) fn owner_only(database: &Path) -> Result<(), StoreError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for suffix in ["", "-wal", "-shm", ".anchor"] {
+            let mut name = database.as_os_str().to_owned();
+            name.push(suffix);
+            let file = Path::new(&name);
+            let Ok(meta) = std::fs::metadata(file) else {
+                continue;
+            };
+            let mode = meta.permissions().mode();
+            if mode & 0o077 != 0 {
+                std::fs::set_permissions(file, std::fs::Permissions::from_mode(mode & 0o600))
+                    .map_err(|e| StoreError::InvalidInput {
+                        field: "database file",
+                        reason: format!("{} cannot be made private: {e}", file.display()),
+                    })?;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = database;
+    Ok(())
+}

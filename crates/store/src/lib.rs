@@ -131,6 +131,7 @@ impl Store {
     pub fn open(path: impl AsRef<Path>) -> Result<Store, StoreError> {
         let path = path.as_ref().to_path_buf();
         let conn = connection::open(&path)?;
+        connection::owner_only(&path)?;
         schema::migrate(&conn, schema::ALL)?;
         Ok(Store {
             conn,

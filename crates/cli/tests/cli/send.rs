@@ -354,3 +354,17 @@ fn verify_log_vouches_only_with_the_signed_anchor() {
     std::fs::write(&anchor, saved).unwrap();
     officer.json(0, &["verify-log"]);
 }
+
+/// Issue 11: the data directory and the database are the officer's only
+/// (0700/0600), also when they were found open.
+#[cfg(unix)]
+#[test]
+fn the_data_directory_and_the_database_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let officer = Officer::new();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    std::fs::set_permissions(officer.data.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    officer.json(0, &["log"]);
+    assert_eq!(mode(officer.data.path()), 0o700);
+    assert_eq!(mode(&officer.database()), 0o600);
+}

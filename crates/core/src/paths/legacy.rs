@@ -203,6 +203,7 @@ pub(super) fn look(paths: &Paths) -> Option<Legacy> {
 pub(super) fn prepare(paths: &Paths, steps: &Steps<'_>) -> Result<Prepared, DataDirError> {
     let target = paths.data_dir();
     fs::create_dir_all(target).map_err(DataDirError::file(target))?;
+    super::private_folder(target).map_err(DataDirError::file(target))?;
     // Cheap checks first, without the lock: almost always there is nothing
     // to do, and the lock may be held by a send.
     let source = match read_journal(target)? {

@@ -314,6 +314,23 @@ impl Paths {
     }
 }
 
+/// Makes `folder` readable by its owner only (0700), as the data
+/// directory holds class-3 message bodies and identity numbers; a folder
+/// already private is left as it is.
+pub(crate) fn private_folder(folder: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(folder)?.permissions().mode();
+        if mode & 0o077 != 0 {
+            std::fs::set_permissions(folder, std::fs::Permissions::from_mode(mode & 0o700))?;
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = folder;
+    Ok(())
+}
+
 /// The Outbox lock file of the store at `database`.
 pub fn outbox_lock_for(database: &Path) -> PathBuf {
     let mut lock = database.as_os_str().to_owned();

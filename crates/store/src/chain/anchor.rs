@@ -211,7 +211,14 @@ pub(crate) fn write(
     let json = serde_json::to_vec(&anchor).map_err(|e| StoreError::Corrupt {
         what: format!("the log's anchor: {e}"),
     })?;
-    let mut file = std::fs::File::create(&tmp).map_err(failed)?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(&tmp).map_err(failed)?;
     file.write_all(&json).map_err(failed)?;
     file.sync_all().map_err(failed)?;
     std::fs::rename(&tmp, &path).map_err(failed)?;

@@ -81,3 +81,29 @@ fn purge_cascades_through_foreign_keys() {
         assert_eq!(count(&dir, table), 0, "{table}");
     }
 }
+
+/// Issue 11: the database holds class-3 bodies and identity numbers, so
+/// it and its companion files are the owner's only — new or found open.
+#[cfg(unix)]
+#[test]
+fn the_database_and_its_files_are_readable_by_their_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let (dir, s) = crate::support::store();
+    s.enqueue(&crate::support::message(1), crate::support::at(1))
+        .unwrap();
+    let db = dir.path().join("kuvert.sqlite");
+    let anchor = kuvert_store::anchor_path(&db);
+    assert_eq!(mode(&db), 0o600);
+    assert_eq!(mode(&anchor), 0o600);
+    let mut wal = db.clone().into_os_string();
+    wal.push("-wal");
+    assert_eq!(mode(std::path::Path::new(&wal)), 0o600);
+    drop(s);
+    for file in [&db, &anchor] {
+        std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let _reopened = kuvert_store::Store::open(&db).unwrap();
+    assert_eq!(mode(&db), 0o600, "an existing open database is tightened");
+    assert_eq!(mode(&anchor), 0o600);
+}
