@@ -30,12 +30,14 @@
 //! ```
 //! use kuvert_protocol::delivery::{CaseNumber, MessageId, ProtectionClass, SenderName, Subject};
 //! use kuvert_protocol::identity::{OrganizationNumber, RecipientId};
-//! use kuvert_store::{ChainVerdict, MessageContent, NextState, Officer, OutgoingMessage, SendState, Store};
+//! use kuvert_store::{ChainVerdict, LogKey, MessageContent, NextState, Officer, OutgoingMessage, SendState, Store};
 //! use time::macros::datetime;
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let dir = tempfile::tempdir()?;
-//! let store = Store::open(dir.path().join("kuvert.sqlite"))?;
+//! let mut store = Store::open(dir.path().join("kuvert.sqlite"))?;
+//! // The key that signs the log's anchor (kuvert_core keeps it in the keyring).
+//! store.set_log_key(Some(LogKey::generate()?));
 //! let content = MessageContent {
 //!     message_id: MessageId::new("7c9e6679-7425-40de-944b-e07fc1f90ae7")?,
 //!     correlation_id: MessageId::new("c0ffee00-0000-4000-8000-000000000001")?,
