@@ -25,7 +25,7 @@ use kuvert_protocol::delivery::{
 };
 use kuvert_protocol::identity::{OrganizationNumber, RecipientId};
 use kuvert_store::{
-    ChainScope, Mailbox, MessageContent, NextState, Officer, OutgoingAttachment, OutgoingMessage,
+    ChainScope, LogKey, Mailbox, MessageContent, NextState, Officer, OutgoingAttachment, OutgoingMessage,
     PaperLetter, SendState, SentLogQuery, Store,
 };
 use time::OffsetDateTime;
@@ -417,7 +417,10 @@ fn verify_log(db: &Path, dir: &Path, last: i64) -> Result<(), Box<dyn Error>> {
         .output()?;
     let copy = dir.join("verify-copy.sqlite");
     std::fs::copy(db, &copy)?;
-    let store = Store::open(&copy)?;
+    let mut store = Store::open(&copy)?;
+    // As kuvert_core opens it: with the log's key, anchored.
+    store.set_log_key(Some(LogKey::generate()?));
+    store.anchor()?;
     for _ in 0..2 {
         let (t, cpu) = (Instant::now(), cpu_seconds());
         let check = store.check_chain(ChainScope::Full, at(last + 3600))?;
