@@ -25,8 +25,8 @@ use kuvert_protocol::delivery::{
 };
 use kuvert_protocol::identity::{OrganizationNumber, RecipientId};
 use kuvert_store::{
-    ChainScope, LogKey, Mailbox, MessageContent, NextState, Officer, OutgoingAttachment, OutgoingMessage,
-    PaperLetter, SendState, SentLogQuery, Store,
+    ChainScope, LogKey, Mailbox, MessageContent, NextState, Officer, OutgoingAttachment,
+    OutgoingMessage, PaperLetter, SendState, SentLogQuery, Store,
 };
 use time::OffsetDateTime;
 

@@ -874,20 +874,21 @@ pub(crate) fn attachments(
         "SELECT id, name, content_type, size, md5_hex, sha256_hex FROM attachments
          WHERE sort_key = ?1 ORDER BY position",
     )
-    .and_then(|mut s| {
-        s.query_map([sort_key], |r| {
-            Ok(StoredAttachment {
-                id: r.get(0)?,
-                name: r.get(1)?,
-                content_type: r.get(2)?,
-                size: r.get::<_, i64>(3)?.max(0) as u64,
-                md5_hex: r.get(4)?,
-                sha256_hex: r.get(5)?,
-            })
-        })?
-        .collect()
-    })
+    .and_then(|mut s| s.query_map([sort_key], stored_attachment)?.collect())
     .during("reading attachments")
+}
+
+/// An attachment's row, its columns first in the order `id, name,
+/// content_type, size, md5_hex, sha256_hex`.
+pub(crate) fn stored_attachment(r: &Row<'_>) -> rusqlite::Result<StoredAttachment> {
+    Ok(StoredAttachment {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        content_type: r.get(2)?,
+        size: r.get::<_, i64>(3)?.max(0) as u64,
+        md5_hex: r.get(4)?,
+        sha256_hex: r.get(5)?,
+    })
 }
 
 /// Applies a checked transition to the row: compare-and-set on `expected`.

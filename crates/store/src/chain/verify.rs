@@ -37,8 +37,7 @@ use crate::error::Context;
 use crate::history::EventKind;
 use crate::instant::{from_unix, to_unix};
 use crate::messages::{
-    self, message_from_row, prefixed_message_columns, sha256_hex, SendState, StoredAttachment,
-    MESSAGE_COLUMNS,
+    self, message_from_row, prefixed_message_columns, sha256_hex, SendState, MESSAGE_COLUMNS,
 };
 use crate::StoreError;
 
@@ -625,16 +624,8 @@ fn check_enqueued(
     message.attachments = lookups
         .attachments
         .query_map([h.sort_key], |r| {
-            let a = StoredAttachment {
-                id: r.get(0)?,
-                name: r.get(1)?,
-                content_type: r.get(2)?,
-                size: r.get::<_, i64>(3)?.max(0) as u64,
-                md5_hex: r.get(4)?,
-                sha256_hex: r.get(5)?,
-            };
             let bytes: Option<Vec<u8>> = r.get(6)?;
-            Ok((a, bytes))
+            Ok((messages::stored_attachment(r)?, bytes))
         })
         .and_then(|rows| {
             rows.map(|r| {
