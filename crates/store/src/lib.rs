@@ -118,8 +118,15 @@ use instant::to_unix;
 pub struct Store {
     conn: Connection,
     path: PathBuf,
-    log_key: Option<LogKey>,
+    /// The log key, once looked up (see [`Store::set_log_key_source`]).
+    log_key: std::cell::OnceCell<Option<LogKey>>,
+    key_source: Option<LogKeySource>,
 }
+
+/// Where a store finds its log key when it first needs it (a write or a
+/// check): the key, and whether it was made just now (the log is then
+/// anchored at once); `None` when there is no key to be had.
+pub type LogKeySource = Box<dyn Fn() -> Option<(LogKey, bool)> + Send>;
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -138,7 +145,8 @@ impl Store {
         Ok(Store {
             conn,
             path,
-            log_key: None,
+            log_key: std::cell::OnceCell::new(),
+            key_source: None,
         })
     }
 
@@ -150,12 +158,37 @@ impl Store {
     /// Gives the store the key that signs its anchor and checkpoints (see
     /// [`chain`]); from then on every write re-anchors the chain's head.
     pub fn set_log_key(&mut self, key: Option<LogKey>) {
-        self.log_key = key;
+        self.log_key = std::cell::OnceCell::from(key);
+        self.key_source = None;
     }
 
-    /// Whether the store has a log key.
+    /// Lets the store look its log key up in `source` when it first needs
+    /// it, so what only reads (a listing, a dry run) never asks for it.
+    pub fn set_log_key_source(&mut self, source: LogKeySource) {
+        self.log_key = std::cell::OnceCell::new();
+        self.key_source = Some(source);
+    }
+
+    /// Whether the store has a log key (looking it up if need be).
     pub fn has_log_key(&self) -> bool {
-        self.log_key.is_some()
+        self.key().is_some()
+    }
+
+    /// The log key, looked up at the first need; a key made just now
+    /// anchors the log at once.
+    fn key(&self) -> Option<&LogKey> {
+        if let Some(key) = self.log_key.get() {
+            return key.as_ref();
+        }
+        let found = self.key_source.as_ref().and_then(|source| source());
+        let created = matches!(found, Some((_, true)));
+        let _ = self.log_key.set(found.map(|(key, _)| key));
+        if created {
+            if let Err(e) = self.anchor() {
+                tracing::warn!(error = %e, "the sent log could not be anchored");
+            }
+        }
+        self.log_key.get().and_then(Option::as_ref)
     }
 
     /// Anchors the chain's current head (its newest entry) in the anchor
@@ -163,7 +196,7 @@ impl Store {
     /// one, or on an empty chain. Writes do this themselves; call it when a
     /// log first gets its key.
     pub fn anchor(&self) -> Result<(), StoreError> {
-        let Some(key) = &self.log_key else {
+        let Some(key) = self.key() else {
             return Ok(());
         };
         let head: Option<(i64, Vec<u8>, i64)> = self
@@ -453,7 +486,7 @@ impl Store {
             let (up_to, full) = (check.up_to, check.from.is_none());
             let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
                 .during("starting a write")?;
-            let recorded = chain::record_checkpoint(&tx, self.log_key.as_ref(), up_to, full, at)?;
+            let recorded = chain::record_checkpoint(&tx, self.key(), up_to, full, at)?;
             tx.commit().during("recording a checkpoint")?;
             if full {
                 check.last_full = recorded.or(check.last_full);
@@ -576,7 +609,7 @@ impl Store {
 
     /// The database and log key, for checks of the anchor.
     fn anchoring(&self) -> Option<(&Path, &LogKey)> {
-        self.log_key.as_ref().map(|key| (self.path.as_path(), key))
+        self.key().map(|key| (self.path.as_path(), key))
     }
 
     /// A write transaction that does not touch the chain.

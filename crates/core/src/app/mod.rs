@@ -209,28 +209,25 @@ impl Kuvert {
             officer: None,
         };
         let mut kuvert = kuvert;
-        kuvert.attach_log_key()?;
+        kuvert.attach_log_key();
         Ok(kuvert)
     }
 
-    /// Gives the store the key from the keyring that signs the sent log's
-    /// anchor and checkpoints, anchoring the log when the key is new.
-    /// Without a keyring the log works on, unanchored: `verify-log` then
-    /// says so instead of calling it intact.
-    fn attach_log_key(&mut self) -> Result<(), Error> {
-        match self.keyring.log_key(self.store.path()) {
-            Ok((key, created)) => {
-                self.store.set_log_key(Some(key));
-                if created {
-                    self.store.anchor()?;
+    /// Lets the store take the key that signs the sent log's anchor and
+    /// checkpoints from the keyring when it first writes or checks (a new
+    /// key anchors the log). Without a keyring the log works on, unanchored:
+    /// `verify-log` then says so instead of calling it intact.
+    fn attach_log_key(&mut self) {
+        let keyring = Keyring::with_service(self.keyring.service());
+        let database = self.store.path().to_path_buf();
+        self.store
+            .set_log_key_source(Box::new(move || match keyring.log_key(&database) {
+                Ok(found) => Some(found),
+                Err(e) => {
+                    tracing::warn!(error = %e, "no key for the sent log: it is kept unanchored");
+                    None
                 }
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "no key for the sent log: it is kept unanchored");
-                self.store.set_log_key(None);
-            }
-        }
-        Ok(())
+            }));
     }
 
     /// Records `officer` as the sender of what this handle sends, instead
@@ -287,11 +284,8 @@ impl Kuvert {
     /// Reads the certificate password from `keyring`.
     pub fn with_keyring(mut self, keyring: Keyring) -> Self {
         self.keyring = keyring;
-        // The log's key lives in the keyring too. An anchor that cannot be
-        // written here lags behind, which the log's check then reports.
-        if let Err(e) = self.attach_log_key() {
-            tracing::warn!(error = %e, "the sent log could not be anchored");
-        }
+        // The log's key lives in the keyring too.
+        self.attach_log_key();
         self
     }
 
