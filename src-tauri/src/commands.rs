@@ -227,6 +227,9 @@ pub async fn export_log(
             purges_path: written
                 .purges_file
                 .map(|file| file.to_string_lossy().into_owned()),
+            anchor_path: written
+                .anchor_file
+                .map(|file| file.to_string_lossy().into_owned()),
         })
     })
 }
@@ -245,6 +248,7 @@ pub async fn archive_message(
             path,
             count: 1,
             purges_path: None,
+            anchor_path: None,
         })
     })
 }
@@ -264,6 +268,7 @@ pub async fn save_letter(session: State<'_, Session>, id: String, path: String) 
             path,
             count: 1,
             purges_path: None,
+            anchor_path: None,
         })
     })
 }

@@ -902,6 +902,9 @@ pub struct Written {
     /// A second file written beside it: a CSV export's purges
     /// (`logg-gallringar.csv`).
     pub purges_path: Option<String>,
+    /// A third: a CSV export's signed anchor of the log
+    /// (`logg-forankring.csv`).
+    pub anchor_path: Option<String>,
 }
 
 /// A certificate installed by the import in Settings.

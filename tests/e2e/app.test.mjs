@@ -55,7 +55,11 @@ after(async () => {
 /** The one file in the save folder ending with `suffix` (and starting with `prefix`). */
 function saved(suffix, prefix = "") {
   const matching = readdirSync(saveDir).filter(
-    (f) => f.startsWith(prefix) && f.endsWith(suffix) && !f.endsWith(`-gallringar${suffix}`),
+    (f) =>
+      f.startsWith(prefix) &&
+      f.endsWith(suffix) &&
+      !f.endsWith(`-gallringar${suffix}`) &&
+      !f.endsWith(`-forankring${suffix}`),
   );
   assert.equal(matching.length, 1, `one ${suffix} in ${readdirSync(saveDir).join(", ")}`);
   return join(saveDir, matching[0]);
@@ -224,6 +228,10 @@ test("the registrar exports the sent log as CSV, JSONL and PDF", async () => {
   assert.ok(notice.includes("-gallringar.csv"), notice);
   const purges = readFileSync(saved(".csv", "skickat-").replace(/\.csv$/, "-gallringar.csv"), "utf8");
   assert.match(purges, /^\uFEFFseq;at;cutoff;count;ids_sha256;purger;rule\r\n$/);
+  // And the log's signed anchor, a third table: its newest entry.
+  assert.ok(notice.includes("-forankring.csv"), notice);
+  const anchor = readFileSync(saved(".csv", "skickat-").replace(/\.csv$/, "-forankring.csv"), "utf8");
+  assert.match(anchor, /^\uFEFFseq;hash;at;signature\r\n\d+;[0-9a-f]{64};[0-9T:+-]+;[0-9a-f]{64}\r\n$/);
   assert.match(csv, /Beslut om bygglov E2E/);
   assert.match(csv, /KS 2026\/0123/);
   assert.match(csv, /delivered/);

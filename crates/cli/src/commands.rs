@@ -607,17 +607,26 @@ fn export(
     let (count, purges) = (written.entries, written.purges);
     print(
         json,
-        json!({ "out": out, "entries": count, "purges": purges, "purges_out": written.purges_file }),
-        || match &written.purges_file {
-            Some(file) => format!(
+        json!({ "out": out, "entries": count, "purges": purges, "purges_out": written.purges_file,
+                "anchor_out": written.anchor_file }),
+        || {
+            match (&written.purges_file, &written.anchor_file) {
+            (Some(file), Some(anchor)) => format!(
+                "Exported {count} entries to {}, {purges} purges to {} and the log's signed anchor to {}",
+                out.display(),
+                file.display(),
+                anchor.display()
+            ),
+            (Some(file), None) => format!(
                 "Exported {count} entries to {} and {purges} purges to {}",
                 out.display(),
                 file.display()
             ),
-            None => format!(
+            _ => format!(
                 "Exported {count} entries and {purges} purges to {}",
                 out.display()
             ),
+        }
         },
     );
     Ok(0)

@@ -3,7 +3,8 @@
 //! Each carries the purges (gallringar) done in the log: JSON Lines as
 //! records of their own after the messages, the PDF in a "Gallringar"
 //! section, CSV — one table per file — in a second file beside the first
-//! ([`purges_path`]). Times are Swedish local time: in CSV and JSON Lines as
+//! ([`purges_path`]), and the log's signed anchor in a third
+//! ([`anchor_path`]). Times are Swedish local time: in CSV and JSON Lines as
 //! ISO 8601 with the offset (see [`kuvert_store::export`]), in the PDF to the
 //! minute.
 
@@ -51,6 +52,16 @@ impl std::str::FromStr for ExportFormat {
 /// The file a CSV export writes the purges to, beside the messages' file:
 /// `logg.csv` → `logg-gallringar.csv`.
 pub fn purges_path(path: &Path) -> PathBuf {
+    sibling(path, "gallringar")
+}
+
+/// The file a CSV export writes the log's signed anchor to, beside the
+/// messages' file: `logg.csv` → `logg-forankring.csv`.
+pub fn anchor_path(path: &Path) -> PathBuf {
+    sibling(path, "forankring")
+}
+
+fn sibling(path: &Path, part: &str) -> PathBuf {
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -59,7 +70,7 @@ pub fn purges_path(path: &Path) -> PathBuf {
         .extension()
         .map(|e| e.to_string_lossy().into_owned())
         .unwrap_or_else(|| "csv".to_owned());
-    path.with_file_name(format!("{stem}-gallringar.{extension}"))
+    path.with_file_name(format!("{stem}-{part}.{extension}"))
 }
 
 /// What an export to a file wrote.
@@ -72,6 +83,8 @@ pub struct ExportedFiles {
     /// The second file holding the purges (CSV only; the other formats
     /// hold them in the one file).
     pub purges_file: Option<PathBuf>,
+    /// The third file holding the log's signed anchor (CSV only).
+    pub anchor_file: Option<PathBuf>,
 }
 
 impl Kuvert {
@@ -91,14 +104,20 @@ impl Kuvert {
                 entries,
                 purges: self.purges()?.len() as u64,
                 purges_file: None,
+                anchor_file: None,
             });
         }
         let purges_file = purges_path(path);
         let purges = write_whole(&purges_file, |w| self.export_purges_csv(w))?;
+        let anchor_file = anchor_path(path);
+        write_whole(&anchor_file, |w| {
+            Ok::<_, Error>(self.store().export_anchor_csv(w)?)
+        })?;
         Ok(ExportedFiles {
             entries,
             purges,
             purges_file: Some(purges_file),
+            anchor_file: Some(anchor_file),
         })
     }
 

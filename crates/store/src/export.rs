@@ -28,7 +28,10 @@
 //!
 //! A CSV file is one table, so the purges are a second file in the same
 //! form ([`Store::export_purges_csv`](crate::Store::export_purges_csv)),
-//! columns [`PURGE_CSV_COLUMNS`]: one row per purge, oldest first.
+//! columns [`PURGE_CSV_COLUMNS`]: one row per purge, oldest first. A third
+//! table holds the log's signed anchor
+//! ([`Store::export_anchor_csv`](crate::Store::export_anchor_csv), columns
+//! [`ANCHOR_CSV_COLUMNS`]).
 //!
 //! ## JSON Lines
 //!
@@ -212,6 +215,33 @@ pub const PURGE_CSV_COLUMNS: [&str; 7] = [
     "purger",
     "rule",
 ];
+
+/// Columns of the CSV export's anchor table: the log's signed head when it
+/// was exported (see [`chain`](crate::chain)).
+pub const ANCHOR_CSV_COLUMNS: [&str; 4] = ["seq", "hash", "at", "signature"];
+
+/// Writes the anchor table (header, and one row when the log is anchored)
+/// in the CSV export's form; returns the number of rows.
+pub(crate) fn anchor_csv<W: Write>(anchor: Option<&Anchor>, out: W) -> Result<u64, StoreError> {
+    let mut out = BufWriter::new(out);
+    let mut line = Vec::with_capacity(256);
+    line.extend_from_slice(b"\xEF\xBB\xBF");
+    line.extend_from_slice(ANCHOR_CSV_COLUMNS.join(";").as_bytes());
+    line.extend_from_slice(b"\r\n");
+    if let Some(anchor) = anchor {
+        push_int(i64::try_from(anchor.seq).unwrap_or(i64::MAX), &mut line);
+        line.push(b';');
+        push_cell(anchor.hash.as_bytes(), &mut line);
+        line.push(b';');
+        write_iso(anchor.at, &mut line);
+        line.push(b';');
+        push_cell(anchor.signature.as_bytes(), &mut line);
+        line.extend_from_slice(b"\r\n");
+    }
+    out.write_all(&line).map_err(write_err)?;
+    out.flush().map_err(write_err)?;
+    Ok(u64::from(anchor.is_some()))
+}
 
 pub(crate) fn purges_csv<W: Write>(conn: &Connection, out: W) -> Result<u64, StoreError> {
     let purges = records(conn)?;

@@ -559,6 +559,14 @@ impl Store {
         export::purges_csv(&self.conn, out)
     }
 
+    /// Writes the log's anchor ([`log_anchor`](Self::log_anchor)) as CSV in
+    /// the form of [`export_csv`](Self::export_csv): the third table of a
+    /// CSV export, one row (none when the log is not anchored). Returns the
+    /// number of rows.
+    pub fn export_anchor_csv<W: Write>(&self, out: W) -> Result<u64, StoreError> {
+        export::anchor_csv(self.log_anchor().as_ref(), out)
+    }
+
     /// Saves a draft's fields: inserts when `id` is `None`, else updates.
     /// Cheap (one row; attachments untouched) — meant for autosave.
     pub fn save_draft(

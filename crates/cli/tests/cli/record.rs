@@ -301,6 +301,22 @@ fn exports_carry_the_purge(officer: &Officer, purge: &Value, account: &str) {
     let purges_path = out("logg-gallringar.csv");
     assert_eq!(answer["purges_out"], purges_path.to_str().unwrap());
     assert_eq!(answer["purges"], 1);
+    // And the log's signed anchor in logg-forankring.csv: its newest entry,
+    // the one `verify-log` names as anchored.
+    let anchor_path = out("logg-forankring.csv");
+    assert_eq!(answer["anchor_out"], anchor_path.to_str().unwrap());
+    let anchor = std::fs::read_to_string(&anchor_path).unwrap();
+    let anchor: Vec<Vec<&str>> = anchor
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .map(|l| l.split(';').collect())
+        .collect();
+    assert_eq!(anchor[0], ["seq", "hash", "at", "signature"]);
+    let checked = officer.json(0, &["verify-log"]);
+    assert_eq!(anchor[1][0], checked["anchor_seq"].to_string());
+    assert_eq!(anchor[1][1].len(), 64);
+    assert_swedish_iso(anchor[1][2]);
+    assert_eq!(anchor[1][3].len(), 64);
     let messages = std::fs::read_to_string(&csv_path).unwrap();
     let mut lines = messages.trim_start_matches('\u{feff}').lines();
     let header: Vec<&str> = lines.next().unwrap().split(';').collect();

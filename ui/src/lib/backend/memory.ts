@@ -304,20 +304,30 @@ export function memoryBackend(options: { configured?: boolean } = {}): MemoryBac
     },
     async exportLog(format, filter, path) {
       backend.written.push(path);
-      // As the core does: a CSV export's purges go to a second file beside it.
-      const purgesPath = format === "csv" ? path.replace(/(\.[^./]*)?$/, (ext) => `-gallringar${ext || ".csv"}`) : null;
+      // As the core does: a CSV export's purges go to a second file beside
+      // it, the log's signed anchor to a third.
+      const beside = (part: string) =>
+        format === "csv" ? path.replace(/(\.[^./]*)?$/, (ext) => `-${part}${ext || ".csv"}`) : null;
+      const purgesPath = beside("gallringar");
+      const anchorPath = beside("forankring");
       if (purgesPath) backend.written.push(purgesPath);
-      return { path, count: (await backend.searchLog(filter)).length, purges_path: purgesPath };
+      if (anchorPath) backend.written.push(anchorPath);
+      return {
+        path,
+        count: (await backend.searchLog(filter)).length,
+        purges_path: purgesPath,
+        anchor_path: anchorPath,
+      };
     },
     async archiveMessage(id, path) {
       messageOf(id);
       backend.written.push(path);
-      return { path, count: 1, purges_path: null };
+      return { path, count: 1, purges_path: null, anchor_path: null };
     },
     async saveLetter(id, path) {
       messageOf(id);
       backend.written.push(path);
-      return { path, count: 1, purges_path: null };
+      return { path, count: 1, purges_path: null, anchor_path: null };
     },
     async purge(days, dryRun) {
       const cutoff = new Date(Date.now() - days * 86_400_000).toISOString();

@@ -526,7 +526,12 @@ count: number,
  * A second file written beside it: a CSV export's purges
  * (`logg-gallringar.csv`).
  */
-purges_path: string | null, };
+purges_path: string | null, 
+/**
+ * A third: a CSV export's signed anchor of the log
+ * (`logg-forankring.csv`).
+ */
+anchor_path: string | null, };
 
 export type InstalledCertificateView = { 
 /**

@@ -109,6 +109,7 @@ export const en: Record<TextKey, string> = {
   "registrar.exportPdf": "Export PDF report",
   "registrar.exported": "Exported {count} messages to {path}",
   "registrar.exportedPurges": "The purges are in {path}.",
+  "registrar.exportedAnchor": "The log's signed anchor is in {path}.",
   "registrar.verify": "Check the log's integrity",
   "registrar.intact": "The log is unaltered ({detail} entries checked).",
   "registrar.anchored": "Its newest entry, no. {seq}, is the one anchored {at}.",

@@ -107,6 +107,7 @@ export const sv = {
   "registrar.exportPdf": "Exportera PDF-rapport",
   "registrar.exported": "Exporterade {count} meddelanden till {path}",
   "registrar.exportedPurges": "Gallringarna finns i {path}.",
+  "registrar.exportedAnchor": "Loggens signerade förankring finns i {path}.",
   "registrar.verify": "Kontrollera loggens integritet",
   "registrar.intact": "Loggen är oförändrad ({detail} poster kontrollerade).",
   "registrar.anchored": "Den senaste posten, nr {seq}, är den som förankrades {at}.",
