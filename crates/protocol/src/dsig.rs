@@ -239,9 +239,9 @@ pub fn extract_as_root(
     root_ns: &str,
     root: &str,
 ) -> Option<Vec<u8>> {
-    let (element, inherited) = find_with_scope(&doc.root, &mut Vec::new(), &|e: &Element| {
-        e.is(wrapper_ns, wrapper)
-    })?;
+    let (element, inherited) = doc
+        .root
+        .find_with_scope(&|e: &Element| e.is(wrapper_ns, wrapper))?;
     Some(element_as_root(element, &inherited, root_ns, root))
 }
 
@@ -271,25 +271,4 @@ pub fn element_as_root(
         rename_apex: Some((prefix, root.to_string(), root_ns.to_string())),
     };
     c14n::subtree(element, inherited, &Algorithm::exclusive(), &subset)
-}
-
-/// Depth-first search that also returns the namespace declarations of the
-/// found element's ancestors.
-fn find_with_scope<'a>(
-    element: &'a Element,
-    scope: &mut Vec<NamespaceDecl>,
-    predicate: &dyn Fn(&Element) -> bool,
-) -> Option<(&'a Element, Vec<NamespaceDecl>)> {
-    if predicate(element) {
-        return Some((element, scope.clone()));
-    }
-    let len = scope.len();
-    scope.extend(element.namespace_decls.iter().cloned());
-    for child in element.elements() {
-        if let Some(found) = find_with_scope(child, scope, predicate) {
-            return Some(found);
-        }
-    }
-    scope.truncate(len);
-    None
 }

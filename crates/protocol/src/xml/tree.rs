@@ -91,6 +91,34 @@ pub enum Node {
 }
 
 impl Element {
+    /// The first element (depth first, this one included) that `predicate`
+    /// accepts, with the namespace declarations of its ancestors from this
+    /// one down, outermost first: what it needs to stand on its own.
+    pub fn find_with_scope(
+        &self,
+        predicate: &dyn Fn(&Element) -> bool,
+    ) -> Option<(&Element, Vec<NamespaceDecl>)> {
+        fn walk<'a>(
+            element: &'a Element,
+            scope: &mut Vec<NamespaceDecl>,
+            predicate: &dyn Fn(&Element) -> bool,
+        ) -> Option<(&'a Element, Vec<NamespaceDecl>)> {
+            if predicate(element) {
+                return Some((element, scope.clone()));
+            }
+            let len = scope.len();
+            scope.extend(element.namespace_decls.iter().cloned());
+            for child in element.elements() {
+                if let Some(found) = walk(child, scope, predicate) {
+                    return Some(found);
+                }
+            }
+            scope.truncate(len);
+            None
+        }
+        walk(self, &mut Vec::new(), predicate)
+    }
+
     /// Whether this element has namespace `ns` and local name `local`.
     pub fn is(&self, ns: &str, local: &str) -> bool {
         self.local == local && self.namespace.as_deref() == Some(ns)

@@ -4,7 +4,6 @@
 
 use base64::Engine;
 use kuvert_protocol::xml::c14n::{self, Algorithm, Subset};
-use kuvert_protocol::xml::tree::NamespaceDecl;
 use kuvert_protocol::xml::{parse, Element};
 use kuvert_testpki::CertifiedKey;
 use openssl::hash::{hash, MessageDigest};
@@ -49,7 +48,7 @@ pub fn forge(document: &str, key: &CertifiedKey, forgery: &Forgery<'_>) -> Strin
     let canonical = match forgery.digest_of {
         None => c14n::document(&doc, &Algorithm::exclusive(), &Subset::default()),
         Some(predicate) => {
-            let (target, inherited) = find(&doc.root, &mut Vec::new(), predicate).unwrap();
+            let (target, inherited) = doc.root.find_with_scope(predicate).unwrap();
             c14n::subtree(
                 target,
                 &inherited,
@@ -92,23 +91,4 @@ pub fn forge(document: &str, key: &CertifiedKey, forgery: &Forgery<'_>) -> Strin
         forgery.extra
     );
     document.replacen(HERE, &signature, 1)
-}
-
-fn find<'a>(
-    element: &'a Element,
-    scope: &mut Vec<NamespaceDecl>,
-    predicate: &dyn Fn(&Element) -> bool,
-) -> Option<(&'a Element, Vec<NamespaceDecl>)> {
-    if predicate(element) {
-        return Some((element, scope.clone()));
-    }
-    let len = scope.len();
-    scope.extend(element.namespace_decls.iter().cloned());
-    for child in element.elements() {
-        if let Some(found) = find(child, scope, predicate) {
-            return Some(found);
-        }
-    }
-    scope.truncate(len);
-    None
 }
