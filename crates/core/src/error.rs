@@ -126,6 +126,26 @@ pub enum Error {
     /// cannot be moved into it now).
     #[error(transparent)]
     DataDir(#[from] DataDirError),
+    /// Department mode's server refused or failed the request.
+    #[error("{message}")]
+    Department {
+        /// The server's code (`invalid_input`, `forbidden`, `unknown_caller`,
+        /// `unavailable`, `internal`).
+        code: String,
+        /// What went wrong, in Swedish.
+        message: String,
+        /// Each problem of an invalid message, in Swedish.
+        problems: Vec<String>,
+    },
+    /// Department mode's database failed (in `kuvert-server`'s pipeline).
+    #[error("the department database: {detail}")]
+    Database {
+        /// Whether another worker moved the message first (not a failure
+        /// of the database).
+        conflict: bool,
+        /// What failed.
+        detail: String,
+    },
     /// A file could not be read or written.
     #[error("{}: {source}", path.display())]
     File {
@@ -159,6 +179,14 @@ impl Error {
             Error::Officer => ErrorCode::Configuration,
             Error::TooYoungToPurge { .. } | Error::NotAPurger { .. } => ErrorCode::InvalidInput,
             Error::Store(StoreError::MessageNotFound { .. }) => ErrorCode::NotFound,
+            Error::Department { code, .. } => match code.as_str() {
+                "invalid_input" => ErrorCode::InvalidInput,
+                "not_found" => ErrorCode::NotFound,
+                "forbidden" | "unknown_caller" => ErrorCode::Configuration,
+                "unavailable" => ErrorCode::Remote,
+                _ => ErrorCode::Storage,
+            },
+            Error::Database { .. } => ErrorCode::Storage,
             Error::DataDir(DataDirError::NoDataDir) => ErrorCode::Configuration,
             Error::Store(_) | Error::File { .. } | Error::DataDir(_) | Error::NotAMove(_) => {
                 ErrorCode::Storage

@@ -59,6 +59,7 @@ pub mod app;
 pub mod archive;
 pub mod certificate_import;
 pub mod compose;
+pub mod department;
 pub mod error;
 pub mod export;
 pub mod files;
@@ -72,6 +73,7 @@ pub mod lifecycle;
 pub mod officer;
 pub mod paths;
 pub mod pdf;
+pub mod pipeline;
 pub mod profile;
 pub mod reachability;
 pub mod retention;
@@ -90,9 +92,10 @@ pub use kuvert_protocol::{
 };
 /// The store's types that appear in this crate's API.
 pub use kuvert_store::{
-    CaseEvent, ChainBreak, ChainCheck, ChainCheckpoint, ChainScope, ChainVerdict, DraftAttachment,
-    DraftFields, DraftId, DraftSummary, Mailbox, Message, MessageContent, Officer, PurgeRecord,
-    PurgeReport, SavedDraft, SendState, SentLogQuery, SentSummary, StatusEvent,
+    AttemptFailure, CaseEvent, ChainBreak, ChainCheck, ChainCheckpoint, ChainScope, ChainVerdict,
+    DraftAttachment, DraftFields, DraftId, DraftSummary, Mailbox, Message, MessageContent,
+    NextState, Officer, PaperLetter, PurgeRecord, PurgeReport, SavedDraft, SendState, SentLogQuery,
+    SentSummary, StatusEvent, StoredAttachment,
 };
 pub use kuvert_transport::skip_system_ca_list;
 

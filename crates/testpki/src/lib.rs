@@ -278,6 +278,34 @@ fn organisation_extensions(builder: &mut X509Builder, ca_cert: &X509) -> Result<
     append_key_identifiers(builder, ca_cert)
 }
 
+/// Issues a staff member's certificate (as an e-tjänstekort carries one):
+/// `C=SE, O=<organisation>, CN=<name>, emailAddress=<email>`, the e-mail
+/// also in subjectAltName, for TLS client authentication only. Department
+/// mode's server takes the e-mail as the officer's identity.
+pub fn issue_staff_certificate(
+    ca: &CertifiedKey,
+    organisation: &str,
+    name: &str,
+    email: &str,
+) -> Result<CertifiedKey, PkiError> {
+    let mut subject = X509NameBuilder::new()?;
+    subject.append_entry_by_nid(Nid::COUNTRYNAME, "SE")?;
+    subject.append_entry_by_nid(Nid::ORGANIZATIONNAME, organisation)?;
+    subject.append_entry_by_nid(Nid::COMMONNAME, name)?;
+    subject.append_entry_by_nid(Nid::PKCS9_EMAILADDRESS, email)?;
+    let subject = subject.build();
+    issue(ca, &subject, |builder, ca_cert| {
+        builder.append_extension(BasicConstraints::new().critical().build()?)?;
+        builder.append_extension(KeyUsage::new().critical().digital_signature().build()?)?;
+        builder.append_extension(ExtendedKeyUsage::new().client_auth().build()?)?;
+        let san = SubjectAlternativeName::new()
+            .email(email)
+            .build(&builder.x509v3_context(Some(ca_cert), None))?;
+        builder.append_extension(san)?;
+        append_key_identifiers(builder, ca_cert)
+    })
+}
+
 /// Issues a TLS server certificate signed by `ca` for the given DNS names and IP
 /// addresses (all of them go into subjectAltName; the first DNS name, or the first IP,
 /// also becomes the CN).

@@ -198,14 +198,31 @@ impl HttpsClient {
             .header(CONTENT_TYPE, SOAP_CONTENT_TYPE)
             .header("SOAPAction", SOAP_ACTION)
             .body(body);
-        self.call(url, request, true)
+        self.call(url, request, Accept::SuccessOrSoapFault)
     }
 
     /// GETs a resource (e.g. a WSDL). Only 2xx is a reply.
     pub fn get(&self, url: &str) -> Result<HttpReply, TransportError> {
         let url = require_https(url)?;
         let request = self.inner.client.get(url);
-        self.call(url, request, false)
+        self.call(url, request, Accept::Success)
+    }
+
+    /// Calls a JSON API (department mode's `kuvert-server`): GET without a
+    /// body, POST with one (`Content-Type: application/json`). Every HTTP
+    /// status is a reply, for the caller to interpret.
+    pub fn call_json(&self, url: &str, body: Option<Vec<u8>>) -> Result<HttpReply, TransportError> {
+        let url = require_https(url)?;
+        let request = match body {
+            Some(body) => self
+                .inner
+                .client
+                .post(url)
+                .header(CONTENT_TYPE, "application/json")
+                .body(body),
+            None => self.inner.client.get(url),
+        };
+        self.call(url, request, Accept::Any)
     }
 
     /// How many connections this client (with its clones) has opened so
@@ -219,14 +236,14 @@ impl HttpsClient {
         &self,
         url: &str,
         request: reqwest::RequestBuilder,
-        soap_fault_allowed: bool,
+        accept: Accept,
     ) -> Result<HttpReply, TransportError> {
         let exchange = Exchange {
             address: address_of(url),
             proxy: self.inner.proxy.clone(),
             deadline: Instant::now() + self.inner.call_timeout,
             max_response_bytes: self.inner.max_response_bytes,
-            soap_fault_allowed,
+            accept,
             connections: Arc::clone(&self.inner.connections),
         };
         self.inner
@@ -240,13 +257,25 @@ impl HttpsClient {
     }
 }
 
+/// Which HTTP statuses a call takes as a reply (the others are
+/// [`TransportError::HttpStatus`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Accept {
+    /// 2xx only.
+    Success,
+    /// 2xx, and 500 with an XML body (SOAP 1.1 carries faults in a 500).
+    SuccessOrSoapFault,
+    /// Every status: the caller interprets it (a JSON API's errors).
+    Any,
+}
+
 /// One call in flight on the driver's thread.
 struct Exchange {
     address: String,
     proxy: Option<String>,
     deadline: Instant,
     max_response_bytes: usize,
-    soap_fault_allowed: bool,
+    accept: Accept,
     connections: Arc<ConnectionCount>,
 }
 
@@ -285,9 +314,15 @@ impl Exchange {
             .get(CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let is_soap_fault =
-            self.soap_fault_allowed && status == 500 && content_type.as_deref().is_some_and(is_xml);
-        if !(200..300).contains(&status) && !is_soap_fault {
+        let accepted = match self.accept {
+            Accept::Success => (200..300).contains(&status),
+            Accept::SuccessOrSoapFault => {
+                (200..300).contains(&status)
+                    || status == 500 && content_type.as_deref().is_some_and(is_xml)
+            }
+            Accept::Any => true,
+        };
+        if !accepted {
             return Err(TransportError::HttpStatus {
                 status,
                 excerpt: self.excerpt(response).await,

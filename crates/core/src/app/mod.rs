@@ -13,17 +13,18 @@ use kuvert_protocol::identity::RecipientId;
 use kuvert_protocol::soap::Reachability;
 use kuvert_store::{
     CaseEvent, ChainCheck, ChainScope, Message, MessageContent, OutgoingAttachment,
-    OutgoingMessage, PaperLetter, PurgeRecord, PurgeReport, SendState, SentLogQuery, SentSummary,
-    StatusEvent, Store,
+    OutgoingMessage, PurgeRecord, PurgeReport, SendState, SentLogQuery, SentSummary, StatusEvent,
+    Store,
 };
 use kuvert_transport::Intermediary;
 use time::OffsetDateTime;
 
 use crate::compose::{Draft, Outgoing};
 use crate::error::Error;
-use crate::lifecycle::{self, Failure, Mailbox, RetryPolicy, Route, Step};
+use crate::lifecycle::{self, Mailbox, RetryPolicy, Step};
 use crate::officer::Officer;
-use crate::pdf::letter::{Letter, LetterAttachment};
+use crate::pdf::letter::Letter;
+use crate::pipeline::{self, Pipeline};
 use crate::profile::Profile;
 use crate::reachability;
 use crate::seams::{Checkpoint, Checkpoints, Clock, Ids, NoCheckpoints, RandomIds, SystemClock};
@@ -597,73 +598,25 @@ impl Kuvert {
         }
     }
 
+    /// The send pipeline over this handle's store.
+    fn pipeline<'a>(&'a self, intermediary: &'a Intermediary) -> Pipeline<'a> {
+        Pipeline {
+            profile: &self.profile,
+            ledger: &self.store,
+            intermediary,
+            clock: self.clock.as_ref(),
+            checkpoints: self.checkpoints.as_ref(),
+            policy: &self.policy,
+        }
+    }
+
     /// Checks the recipient of a Signed message and submits it.
     fn deliver(&self, message_id: &MessageId) -> Result<SendReport, Error> {
         let message = self.message(message_id)?;
         if message.state != SendState::Signed {
-            return Ok(self.report_for(&message));
+            return Ok(pipeline::report_for(&message));
         }
-        let intermediary = self.intermediary()?;
-        let recipient = message.content.recipient.clone();
-        let answer = intermediary.is_reachable(
-            self.profile.organisation_number(),
-            std::slice::from_ref(&recipient),
-        );
-        let statuses = match answer {
-            Ok(statuses) => statuses,
-            Err(error) => return self.failed_call(&message, &error),
-        };
-        self.checkpoints
-            .reached(Checkpoint::Checked, message_id.as_str());
-        let route = statuses
-            .iter()
-            .find(|s| s.recipient == recipient)
-            .map(lifecycle::route)
-            .unwrap_or(Route::Paper {
-                reachability: Reachability::NotRegistered,
-            });
-        let mailbox = match route {
-            Route::Digital { mailbox } => mailbox,
-            Route::Paper { reachability } => return self.to_paper(&message, &reachability),
-        };
-        let signed = self
-            .store
-            .signed_xml(message_id)?
-            .ok_or_else(|| Error::MessageNotFound(message_id.to_string()))?;
-        match intermediary.distribute_secure(&signed) {
-            Ok(distribution_id) => {
-                self.checkpoints
-                    .reached(Checkpoint::Distributed, message_id.as_str());
-                let step =
-                    lifecycle::submitted(message.state, distribution_id.clone(), mailbox.clone())?;
-                self.persist(message_id, &step)?;
-                self.checkpoints
-                    .reached(Checkpoint::Submitted, message_id.as_str());
-                Ok(SendReport::Submitted {
-                    message_id: message_id.clone(),
-                    distribution_id,
-                    mailbox: Some(mailbox),
-                })
-            }
-            Err(error) => self.failed_call(&message, &error),
-        }
-    }
-
-    fn to_paper(
-        &self,
-        message: &Message,
-        reachability: &Reachability,
-    ) -> Result<SendReport, Error> {
-        let sender = message.content.sender_name.as_str();
-        let letter = self.message_document(message)?;
-        let step = lifecycle::on_paper(message.state, PaperLetter::Pdf(letter.clone()))?;
-        self.persist(&message.content.message_id, &step)?;
-        Ok(SendReport::Paper {
-            message_id: message.content.message_id.clone(),
-            reason_swedish: reachability::reachability_swedish(reachability, sender),
-            reason_english: reachability::reachability_english(reachability, sender),
-            letter_pdf: letter,
-        })
+        self.pipeline(self.intermediary()?).deliver(message_id)
     }
 
     /// The letter as it was stored when the message was recorded as sent on
@@ -678,48 +631,7 @@ impl Kuvert {
 
     /// The print-ready letter of a stored message.
     pub fn letter(&self, message: &Message) -> Result<Letter, Error> {
-        let attachments = message
-            .attachments
-            .iter()
-            .map(|a| LetterAttachment {
-                file_name: a.name.clone(),
-                content_type: a.content_type.clone(),
-                size: a.size,
-            })
-            .collect();
-        Ok(self.letter_of(
-            &message.content,
-            attachments,
-            calendar_date(message.created_at),
-        ))
-    }
-
-    /// The letter of `content`, dated `date`: the message as a document.
-    fn letter_of(
-        &self,
-        content: &MessageContent,
-        attachments: Vec<LetterAttachment>,
-        date: CalendarDate,
-    ) -> Letter {
-        // The case type's support text applies when the message had one.
-        let support = content
-            .case_type
-            .as_deref()
-            .and_then(|name| self.profile.case_type(name))
-            .and_then(|case_type| case_type.support())
-            .unwrap_or_else(|| self.profile.support());
-        Letter {
-            sender_name: content.sender_name.as_str().to_owned(),
-            organisation_number: self.profile.organisation_number().display_form(),
-            date,
-            recipient: content.recipient.display_form(),
-            attention: content.attention.as_ref().map(|a| a.as_str().to_owned()),
-            case_number: content.case_number.as_ref().map(|c| c.as_str().to_owned()),
-            subject: content.subject.as_str().to_owned(),
-            body: content.body.clone(),
-            attachments,
-            support: support.lines(),
-        }
+        Ok(pipeline::letter(&self.profile, message))
     }
 
     /// The message's document as it was made when it was sent; for a message
@@ -729,49 +641,6 @@ impl Kuvert {
         match self.store.message_document(&message.content.message_id)? {
             Some(pdf) => Ok(pdf),
             None => Ok(self.letter(message)?.to_pdf()),
-        }
-    }
-
-    fn failed_call(
-        &self,
-        message: &Message,
-        error: &kuvert_transport::CallError,
-    ) -> Result<SendReport, Error> {
-        let now = self.clock.now();
-        let message_id = message.content.message_id.clone();
-        match lifecycle::after_failed_call(error, message.attempts, &self.policy, now) {
-            Failure::Retry(failure) => {
-                self.store
-                    .record_attempt_failure(&message_id, message.state, &failure, now)?;
-                Ok(SendReport::Retrying {
-                    message_id,
-                    reason: failure.reason,
-                    next_attempt_at: failure.next_attempt_at,
-                })
-            }
-            Failure::GiveUp { reason } => {
-                self.persist(
-                    &message_id,
-                    &lifecycle::failed(message.state, reason.clone())?,
-                )?;
-                Ok(SendReport::Failed { message_id, reason })
-            }
-        }
-    }
-
-    fn report_for(&self, message: &Message) -> SendReport {
-        let message_id = message.content.message_id.clone();
-        match (&message.state, &message.distribution_id) {
-            (SendState::Failed, _) => SendReport::Failed {
-                message_id,
-                reason: message.failure_reason.clone().unwrap_or_default(),
-            },
-            (_, Some(distribution_id)) => SendReport::Submitted {
-                message_id,
-                distribution_id: distribution_id.clone(),
-                mailbox: message.mailbox.clone(),
-            },
-            _ => SendReport::Busy { message_id },
         }
     }
 
@@ -798,7 +667,7 @@ impl Kuvert {
         }
         for message in self.store.awaiting_status(now)? {
             match self.refresh(&message) {
-                Ok(refreshed) => reports.push(self.report_for(&refreshed)),
+                Ok(refreshed) => reports.push(pipeline::report_for(&refreshed)),
                 // One status that cannot be fetched must not stop the rest;
                 // it is asked again at the next interval.
                 Err(error @ Error::Call(_)) => {
@@ -823,36 +692,12 @@ impl Kuvert {
     }
 
     fn refresh(&self, message: &Message) -> Result<Message, Error> {
-        let (Some(distribution_id), SendState::Submitted | SendState::Pending) =
-            (&message.distribution_id, message.state)
-        else {
+        if !matches!(message.state, SendState::Submitted | SendState::Pending)
+            || message.distribution_id.is_none()
+        {
             return Ok(message.clone());
-        };
-        let now = self.clock.now();
-        let statuses = self
-            .intermediary()?
-            .check_distribution_status(self.profile.organisation_number(), distribution_id);
-        let next = match statuses {
-            Ok(statuses) => lifecycle::after_status(&statuses, message.state),
-            Err(error) if error.is_retryable() => None,
-            Err(error) => return Err(error.into()),
-        };
-        match next {
-            Some(step) => {
-                self.persist(&message.content.message_id, &step)?;
-                if !step.to().is_final() {
-                    self.store.reschedule(
-                        &message.content.message_id,
-                        Some(now + self.policy.status_interval),
-                    )?;
-                }
-            }
-            None => self.store.reschedule(
-                &message.content.message_id,
-                Some(now + self.policy.status_interval),
-            )?,
         }
-        self.message(&message.content.message_id)
+        self.pipeline(self.intermediary()?).refresh(message)
     }
 
     /// Persists a move of the lifecycle (compare-and-set on its start).

@@ -46,6 +46,22 @@ impl Field {
             Field::Event => "event",
         }
     }
+
+    /// The field's label in Swedish, as the compose form shows it.
+    pub fn swedish(self) -> &'static str {
+        match self {
+            Field::Recipient => "Mottagare",
+            Field::Subject => "Ämne",
+            Field::Body => "Meddelande",
+            Field::Attachments => "Bilagor",
+            Field::ProtectionClass => "Skyddsklass",
+            Field::CaseNumber => "Diarienummer",
+            Field::Attention => "Att",
+            Field::CaseType => "Ärendetyp",
+            Field::SenderName => "Avsändare",
+            Field::Event => "Händelsemeddelande",
+        }
+    }
 }
 
 /// What is wrong. `Display` is the English text; [`ProblemKind::swedish`]

@@ -31,6 +31,7 @@ pub(super) struct ProfileFile {
     pub(super) certificate: CertificateTable,
     pub(super) rules: RulesTable,
     pub(super) retention: RetentionTable,
+    pub(super) department: DepartmentTable,
     /// `[[case_type]]`; a file that has the list replaces the lower files' lists.
     pub(super) case_type: Option<Vec<CaseTypeTable>>,
 }
@@ -111,6 +112,17 @@ pub(super) struct RetentionTable {
     /// Who may purge: accounts, and groups as `%group`.
     #[serde(default, deserialize_with = "text_list")]
     pub(super) purgers: Option<Vec<String>>,
+}
+
+/// `[department]`: department mode's server (`kuvert-server`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a [department] table")]
+pub(super) struct DepartmentTable {
+    /// The server's address (`https://host:port`).
+    pub(super) url: Option<String>,
+    /// The CA bundle the server's certificate is checked against, relative
+    /// to the profile file.
+    pub(super) ca_bundle: Option<String>,
 }
 
 /// One `[[case_type]]` entry.

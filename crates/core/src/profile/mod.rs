@@ -265,7 +265,19 @@ pub struct Profile {
     certificate: Sourced<CertificateSource>,
     rules: Rules,
     case_types: Vec<CaseType>,
+    department: Option<Department>,
     files: Vec<PathBuf>,
+}
+
+/// Department mode: the `kuvert-server` this profile's messages go through
+/// (`[department]`). Sending, the Outbox and the sent log are then the
+/// server's; this computer keeps drafts only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Department {
+    /// The server's address, without a trailing slash.
+    pub url: String,
+    /// The CA bundle its certificate is checked against.
+    pub ca_bundle: PathBuf,
 }
 
 /// A value with the profile file and key that set it, for error messages
@@ -352,6 +364,11 @@ impl Profile {
     pub fn from_toml_str(text: &str, base_dir: &Path) -> Result<Profile, ProfileError> {
         let file = base_dir.join("profile.toml");
         validate::profile(Layers(vec![Layer::parse(text, &file, base_dir)?]))
+    }
+
+    /// The department server, when the profile is in department mode.
+    pub fn department(&self) -> Option<&Department> {
+        self.department.as_ref()
     }
 
     /// The profile's name (shown in the window title; part of the keyring

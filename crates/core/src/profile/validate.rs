@@ -16,7 +16,7 @@ use kuvert_transport::{Endpoints, Proxy, ProxyUrl};
 
 use super::file::{key, CaseTypeTable, Key, Layer, Layers};
 use super::{
-    CaseType, CertificateSource, Environment, Profile, ProfileError, Rules, Sourced,
+    CaseType, CertificateSource, Department, Environment, Profile, ProfileError, Rules, Sourced,
     SupportContact, DEFAULT_ALLOWED_TYPES,
 };
 use crate::compose::file_type::FileType;
@@ -73,6 +73,7 @@ pub(super) fn profile(layers: Layers) -> Result<Profile, ProfileError> {
     let certificate = read.certificate(environment)?;
     let rules = read.rules()?;
     let case_types = read.case_types(&support)?;
+    let department = read.department()?;
 
     Ok(Profile {
         name,
@@ -88,6 +89,7 @@ pub(super) fn profile(layers: Layers) -> Result<Profile, ProfileError> {
         certificate,
         rules,
         case_types,
+        department,
         files: layers.files(),
     })
 }
@@ -223,6 +225,28 @@ impl<'a> Reader<'a> {
             ));
         }
         Ok(url.to_string())
+    }
+
+    /// `[department]`: both keys or neither; the URL an https:// address.
+    fn department(&self) -> Result<Option<Department>, ProfileError> {
+        let url_key = key!(department.url);
+        let ca_key = key!(department.ca_bundle);
+        match (self.text(url_key), self.layers.value(&ca_key)) {
+            (None, None) => Ok(None),
+            (Some(_), None) => Err(self.missing(
+                ca_key.name,
+                "department mode needs the CA bundle the server's certificate is checked against",
+            )),
+            (None, Some((_, layer))) => Err(invalid(
+                &layer.file,
+                url_key.name,
+                "missing; name the department server (https://host:port) or remove department.ca_bundle".into(),
+            )),
+            (Some(_), Some(_)) => Ok(Some(Department {
+                url: self.service_url(url_key)?.trim_end_matches('/').to_string(),
+                ca_bundle: self.required_path(ca_key)?.value,
+            })),
+        }
     }
 
     /// `service.proxy`: an `http://host:port` address, or `"none"` for never

@@ -1,0 +1,177 @@
+//! [`DepartmentClient`]: the officer's side of `kuvert-server`'s API.
+
+use kuvert_transport::{CaBundle, HttpReply, HttpsClient};
+use serde::de::DeserializeOwned;
+
+use super::wire::{Accepted, ApiError, HistoryLine, MessageView, Submission, WhoAmI};
+use crate::compose::Draft;
+use crate::error::Error;
+use crate::profile::{Department, Profile, ProfileError};
+use crate::secrets::Password;
+
+/// How many times a submission is handed over again after the connection
+/// failed before an answer came (the same submission id each time, so the
+/// server stores it once).
+const SUBMIT_ATTEMPTS: u32 = 3;
+
+/// A connection to the department's server. Cheap to clone.
+#[derive(Clone)]
+pub struct DepartmentClient {
+    https: HttpsClient,
+    base: String,
+}
+
+impl std::fmt::Debug for DepartmentClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DepartmentClient")
+            .field("base", &self.base)
+            .finish()
+    }
+}
+
+impl DepartmentClient {
+    /// The client of `profile`'s department server, with the officer's
+    /// certificate (`password` opens a PKCS#12 file).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Profile`] when the profile is not in department mode or its
+    /// certificate or CA bundle is not usable.
+    pub fn for_profile(profile: &Profile, password: Option<&Password>) -> Result<Self, Error> {
+        let department = profile.department().ok_or_else(|| ProfileError::Invalid {
+            file: profile.files().last().cloned().unwrap_or_default(),
+            key: "department.url".into(),
+            reason: "missing; this profile is not in department mode".into(),
+        })?;
+        let mut config = profile.client_config(password)?;
+        config.ca = ca_bundle(department)?;
+        let https = HttpsClient::new(config).map_err(|e| ProfileError::Invalid {
+            file: department.ca_bundle.clone(),
+            key: "department.ca_bundle".into(),
+            reason: e.to_string(),
+        })?;
+        Ok(DepartmentClient {
+            https,
+            base: department.url.clone(),
+        })
+    }
+
+    /// Who the server says this officer is.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Department`] or [`Error::Call`].
+    pub fn who_am_i(&self) -> Result<WhoAmI, Error> {
+        self.get("/v1/whoami")
+    }
+
+    /// Hands `draft` to the server, which validates it again, signs it with
+    /// the organisation certificate and stores it before it answers; the
+    /// server's worker then sends it. `submission_id` makes a repeat store
+    /// nothing new: a connection that fails before the answer is retried.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Department`] with the server's problems, or [`Error::Call`]
+    /// when no answer came (the message may then already be stored: submit
+    /// again with the same id).
+    pub fn submit(&self, draft: &Draft, submission_id: &str) -> Result<Accepted, Error> {
+        let body = serde_json::to_vec(&Submission::from_draft(draft, submission_id))
+            .expect("a submission serialises");
+        let url = format!("{}/v1/messages", self.base);
+        let mut attempt = 1;
+        loop {
+            match self.https.call_json(&url, Some(body.clone())) {
+                Ok(reply) => return answer(reply),
+                Err(error) if attempt < SUBMIT_ATTEMPTS && error.is_retryable() => {
+                    tracing::warn!(%error, attempt, "the department server did not answer; handing the message over again");
+                    attempt += 1;
+                }
+                Err(error) => return Err(Error::Call(error.into())),
+            }
+        }
+    }
+
+    /// One message of the log as the server shows it to this caller (an
+    /// officer sees only their own: another's is "not found").
+    ///
+    /// # Errors
+    ///
+    /// [`Error::MessageNotFound`], [`Error::Department`] or [`Error::Call`].
+    pub fn message(&self, message_id: &str) -> Result<MessageView, Error> {
+        self.get(&format!("/v1/messages/{}", encode(message_id)))
+    }
+
+    /// A message's history, oldest first.
+    ///
+    /// # Errors
+    ///
+    /// As [`DepartmentClient::message`].
+    pub fn history(&self, message_id: &str) -> Result<Vec<HistoryLine>, Error> {
+        self.get(&format!("/v1/messages/{}/history", encode(message_id)))
+    }
+
+    /// The log this caller may read, newest first: at most `limit`
+    /// messages, matching `text` (in subject, body, recipient or
+    /// diarienummer) when given.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Department`] or [`Error::Call`].
+    pub fn log(&self, text: Option<&str>, limit: u32) -> Result<Vec<MessageView>, Error> {
+        let mut path = format!("/v1/messages?limit={limit}");
+        if let Some(text) = text {
+            path.push_str("&q=");
+            path.push_str(&encode(text));
+        }
+        self.get(&path)
+    }
+
+    fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, Error> {
+        let url = format!("{}{path}", self.base);
+        let reply = self
+            .https
+            .call_json(&url, None)
+            .map_err(|e| Error::Call(e.into()))?;
+        answer(reply)
+    }
+}
+
+fn ca_bundle(department: &Department) -> Result<CaBundle, ProfileError> {
+    let invalid = |reason: String| ProfileError::Invalid {
+        file: department.ca_bundle.clone(),
+        key: "department.ca_bundle".into(),
+        reason,
+    };
+    let bytes = std::fs::read(&department.ca_bundle).map_err(|e| invalid(e.to_string()))?;
+    CaBundle::from_pem(&bytes).map_err(|e| invalid(e.to_string()))
+}
+
+/// A 2xx reply's JSON, or the server's error.
+fn answer<T: DeserializeOwned>(reply: HttpReply) -> Result<T, Error> {
+    if (200..300).contains(&reply.status) {
+        return serde_json::from_slice(&reply.body).map_err(|e| Error::Department {
+            code: "internal".into(),
+            message: format!("Servern svarade något Kuvert inte förstår: {e}"),
+            problems: Vec::new(),
+        });
+    }
+    let error: ApiError = serde_json::from_slice(&reply.body).unwrap_or_else(|_| ApiError {
+        code: "internal".into(),
+        message: format!("Servern svarade med HTTP {}.", reply.status),
+        problems: Vec::new(),
+    });
+    if error.code == "not_found" {
+        return Err(Error::MessageNotFound(error.message));
+    }
+    Err(Error::Department {
+        code: error.code,
+        message: error.message,
+        problems: error.problems,
+    })
+}
+
+/// Percent-encodes a path segment or query value.
+fn encode(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}

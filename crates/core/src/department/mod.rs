@@ -1,0 +1,14 @@
+//! Department mode, the client side: a profile with `[department]` hands
+//! its messages to the organisation's `kuvert-server`, which signs them with
+//! the organisation certificate, sends them and keeps the shared sent log.
+//! The officer authenticates with their own staff certificate (the
+//! profile's `[certificate]`); the server's certificate is checked against
+//! `department.ca_bundle`.
+//!
+//! - [`wire`]: the JSON both sides speak.
+//! - [`DepartmentClient`]: submit, read a message, its history and the log.
+
+mod client;
+pub mod wire;
+
+pub use client::DepartmentClient;

@@ -1,0 +1,186 @@
+//! What crosses between `kuvert-server` and its clients, as JSON: a
+//! [`Submission`] (the compose form, with its idempotency key), the server's
+//! answers ([`Accepted`], [`MessageView`], [`HistoryLine`]) and
+//! [`ApiError`]. Both sides build and read these, so they cannot disagree.
+
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+
+use crate::compose::{AttachmentFile, CaseStatus, Draft};
+
+/// A message handed to the server to send: the compose form as the officer
+/// filled it in (the server validates it again) and a key that makes
+/// handing it over twice store it once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Submission {
+    /// Chosen by the client, one per message it means to send: a repeated
+    /// submission (its answer was lost) finds the stored message.
+    pub submission_id: String,
+    /// The recipient's identity number as typed.
+    pub recipient: String,
+    /// The subject line.
+    pub subject: String,
+    /// The message text.
+    pub body: String,
+    /// Skyddsklass, if chosen.
+    pub protection_class: Option<u8>,
+    /// The diarienummer.
+    pub case_number: String,
+    /// For the attention of.
+    pub attention: String,
+    /// The case type the draft was started from.
+    pub case_type: Option<String>,
+    /// An event message's case state.
+    pub event: Option<CaseStatus>,
+    /// The sender name, `None` for the organisation's default.
+    pub sender_name: Option<String>,
+    /// The attached files, base64 in the JSON.
+    pub attachments: Vec<WireAttachment>,
+}
+
+/// One attached file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireAttachment {
+    /// The file name.
+    pub file_name: String,
+    /// The content, standard base64.
+    pub base64: String,
+}
+
+impl Submission {
+    /// The submission of `draft` under `submission_id`.
+    pub fn from_draft(draft: &Draft, submission_id: &str) -> Submission {
+        Submission {
+            submission_id: submission_id.to_string(),
+            recipient: draft.recipient.clone(),
+            subject: draft.subject.clone(),
+            body: draft.body.clone(),
+            protection_class: draft.protection_class,
+            case_number: draft.case_number.clone(),
+            attention: draft.attention.clone(),
+            case_type: draft.case_type.clone(),
+            event: draft.event,
+            sender_name: draft.sender_name.clone(),
+            attachments: draft
+                .attachments
+                .iter()
+                .map(|a| WireAttachment {
+                    file_name: a.file_name.clone(),
+                    base64: base64::engine::general_purpose::STANDARD.encode(&a.bytes),
+                })
+                .collect(),
+        }
+    }
+
+    /// The compose form again, or which attachment is not base64.
+    pub fn to_draft(&self) -> Result<Draft, String> {
+        let attachments = self
+            .attachments
+            .iter()
+            .map(|a| {
+                base64::engine::general_purpose::STANDARD
+                    .decode(&a.base64)
+                    .map(|bytes| AttachmentFile::new(&a.file_name, bytes))
+                    .map_err(|_| format!("attachment {:?} is not base64", a.file_name))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Draft {
+            recipient: self.recipient.clone(),
+            subject: self.subject.clone(),
+            body: self.body.clone(),
+            attachments,
+            protection_class: self.protection_class,
+            case_number: self.case_number.clone(),
+            attention: self.attention.clone(),
+            case_type: self.case_type.clone(),
+            event: self.event,
+            sender_name: self.sender_name.clone(),
+        })
+    }
+}
+
+/// The server's answer to a submission: the message is stored (durably,
+/// before this answer) and in its Outbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Accepted {
+    /// The message id the delivery was signed with.
+    pub message_id: String,
+    /// Its state now (`signed` for a new one).
+    pub state: String,
+    /// `false` when this submission id was stored before (nothing new).
+    pub created: bool,
+}
+
+/// A message in the department's log, as its officer or a registrar reads it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageView {
+    /// The message id.
+    pub message_id: String,
+    /// The officer's identity (their certificate's).
+    pub officer: String,
+    /// The officer's name.
+    pub officer_name: String,
+    /// The officer's unit.
+    pub unit: Option<String>,
+    /// The sender name (nämnd).
+    pub sender_name: String,
+    /// The recipient, as shown.
+    pub recipient: String,
+    /// The subject.
+    pub subject: String,
+    /// The diarienummer.
+    pub case_number: Option<String>,
+    /// The state (`signed`, `submitted`, `delivered`, `paper`, …).
+    pub state: String,
+    /// When the state was entered (RFC 3339, UTC).
+    pub state_at: String,
+    /// When the message was stored (RFC 3339, UTC).
+    pub created_at: String,
+    /// The intermediary's distribution id, once submitted.
+    pub distribution_id: Option<String>,
+    /// The recipient's mailbox operator, once submitted.
+    pub mailbox_operator: Option<String>,
+    /// Why it failed, when failed.
+    pub failure_reason: Option<String>,
+    /// The last failed attempt's reason while it is retried.
+    pub retry_reason: Option<String>,
+    /// The attachments' names, in order.
+    pub attachments: Vec<String>,
+}
+
+/// One line of a message's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryLine {
+    /// When (RFC 3339, UTC).
+    pub at: String,
+    /// What happened (`enqueued`, `transition`, `attempt_failed`).
+    pub kind: String,
+    /// The state after it.
+    pub state: String,
+    /// What it recorded (a distribution id, a reason).
+    pub detail: Option<String>,
+}
+
+/// Who the server says the caller is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WhoAmI {
+    /// The identity from the client certificate.
+    pub identity: String,
+    /// The name in the staff table.
+    pub name: String,
+    /// `officer`, `registrar` or `administrator`.
+    pub role: String,
+}
+
+/// An error answer: a code the client acts on and a text in Swedish.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiError {
+    /// `invalid_input`, `not_found`, `forbidden`, `unknown_caller`,
+    /// `unavailable` or `internal`.
+    pub code: String,
+    /// What went wrong, in Swedish.
+    pub message: String,
+    /// Each problem of an invalid message, in Swedish.
+    #[serde(default)]
+    pub problems: Vec<String>,
+}

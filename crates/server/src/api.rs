@@ -1,0 +1,177 @@
+//! The HTTPS API the desktops and the CLI call (JSON; the caller is the
+//! client certificate's holder, see [`crate::tls`]):
+//!
+//! | Method and path | What |
+//! |---|---|
+//! | `GET /v1/whoami` | the caller's identity and role |
+//! | `POST /v1/messages` | submit a [`Submission`]; answers [`Accepted`](kuvert_core::department::wire::Accepted) once stored |
+//! | `GET /v1/messages?q=&limit=` | the log the caller may read, newest first |
+//! | `GET /v1/messages/{id}` | one message |
+//! | `GET /v1/messages/{id}/history` | its history |
+//! | `GET /v1/log/verify` | the chain check (registrars) |
+//!
+//! Every error is an [`ApiError`] with a code and a Swedish text.
+
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use kuvert_core::department::wire::{ApiError, Submission, WhoAmI};
+use serde::Deserialize;
+
+use crate::department::{Department, Refusal};
+use crate::staff::{Caller, Identity};
+
+/// The largest request body: a submission with the largest attachments a
+/// profile allows (base64 adds a third).
+const MAX_BODY_BYTES: usize = 96 * 1024 * 1024;
+
+/// The API's routes over `department`. The TLS layer adds the caller's
+/// [`Identity`] to each request.
+pub fn router(department: Arc<Department>) -> Router<()> {
+    Router::new()
+        .route("/v1/whoami", get(who_am_i))
+        .route("/v1/messages", post(submit).get(log))
+        .route("/v1/messages/{id}", get(message))
+        .route("/v1/messages/{id}/history", get(history))
+        .route("/v1/log/verify", get(verify_log))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(department)
+}
+
+/// A refusal as an HTTP answer.
+struct Answer(Refusal);
+
+impl IntoResponse for Answer {
+    fn into_response(self) -> Response {
+        let status = match &self.0 {
+            Refusal::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Refusal::NotFound => StatusCode::NOT_FOUND,
+            Refusal::Forbidden(_) | Refusal::UnknownCaller(_) => StatusCode::FORBIDDEN,
+            Refusal::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Refusal::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        if let Refusal::Unavailable(detail) = &self.0 {
+            tracing::warn!(%detail, "the database failed a request");
+        } else if let Refusal::Internal(detail) = &self.0 {
+            tracing::warn!(%detail, "a request failed");
+        }
+        let problems = match &self.0 {
+            Refusal::Invalid { problems } => problems.clone(),
+            _ => Vec::new(),
+        };
+        let body = ApiError {
+            code: self.0.code().to_string(),
+            message: self.0.to_string(),
+            problems,
+        };
+        (status, Json(body)).into_response()
+    }
+}
+
+impl From<Refusal> for Answer {
+    fn from(refusal: Refusal) -> Self {
+        Answer(refusal)
+    }
+}
+
+/// Runs the blocking `work` (database, signing, the pipeline) off the
+/// async threads, as the caller the identity names.
+async fn as_caller<T: Send + 'static>(
+    department: Arc<Department>,
+    identity: Identity,
+    work: impl FnOnce(&Department, &Caller) -> Result<T, Refusal> + Send + 'static,
+) -> Result<T, Answer> {
+    tokio::task::spawn_blocking(move || {
+        let caller = department.caller(&identity.key)?;
+        work(&department, &caller)
+    })
+    .await
+    .map_err(|e| Answer(Refusal::Internal(e.to_string())))?
+    .map_err(Answer)
+}
+
+async fn who_am_i(
+    State(department): State<Arc<Department>>,
+    Extension(identity): Extension<Identity>,
+) -> Result<Json<WhoAmI>, Answer> {
+    as_caller(department, identity, |_, caller| {
+        Ok(WhoAmI {
+            identity: caller.identity().to_string(),
+            name: caller.member.name.clone(),
+            role: caller.role().name().to_string(),
+        })
+    })
+    .await
+    .map(Json)
+}
+
+async fn submit(
+    State(department): State<Arc<Department>>,
+    Extension(identity): Extension<Identity>,
+    Json(submission): Json<Submission>,
+) -> Result<Response, Answer> {
+    let accepted = as_caller(department, identity, move |d, caller| {
+        d.submit(caller, &submission)
+    })
+    .await?;
+    let status = if accepted.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(accepted)).into_response())
+}
+
+#[derive(Deserialize)]
+struct LogQuery {
+    q: Option<String>,
+    limit: Option<u32>,
+}
+
+async fn log(
+    State(department): State<Arc<Department>>,
+    Extension(identity): Extension<Identity>,
+    Query(query): Query<LogQuery>,
+) -> Result<Response, Answer> {
+    let found = as_caller(department, identity, move |d, caller| {
+        d.log(caller, query.q.as_deref(), query.limit.unwrap_or(100))
+    })
+    .await?;
+    Ok(Json(found).into_response())
+}
+
+async fn message(
+    State(department): State<Arc<Department>>,
+    Extension(identity): Extension<Identity>,
+    Path(id): Path<String>,
+) -> Result<Response, Answer> {
+    let found = as_caller(department, identity, move |d, caller| {
+        d.message(caller, &id)
+    })
+    .await?;
+    Ok(Json(found).into_response())
+}
+
+async fn history(
+    State(department): State<Arc<Department>>,
+    Extension(identity): Extension<Identity>,
+    Path(id): Path<String>,
+) -> Result<Response, Answer> {
+    let found = as_caller(department, identity, move |d, caller| {
+        d.history(caller, &id)
+    })
+    .await?;
+    Ok(Json(found).into_response())
+}
+
+async fn verify_log(
+    State(department): State<Arc<Department>>,
+    Extension(identity): Extension<Identity>,
+) -> Result<Response, Answer> {
+    let report = as_caller(department, identity, |d, caller| d.verify_log(caller)).await?;
+    Ok(Json(report).into_response())
+}

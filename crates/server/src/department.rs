@@ -1,0 +1,494 @@
+//! [`Department`]: what the API and the worker share — the database, the
+//! organisation's profile, its signing key and intermediary client — and
+//! the operations they call: submit a message, read the log as a caller,
+//! work on the Outbox.
+
+use std::time::Duration;
+
+use kuvert_core::compose::{Draft, Outgoing};
+use kuvert_core::department::wire::{Accepted, HistoryLine, MessageView, Submission};
+use kuvert_core::lifecycle::RetryPolicy;
+use kuvert_core::pdf::letter::Letter;
+use kuvert_core::pipeline::{Ledger, Pipeline};
+use kuvert_core::profile::Profile;
+use kuvert_core::seams::{Clock, NoCheckpoints, SystemClock};
+use kuvert_core::{CaseEvent, MessageContent, MessageId, Officer, SendState};
+use kuvert_protocol::dsig::SigningKey;
+use kuvert_transport::Intermediary;
+
+use crate::chain::{self, ChainReport};
+use crate::db::{act_as, Database, DbError, During};
+use crate::ledger::DepartmentLedger;
+use crate::messages::{self, NewMessage, Stored};
+use crate::staff::{Caller, Role};
+
+/// The advisory lock (per case) under which an event message's predecessor
+/// is looked up and the message stored, so two events in one case cannot
+/// both follow the same one.
+const EVENT_LOCK: i32 = 0x6b76;
+
+/// Why a request was refused or failed, as the API answers it.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Refusal {
+    /// The message is not valid (every problem, in Swedish).
+    #[error("Meddelandet kan inte skickas: {}", problems.join(" "))]
+    Invalid {
+        /// Each problem.
+        problems: Vec<String>,
+    },
+    /// No such message for this caller (an officer asking for another's
+    /// message is told the same: nothing leaks whether it exists).
+    #[error("Meddelandet finns inte.")]
+    NotFound,
+    /// The caller's role does not allow it.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The certificate is valid but its holder is not in the staff table.
+    #[error(
+        "Du finns inte bland organisationens handläggare i Kuvert ({0}). Be IT lägga till dig."
+    )]
+    UnknownCaller(String),
+    /// The database failed or is down; nothing was stored.
+    #[error("Kuverts server kan inte nå sin databas just nu. Inget har sparats; försök igen om en stund.")]
+    Unavailable(#[source] DbError),
+    /// Something Kuvert did not expect.
+    #[error("Kuverts server kunde inte göra det: {0}")]
+    Internal(String),
+}
+
+impl From<DbError> for Refusal {
+    fn from(error: DbError) -> Self {
+        match error {
+            DbError::Unavailable { .. } => Refusal::Unavailable(error),
+            other => Refusal::Internal(other.to_string()),
+        }
+    }
+}
+
+impl Refusal {
+    /// The API's code for it.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Refusal::Invalid { .. } => "invalid_input",
+            Refusal::NotFound => "not_found",
+            Refusal::Forbidden(_) => "forbidden",
+            Refusal::UnknownCaller(_) => "unknown_caller",
+            Refusal::Unavailable(_) => "unavailable",
+            Refusal::Internal(_) => "internal",
+        }
+    }
+}
+
+/// The department: one organisation's log, Outbox and sending.
+pub struct Department {
+    db: Database,
+    profile: Profile,
+    key: SigningKey,
+    intermediary: Intermediary,
+    policy: RetryPolicy,
+    clock: Box<dyn Clock>,
+    instance: String,
+    lease: Duration,
+}
+
+impl std::fmt::Debug for Department {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Department")
+            .field("profile", &self.profile.name())
+            .field("instance", &self.instance)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Department {
+    /// The department over `db`, sending for `profile` with `key` through
+    /// `intermediary`; `instance` names this server in the Outbox's leases.
+    pub fn new(
+        db: Database,
+        profile: Profile,
+        key: SigningKey,
+        intermediary: Intermediary,
+        instance: String,
+        lease: Duration,
+    ) -> Self {
+        Department {
+            db,
+            profile,
+            key,
+            intermediary,
+            policy: RetryPolicy::default(),
+            clock: Box::new(SystemClock),
+            instance,
+            lease,
+        }
+    }
+
+    /// Retries and polls statuses per `policy`.
+    pub fn with_retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// The database.
+    pub fn database(&self) -> &Database {
+        &self.db
+    }
+
+    /// Who `identity` is, per the staff table.
+    ///
+    /// # Errors
+    ///
+    /// [`Refusal::UnknownCaller`] when they are not in it.
+    pub fn caller(&self, identity: &str) -> Result<Caller, Refusal> {
+        match self.db.staff_member(identity)? {
+            Some(member) => Ok(Caller { member }),
+            None => Err(Refusal::UnknownCaller(identity.to_string())),
+        }
+    }
+
+    /// Stores a submitted message, signed with the organisation
+    /// certificate, in the Outbox; the worker sends it. The same submission
+    /// id again returns the stored message.
+    ///
+    /// # Errors
+    ///
+    /// [`Refusal::Invalid`] with every problem (the core's rules, run again
+    /// here); [`Refusal::Forbidden`] for a caller who is not an officer;
+    /// [`Refusal::Unavailable`] when nothing could be stored.
+    pub fn submit(&self, caller: &Caller, submission: &Submission) -> Result<Accepted, Refusal> {
+        if caller.role() != Role::Officer {
+            return Err(Refusal::Forbidden(
+                "Bara handläggare skickar meddelanden i Kuvert.".into(),
+            ));
+        }
+        if submission.submission_id.trim().is_empty() || submission.submission_id.len() > 100 {
+            return Err(Refusal::Invalid {
+                problems: vec!["Inlämningens id saknas eller är för långt.".into()],
+            });
+        }
+        if let Some(found) = self.find_submission(caller, &submission.submission_id)? {
+            return Ok(found);
+        }
+        let draft: Draft = submission.to_draft().map_err(|reason| Refusal::Invalid {
+            problems: vec![reason],
+        })?;
+        let now = self.clock.now();
+        let today = kuvert_core::app::calendar_date(now);
+        let outgoing =
+            Outgoing::from_draft(&draft, &self.profile, today).map_err(|e| Refusal::Invalid {
+                problems: e
+                    .problems()
+                    .iter()
+                    .map(|p| format!("{}: {}", p.field.swedish(), p.swedish()))
+                    .collect(),
+            })?;
+        let document = Letter::from_outgoing(&outgoing, today).to_pdf();
+        let result = self.db.as_caller(caller, |tx| {
+            let preceding = self.preceding_event(tx, &outgoing)?;
+            let (message_id, correlation_id) = (new_id(), new_id());
+            let xml = outgoing
+                .to_delivery(
+                    message_id.clone(),
+                    correlation_id.clone(),
+                    today,
+                    preceding.clone(),
+                )
+                .sign(&self.key)
+                .map_err(|e| Refusal::Internal(e.to_string()))?;
+            let content = MessageContent {
+                message_id: message_id.clone(),
+                correlation_id,
+                profile: self.profile.name().to_string(),
+                sender_org: outgoing.sender().id.clone(),
+                sender_name: outgoing.sender().name.clone(),
+                recipient: outgoing.recipient().clone(),
+                subject: outgoing.subject().clone(),
+                body: outgoing.body().to_string(),
+                case_number: outgoing.case_number().cloned(),
+                attention: outgoing.attention().cloned(),
+                protection_class: outgoing.protection_class(),
+                case_type: outgoing.case_type().map(str::to_string),
+                officer: Some(Officer {
+                    account: caller.identity().to_string(),
+                    name: caller.member.name.clone(),
+                }),
+                event: outgoing.event().map(|status| CaseEvent {
+                    status: status.into(),
+                    preceding_event_id: preceding,
+                }),
+            };
+            let attachments = outgoing
+                .attachments()
+                .iter()
+                .map(|a| (a.filename(), a.content_type().as_str(), a.bytes()))
+                .collect();
+            messages::insert(
+                tx,
+                &NewMessage {
+                    content: &content,
+                    submission_id: &submission.submission_id,
+                    officer: caller.identity(),
+                    unit: caller.member.unit.as_deref(),
+                    attachments,
+                    signed_xml: &xml,
+                    document: &document,
+                    at: now,
+                },
+            )?;
+            // The history line and its chain entry are the service's to write.
+            act_as(tx, None)?;
+            messages::add_history(
+                tx,
+                message_id.as_str(),
+                now,
+                "enqueued",
+                SendState::Signed,
+                None,
+            )?;
+            tx.execute(
+                "SELECT pg_notify('kuvert_outbox', $1)",
+                &[&message_id.as_str()],
+            )
+            .during("waking the worker")?;
+            Ok(Accepted {
+                message_id: message_id.as_str().to_string(),
+                state: SendState::Signed.as_str().to_string(),
+                created: true,
+            })
+        });
+        match result {
+            // Two hand-overs of one submission at once: the second finds the first.
+            Err(Refusal::Internal(_)) | Err(Refusal::Unavailable(_))
+                if self
+                    .find_submission(caller, &submission.submission_id)
+                    .ok()
+                    .flatten()
+                    .is_some() =>
+            {
+                Ok(self
+                    .find_submission(caller, &submission.submission_id)?
+                    .expect("just found"))
+            }
+            other => other,
+        }
+    }
+
+    fn find_submission(
+        &self,
+        caller: &Caller,
+        submission_id: &str,
+    ) -> Result<Option<Accepted>, Refusal> {
+        Ok(self
+            .db
+            .as_caller(caller, |tx| {
+                messages::by_submission(tx, caller.identity(), submission_id)
+            })?
+            .map(|(message_id, state)| Accepted {
+                message_id,
+                state,
+                created: false,
+            }))
+    }
+
+    /// The latest event in the case to the recipient that an event message
+    /// follows, looked up under the case's lock.
+    fn preceding_event(
+        &self,
+        tx: &mut postgres::Transaction<'_>,
+        outgoing: &Outgoing,
+    ) -> Result<Option<MessageId>, Refusal> {
+        let (Some(_), Some(case)) = (outgoing.event(), outgoing.case_number()) else {
+            return Ok(None);
+        };
+        tx.execute(
+            "SELECT pg_advisory_xact_lock($1, hashtext($2))",
+            &[&EVENT_LOCK, &case.as_str()],
+        )
+        .during("locking the case")?;
+        // As the service: the case's events may be another officer's.
+        act_as(tx, None)?;
+        let found: Option<String> = tx
+            .query_opt(
+                "SELECT id FROM messages WHERE case_number = $1 AND recipient = $2
+                   AND event_status IS NOT NULL AND state NOT IN ('failed', 'paper')
+                 ORDER BY seq DESC LIMIT 1",
+                &[&case.as_str(), &outgoing.recipient().as_str()],
+            )
+            .during("finding the case's latest event")?
+            .map(|r| r.get(0));
+        Ok(found.and_then(|id| MessageId::new(&id).ok()))
+    }
+
+    /// One message, if the caller may read it.
+    ///
+    /// # Errors
+    ///
+    /// [`Refusal::NotFound`] when there is none the caller may read.
+    pub fn message(&self, caller: &Caller, message_id: &str) -> Result<MessageView, Refusal> {
+        let found = self
+            .db
+            .as_caller(caller, |tx| self.visible(tx, caller, message_id))?;
+        found.map(|s| messages::view(&s)).ok_or(Refusal::NotFound)
+    }
+
+    /// A message's history, if the caller may read the message.
+    ///
+    /// # Errors
+    ///
+    /// As [`Department::message`].
+    pub fn history(&self, caller: &Caller, message_id: &str) -> Result<Vec<HistoryLine>, Refusal> {
+        self.db.as_caller(caller, |tx| {
+            if self.visible(tx, caller, message_id)?.is_none() {
+                return Err(Refusal::NotFound);
+            }
+            Ok(messages::history(tx, message_id)?)
+        })
+    }
+
+    /// The server's own check of who reads what (row-level security checks
+    /// the same again underneath).
+    fn visible(
+        &self,
+        tx: &mut postgres::Transaction<'_>,
+        caller: &Caller,
+        message_id: &str,
+    ) -> Result<Option<Stored>, DbError> {
+        let found = messages::load(tx, message_id)?;
+        Ok(found.filter(|s| may_read(caller, s)))
+    }
+
+    /// The log the caller may read, newest first.
+    ///
+    /// # Errors
+    ///
+    /// [`Refusal::Unavailable`].
+    pub fn log(
+        &self,
+        caller: &Caller,
+        text: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<MessageView>, Refusal> {
+        let limit = i64::from(limit.clamp(1, 5000));
+        let found = self.db.as_caller(caller, |tx| match text.map(str::trim).filter(|t| !t.is_empty()) {
+            Some(text) => {
+                let pattern = format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+                messages::load_where(
+                    tx,
+                    "(subject ILIKE $1 OR body ILIKE $1 OR recipient_display ILIKE $1 OR case_number ILIKE $1)",
+                    &[&pattern],
+                    limit,
+                )
+            }
+            None => messages::load_where(tx, "true", &[], limit),
+        })?;
+        Ok(found
+            .iter()
+            .filter(|s| may_read(caller, s))
+            .map(messages::view)
+            .collect())
+    }
+
+    /// Walks the chain (registrars and administrators).
+    ///
+    /// # Errors
+    ///
+    /// [`Refusal::Forbidden`] for officers.
+    pub fn verify_log(&self, caller: &Caller) -> Result<ChainReport, Refusal> {
+        if caller.role() == Role::Officer {
+            return Err(Refusal::Forbidden(
+                "Bara registratorer kontrollerar hela loggen.".into(),
+            ));
+        }
+        Ok(self.db.as_service(|tx| chain::verify(tx))?)
+    }
+
+    /// Claims one due Outbox item (a lease, `FOR UPDATE SKIP LOCKED`, so
+    /// instances never work on one item at once) and moves it one step on:
+    /// submits a Signed message, or checks the status of a submitted one.
+    /// Returns whether there was one.
+    ///
+    /// # Errors
+    ///
+    /// [`DbError`] when the database failed; a failed call to the
+    /// intermediary is recorded on the message, not an error.
+    pub fn work_once(&self) -> Result<bool, DbError> {
+        let now = self.clock.now();
+        let lease_until = now + self.lease;
+        let claimed = self.db.as_service(|tx| {
+            tx.query_opt(
+                "UPDATE messages SET lease_owner = $1, lease_until = $3
+                 WHERE seq = (SELECT seq FROM messages
+                              WHERE next_attempt_at <= $2
+                                AND state IN ('signed', 'submitted', 'pending')
+                                AND (lease_until IS NULL OR lease_until < $2)
+                              ORDER BY next_attempt_at LIMIT 1
+                              FOR UPDATE SKIP LOCKED)
+                 RETURNING id",
+                &[&self.instance, &now, &lease_until],
+            )
+            .during("claiming an Outbox item")
+        })?;
+        let Some(row) = claimed else {
+            return Ok(false);
+        };
+        let id: String = row.get(0);
+        let Ok(message_id) = MessageId::new(&id) else {
+            return Err(DbError::Corrupt {
+                what: format!("message id {id:?}"),
+            });
+        };
+        let ledger = DepartmentLedger::new(self.db.clone());
+        let pipeline = Pipeline {
+            profile: &self.profile,
+            ledger: &ledger,
+            intermediary: &self.intermediary,
+            clock: self.clock.as_ref(),
+            checkpoints: &NoCheckpoints,
+            policy: &self.policy,
+        };
+        let outcome = match ledger.message(&message_id) {
+            Ok(Some(message)) if message.state == SendState::Signed => {
+                pipeline.deliver(&message_id).map(|_| ())
+            }
+            Ok(Some(message)) => pipeline.refresh(&message).map(|_| ()),
+            Ok(None) => Ok(()),
+            Err(e) => Err(e),
+        };
+        if let Err(error) = outcome {
+            // The lease stays: the item is tried again when it lapses, not
+            // at once in a loop.
+            tracing::warn!(message_id = %id, %error, "an Outbox step failed; it is tried again after the lease");
+            return Ok(true);
+        }
+        self.db.as_service(|tx| {
+            tx.execute(
+                "UPDATE messages SET lease_owner = NULL, lease_until = NULL
+                 WHERE id = $1 AND lease_owner = $2",
+                &[&id, &self.instance],
+            )
+            .during("releasing an Outbox item")
+        })?;
+        Ok(true)
+    }
+}
+
+/// Whether `caller` may read `stored`: an officer their own, a registrar
+/// their units' (or all), an administrator none.
+fn may_read(caller: &Caller, stored: &Stored) -> bool {
+    match caller.role() {
+        Role::Officer => stored.officer == caller.identity(),
+        Role::Registrar => {
+            caller.member.units.is_empty()
+                || stored
+                    .unit
+                    .as_ref()
+                    .is_some_and(|u| caller.member.units.contains(u))
+        }
+        Role::Administrator => false,
+    }
+}
+
+fn new_id() -> MessageId {
+    MessageId::new(&uuid::Uuid::new_v4().to_string()).expect("a UUID is a message id")
+}

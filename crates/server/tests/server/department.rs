@@ -1,0 +1,358 @@
+//! Two officers and a registrar on one `kuvert-server`.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use kuvert_core::compose::Draft;
+use kuvert_core::department::DepartmentClient;
+use kuvert_core::profile::Profile;
+use kuvert_core::Error;
+use kuvert_sandbox::{Sandbox, SandboxConfig};
+use kuvert_server::config::ServerConfig;
+use kuvert_testpki::{
+    generate_ca, issue_server_certificate, issue_staff_certificate, CertifiedKey,
+};
+
+use crate::postgres::Postgres;
+
+const OFFICER_A: &str = "anna.andersson@kommunb.example";
+const OFFICER_B: &str = "bertil.berg@kommunb.example";
+const REGISTRAR: &str = "rut.registrator@kommunb.example";
+
+/// Everything one test needs, stopped when dropped.
+struct Department {
+    _postgres: Postgres,
+    sandbox: Option<Sandbox>,
+    _server: kuvert_server::RunningServer,
+    dir: tempfile::TempDir,
+    staff_ca: CertifiedKey,
+    url: String,
+    database_url: String,
+}
+
+impl Drop for Department {
+    fn drop(&mut self) {
+        if let Some(sandbox) = self.sandbox.take() {
+            sandbox.shutdown();
+        }
+    }
+}
+
+fn write(path: &Path, text: &str) {
+    std::fs::write(path, text).unwrap();
+}
+
+impl Department {
+    fn start() -> Department {
+        let _ = tracing_subscriber::fmt().with_test_writer().try_init();
+        let postgres = Postgres::start();
+        let dir = tempfile::tempdir().unwrap();
+        let sandbox = Sandbox::start(SandboxConfig::new(dir.path().join("sandbox"))).unwrap();
+        let staff_ca = generate_ca("Kommun B Staff CA (test)").unwrap();
+        let server_cert =
+            issue_server_certificate(&staff_ca, &["localhost"], &["127.0.0.1".parse().unwrap()])
+                .unwrap();
+        let d = dir.path();
+        write(&d.join("staff-ca.pem"), &staff_ca.cert_pem);
+        write(&d.join("server.pem"), &server_cert.cert_pem);
+        write(&d.join("server.key"), &server_cert.key_pem);
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let server_toml = format!(
+            r#"
+[server]
+listen = "127.0.0.1:{port}"
+tls_certificate = "server.pem"
+tls_key = "server.key"
+staff_ca = "staff-ca.pem"
+instance = "test-a"
+[database]
+url = "{url}"
+[organisation]
+profile = "{profile}"
+[worker]
+poll_milliseconds = 200
+threads = 2
+[[staff]]
+identity = "{OFFICER_A}"
+name = "Anna Andersson"
+role = "officer"
+unit = "Bygglov"
+[[staff]]
+identity = "{OFFICER_B}"
+name = "Bertil Berg"
+role = "officer"
+unit = "Socialtjänst"
+[[staff]]
+identity = "{REGISTRAR}"
+name = "Rut Registrator"
+role = "registrar"
+"#,
+            url = postgres.url(),
+            profile = sandbox.profile_path().display(),
+        );
+        write(&d.join("server.toml"), &server_toml);
+        let config = ServerConfig::load(&d.join("server.toml")).unwrap();
+        let server = kuvert_server::start(&config).unwrap();
+        Department {
+            database_url: postgres.url(),
+            _postgres: postgres,
+            sandbox: Some(sandbox),
+            url: format!("https://127.0.0.1:{}", server.address.port()),
+            _server: server,
+            dir,
+            staff_ca,
+        }
+    }
+
+    fn sandbox(&self) -> &Sandbox {
+        self.sandbox.as_ref().unwrap()
+    }
+
+    /// A department profile for a certificate `ca` issued to `name`/`email`.
+    fn profile_with(&self, ca: &CertifiedKey, name: &str, email: &str) -> PathBuf {
+        let cert = issue_staff_certificate(ca, "Kommun B", name, email).unwrap();
+        let stem = email.split('@').next().unwrap();
+        let sandbox_dir = self.sandbox().state_dir().to_path_buf();
+        write(&sandbox_dir.join(format!("{stem}.pem")), &cert.cert_pem);
+        write(&sandbox_dir.join(format!("{stem}.key")), &cert.key_pem);
+        let base = std::fs::read_to_string(self.sandbox().profile_path()).unwrap();
+        let mut profile = String::new();
+        for line in base.lines() {
+            if line.starts_with("cert_pem") {
+                profile.push_str(&format!("cert_pem = \"{stem}.pem\"\n"));
+            } else if line.starts_with("key_pem") {
+                profile.push_str(&format!("key_pem = \"{stem}.key\"   # test key\n"));
+            } else {
+                profile.push_str(line);
+                profile.push('\n');
+            }
+        }
+        profile.push_str(&format!(
+            "\n[department]\nurl = \"{}\"\nca_bundle = \"{}\"\n",
+            self.url,
+            self.dir.path().join("staff-ca.pem").display()
+        ));
+        let path = sandbox_dir.join(format!("{stem}.toml"));
+        write(&path, &profile);
+        path
+    }
+
+    fn client(&self, name: &str, email: &str) -> DepartmentClient {
+        let path = self.profile_with(&self.staff_ca, name, email);
+        DepartmentClient::for_profile(&Profile::load(Some(&path)).unwrap(), None).unwrap()
+    }
+
+    fn sql(&self) -> ::postgres::Client {
+        ::postgres::Client::connect(&self.database_url, ::postgres::NoTls).unwrap()
+    }
+}
+
+fn draft(subject: &str) -> Draft {
+    Draft {
+        recipient: "19850101-2382".into(),
+        subject: subject.into(),
+        body: "Beslutet bifogas.".into(),
+        case_number: "BN 2026/0042".into(),
+        protection_class: Some(2),
+        ..Draft::default()
+    }
+}
+
+/// Waits until the message has left the Outbox's first step.
+fn wait_for_state(client: &DepartmentClient, message_id: &str, states: &[&str]) -> String {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let state = client.message(message_id).unwrap().state;
+        if states.contains(&state.as_str()) {
+            return state;
+        }
+        assert!(Instant::now() < deadline, "{message_id} still {state}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn each_officer_sees_only_their_own_messages_and_the_registrar_sees_both_through_the_api_and_through_row_level_security(
+) {
+    let department = Department::start();
+    let anna = department.client("Anna Andersson", OFFICER_A);
+    let bertil = department.client("Bertil Berg", OFFICER_B);
+    let rut = department.client("Rut Registrator", REGISTRAR);
+
+    assert_eq!(anna.who_am_i().unwrap().role, "officer");
+    assert_eq!(rut.who_am_i().unwrap().role, "registrar");
+
+    let a = anna.submit(&draft("Bygglov beviljat"), "a-1").unwrap();
+    assert!(a.created);
+    assert_eq!(a.state, "signed");
+    let b = bertil.submit(&draft("Beslut om bistånd"), "b-1").unwrap();
+
+    // The worker sends both, once each, to the test environment.
+    for (client, id) in [(&anna, &a.message_id), (&bertil, &b.message_id)] {
+        wait_for_state(client, id, &["submitted", "pending", "delivered"]);
+        assert_eq!(department.sandbox().delivery_count(id), 1, "{id}");
+    }
+
+    let ids = |client: &DepartmentClient| -> Vec<String> {
+        client
+            .log(None, 100)
+            .unwrap()
+            .into_iter()
+            .map(|m| m.message_id)
+            .collect()
+    };
+    assert_eq!(ids(&anna), vec![a.message_id.clone()]);
+    assert_eq!(ids(&bertil), vec![b.message_id.clone()]);
+    assert_eq!(ids(&rut), vec![b.message_id.clone(), a.message_id.clone()]);
+    // Another officer's message does not exist for Anna.
+    assert!(matches!(
+        anna.message(&b.message_id),
+        Err(Error::MessageNotFound(_))
+    ));
+    assert!(matches!(
+        anna.history(&b.message_id),
+        Err(Error::MessageNotFound(_))
+    ));
+    let seen = rut.message(&a.message_id).unwrap();
+    assert_eq!(seen.officer, OFFICER_A);
+    assert_eq!(seen.officer_name, "Anna Andersson");
+    assert_eq!(seen.unit.as_deref(), Some("Bygglov"));
+    assert_eq!(rut.log(Some("bistånd"), 10).unwrap().len(), 1);
+
+    // The database enforces the same again, for anyone who reaches it
+    // with the roles the server uses.
+    let mut sql = department.sql();
+    let count_as = |sql: &mut ::postgres::Client, role: &str, caller: &str| -> i64 {
+        let mut tx = sql.transaction().unwrap();
+        tx.batch_execute(&format!("SET LOCAL ROLE {role}")).unwrap();
+        tx.execute("SELECT set_config('kuvert.caller', $1, true)", &[&caller])
+            .unwrap();
+        let n: i64 = tx
+            .query_one("SELECT count(*) FROM messages", &[])
+            .unwrap()
+            .get(0);
+        let h: i64 = tx
+            .query_one("SELECT count(DISTINCT message_id) FROM history", &[])
+            .unwrap()
+            .get(0);
+        assert_eq!(n, h, "history follows the messages for {role} {caller}");
+        n
+    };
+    assert_eq!(count_as(&mut sql, "kuvert_officer", OFFICER_A), 1);
+    assert_eq!(count_as(&mut sql, "kuvert_officer", OFFICER_B), 1);
+    assert_eq!(count_as(&mut sql, "kuvert_officer", ""), 0);
+    assert_eq!(count_as(&mut sql, "kuvert_registrar", REGISTRAR), 2);
+    // A registrar role without a registrar behind it reads nothing.
+    assert_eq!(count_as(&mut sql, "kuvert_registrar", OFFICER_A), 0);
+    // An officer cannot store a message in another's name.
+    let mut tx = sql.transaction().unwrap();
+    tx.batch_execute("SET LOCAL ROLE kuvert_officer").unwrap();
+    tx.execute(
+        "SELECT set_config('kuvert.caller', $1, true)",
+        &[&OFFICER_A],
+    )
+    .unwrap();
+    let forged = tx.execute(
+        "INSERT INTO messages (id, correlation_id, submission_id, officer, officer_name, profile,
+             sender_org, sender_name, recipient, recipient_display, subject, body,
+             protection_class, created_at, state, state_at)
+         SELECT gen_random_uuid()::text, correlation_id, 'forged', $1, officer_name, profile,
+             sender_org, sender_name, recipient, recipient_display, subject, body,
+             protection_class, created_at, state, state_at FROM messages LIMIT 1",
+        &[&OFFICER_B],
+    );
+    assert!(
+        forged.is_err(),
+        "row-level security let an officer write as another"
+    );
+}
+
+#[test]
+fn a_submission_handed_over_twice_is_stored_once_and_invalid_ones_store_nothing() {
+    let department = Department::start();
+    let anna = department.client("Anna Andersson", OFFICER_A);
+    let first = anna.submit(&draft("Kallelse"), "same-key").unwrap();
+    let again = anna.submit(&draft("Kallelse"), "same-key").unwrap();
+    assert!(first.created && !again.created);
+    assert_eq!(first.message_id, again.message_id);
+
+    let mut invalid = draft("");
+    invalid.recipient = "19850101-2383".into();
+    match anna.submit(&invalid, "bad") {
+        Err(Error::Department { code, problems, .. }) => {
+            assert_eq!(code, "invalid_input");
+            assert!(problems.len() >= 2, "{problems:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(anna.log(None, 10).unwrap().len(), 1);
+    wait_for_state(
+        &anna,
+        &first.message_id,
+        &["submitted", "pending", "delivered"],
+    );
+    assert_eq!(department.sandbox().delivery_count(&first.message_id), 1);
+}
+
+#[test]
+fn only_staff_in_the_table_and_only_officers_send_and_strangers_are_refused_at_tls() {
+    let department = Department::start();
+    let rut = department.client("Rut Registrator", REGISTRAR);
+    match rut.submit(&draft("Registrator skickar"), "r-1") {
+        Err(Error::Department { code, .. }) => assert_eq!(code, "forbidden"),
+        other => panic!("{other:?}"),
+    }
+    // A certificate of the staff PKI whose holder is not in the staff table.
+    let nobody = department.client("Nils Okänd", "nils@kommunb.example");
+    match nobody.log(None, 10) {
+        Err(Error::Department { code, message, .. }) => {
+            assert_eq!(code, "unknown_caller");
+            assert!(message.contains("nils@kommunb.example"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // A certificate from another CA does not get past the handshake.
+    let foreign_ca = generate_ca("Some Other CA").unwrap();
+    let path = department.profile_with(&foreign_ca, "Anna Andersson", OFFICER_A);
+    let stranger =
+        DepartmentClient::for_profile(&Profile::load(Some(&path)).unwrap(), None).unwrap();
+    assert!(matches!(stranger.who_am_i(), Err(Error::Call(_))));
+}
+
+#[test]
+fn the_log_chain_verifies_and_an_edit_in_the_database_is_reported() {
+    let department = Department::start();
+    let anna = department.client("Anna Andersson", OFFICER_A);
+    let sent = anna.submit(&draft("Föreläggande"), "c-1").unwrap();
+    wait_for_state(
+        &anna,
+        &sent.message_id,
+        &["submitted", "pending", "delivered"],
+    );
+    let db = kuvert_server::db::Database::connect(&department.database_url, 2).unwrap();
+    let report = db
+        .as_service(|tx| kuvert_server::chain::verify(tx))
+        .unwrap();
+    assert!(report.intact(), "{:?}", report.breaks);
+    assert!(report.entries >= 2);
+
+    let mut sql = department.sql();
+    sql.execute(
+        "UPDATE messages SET subject = 'Något annat' WHERE id = $1",
+        &[&sent.message_id],
+    )
+    .unwrap();
+    let report = db
+        .as_service(|tx| kuvert_server::chain::verify(tx))
+        .unwrap();
+    assert!(!report.intact());
+    assert!(
+        report.breaks.iter().any(|b| b.contains(&sent.message_id)),
+        "{:?}",
+        report.breaks
+    );
+}

@@ -1,0 +1,5 @@
+//! Department mode against a real PostgreSQL server (started per test), the
+//! built-in test environment and real mutual TLS.
+
+mod department;
+mod postgres;
