@@ -148,6 +148,15 @@ pub enum Command {
         /// Where its certificates, records and profile.toml live.
         #[arg(long, value_name = "DIR")]
         state: PathBuf,
+        /// Also set up department mode: a private PostgreSQL server (unless
+        /// --database-url), a test staff PKI, DIR/server.toml for
+        /// kuvert-server and the profiles officer-a.toml, officer-b.toml and
+        /// registrar.toml.
+        #[arg(long)]
+        department: bool,
+        /// The PostgreSQL database department mode uses instead of a private one.
+        #[arg(long, value_name = "URL", requires = "department")]
+        database_url: Option<String>,
     },
     /// Install the organisation's PKCS#12 certificate (.p12/.pfx) in the
     /// per-user profile; its password, read from standard input, goes into

@@ -18,6 +18,7 @@ use kuvert_core::{
 use serde_json::{json, Value};
 
 use crate::args::{Cli, Command, Filters, SendArgs};
+use crate::department;
 use crate::output::print;
 
 /// Exit code for "the recipient cannot receive digital mail".
@@ -98,6 +99,11 @@ fn time_text(at: time::OffsetDateTime) -> String {
 pub fn run(cli: Cli) -> Result<u8, Error> {
     let json = cli.json;
     let profile = cli.profile.as_deref();
+    if uses_the_log(&cli.command) {
+        if let Some(department) = department::profile(profile) {
+            return run_in_department(json, &department, cli.command);
+        }
+    }
     match cli.command {
         Command::Verify {
             file,
@@ -114,7 +120,11 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
                 intermediary_cert: intermediary_cert.as_deref(),
             },
         ),
-        Command::Sandbox { state } => sandbox(json, state),
+        Command::Sandbox {
+            state,
+            department,
+            database_url,
+        } => sandbox(json, state, department, database_url),
         Command::Password { action } => password(profile, &action),
         Command::Paths => paths(json, profile, cli.data_dir),
         Command::ImportCertificate { file } => import_certificate(json, profile, &file),
@@ -154,6 +164,41 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
             dry_run,
         } => purge(json, &open(profile, cli.data_dir)?, older_than, dry_run),
         Command::Purges => purges(json, &open(profile, cli.data_dir)?),
+    }
+}
+
+/// Whether `command` works on the sent log (local, or the department
+/// server's in department mode).
+fn uses_the_log(command: &Command) -> bool {
+    !matches!(
+        command,
+        Command::Verify { .. }
+            | Command::Sandbox { .. }
+            | Command::Password { .. }
+            | Command::Paths
+            | Command::ImportCertificate { .. }
+            | Command::Check { .. }
+    )
+}
+
+/// A command in department mode: the server keeps the log.
+fn run_in_department(json: bool, profile: &Profile, command: Command) -> Result<u8, Error> {
+    let client = department::client(profile)?;
+    match command {
+        Command::Send(args) => {
+            let draft = draft_from(&args, profile)?;
+            department::send(json, &client, &draft, &args)
+        }
+        Command::Status { message_id, .. } => department::status(json, &client, &message_id),
+        Command::Log(filters) => department::log(json, &client, &filters),
+        Command::VerifyLog { .. } => department::verify_log(json, &client),
+        Command::Resume => Err(department::not_offered("resume")),
+        Command::Thread { .. } => Err(department::not_offered("thread")),
+        Command::Export { .. } => Err(department::not_offered("export")),
+        Command::Archive { .. } => Err(department::not_offered("archive")),
+        Command::Purge { .. } => Err(department::not_offered("purge")),
+        Command::Purges => Err(department::not_offered("purges")),
+        _ => unreachable!("uses_the_log lets only these through"),
     }
 }
 
@@ -197,19 +242,16 @@ fn check(json: bool, kuvert: &Kuvert, ids: &[String]) -> Result<u8, Error> {
     Ok(code)
 }
 
-fn draft_from(args: &SendArgs, kuvert: &Kuvert) -> Result<Draft, Error> {
+fn draft_from(args: &SendArgs, profile: &Profile) -> Result<Draft, Error> {
     let mut draft = Draft {
         recipient: args.to.clone(),
         ..Draft::default()
     };
     if let Some(name) = &args.case_type {
-        let case_type = kuvert
-            .profile()
-            .case_type(name)
-            .ok_or_else(|| Error::InvalidInput {
-                field: "case type",
-                reason: format!("the profile has no case type {name:?}"),
-            })?;
+        let case_type = profile.case_type(name).ok_or_else(|| Error::InvalidInput {
+            field: "case type",
+            reason: format!("the profile has no case type {name:?}"),
+        })?;
         draft.apply_case_type(case_type);
     }
     if let Some(subject) = &args.subject {
@@ -251,7 +293,7 @@ fn draft_from(args: &SendArgs, kuvert: &Kuvert) -> Result<Draft, Error> {
 }
 
 fn send(json: bool, kuvert: &Kuvert, args: SendArgs) -> Result<u8, Error> {
-    let draft = draft_from(&args, kuvert)?;
+    let draft = draft_from(&args, kuvert.profile())?;
     if args.dry_run {
         let out = args
             .out
@@ -1075,12 +1117,77 @@ fn paths(json: bool, profile: Option<&Path>, data: Option<PathBuf>) -> Result<u8
     Ok(0)
 }
 
-fn sandbox(json: bool, state: PathBuf) -> Result<u8, Error> {
-    let config = kuvert_sandbox::SandboxConfig::new(state);
-    let sandbox = kuvert_sandbox::Sandbox::start(config).map_err(|e| Error::InvalidInput {
+fn sandbox(
+    json: bool,
+    state: PathBuf,
+    with_department: bool,
+    database_url: Option<String>,
+) -> Result<u8, Error> {
+    let failed = |e: kuvert_sandbox::SandboxError| Error::InvalidInput {
         field: "sandbox",
         reason: e.to_string(),
-    })?;
+    };
+    let config = kuvert_sandbox::SandboxConfig::new(state.clone());
+    let sandbox = kuvert_sandbox::Sandbox::start(config).map_err(failed)?;
+    if with_department {
+        // Kept running (and on disk) after Ctrl-C; the next start reuses it.
+        let postgres = match &database_url {
+            Some(_) => None,
+            None => Some(
+                kuvert_sandbox::department::PrivatePostgres::for_state_dir(&state, 0)
+                    .map_err(failed)?,
+            ),
+        };
+        let url = database_url
+            .clone()
+            .or_else(|| postgres.as_ref().map(|p| p.url()))
+            .unwrap_or_default();
+        let files =
+            kuvert_sandbox::department::DepartmentFiles::write(&state, &url, 0).map_err(failed)?;
+        std::mem::forget(postgres);
+        let staff: Vec<Value> = kuvert_sandbox::department::STAFF
+            .iter()
+            .zip(&files.profiles)
+            .map(|(member, path)| json!({ "identity": member.identity, "role": member.role, "profile": path }))
+            .collect();
+        print(
+            json,
+            json!({
+                "profile": sandbox.profile_path(),
+                "server_config": files.server_toml,
+                "server_url": files.server_url,
+                "database_url": url,
+                "staff": staff,
+            }),
+            || {
+                let mut lines = vec![
+                    "Kuvert test environment running, with a department.".to_string(),
+                    format!(
+                        "  server:    kuvert-server --config {}   (serves {})",
+                        files.server_toml.display(),
+                        files.server_url
+                    ),
+                    format!("  database:  {url}"),
+                ];
+                for (member, path) in kuvert_sandbox::department::STAFF
+                    .iter()
+                    .zip(&files.profiles)
+                {
+                    lines.push(format!(
+                        "  {:<10} kuvert --profile {} …   ({})",
+                        member.role,
+                        path.display(),
+                        member.identity
+                    ));
+                }
+                lines.push("Ctrl-C stops the test environment (PostgreSQL keeps running for the next start).".into());
+                lines.join("\n")
+            },
+        );
+        loop {
+            std::thread::park();
+        }
+    }
     print(
         json,
         json!({

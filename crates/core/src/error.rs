@@ -182,7 +182,8 @@ impl Error {
             Error::Department { code, .. } => match code.as_str() {
                 "invalid_input" => ErrorCode::InvalidInput,
                 "not_found" => ErrorCode::NotFound,
-                "forbidden" | "unknown_caller" => ErrorCode::Configuration,
+                "forbidden" => ErrorCode::InvalidInput,
+                "unknown_caller" => ErrorCode::Configuration,
                 "unavailable" => ErrorCode::Remote,
                 _ => ErrorCode::Storage,
             },

@@ -37,6 +37,7 @@
 #![deny(missing_docs)]
 
 pub mod clock;
+pub mod department;
 pub mod directory;
 mod faults;
 mod intermediary;
@@ -149,6 +150,9 @@ pub enum SandboxError {
     /// A listener could not start.
     #[error("the sandbox could not listen: {0}")]
     Listen(#[from] ServerError),
+    /// The department's PostgreSQL server could not be set up or started.
+    #[error("the test environment's PostgreSQL server: {0}")]
+    Postgres(String),
 }
 
 impl SandboxError {

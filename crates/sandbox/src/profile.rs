@@ -7,7 +7,7 @@ use crate::pki::{CA_PEM, SENDER_CERT, SENDER_KEY};
 use crate::SandboxError;
 
 /// A TOML basic string.
-fn quoted(text: &str) -> String {
+pub(crate) fn quoted(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
     for c in text.chars() {

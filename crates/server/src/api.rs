@@ -8,6 +8,7 @@
 //! | `GET /v1/messages?q=&limit=` | the log the caller may read, newest first |
 //! | `GET /v1/messages/{id}` | one message |
 //! | `GET /v1/messages/{id}/history` | its history |
+//! | `GET /v1/messages/{id}/letter` | the printed letter of one sent on paper (PDF) |
 //! | `GET /v1/log/verify` | the chain check (registrars) |
 //!
 //! Every error is an [`ApiError`] with a code and a Swedish text.
@@ -37,6 +38,7 @@ pub fn router(department: Arc<Department>) -> Router<()> {
         .route("/v1/messages", post(submit).get(log))
         .route("/v1/messages/{id}", get(message))
         .route("/v1/messages/{id}/history", get(history))
+        .route("/v1/messages/{id}/letter", get(letter))
         .route("/v1/log/verify", get(verify_log))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(department)
@@ -174,4 +176,13 @@ async fn verify_log(
 ) -> Result<Response, Answer> {
     let report = as_caller(department, identity, |d, caller| d.verify_log(caller)).await?;
     Ok(Json(report).into_response())
+}
+
+async fn letter(
+    State(department): State<Arc<Department>>,
+    Extension(identity): Extension<Identity>,
+    Path(id): Path<String>,
+) -> Result<Response, Answer> {
+    let pdf = as_caller(department, identity, move |d, caller| d.letter(caller, &id)).await?;
+    Ok(([(axum::http::header::CONTENT_TYPE, "application/pdf")], pdf).into_response())
 }

@@ -158,23 +158,8 @@ pub fn append(
     Ok(())
 }
 
-/// What [`verify`] found.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct ChainReport {
-    /// Entries checked.
-    pub entries: u64,
-    /// Messages checked.
-    pub messages: u64,
-    /// Every break found, in plain English (empty: intact).
-    pub breaks: Vec<String>,
-}
-
-impl ChainReport {
-    /// Whether nothing was found.
-    pub fn intact(&self) -> bool {
-        self.breaks.is_empty()
-    }
-}
+/// What [`verify`] found (every break in plain English).
+pub use kuvert_core::department::wire::LogCheck as ChainReport;
 
 /// Walks the whole chain and recomputes every entry from the messages and
 /// history lines; also checks that each message's state and recorded

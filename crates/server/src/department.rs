@@ -389,6 +389,28 @@ impl Department {
             .collect())
     }
 
+    /// The printed letter of a message sent on paper, if the caller may
+    /// read the message.
+    ///
+    /// # Errors
+    ///
+    /// [`Refusal::NotFound`] when there is none (or no letter).
+    pub fn letter(&self, caller: &Caller, message_id: &str) -> Result<Vec<u8>, Refusal> {
+        self.db.as_caller(caller, |tx| {
+            if self.visible(tx, caller, message_id)?.is_none() {
+                return Err(Refusal::NotFound);
+            }
+            let letter: Option<Vec<u8>> = tx
+                .query_one(
+                    "SELECT paper_letter FROM messages WHERE id = $1",
+                    &[&message_id],
+                )
+                .during("reading the paper letter")?
+                .get(0);
+            letter.ok_or(Refusal::NotFound)
+        })
+    }
+
     /// Walks the chain (registrars and administrators).
     ///
     /// # Errors

@@ -3,7 +3,7 @@
 use kuvert_transport::{CaBundle, HttpReply, HttpsClient};
 use serde::de::DeserializeOwned;
 
-use super::wire::{Accepted, ApiError, HistoryLine, MessageView, Submission, WhoAmI};
+use super::wire::{Accepted, ApiError, HistoryLine, LogCheck, MessageView, Submission, WhoAmI};
 use crate::compose::Draft;
 use crate::error::Error;
 use crate::profile::{Department, Profile, ProfileError};
@@ -125,6 +125,32 @@ impl DepartmentClient {
             path.push_str(&encode(text));
         }
         self.get(&path)
+    }
+
+    /// The printed letter of a message sent on paper (PDF).
+    ///
+    /// # Errors
+    ///
+    /// As [`DepartmentClient::message`].
+    pub fn letter(&self, message_id: &str) -> Result<Vec<u8>, Error> {
+        let url = format!("{}/v1/messages/{}/letter", self.base, encode(message_id));
+        let reply = self
+            .https
+            .call_json(&url, None)
+            .map_err(|e| Error::Call(e.into()))?;
+        if reply.status == 200 {
+            return Ok(reply.body);
+        }
+        answer::<()>(reply).map(|()| Vec::new())
+    }
+
+    /// The server's check of the whole log's chain (registrars).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Department`] (`forbidden` for officers) or [`Error::Call`].
+    pub fn verify_log(&self) -> Result<LogCheck, Error> {
+        self.get("/v1/log/verify")
     }
 
     fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, Error> {

@@ -184,3 +184,22 @@ pub struct ApiError {
     #[serde(default)]
     pub problems: Vec<String>,
 }
+
+/// What the server's check of the log's chain found (`kuvert verify-log`
+/// in department mode).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogCheck {
+    /// Chain entries checked.
+    pub entries: u64,
+    /// Messages checked.
+    pub messages: u64,
+    /// Every break found (empty: intact).
+    pub breaks: Vec<String>,
+}
+
+impl LogCheck {
+    /// Whether nothing was found.
+    pub fn intact(&self) -> bool {
+        self.breaks.is_empty()
+    }
+}

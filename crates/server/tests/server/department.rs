@@ -7,27 +7,23 @@ use kuvert_core::compose::Draft;
 use kuvert_core::department::DepartmentClient;
 use kuvert_core::profile::Profile;
 use kuvert_core::Error;
+use kuvert_sandbox::department::{DepartmentFiles, PrivatePostgres, STAFF};
 use kuvert_sandbox::{Sandbox, SandboxConfig};
 use kuvert_server::config::ServerConfig;
-use kuvert_testpki::{
-    generate_ca, issue_server_certificate, issue_staff_certificate, CertifiedKey,
-};
-
-use crate::postgres::Postgres;
+use kuvert_testpki::{generate_ca, issue_staff_certificate, CertifiedKey};
 
 const OFFICER_A: &str = "anna.andersson@kommunb.example";
 const OFFICER_B: &str = "bertil.berg@kommunb.example";
 const REGISTRAR: &str = "rut.registrator@kommunb.example";
 
 /// Everything one test needs, stopped when dropped.
-struct Department {
-    _postgres: Postgres,
-    sandbox: Option<Sandbox>,
+pub struct Department {
     _server: kuvert_server::RunningServer,
-    dir: tempfile::TempDir,
-    staff_ca: CertifiedKey,
+    sandbox: Option<Sandbox>,
+    pub postgres: PrivatePostgres,
+    pub files: DepartmentFiles,
+    _dir: tempfile::TempDir,
     url: String,
-    database_url: String,
 }
 
 impl Drop for Department {
@@ -43,68 +39,32 @@ fn write(path: &Path, text: &str) {
 }
 
 impl Department {
-    fn start() -> Department {
+    /// The test environment, a private PostgreSQL server and one
+    /// `kuvert-server` instance over them, as `kuvert sandbox --department`
+    /// sets them up.
+    pub fn start() -> Department {
         let _ = tracing_subscriber::fmt().with_test_writer().try_init();
-        let postgres = Postgres::start();
+        let postgres = PrivatePostgres::throwaway().unwrap();
         let dir = tempfile::tempdir().unwrap();
         let sandbox = Sandbox::start(SandboxConfig::new(dir.path().join("sandbox"))).unwrap();
-        let staff_ca = generate_ca("Kommun B Staff CA (test)").unwrap();
-        let server_cert =
-            issue_server_certificate(&staff_ca, &["localhost"], &["127.0.0.1".parse().unwrap()])
-                .unwrap();
-        let d = dir.path();
-        write(&d.join("staff-ca.pem"), &staff_ca.cert_pem);
-        write(&d.join("server.pem"), &server_cert.cert_pem);
-        write(&d.join("server.key"), &server_cert.key_pem);
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let server_toml = format!(
-            r#"
-[server]
-listen = "127.0.0.1:{port}"
-tls_certificate = "server.pem"
-tls_key = "server.key"
-staff_ca = "staff-ca.pem"
-instance = "test-a"
-[database]
-url = "{url}"
-[organisation]
-profile = "{profile}"
-[worker]
-poll_milliseconds = 200
-threads = 2
-[[staff]]
-identity = "{OFFICER_A}"
-name = "Anna Andersson"
-role = "officer"
-unit = "Bygglov"
-[[staff]]
-identity = "{OFFICER_B}"
-name = "Bertil Berg"
-role = "officer"
-unit = "Socialtjänst"
-[[staff]]
-identity = "{REGISTRAR}"
-name = "Rut Registrator"
-role = "registrar"
-"#,
-            url = postgres.url(),
-            profile = sandbox.profile_path().display(),
-        );
-        write(&d.join("server.toml"), &server_toml);
-        let config = ServerConfig::load(&d.join("server.toml")).unwrap();
+        let files = DepartmentFiles::write(sandbox.state_dir(), &postgres.url(), 0).unwrap();
+        let config = ServerConfig::load(&files.server_toml).unwrap();
         let server = kuvert_server::start(&config).unwrap();
         Department {
-            database_url: postgres.url(),
-            _postgres: postgres,
-            sandbox: Some(sandbox),
             url: format!("https://127.0.0.1:{}", server.address.port()),
             _server: server,
-            dir,
-            staff_ca,
+            sandbox: Some(sandbox),
+            postgres,
+            files,
+            _dir: dir,
+        }
+    }
+
+    fn staff_ca(&self) -> CertifiedKey {
+        let dir = self.sandbox().state_dir().join("department");
+        CertifiedKey {
+            cert_pem: std::fs::read_to_string(dir.join("staff-ca.pem")).unwrap(),
+            key_pem: std::fs::read_to_string(dir.join("staff-ca.key")).unwrap(),
         }
     }
 
@@ -134,20 +94,29 @@ role = "registrar"
         profile.push_str(&format!(
             "\n[department]\nurl = \"{}\"\nca_bundle = \"{}\"\n",
             self.url,
-            self.dir.path().join("staff-ca.pem").display()
+            self.files.staff_ca.display()
         ));
         let path = sandbox_dir.join(format!("{stem}.toml"));
         write(&path, &profile);
         path
     }
 
-    fn client(&self, name: &str, email: &str) -> DepartmentClient {
-        let path = self.profile_with(&self.staff_ca, name, email);
+    /// The client of a member of the test staff (their profile as the
+    /// test environment wrote it).
+    pub fn client(&self, identity: &str) -> DepartmentClient {
+        let at = STAFF.iter().position(|s| s.identity == identity).unwrap();
+        let profile = Profile::load(Some(&self.files.profiles[at])).unwrap();
+        DepartmentClient::for_profile(&profile, None).unwrap()
+    }
+
+    /// The client of someone else the staff CA issued a certificate to.
+    fn client_of(&self, name: &str, email: &str) -> DepartmentClient {
+        let path = self.profile_with(&self.staff_ca(), name, email);
         DepartmentClient::for_profile(&Profile::load(Some(&path)).unwrap(), None).unwrap()
     }
 
-    fn sql(&self) -> ::postgres::Client {
-        ::postgres::Client::connect(&self.database_url, ::postgres::NoTls).unwrap()
+    pub fn sql(&self) -> ::postgres::Client {
+        ::postgres::Client::connect(&self.postgres.url(), ::postgres::NoTls).unwrap()
     }
 }
 
@@ -179,9 +148,9 @@ fn wait_for_state(client: &DepartmentClient, message_id: &str, states: &[&str]) 
 fn each_officer_sees_only_their_own_messages_and_the_registrar_sees_both_through_the_api_and_through_row_level_security(
 ) {
     let department = Department::start();
-    let anna = department.client("Anna Andersson", OFFICER_A);
-    let bertil = department.client("Bertil Berg", OFFICER_B);
-    let rut = department.client("Rut Registrator", REGISTRAR);
+    let anna = department.client(OFFICER_A);
+    let bertil = department.client(OFFICER_B);
+    let rut = department.client(REGISTRAR);
 
     assert_eq!(anna.who_am_i().unwrap().role, "officer");
     assert_eq!(rut.who_am_i().unwrap().role, "registrar");
@@ -274,7 +243,7 @@ fn each_officer_sees_only_their_own_messages_and_the_registrar_sees_both_through
 #[test]
 fn a_submission_handed_over_twice_is_stored_once_and_invalid_ones_store_nothing() {
     let department = Department::start();
-    let anna = department.client("Anna Andersson", OFFICER_A);
+    let anna = department.client(OFFICER_A);
     let first = anna.submit(&draft("Kallelse"), "same-key").unwrap();
     let again = anna.submit(&draft("Kallelse"), "same-key").unwrap();
     assert!(first.created && !again.created);
@@ -301,13 +270,13 @@ fn a_submission_handed_over_twice_is_stored_once_and_invalid_ones_store_nothing(
 #[test]
 fn only_staff_in_the_table_and_only_officers_send_and_strangers_are_refused_at_tls() {
     let department = Department::start();
-    let rut = department.client("Rut Registrator", REGISTRAR);
+    let rut = department.client(REGISTRAR);
     match rut.submit(&draft("Registrator skickar"), "r-1") {
         Err(Error::Department { code, .. }) => assert_eq!(code, "forbidden"),
         other => panic!("{other:?}"),
     }
     // A certificate of the staff PKI whose holder is not in the staff table.
-    let nobody = department.client("Nils Okänd", "nils@kommunb.example");
+    let nobody = department.client_of("Nils Okänd", "nils@kommunb.example");
     match nobody.log(None, 10) {
         Err(Error::Department { code, message, .. }) => {
             assert_eq!(code, "unknown_caller");
@@ -326,14 +295,14 @@ fn only_staff_in_the_table_and_only_officers_send_and_strangers_are_refused_at_t
 #[test]
 fn the_log_chain_verifies_and_an_edit_in_the_database_is_reported() {
     let department = Department::start();
-    let anna = department.client("Anna Andersson", OFFICER_A);
+    let anna = department.client(OFFICER_A);
     let sent = anna.submit(&draft("Föreläggande"), "c-1").unwrap();
     wait_for_state(
         &anna,
         &sent.message_id,
         &["submitted", "pending", "delivered"],
     );
-    let db = kuvert_server::db::Database::connect(&department.database_url, 2).unwrap();
+    let db = kuvert_server::db::Database::connect(&department.postgres.url(), 2).unwrap();
     let report = db
         .as_service(|tx| kuvert_server::chain::verify(tx))
         .unwrap();

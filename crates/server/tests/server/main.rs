@@ -2,4 +2,3 @@
 //! built-in test environment and real mutual TLS.
 
 mod department;
-mod postgres;

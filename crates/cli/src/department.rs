@@ -1,0 +1,234 @@
+//! The commands in department mode (a profile with `[department]`): they
+//! speak to the organisation's `kuvert-server` instead of the local store.
+//! `send` hands the message over and waits a little for the server's first
+//! step; `status`, `log` and `verify-log` read from the server.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use kuvert_core::department::wire::MessageView;
+use kuvert_core::department::DepartmentClient;
+use kuvert_core::profile::Profile;
+use kuvert_core::secrets::Keyring;
+use kuvert_core::Error;
+use serde_json::json;
+
+use crate::args::{Filters, SendArgs};
+use crate::output::print;
+
+const NOT_REACHABLE: u8 = 3;
+const REMOTE: u8 = 4;
+const LOG_ALTERED: u8 = 5;
+
+/// How long `send` waits for the server's worker to take the first step.
+const FIRST_STEP_WAIT: Duration = Duration::from_secs(20);
+
+/// The department client of `profile`, with the officer's certificate
+/// (a PKCS#12 file's password from the keyring).
+pub fn client(profile: &Profile) -> Result<DepartmentClient, Error> {
+    let password = if profile.certificate().needs_password() {
+        Some(Keyring::system().password(profile)?.0)
+    } else {
+        None
+    };
+    DepartmentClient::for_profile(profile, password.as_ref())
+}
+
+/// What a command that department mode does not offer yet answers.
+pub fn not_offered(command: &str) -> Error {
+    Error::InvalidInput {
+        field: "department mode",
+        reason: format!(
+            "`kuvert {command}` is not available in department mode yet: the department server keeps the log (ask a registrar)"
+        ),
+    }
+}
+
+/// `kuvert send`: hands the message to the server, then reports its state
+/// once the server's worker has taken the first step (or the wait is over:
+/// the message is safe in the server's Outbox either way).
+pub fn send(
+    json: bool,
+    client: &DepartmentClient,
+    draft: &kuvert_core::compose::Draft,
+    args: &SendArgs,
+) -> Result<u8, Error> {
+    if args.dry_run {
+        return Err(Error::InvalidInput {
+            field: "dry run",
+            reason: "in department mode the server signs with the organisation certificate; there is nothing to sign here".into(),
+        });
+    }
+    let submission_id = uuid::Uuid::new_v4().to_string();
+    let accepted = client.submit(draft, &submission_id)?;
+    let deadline = Instant::now() + FIRST_STEP_WAIT;
+    let mut message = client.message(&accepted.message_id)?;
+    while message.state == "signed" && message.retry_reason.is_none() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(200));
+        message = client.message(&accepted.message_id)?;
+    }
+    let id = &message.message_id;
+    match message.state.as_str() {
+        "paper" => {
+            let default = PathBuf::from(format!("kuvert-{id}.pdf"));
+            let path = args.paper_out.as_deref().unwrap_or(&default);
+            let letter = client.letter(id)?;
+            std::fs::write(path, letter).map_err(|source| Error::File {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            print(
+                json,
+                json!({ "message_id": id, "state": "paper", "letter": path }),
+                || {
+                    format!(
+                        "The recipient cannot receive digital mail: the message is recorded as sent on paper; print and post {}\nMessage id {id}",
+                        path.display()
+                    )
+                },
+            );
+            Ok(NOT_REACHABLE)
+        }
+        "failed" => {
+            let reason = message.failure_reason.clone().unwrap_or_default();
+            print(
+                json,
+                json!({ "message_id": id, "state": "failed", "reason": reason }),
+                || format!("Failed: {reason}\nMessage id {id}"),
+            );
+            Ok(REMOTE)
+        }
+        "signed" => {
+            let reason = message.retry_reason.clone();
+            print(
+                json,
+                json!({ "message_id": id, "state": "outbox", "reason": reason }),
+                || {
+                    match &reason {
+                    Some(reason) => format!(
+                        "Not sent yet: {reason}\nThe message is in the department server's Outbox, which tries again.\nMessage id {id}"
+                    ),
+                    None => format!(
+                        "Handed to the department server, which sends it.\nMessage id {id}"
+                    ),
+                }
+                },
+            );
+            Ok(if reason.is_some() { REMOTE } else { 0 })
+        }
+        state => {
+            let operator = message.mailbox_operator.clone().unwrap_or_default();
+            print(
+                json,
+                json!({ "message_id": id, "state": state, "distribution_id": message.distribution_id, "operator": operator }),
+                || {
+                    format!(
+                        "Sent through the department server: {state} via {operator}\nMessage id {id}, distribution id {}",
+                        message.distribution_id.as_deref().unwrap_or("")
+                    )
+                },
+            );
+            Ok(0)
+        }
+    }
+}
+
+/// `kuvert status ID`.
+pub fn status(json: bool, client: &DepartmentClient, message_id: &str) -> Result<u8, Error> {
+    let message = client.message(message_id.trim())?;
+    let history = client.history(message_id.trim())?;
+    let value = json!({ "message": message, "history": history });
+    print(json, value, || {
+        let mut lines = vec![
+            line(&message),
+            format!(
+                "  sent by {} ({}){} for {}",
+                message.officer_name,
+                message.officer,
+                message
+                    .unit
+                    .as_deref()
+                    .map(|u| format!(", {u}"))
+                    .unwrap_or_default(),
+                message.sender_name
+            ),
+        ];
+        for event in &history {
+            lines.push(format!(
+                "  {}  {:<10} {}",
+                event.at,
+                event.state,
+                event.detail.as_deref().unwrap_or("")
+            ));
+        }
+        lines.join("\n")
+    });
+    Ok(0)
+}
+
+/// `kuvert log`: the messages this caller may read (an officer's own, a
+/// registrar's units').
+pub fn log(json: bool, client: &DepartmentClient, filters: &Filters) -> Result<u8, Error> {
+    let others = filters.recipient.is_some()
+        || filters.case.is_some()
+        || filters.from.is_some()
+        || filters.to.is_some()
+        || !filters.status.is_empty()
+        || filters.class.is_some()
+        || filters.sender.is_some()
+        || filters.officer.is_some()
+        || filters.offset > 0;
+    if others {
+        return Err(Error::InvalidInput {
+            field: "department mode",
+            reason: "the department log is searched with --text and --limit for now".into(),
+        });
+    }
+    let found = client.log(filters.text.as_deref(), filters.limit)?;
+    print(json, json!(found), || {
+        found.iter().map(line).collect::<Vec<_>>().join("\n")
+    });
+    Ok(0)
+}
+
+/// `kuvert verify-log`: the server walks the whole chain (registrars).
+pub fn verify_log(json: bool, client: &DepartmentClient) -> Result<u8, Error> {
+    let check = client.verify_log()?;
+    print(json, json!(check), || {
+        if check.intact() {
+            format!(
+                "The department log is intact: {} chain entries over {} messages.",
+                check.entries, check.messages
+            )
+        } else {
+            let mut lines = vec!["The department log has been ALTERED:".to_string()];
+            lines.extend(check.breaks.iter().map(|b| format!("  {b}")));
+            lines.join("\n")
+        }
+    });
+    Ok(if check.intact() { 0 } else { LOG_ALTERED })
+}
+
+fn line(message: &MessageView) -> String {
+    format!(
+        "{} — {} to {} ({}){}",
+        message.message_id,
+        message.state,
+        message.recipient,
+        message.subject,
+        message
+            .case_number
+            .as_deref()
+            .map(|c| format!(" [{c}]"))
+            .unwrap_or_default()
+    )
+}
+
+/// Whether the profile named on the command line (or found) is in
+/// department mode; `None` when it cannot be loaded (the local path then
+/// reports why).
+pub fn profile(explicit: Option<&Path>) -> Option<Profile> {
+    Profile::load(explicit)
+        .ok()
+        .filter(|p| p.department().is_some())
+}
