@@ -18,12 +18,12 @@ const REGISTRAR: &str = "rut.registrator@kommunb.example";
 
 /// Everything one test needs, stopped when dropped.
 pub struct Department {
-    _server: kuvert_server::RunningServer,
+    _server: Option<kuvert_server::RunningServer>,
     sandbox: Option<Sandbox>,
     pub postgres: PrivatePostgres,
     pub files: DepartmentFiles,
     _dir: tempfile::TempDir,
-    url: String,
+    pub url: String,
 }
 
 impl Drop for Department {
@@ -43,15 +43,21 @@ impl Department {
     /// `kuvert-server` instance over them, as `kuvert sandbox --department`
     /// sets them up.
     pub fn start() -> Department {
+        Department::start_with(true)
+    }
+
+    /// As [`Department::start`]; without an instance in the test process
+    /// when `serve` is false (the test starts its own).
+    pub fn start_with(serve: bool) -> Department {
         let _ = tracing_subscriber::fmt().with_test_writer().try_init();
         let postgres = PrivatePostgres::throwaway().unwrap();
         let dir = tempfile::tempdir().unwrap();
         let sandbox = Sandbox::start(SandboxConfig::new(dir.path().join("sandbox"))).unwrap();
         let files = DepartmentFiles::write(sandbox.state_dir(), &postgres.url(), 0).unwrap();
         let config = ServerConfig::load(&files.server_toml).unwrap();
-        let server = kuvert_server::start(&config).unwrap();
+        let server = serve.then(|| kuvert_server::start(&config).unwrap());
         Department {
-            url: format!("https://127.0.0.1:{}", server.address.port()),
+            url: files.server_url.clone(),
             _server: server,
             sandbox: Some(sandbox),
             postgres,
@@ -60,7 +66,7 @@ impl Department {
         }
     }
 
-    fn staff_ca(&self) -> CertifiedKey {
+    pub fn staff_ca(&self) -> CertifiedKey {
         let dir = self.sandbox().state_dir().join("department");
         CertifiedKey {
             cert_pem: std::fs::read_to_string(dir.join("staff-ca.pem")).unwrap(),
@@ -68,12 +74,12 @@ impl Department {
         }
     }
 
-    fn sandbox(&self) -> &Sandbox {
+    pub fn sandbox(&self) -> &Sandbox {
         self.sandbox.as_ref().unwrap()
     }
 
     /// A department profile for a certificate `ca` issued to `name`/`email`.
-    fn profile_with(&self, ca: &CertifiedKey, name: &str, email: &str) -> PathBuf {
+    pub fn profile_with(&self, ca: &CertifiedKey, name: &str, email: &str) -> PathBuf {
         let cert = issue_staff_certificate(ca, "Kommun B", name, email).unwrap();
         let stem = email.split('@').next().unwrap();
         let sandbox_dir = self.sandbox().state_dir().to_path_buf();
@@ -120,7 +126,7 @@ impl Department {
     }
 }
 
-fn draft(subject: &str) -> Draft {
+pub fn draft(subject: &str) -> Draft {
     Draft {
         recipient: "19850101-2382".into(),
         subject: subject.into(),

@@ -2,3 +2,4 @@
 //! built-in test environment and real mutual TLS.
 
 mod department;
+mod kills;
