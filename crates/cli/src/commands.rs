@@ -196,7 +196,10 @@ fn run_in_department(json: bool, profile: &Profile, command: Command) -> Result<
         Command::Thread { .. } => Err(department::not_offered("thread")),
         Command::Export { .. } => Err(department::not_offered("export")),
         Command::Archive { .. } => Err(department::not_offered("archive")),
-        Command::Purge { .. } => Err(department::not_offered("purge")),
+        Command::Purge {
+            older_than,
+            dry_run,
+        } => department::purge(json, &client, older_than, dry_run),
         Command::Purges => Err(department::not_offered("purges")),
         _ => unreachable!("uses_the_log lets only these through"),
     }

@@ -209,6 +209,30 @@ pub fn verify_log(json: bool, client: &DepartmentClient) -> Result<u8, Error> {
     Ok(if check.intact() { 0 } else { LOG_ALTERED })
 }
 
+/// `kuvert purge`: a registrar's retention purge on the server.
+pub fn purge(
+    json: bool,
+    client: &DepartmentClient,
+    older_than_days: u32,
+    dry_run: bool,
+) -> Result<u8, Error> {
+    let answer = client.purge(older_than_days, dry_run)?;
+    print(json, json!(answer), || {
+        if answer.dry_run {
+            format!(
+                "Would purge {} messages (rule: {}).",
+                answer.count, answer.rule
+            )
+        } else {
+            format!(
+                "Purged {} messages (rule: {}); the purge is recorded in the log.",
+                answer.count, answer.rule
+            )
+        }
+    });
+    Ok(0)
+}
+
 fn line(message: &MessageView) -> String {
     format!(
         "{} — {} to {} ({}){}",

@@ -94,8 +94,8 @@ pub use kuvert_protocol::{
 pub use kuvert_store::{
     AttemptFailure, CaseEvent, ChainBreak, ChainCheck, ChainCheckpoint, ChainScope, ChainVerdict,
     DraftAttachment, DraftFields, DraftId, DraftSummary, Mailbox, Message, MessageContent,
-    NextState, Officer, PaperLetter, PurgeRecord, PurgeReport, SavedDraft, SendState, SentLogQuery,
-    SentSummary, StatusEvent, StoredAttachment,
+    NextState, Officer, PaperLetter, PurgeOrder, PurgeRecord, PurgeReport, SavedDraft, SendState,
+    SentLogQuery, SentSummary, StatusEvent, StoredAttachment,
 };
 pub use kuvert_transport::skip_system_ca_list;
 

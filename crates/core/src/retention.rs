@@ -32,6 +32,22 @@ pub fn order(
             account: officer.account.clone(),
         });
     }
+    order_within_rule(profile, &officer.account, older_than_days, now)
+}
+
+/// The order for a purge by `purger` whose right to purge was decided
+/// elsewhere (department mode: the registrar role), held to the
+/// organisation's retention rule like [`order`].
+///
+/// # Errors
+///
+/// [`Error::TooYoungToPurge`] as [`order`].
+pub fn order_within_rule(
+    profile: &Profile,
+    purger: &str,
+    older_than_days: u32,
+    now: OffsetDateTime,
+) -> Result<PurgeOrder, Error> {
     let default = profile.rules().retention_days;
     let own: Vec<(&str, u32)> = profile
         .case_types()
@@ -62,7 +78,7 @@ pub fn order(
             .iter()
             .map(|(name, days)| ((*name).to_owned(), limit(*days)))
             .collect(),
-        purger: officer.account.clone(),
+        purger: purger.to_owned(),
         rule,
     })
 }

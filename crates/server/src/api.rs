@@ -10,6 +10,7 @@
 //! | `GET /v1/messages/{id}/history` | its history |
 //! | `GET /v1/messages/{id}/letter` | the printed letter of one sent on paper (PDF) |
 //! | `GET /v1/log/verify` | the chain check (registrars) |
+//! | `POST /v1/purge` | a retention purge (registrars, within the rule) |
 //!
 //! Every error is an [`ApiError`] with a code and a Swedish text.
 
@@ -20,7 +21,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
-use kuvert_core::department::wire::{ApiError, Submission, WhoAmI};
+use kuvert_core::department::wire::{ApiError, PurgeRequest, Submission, WhoAmI};
 use serde::Deserialize;
 
 use crate::department::{Department, Refusal};
@@ -40,6 +41,7 @@ pub fn router(department: Arc<Department>) -> Router<()> {
         .route("/v1/messages/{id}/history", get(history))
         .route("/v1/messages/{id}/letter", get(letter))
         .route("/v1/log/verify", get(verify_log))
+        .route("/v1/purge", post(purge))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(department)
 }
@@ -185,4 +187,16 @@ async fn letter(
 ) -> Result<Response, Answer> {
     let pdf = as_caller(department, identity, move |d, caller| d.letter(caller, &id)).await?;
     Ok(([(axum::http::header::CONTENT_TYPE, "application/pdf")], pdf).into_response())
+}
+
+async fn purge(
+    State(department): State<Arc<Department>>,
+    Extension(identity): Extension<Identity>,
+    Json(order): Json<PurgeRequest>,
+) -> Result<Response, Answer> {
+    let answer = as_caller(department, identity, move |d, caller| {
+        d.purge(caller, order.older_than_days, order.dry_run)
+    })
+    .await?;
+    Ok(Json(answer).into_response())
 }

@@ -158,6 +158,69 @@ pub fn append(
     Ok(())
 }
 
+fn purge_digest(row: &postgres::Row) -> [u8; 32] {
+    let mut canon = Canon::new("kuvert-department-purge/1");
+    canon
+        .integer(row.get::<_, OffsetDateTime>(1).unix_timestamp_nanos() as i64)
+        .text(Some(row.get(2)))
+        .text(Some(row.get(3)))
+        .integer(row.get::<_, OffsetDateTime>(4).unix_timestamp_nanos() as i64)
+        .integer(row.get(5))
+        .text(Some(row.get(6)));
+    canon.finish()
+}
+
+const PURGE_COLUMNS: &str = "id, at, purged_by, rule, older_than, count, ids_sha256, message_ids";
+
+/// Seals the purge `purge_id`: appends its entry.
+pub fn append_purge(tx: &mut impl GenericClient, purge_id: i64) -> Result<(), DbError> {
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&CHAIN_LOCK])
+        .during("locking the chain")?;
+    let row = tx
+        .query_one(
+            &format!("SELECT {PURGE_COLUMNS} FROM purges WHERE id = $1"),
+            &[&purge_id],
+        )
+        .during("reading a purge for the chain")?;
+    let digest = purge_digest(&row);
+    let at: OffsetDateTime = row.get(1);
+    let last = tx
+        .query_opt("SELECT seq, hash FROM chain ORDER BY seq DESC LIMIT 1", &[])
+        .during("reading the chain's end")?;
+    let (seq, prev) = match last {
+        Some(row) => (row.get::<_, i64>(0) + 1, row.get::<_, Vec<u8>>(1)),
+        None => (1, vec![0; 32]),
+    };
+    let hash = link(seq, &digest, &prev);
+    tx.execute(
+        "INSERT INTO chain (seq, purge_id, at, kind, digest, prev_hash, hash)
+         VALUES ($1, $2, $3, 'purge', $4, $5, $6)",
+        &[
+            &seq,
+            &purge_id,
+            &at,
+            &digest.as_slice(),
+            &prev,
+            &hash.as_slice(),
+        ],
+    )
+    .during("appending to the chain")?;
+    Ok(())
+}
+
+/// The SHA-256 (hex) of sorted message ids, one per line: what a purge
+/// record seals of what it removed.
+pub fn ids_sha256(ids: &[String]) -> String {
+    let mut sorted: Vec<&String> = ids.iter().collect();
+    sorted.sort();
+    let mut sha = Sha256::new();
+    for id in sorted {
+        sha.update(id.as_bytes());
+        sha.update(b"\n");
+    }
+    crate::messages::hex(&sha.finish())
+}
+
 /// What [`verify`] found (every break in plain English).
 pub use kuvert_core::department::wire::LogCheck as ChainReport;
 
@@ -185,12 +248,29 @@ pub fn verify(tx: &mut impl GenericClient) -> Result<ChainReport, DbError> {
         .iter()
         .map(|r| (r.get(0), (r.get(1), r.get(2), r.get(3), r.get(4), r.get(5))))
         .collect();
+    let mut purged = std::collections::HashSet::new();
+    let mut purges = std::collections::HashMap::new();
+    for row in tx
+        .query(&format!("SELECT {PURGE_COLUMNS} FROM purges"), &[])
+        .during("reading the purges for the check")?
+    {
+        let ids: Vec<String> = row.get(7);
+        if ids_sha256(&ids) != row.get::<_, String>(6) || ids.len() as i64 != row.get::<_, i64>(5) {
+            breaks.push(format!(
+                "purge {} lists other messages than it sealed",
+                row.get::<_, i64>(0)
+            ));
+        }
+        purged.extend(ids);
+        purges.insert(row.get::<_, i64>(0), purge_digest(&row));
+    }
+    let mut sealed_purges = std::collections::HashSet::new();
     let mut sealed = std::collections::HashSet::new();
     let mut prev = vec![0u8; 32];
     let mut expected_seq = 1i64;
     let entries = tx
         .query(
-            "SELECT seq, history_seq, message_id, digest, prev_hash, hash FROM chain ORDER BY seq",
+            "SELECT seq, history_seq, message_id, digest, prev_hash, hash, purge_id FROM chain ORDER BY seq",
             &[],
         )
         .during("reading the chain")?;
@@ -215,11 +295,24 @@ pub fn verify(tx: &mut impl GenericClient) -> Result<ChainReport, DbError> {
             breaks.push(format!("entry {seq}'s hash is not its content's"));
         }
         prev = hash;
+        if let Some(purge_id) = entry.get::<_, Option<i64>>(6) {
+            sealed_purges.insert(purge_id);
+            if purges.get(&purge_id) != Some(&digest32) {
+                breaks.push(format!(
+                    "entry {seq}: purge {purge_id} was changed or deleted"
+                ));
+            }
+            continue;
+        }
         let (Some(history_seq), Some(message_id)) = (history_seq, message_id) else {
             breaks.push(format!("entry {seq} seals nothing"));
             continue;
         };
         sealed.insert(history_seq);
+        if purged.contains(&message_id) && !contents.contains_key(&message_id) {
+            // Removed by a sealed purge: only the link is left to check.
+            continue;
+        }
         let Some((line_message, at, kind, state, detail)) = lines.get(&history_seq) else {
             breaks.push(format!(
                 "entry {seq}: history line {history_seq} of message {message_id} was deleted"
@@ -243,6 +336,11 @@ pub fn verify(tx: &mut impl GenericClient) -> Result<ChainReport, DbError> {
             breaks.push(format!(
                 "history line {seq} of message {message_id} is not in the chain"
             ));
+        }
+    }
+    for id in purges.keys() {
+        if !sealed_purges.contains(id) {
+            breaks.push(format!("purge {id} is not in the chain"));
         }
     }
     // The state shown must be the last sealed line's.

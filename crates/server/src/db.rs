@@ -11,11 +11,14 @@ use r2d2_postgres::PostgresConnectionManager;
 use crate::staff::{Caller, Role, StaffMember};
 
 /// The migrations, in order; each runs once, in its own transaction.
-const MIGRATIONS: &[(i32, &str, &str)] = &[(
-    1,
-    "department log",
-    include_str!("../migrations/0001_department_log.sql"),
-)];
+const MIGRATIONS: &[(i32, &str, &str)] = &[
+    (
+        1,
+        "department log",
+        include_str!("../migrations/0001_department_log.sql"),
+    ),
+    (2, "purges", include_str!("../migrations/0002_purges.sql")),
+];
 
 /// The advisory lock that serialises migrations of instances starting together.
 const MIGRATION_LOCK: i64 = 0x6b75_7665_7274_0001;

@@ -411,6 +411,107 @@ impl Department {
         })
     }
 
+    /// Purges, for a registrar, what has been final for more than
+    /// `older_than_days` and the retention rule allows (their units' only,
+    /// when they read named units): the messages, attachments and history
+    /// go; the purge is recorded with the ids' digest and sealed in the
+    /// chain, in one transaction.
+    ///
+    /// # Errors
+    ///
+    /// [`Refusal::Forbidden`] for anyone but a registrar;
+    /// [`Refusal::Invalid`] for an order shorter than the rule.
+    pub fn purge(
+        &self,
+        caller: &Caller,
+        older_than_days: u32,
+        dry_run: bool,
+    ) -> Result<kuvert_core::department::wire::PurgeAnswer, Refusal> {
+        if caller.role() != Role::Registrar {
+            return Err(Refusal::Forbidden(
+                "Bara registratorer gallrar i Kuvert.".into(),
+            ));
+        }
+        let now = self.clock.now();
+        let order = kuvert_core::retention::order_within_rule(
+            &self.profile,
+            caller.identity(),
+            older_than_days,
+            now,
+        )
+        .map_err(|e| Refusal::Invalid {
+            problems: vec![match e {
+                kuvert_core::Error::TooYoungToPurge { asked, rule } => format!(
+                    "Organisationens regel bevarar meddelanden i {rule} dagar; {asked} dagar är för kort."
+                ),
+                other => other.to_string(),
+            }],
+        })?;
+        let names: Vec<String> = order
+            .case_type_limits
+            .iter()
+            .map(|(n, _)| n.clone())
+            .collect();
+        let units = caller.member.units.clone();
+        self.db.as_service(|tx| {
+            let mut ids: Vec<String> = tx
+                .query(
+                    "SELECT id FROM messages
+                     WHERE state IN ('delivered', 'failed', 'paper')
+                       AND (cardinality($3::text[]) = 0 OR unit = ANY ($3))
+                       AND (case_type IS NULL OR NOT case_type = ANY ($2))
+                       AND state_at < $1",
+                    &[&order.older_than, &names, &units],
+                )
+                .during("finding what to purge")?
+                .iter()
+                .map(|r| r.get(0))
+                .collect();
+            for (name, limit) in &order.case_type_limits {
+                ids.extend(
+                    tx.query(
+                        "SELECT id FROM messages
+                         WHERE state IN ('delivered', 'failed', 'paper')
+                           AND (cardinality($3::text[]) = 0 OR unit = ANY ($3))
+                           AND case_type = $2 AND state_at < $1",
+                        &[limit, name, &units],
+                    )
+                    .during("finding what to purge")?
+                    .iter()
+                    .map(|r| r.get::<_, String>(0)),
+                );
+            }
+            let answer = kuvert_core::department::wire::PurgeAnswer {
+                count: ids.len() as u64,
+                rule: order.rule.clone(),
+                dry_run,
+            };
+            if dry_run || ids.is_empty() {
+                return Ok(answer);
+            }
+            tx.execute("DELETE FROM messages WHERE id = ANY ($1)", &[&ids])
+                .during("purging")?;
+            let purge_id: i64 = tx
+                .query_one(
+                    "INSERT INTO purges (at, purged_by, rule, older_than, count, message_ids, ids_sha256)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                    &[
+                        &now,
+                        &caller.identity(),
+                        &order.rule,
+                        &order.older_than,
+                        &(ids.len() as i64),
+                        &ids,
+                        &chain::ids_sha256(&ids),
+                    ],
+                )
+                .during("recording the purge")?
+                .get(0);
+            chain::append_purge(tx, purge_id)?;
+            Ok(answer)
+        })
+    }
+
     /// Walks the chain (registrars and administrators).
     ///
     /// # Errors

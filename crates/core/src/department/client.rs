@@ -3,7 +3,10 @@
 use kuvert_transport::{CaBundle, HttpReply, HttpsClient};
 use serde::de::DeserializeOwned;
 
-use super::wire::{Accepted, ApiError, HistoryLine, LogCheck, MessageView, Submission, WhoAmI};
+use super::wire::{
+    Accepted, ApiError, HistoryLine, LogCheck, MessageView, PurgeAnswer, PurgeRequest, Submission,
+    WhoAmI,
+};
 use crate::compose::Draft;
 use crate::error::Error;
 use crate::profile::{Department, Profile, ProfileError};
@@ -151,6 +154,26 @@ impl DepartmentClient {
     /// [`Error::Department`] (`forbidden` for officers) or [`Error::Call`].
     pub fn verify_log(&self) -> Result<LogCheck, Error> {
         self.get("/v1/log/verify")
+    }
+
+    /// Purges what the retention rule allows (registrars).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Department`]: `forbidden` for officers, `invalid_input`
+    /// when the order is shorter than the rule.
+    pub fn purge(&self, older_than_days: u32, dry_run: bool) -> Result<PurgeAnswer, Error> {
+        let body = serde_json::to_vec(&PurgeRequest {
+            older_than_days,
+            dry_run,
+        })
+        .expect("a purge request serialises");
+        let url = format!("{}/v1/purge", self.base);
+        let reply = self
+            .https
+            .call_json(&url, Some(body))
+            .map_err(|e| Error::Call(e.into()))?;
+        answer(reply)
     }
 
     fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, Error> {

@@ -203,3 +203,24 @@ impl LogCheck {
         self.breaks.is_empty()
     }
 }
+
+/// A registrar's order to purge (gallra) what the retention rule allows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PurgeRequest {
+    /// Purge what has been final for more than this many days (at least the
+    /// organisation's rule).
+    pub older_than_days: u32,
+    /// Only count; remove nothing.
+    pub dry_run: bool,
+}
+
+/// What a purge removed (or, in a dry run, would remove).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PurgeAnswer {
+    /// How many messages.
+    pub count: u64,
+    /// The rule applied, in words (as recorded).
+    pub rule: String,
+    /// Whether nothing was removed.
+    pub dry_run: bool,
+}

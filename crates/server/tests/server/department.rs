@@ -331,3 +331,99 @@ fn the_log_chain_verifies_and_an_edit_in_the_database_is_reported() {
         report.breaks
     );
 }
+
+#[test]
+fn only_a_registrar_purges_and_only_within_the_retention_rule_and_the_purge_is_recorded_and_sealed()
+{
+    let department = Department::start();
+    let anna = department.client(OFFICER_A);
+    let rut = department.client(REGISTRAR);
+    let old = anna.submit(&draft("Gammalt beslut"), "p-1").unwrap();
+    let young = anna.submit(&draft("Nytt beslut"), "p-2").unwrap();
+    for id in [&old.message_id, &young.message_id] {
+        wait_for_state(&anna, id, &["delivered", "pending", "submitted"]);
+    }
+    // Let the worker finish with both before ageing one.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while anna.message(&old.message_id).unwrap().state != "delivered" {
+        assert!(Instant::now() < deadline);
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    department
+        .sql()
+        .execute(
+            "UPDATE messages SET state_at = now() - interval '3651 days' WHERE id = $1",
+            &[&old.message_id],
+        )
+        .unwrap();
+
+    match anna.purge(3650, false) {
+        Err(Error::Department { code, .. }) => assert_eq!(code, "forbidden"),
+        other => panic!("an officer purged: {other:?}"),
+    }
+    match rut.purge(30, false) {
+        Err(Error::Department { code, problems, .. }) => {
+            assert_eq!(code, "invalid_input");
+            assert!(problems[0].contains("3650"), "{problems:?}");
+        }
+        other => panic!("a purge shorter than the rule: {other:?}"),
+    }
+    assert_eq!(rut.purge(3650, true).unwrap().count, 1);
+    assert_eq!(
+        rut.log(None, 10).unwrap().len(),
+        2,
+        "a dry run removed something"
+    );
+
+    let done = rut.purge(3650, false).unwrap();
+    assert_eq!(done.count, 1);
+    let left: Vec<String> = rut
+        .log(None, 10)
+        .unwrap()
+        .into_iter()
+        .map(|m| m.message_id)
+        .collect();
+    assert_eq!(left, vec![young.message_id.clone()]);
+    let mut sql = department.sql();
+    let row = sql
+        .query_one("SELECT purged_by, count, message_ids FROM purges", &[])
+        .unwrap();
+    assert_eq!(row.get::<_, String>(0), REGISTRAR);
+    assert_eq!(row.get::<_, i64>(1), 1);
+    assert_eq!(row.get::<_, Vec<String>>(2), vec![old.message_id.clone()]);
+    assert!(rut.verify_log().unwrap().intact());
+
+    // A message deleted by hand is not a purge.
+    sql.execute("DELETE FROM messages WHERE id = $1", &[&young.message_id])
+        .unwrap();
+    let check = rut.verify_log().unwrap();
+    assert!(
+        check.breaks.iter().any(|b| b.contains(&young.message_id)),
+        "{:?}",
+        check.breaks
+    );
+}
+
+#[test]
+fn with_the_database_down_an_officer_is_told_plainly_and_nothing_is_taken() {
+    let mut department = Department::start();
+    let anna = department.client(OFFICER_A);
+    assert_eq!(anna.who_am_i().unwrap().role, "officer");
+    department.postgres.stop();
+    match anna.submit(&draft("Under driftstörning"), "down-1") {
+        Err(Error::Department { code, message, .. }) => {
+            assert_eq!(code, "unavailable");
+            assert!(message.contains("Inget har sparats"), "{message}");
+            assert_eq!(
+                Error::Department {
+                    code,
+                    message,
+                    problems: vec![]
+                }
+                .code(),
+                kuvert_core::ErrorCode::Remote
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -68,7 +68,9 @@ fn instance_config(department: &Department, name: &str, port: u16) -> PathBuf {
     let mut out = String::new();
     for line in text.lines() {
         if line.starts_with("listen = ") {
-            out.push_str(&format!("listen = \"127.0.0.1:{port}\"\ninstance = \"{name}\"\n"));
+            out.push_str(&format!(
+                "listen = \"127.0.0.1:{port}\"\ninstance = \"{name}\"\n"
+            ));
         } else if line == "[worker]" {
             out.push_str("[worker]\nlease_seconds = 5\nthreads = 2\n");
         } else {
@@ -76,19 +78,34 @@ fn instance_config(department: &Department, name: &str, port: u16) -> PathBuf {
             out.push('\n');
         }
     }
-    let path = department.files.server_toml.with_file_name(format!("server-{name}.toml"));
+    let path = department
+        .files
+        .server_toml
+        .with_file_name(format!("server-{name}.toml"));
     std::fs::write(&path, out).unwrap();
     path
 }
 
 /// The officer's clients of each instance.
-fn clients(department: &Department, name: &str, email: &str, urls: &[String]) -> Vec<DepartmentClient> {
+fn clients(
+    department: &Department,
+    name: &str,
+    email: &str,
+    urls: &[String],
+) -> Vec<DepartmentClient> {
     let path = department.profile_with(&department.staff_ca(), name, email);
     let text = std::fs::read_to_string(&path).unwrap();
     urls.iter()
         .map(|url| {
-            let profile_text = text.replace(&format!("url = \"{}\"", department.url), &format!("url = \"{url}\""));
-            let copy = path.with_file_name(format!("{}-{}.toml", email.split('@').next().unwrap(), url.rsplit(':').next().unwrap()));
+            let profile_text = text.replace(
+                &format!("url = \"{}\"", department.url),
+                &format!("url = \"{url}\""),
+            );
+            let copy = path.with_file_name(format!(
+                "{}-{}.toml",
+                email.split('@').next().unwrap(),
+                url.rsplit(':').next().unwrap()
+            ));
             std::fs::write(&copy, profile_text).unwrap();
             DepartmentClient::for_profile(&Profile::load(Some(&copy)).unwrap(), None).unwrap()
         })
@@ -96,7 +113,11 @@ fn clients(department: &Department, name: &str, email: &str, urls: &[String]) ->
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// A small deterministic generator (xorshift) for the kill schedule.
@@ -126,7 +147,10 @@ fn two_instances_killed_thirty_times_while_three_officers_send_three_hundred_mes
     })
     .unwrap();
     let ports = [free_port(), free_port()];
-    let urls: Vec<String> = ports.iter().map(|p| format!("https://127.0.0.1:{p}")).collect();
+    let urls: Vec<String> = ports
+        .iter()
+        .map(|p| format!("https://127.0.0.1:{p}"))
+        .collect();
     let instances = Arc::new(Mutex::new(vec![
         Instance::start(&instance_config(&department, "a", ports[0])),
         Instance::start(&instance_config(&department, "b", ports[1])),
@@ -187,33 +211,57 @@ fn two_instances_killed_thirty_times_while_three_officers_send_three_hundred_mes
     let refused = refused.load(Ordering::SeqCst);
     assert!(refused > 0, "no submission ever met a killed instance");
     eprintln!("{KILLS} kills; {refused} hand-overs met a killed instance and were made again; {in_outbox_at_kills} Outbox items waiting summed over the kills");
-    assert!(in_outbox_at_kills > 0, "no kill came while the Outbox had work");
+    assert!(
+        in_outbox_at_kills > 0,
+        "no kill came while the Outbox had work"
+    );
 
     let accepted = accepted.lock().unwrap().clone();
     assert_eq!(accepted.len(), OFFICERS.len() * MESSAGES_PER_OFFICER);
     let ids: HashSet<&String> = accepted.iter().map(|(_, id)| id).collect();
-    assert_eq!(ids.len(), accepted.len(), "two submissions got one message id");
+    assert_eq!(
+        ids.len(),
+        accepted.len(),
+        "two submissions got one message id"
+    );
 
     // Every message reaches the mailbox exactly once, and stays once.
     let deadline = Instant::now() + Duration::from_secs(180);
     let sandbox = department.sandbox();
     loop {
-        let missing = ids.iter().filter(|id| sandbox.delivery_count(id) == 0).count();
+        let missing = ids
+            .iter()
+            .filter(|id| sandbox.delivery_count(id) == 0)
+            .count();
         if missing == 0 {
             break;
         }
-        assert!(Instant::now() < deadline, "{missing} messages never reached a mailbox");
+        assert!(
+            Instant::now() < deadline,
+            "{missing} messages never reached a mailbox"
+        );
         std::thread::sleep(Duration::from_millis(500));
     }
     std::thread::sleep(Duration::from_secs(2));
-    let duplicated: Vec<_> = ids.iter().filter(|id| sandbox.delivery_count(id) != 1).collect();
-    assert!(duplicated.is_empty(), "delivered more than once: {duplicated:?}");
+    let duplicated: Vec<_> = ids
+        .iter()
+        .filter(|id| sandbox.delivery_count(id) != 1)
+        .collect();
+    assert!(
+        duplicated.is_empty(),
+        "delivered more than once: {duplicated:?}"
+    );
 
     // Stored once each, and the chain over all of it intact.
     let mut sql = department.sql();
-    let stored: i64 = sql.query_one("SELECT count(*) FROM messages", &[]).unwrap().get(0);
+    let stored: i64 = sql
+        .query_one("SELECT count(*) FROM messages", &[])
+        .unwrap()
+        .get(0);
     assert_eq!(stored as usize, accepted.len());
-    let report = db.as_service(|tx| kuvert_server::chain::verify(tx)).unwrap();
+    let report = db
+        .as_service(|tx| kuvert_server::chain::verify(tx))
+        .unwrap();
     assert!(report.intact(), "{:?}", report.breaks);
     drop(instances);
 }
