@@ -143,6 +143,17 @@ pub enum Command {
     },
     /// List the purges done: when, by whom, under which rule, how many, the ids' digest.
     Purges,
+    /// Move this computer's sent log to the department server: every
+    /// message with its ids, history, letters and attachments becomes the
+    /// officer's in the shared log. Safe to run again (what the server has
+    /// is left alone); refused while the local Outbox has unsent messages
+    /// or the local log does not verify.
+    MigrateToDepartment {
+        /// The department profile (with `[department]` and the officer's
+        /// own certificate) to move the log to.
+        #[arg(long, value_name = "PROFILE")]
+        to: PathBuf,
+    },
     /// Run the built-in test environment until interrupted.
     Sandbox {
         /// Where its certificates, records and profile.toml live.

@@ -164,6 +164,10 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
             dry_run,
         } => purge(json, &open(profile, cli.data_dir)?, older_than, dry_run),
         Command::Purges => purges(json, &open(profile, cli.data_dir)?),
+        Command::MigrateToDepartment { to } => {
+            let target = Profile::load(Some(&to))?;
+            department::migrate(json, &open(profile, cli.data_dir)?, &target)
+        }
     }
 }
 
@@ -178,6 +182,7 @@ fn uses_the_log(command: &Command) -> bool {
             | Command::Paths
             | Command::ImportCertificate { .. }
             | Command::Check { .. }
+            | Command::MigrateToDepartment { .. }
     )
 }
 

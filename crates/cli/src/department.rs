@@ -233,6 +233,55 @@ pub fn purge(
     Ok(0)
 }
 
+/// `kuvert migrate-to-department --to PROFILE`: the local log, message by
+/// message, into the department's.
+pub fn migrate(json: bool, local: &kuvert_core::Kuvert, target: &Profile) -> Result<u8, Error> {
+    if target.department().is_none() {
+        return Err(Error::InvalidInput {
+            field: "--to",
+            reason: "that profile has no [department]: name the department profile".into(),
+        });
+    }
+    if local.profile().organisation_number() != target.organisation_number() {
+        return Err(Error::InvalidInput {
+            field: "--to",
+            reason: format!(
+                "the local log is {}'s and the department is {}'s: a log is moved only within its organisation",
+                local.profile().organisation_number().display_form(),
+                target.organisation_number().display_form()
+            ),
+        });
+    }
+    let unsent = local.unsent_in_outbox()?;
+    if unsent > 0 {
+        return Err(Error::InvalidInput {
+            field: "outbox",
+            reason: format!("{unsent} messages in the local Outbox are not sent yet: send them (kuvert resume) before moving the log"),
+        });
+    }
+    let check = local.verify_log(kuvert_core::ChainScope::Full)?;
+    if let kuvert_core::ChainVerdict::Broken { .. } = check.verdict {
+        return Err(Error::LogAltered(
+            "the local log does not verify (kuvert verify-log); it is not moved".into(),
+        ));
+    }
+    let client = client(target)?;
+    let (mut moved, mut already) = (0u64, 0u64);
+    for id in local.local_message_ids()? {
+        if client.import(&local.imported_form(&id)?)? {
+            moved += 1;
+        } else {
+            already += 1;
+        }
+    }
+    print(
+        json,
+        json!({ "moved": moved, "already_there": already }),
+        || format!("Moved {moved} messages to the department log ({already} were there already)."),
+    );
+    Ok(0)
+}
+
 fn line(message: &MessageView) -> String {
     format!(
         "{} — {} to {} ({}){}",

@@ -11,6 +11,7 @@
 //! | `GET /v1/messages/{id}/letter` | the printed letter of one sent on paper (PDF) |
 //! | `GET /v1/log/verify` | the chain check (registrars) |
 //! | `POST /v1/purge` | a retention purge (registrars, within the rule) |
+//! | `POST /v1/import` | one message of an officer's local log (`kuvert migrate-to-department`) |
 //!
 //! Every error is an [`ApiError`] with a code and a Swedish text.
 
@@ -21,7 +22,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
-use kuvert_core::department::wire::{ApiError, PurgeRequest, Submission, WhoAmI};
+use kuvert_core::department::wire::{ApiError, ImportedMessage, PurgeRequest, Submission, WhoAmI};
 use serde::Deserialize;
 
 use crate::department::{Department, Refusal};
@@ -42,6 +43,7 @@ pub fn router(department: Arc<Department>) -> Router<()> {
         .route("/v1/messages/{id}/letter", get(letter))
         .route("/v1/log/verify", get(verify_log))
         .route("/v1/purge", post(purge))
+        .route("/v1/import", post(import))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(department)
 }
@@ -199,4 +201,21 @@ async fn purge(
     })
     .await?;
     Ok(Json(answer).into_response())
+}
+
+async fn import(
+    State(department): State<Arc<Department>>,
+    Extension(identity): Extension<Identity>,
+    Json(message): Json<ImportedMessage>,
+) -> Result<Response, Answer> {
+    let accepted = as_caller(department, identity, move |d, caller| {
+        d.import(caller, &message)
+    })
+    .await?;
+    let status = if accepted.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(accepted)).into_response())
 }

@@ -262,14 +262,19 @@ mod tests {
     #[test]
     fn the_shipped_example_is_a_valid_configuration() {
         let text = include_str!("../../../packaging/server/server.toml.example");
-        let config =
-            ServerConfig::parse(text, Path::new("/etc/kuvert/server.toml"), Path::new("/etc/kuvert"))
-                .unwrap();
+        let config = ServerConfig::parse(
+            text,
+            Path::new("/etc/kuvert/server.toml"),
+            Path::new("/etc/kuvert"),
+        )
+        .unwrap();
         assert_eq!(config.staff.len(), 3);
         assert_eq!(config.staff[2].role, Role::Administrator);
         assert_eq!(
             config.password_file.as_deref(),
-            Some(Path::new("/run/credentials/kuvert-server.service/kuvert-org"))
+            Some(Path::new(
+                "/run/credentials/kuvert-server.service/kuvert-org"
+            ))
         );
     }
 

@@ -512,6 +512,166 @@ impl Department {
         })
     }
 
+    /// Imports one message of an officer's local log (`kuvert
+    /// migrate-to-department`) as theirs, with its ids, history, letters
+    /// and attachments; a message the log has already is left as it is.
+    /// Every value is checked back into its type, as a submission is.
+    ///
+    /// # Errors
+    ///
+    /// [`Refusal::Invalid`] for another organisation's message, one still
+    /// waiting to be sent, or a value Kuvert would not have stored;
+    /// [`Refusal::Forbidden`] for anyone but an officer.
+    pub fn import(
+        &self,
+        caller: &Caller,
+        imported: &kuvert_core::department::wire::ImportedMessage,
+    ) -> Result<Accepted, Refusal> {
+        use base64::Engine as _;
+        use time::format_description::well_known::Rfc3339;
+        if caller.role() != Role::Officer {
+            return Err(Refusal::Forbidden(
+                "Bara handläggare flyttar sin egen logg till avdelningen.".into(),
+            ));
+        }
+        let invalid = |what: &str| Refusal::Invalid {
+            problems: vec![format!("Meddelande {}: {what}", imported.message_id)],
+        };
+        if imported.sender_org != self.profile.organisation_number().as_str() {
+            return Err(invalid(
+                "det skickades för en annan organisation än avdelningens; det flyttas inte",
+            ));
+        }
+        let state = SendState::parse(&imported.state).ok_or_else(|| invalid("okänt tillstånd"))?;
+        if matches!(state, SendState::Queued | SendState::Signed) {
+            return Err(invalid(
+                "det väntar fortfarande på att skickas; skicka det först",
+            ));
+        }
+        let time = |text: &str| {
+            time::OffsetDateTime::parse(text, &Rfc3339).map_err(|_| invalid("ogiltig tid"))
+        };
+        let bytes = |text: &Option<String>| -> Result<Option<Vec<u8>>, Refusal> {
+            text.as_ref()
+                .map(|t| {
+                    base64::engine::general_purpose::STANDARD
+                        .decode(t)
+                        .map_err(|_| invalid("ogiltig bilaga eller handling"))
+                })
+                .transpose()
+        };
+        let created_at = time(&imported.created_at)?;
+        let state_at = time(&imported.state_at)?;
+        let signed_xml = bytes(&imported.signed_xml)?;
+        let document = bytes(&imported.document)?;
+        let letter = bytes(&imported.paper_letter)?;
+        let mut attachments = Vec::new();
+        for a in &imported.attachments {
+            attachments.push((a, bytes(&Some(a.base64.clone()))?.unwrap_or_default()));
+        }
+        let recipient = kuvert_protocol::identity::RecipientId::from_wire(&imported.recipient)
+            .map_err(|_| invalid("ogiltig mottagare"))?;
+        let now = self.clock.now();
+        let next_attempt_at = (!state.is_final()).then_some(now);
+        self.db.as_caller(caller, |tx| {
+            let inserted = tx
+                .query_opt(
+                    "INSERT INTO messages (id, correlation_id, submission_id, officer, officer_name,
+                         unit, profile, sender_org, sender_name, recipient, recipient_display,
+                         subject, body, case_number, attention, protection_class, case_type,
+                         event_status, preceding_event_id, created_at, state, state_at,
+                         distribution_id, mailbox_operator, mailbox_address, failure_reason,
+                         next_attempt_at, signed_xml, document, paper_letter)
+                     VALUES ($1, $2, 'import:' || $1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,
+                         $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26,
+                         $27, $28, $29)
+                     ON CONFLICT (id) DO NOTHING RETURNING id",
+                    &[
+                        &imported.message_id,
+                        &imported.correlation_id,
+                        &caller.identity(),
+                        &caller.member.name,
+                        &caller.member.unit,
+                        &imported.profile,
+                        &imported.sender_org,
+                        &imported.sender_name,
+                        &recipient.as_str(),
+                        &recipient.display_form(),
+                        &imported.subject,
+                        &imported.body,
+                        &imported.case_number,
+                        &imported.attention,
+                        &i16::from(imported.protection_class),
+                        &imported.case_type,
+                        &imported.event_status,
+                        &imported.preceding_event_id,
+                        &created_at,
+                        &state.as_str(),
+                        &state_at,
+                        &imported.distribution_id,
+                        &imported.mailbox.as_ref().map(|m| m.0.as_str()),
+                        &imported.mailbox.as_ref().map(|m| m.1.as_str()),
+                        &imported.failure_reason,
+                        &next_attempt_at,
+                        &signed_xml,
+                        &document,
+                        &letter,
+                    ],
+                )
+                .during("importing a message")?;
+            if inserted.is_none() {
+                return Ok(Accepted {
+                    message_id: imported.message_id.clone(),
+                    state: state.as_str().to_string(),
+                    created: false,
+                });
+            }
+            for (position, (a, content)) in attachments.iter().enumerate() {
+                tx.execute(
+                    "INSERT INTO attachments (message_id, position, name, content_type, size, sha256, bytes)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    &[
+                        &imported.message_id,
+                        &(position as i32),
+                        &a.name,
+                        &a.content_type,
+                        &(content.len() as i64),
+                        &messages::hex(&openssl::sha::sha256(content)),
+                        content,
+                    ],
+                )
+                .during("importing an attachment")?;
+            }
+            // What the row says must be a message Kuvert could have written.
+            if messages::load(tx, &imported.message_id).is_err() {
+                return Err(invalid("värden som Kuvert aldrig skriver"));
+            }
+            act_as(tx, None)?;
+            for line in &imported.history {
+                let line_state = SendState::parse(&line.state).ok_or_else(|| invalid("okänt tillstånd i historiken"))?;
+                messages::add_history(tx, &imported.message_id, time(&line.at)?, &line.kind, line_state, line.detail.as_deref())?;
+            }
+            let from = imported
+                .local_officer
+                .as_ref()
+                .map(|(account, name)| format!("; skickat av {name} ({account})"))
+                .unwrap_or_default();
+            messages::add_history(
+                tx,
+                &imported.message_id,
+                now,
+                "imported",
+                state,
+                Some(&format!("flyttat från en lokal logg i profilen {}{from}", imported.profile)),
+            )?;
+            Ok(Accepted {
+                message_id: imported.message_id.clone(),
+                state: state.as_str().to_string(),
+                created: true,
+            })
+        })
+    }
+
     /// Walks the chain (registrars and administrators).
     ///
     /// # Errors

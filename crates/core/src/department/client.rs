@@ -176,6 +176,24 @@ impl DepartmentClient {
         answer(reply)
     }
 
+    /// Imports one message of the officer's local log; `false` when the
+    /// server has it already (a migration run again adds nothing).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Department`] (`invalid_input` when it is another
+    /// organisation's) or [`Error::Call`].
+    pub fn import(&self, message: &super::wire::ImportedMessage) -> Result<bool, Error> {
+        let body = serde_json::to_vec(message).expect("a message serialises");
+        let url = format!("{}/v1/import", self.base);
+        let reply = self
+            .https
+            .call_json(&url, Some(body))
+            .map_err(|e| Error::Call(e.into()))?;
+        let accepted: Accepted = answer(reply)?;
+        Ok(accepted.created)
+    }
+
     fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, Error> {
         let url = format!("{}{path}", self.base);
         let reply = self

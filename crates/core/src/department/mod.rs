@@ -6,9 +6,11 @@
 //! `department.ca_bundle`.
 //!
 //! - [`wire`]: the JSON both sides speak.
-//! - [`DepartmentClient`]: submit, read a message, its history and the log.
+//! - [`DepartmentClient`]: submit, read a message, its history and the log;
+//!   import a local log ([`Kuvert::imported_form`](crate::Kuvert::imported_form)).
 
 mod client;
+mod migrate;
 pub mod wire;
 
 pub use client::DepartmentClient;

@@ -224,3 +224,72 @@ pub struct PurgeAnswer {
     /// Whether nothing was removed.
     pub dry_run: bool,
 }
+
+/// A message of an officer's local log, handed to the department server by
+/// `kuvert migrate-to-department`: everything the local log kept of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportedMessage {
+    /// The message id (kept: it is what the delivery was signed with).
+    pub message_id: String,
+    /// The correlation id.
+    pub correlation_id: String,
+    /// The local profile's name.
+    pub profile: String,
+    /// The sender's organisation number (wire form).
+    pub sender_org: String,
+    /// The sender name.
+    pub sender_name: String,
+    /// The recipient (wire form).
+    pub recipient: String,
+    /// The subject.
+    pub subject: String,
+    /// The text.
+    pub body: String,
+    /// The diarienummer.
+    pub case_number: Option<String>,
+    /// For the attention of.
+    pub attention: Option<String>,
+    /// Skyddsklass.
+    pub protection_class: u8,
+    /// The case type.
+    pub case_type: Option<String>,
+    /// An event message's status (wire name) and predecessor.
+    pub event_status: Option<String>,
+    /// The event it followed.
+    pub preceding_event_id: Option<String>,
+    /// When it was stored (RFC 3339).
+    pub created_at: String,
+    /// Its state (`submitted`, `pending`, `delivered`, `failed`, `paper`).
+    pub state: String,
+    /// When it entered the state (RFC 3339).
+    pub state_at: String,
+    /// The distribution id.
+    pub distribution_id: Option<String>,
+    /// The mailbox operator and its address.
+    pub mailbox: Option<(String, String)>,
+    /// Why it failed.
+    pub failure_reason: Option<String>,
+    /// Who sent it from the local log (account, name).
+    pub local_officer: Option<(String, String)>,
+    /// The signed delivery, base64.
+    pub signed_xml: Option<String>,
+    /// The message's document (PDF), base64.
+    pub document: Option<String>,
+    /// The paper letter (PDF), base64.
+    pub paper_letter: Option<String>,
+    /// The attachments as sent.
+    pub attachments: Vec<ImportedAttachment>,
+    /// Its history, oldest first.
+    pub history: Vec<HistoryLine>,
+}
+
+/// One attachment of an [`ImportedMessage`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportedAttachment {
+    /// The file name.
+    pub name: String,
+    /// The MIME type.
+    pub content_type: String,
+    /// The bytes, base64.
+    pub base64: String,
+}

@@ -427,3 +427,90 @@ fn with_the_database_down_an_officer_is_told_plainly_and_nothing_is_taken() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn an_officers_local_log_moves_to_the_department_twice_without_duplicates_and_only_within_its_organisation(
+) {
+    let department = Department::start();
+    let local_dir = tempfile::tempdir().unwrap();
+    let profile = Profile::load(Some(&department.sandbox().profile_path())).unwrap();
+    let local = kuvert_core::Kuvert::open(profile, &local_dir.path().join("kuvert.sqlite"))
+        .unwrap()
+        .with_officer(kuvert_core::Officer {
+            account: "anna".into(),
+            name: "Anna Andersson".into(),
+        });
+    let mut with_attachment = draft("Beslut med bilaga");
+    with_attachment
+        .attachments
+        .push(kuvert_core::compose::AttachmentFile::new(
+            "beslut.txt",
+            b"Beslutet i sin helhet.".to_vec(),
+        ));
+    let mut on_paper = draft("Till en mottagare utan brevlåda");
+    on_paper.recipient = "19270517-8354".into();
+    for d in [&with_attachment, &on_paper, &draft("Ett tredje")] {
+        local.send(d).unwrap();
+    }
+    let ids = local.local_message_ids().unwrap();
+    assert_eq!(ids.len(), 3);
+
+    let anna = department.client(OFFICER_A);
+    let moved: Vec<bool> = ids
+        .iter()
+        .map(|id| anna.import(&local.imported_form(id).unwrap()).unwrap())
+        .collect();
+    assert_eq!(moved, vec![true, true, true]);
+    let again: Vec<bool> = ids
+        .iter()
+        .map(|id| anna.import(&local.imported_form(id).unwrap()).unwrap())
+        .collect();
+    assert_eq!(
+        again,
+        vec![false, false, false],
+        "a second run added something"
+    );
+
+    let rut = department.client(REGISTRAR);
+    let log = rut.log(None, 10).unwrap();
+    assert_eq!(log.len(), 3);
+    assert!(log.iter().all(|m| m.officer == OFFICER_A));
+    let first = ids[0].as_str();
+    let seen = rut.message(first).unwrap();
+    assert_eq!(seen.attachments, vec!["beslut.txt".to_string()]);
+    let history = rut.history(first).unwrap();
+    assert_eq!(history.first().unwrap().kind, "enqueued");
+    let imported = history.iter().find(|h| h.kind == "imported").unwrap();
+    assert!(imported
+        .detail
+        .as_deref()
+        .unwrap()
+        .contains("skickat av Anna Andersson (anna)"));
+    assert!(rut.letter(ids[1].as_str()).unwrap().starts_with(b"%PDF"));
+    let sha: String = department
+        .sql()
+        .query_one(
+            "SELECT sha256 FROM attachments WHERE message_id = $1",
+            &[&first],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        sha,
+        local.message(&ids[0]).unwrap().attachments[0].sha256_hex
+    );
+    assert!(rut.verify_log().unwrap().intact());
+
+    // Another organisation's message is not taken.
+    let mut foreign = local.imported_form(&ids[2]).unwrap();
+    foreign.message_id = "0b7c0f0e-4d7e-4b5e-9a53-6d1f2b0a9c11".into();
+    foreign.sender_org = "165568402266".into();
+    match anna.import(&foreign) {
+        Err(Error::Department { code, problems, .. }) => {
+            assert_eq!(code, "invalid_input");
+            assert!(problems[0].contains("annan organisation"), "{problems:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(rut.log(None, 10).unwrap().len(), 3);
+}
