@@ -89,11 +89,21 @@ pub struct SandboxConfig {
     pub slow_delay: Duration,
     /// The clock for received and seal times and certificate checks.
     pub clock: Arc<dyn Clock>,
+    /// The largest `distributeSecure` SOAP envelope the intermediary takes,
+    /// in bytes; a larger one is answered with a client fault saying it is
+    /// too large. The profile the sandbox writes sets the same
+    /// `rules.max_envelope_bytes`. Default [`SandboxConfig::DEFAULT_MAX_ENVELOPE_BYTES`].
+    pub max_envelope_bytes: u64,
 }
 
 impl SandboxConfig {
     /// The default slow-recipient delay.
     pub const DEFAULT_SLOW_DELAY: Duration = Duration::from_secs(3);
+
+    /// The default envelope limit: 2 097 152 bytes, as Kuvert's production
+    /// default (Sundsvall municipality's production sender caps its SOAP
+    /// envelopes at 2 MiB).
+    pub const DEFAULT_MAX_ENVELOPE_BYTES: u64 = 2_097_152;
 
     /// Defaults: `127.0.0.1`, ports reused or chosen freely, a 3 s delay for
     /// the slow recipient, the system clock.
@@ -106,6 +116,7 @@ impl SandboxConfig {
             web_port: 0,
             slow_delay: Self::DEFAULT_SLOW_DELAY,
             clock: Arc::new(SystemClock),
+            max_envelope_bytes: Self::DEFAULT_MAX_ENVELOPE_BYTES,
         }
     }
 }
@@ -119,6 +130,7 @@ impl std::fmt::Debug for SandboxConfig {
             .field("operator_port", &self.operator_port)
             .field("web_port", &self.web_port)
             .field("slow_delay", &self.slow_delay)
+            .field("max_envelope_bytes", &self.max_envelope_bytes)
             .finish_non_exhaustive()
     }
 }
@@ -367,6 +379,7 @@ impl Sandbox {
             &sandbox.profile_path(),
             &sandbox.recipient_url(),
             &sandbox.message_url(),
+            sandbox.shared.config.max_envelope_bytes,
         )?;
         intermediary::resume_pending(&sandbox.shared);
         tracing::info!(

@@ -194,6 +194,18 @@ pub enum ProblemKind {
 }
 
 impl ProblemKind {
+    /// Whether the problem is one of size (an attachment, the attachments
+    /// together, the envelope as sent): the ways out are compressing a PDF
+    /// or sending on paper.
+    pub fn is_size(&self) -> bool {
+        matches!(
+            self,
+            ProblemKind::AttachmentTooLarge { .. }
+                | ProblemKind::AttachmentsTooLarge { .. }
+                | ProblemKind::EnvelopeTooLarge { .. }
+        )
+    }
+
     /// A stable code for tests and the UI (`required`, `too_long`, …).
     pub fn code(&self) -> &'static str {
         match self {
