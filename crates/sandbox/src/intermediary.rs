@@ -51,6 +51,20 @@ pub(crate) fn handle(shared: &Arc<Shared>, request: Request) -> Response {
 fn too_large(shared: &Shared, request: &Request) -> Result<(), Fault> {
     let max = shared.config.max_envelope_bytes;
     let size = request.body.len() as u64;
+    // The operation's element opens the body, well within its first 4 kB.
+    let distribute = request.body[..request.body.len().min(4096)]
+        .windows(b"distributeSecure".len())
+        .any(|w| w == b"distributeSecure");
+    if distribute {
+        shared
+            .envelopes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(crate::Envelope {
+                bytes: size,
+                refused_as_too_large: size > max,
+            });
+    }
     if size > max {
         return Err(Fault::client(
             Code::TooLarge,

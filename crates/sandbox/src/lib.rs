@@ -196,6 +196,18 @@ pub(crate) struct Shared {
     urls: OnceLock<Urls>,
     deliveries: Mutex<Vec<JoinHandle<()>>>,
     accepting: AtomicBool,
+    /// The size of every `distributeSecure` envelope received, refused or
+    /// not, oldest first (for tests: what the intermediary really got).
+    envelopes: Mutex<Vec<Envelope>>,
+}
+
+/// A `distributeSecure` request the intermediary received.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Envelope {
+    /// The SOAP envelope's bytes.
+    pub bytes: u64,
+    /// Whether it was refused as too large.
+    pub refused_as_too_large: bool,
 }
 
 impl Shared {
@@ -310,6 +322,7 @@ impl Sandbox {
             urls: OnceLock::new(),
             deliveries: Mutex::new(Vec::new()),
             accepting: AtomicBool::new(true),
+            envelopes: Mutex::new(Vec::new()),
         });
 
         let tls = |require_client_certificate| ServerTls {
@@ -459,6 +472,16 @@ impl Sandbox {
             .iter()
             .filter(|m| m.message_id == message_id)
             .count()
+    }
+
+    /// Every `distributeSecure` envelope the intermediary received, oldest
+    /// first, with its size and whether it was refused as too large.
+    pub fn received_envelopes(&self) -> Vec<Envelope> {
+        self.shared
+            .envelopes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// What `operator` received, oldest first.
