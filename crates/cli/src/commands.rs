@@ -285,7 +285,9 @@ fn send(json: bool, kuvert: &Kuvert, args: SendArgs) -> Result<u8, Error> {
     }
     if args.on_paper {
         let report = kuvert.send_on_paper(&draft)?;
-        return report_send(json, &report, None, args.paper_out.as_deref());
+        // Chosen, not forced by the recipient: not exit 3.
+        return report_send(json, &report, None, args.paper_out.as_deref())
+            .map(|code| if code == NOT_REACHABLE { 0 } else { code });
     }
     let summary = kuvert.validate(&draft)?.summary(None);
     let report = kuvert.send(&draft)?;

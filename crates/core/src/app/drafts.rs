@@ -7,7 +7,7 @@ use std::path::Path;
 use kuvert_store::{DraftFields, DraftId, DraftSummary, SavedDraft};
 
 use crate::compose::file_type::{self, Sniffed};
-use crate::compose::{AttachmentFile, CaseStatus, Draft, FileType};
+use crate::compose::{AttachmentFile, CaseStatus, Draft, EnvelopeSize, FileType};
 use crate::compress::{compress_pdf, CompressError, Compressed};
 use crate::error::Error;
 
@@ -60,6 +60,43 @@ impl Kuvert {
         Ok(self
             .store
             .remove_draft_attachment(id, attachment_id, self.clock.now())?)
+    }
+
+    /// Records a saved draft as sent on paper ([`Kuvert::send_on_paper`]);
+    /// the draft is removed in the transaction that stores the message.
+    pub fn send_draft_on_paper(&self, id: DraftId) -> Result<SendReport, Error> {
+        let form = self.compose_form(id)?;
+        self.send_and_remove(&form, Some(id), super::Channel::Paper)
+    }
+
+    /// The size of a saved draft as it would be sent now
+    /// ([`Kuvert::envelope_size`]), for the compose window to show while the
+    /// form is filled in: a recipient, diarienummer, protection class or
+    /// subject not yet (validly) given is measured with a stand-in of the
+    /// same length class (a 12-digit identity number, a diarienummer
+    /// `KS 2026/0001`, class 1, the subject "–"), so the figure is the sent
+    /// size once those are given (they are small beside the attachments).
+    /// `None` while the draft is still invalid for another reason.
+    pub fn draft_envelope_size(&self, id: DraftId) -> Result<Option<EnvelopeSize>, Error> {
+        let mut form = self.compose_form(id)?;
+        let today = self.today();
+        if kuvert_protocol::identity::RecipientId::parse(&form.recipient, today).is_err() {
+            form.recipient = "19850101-2382".into();
+        }
+        if form.case_number.trim().is_empty() {
+            form.case_number = "KS 2026/0001".into();
+        }
+        if form.protection_class.is_none() {
+            form.protection_class = Some(1);
+        }
+        if form.subject.trim().is_empty() {
+            form.subject = "–".into();
+        }
+        match self.envelope_size(&form) {
+            Ok(size) => Ok(Some(size)),
+            Err(Error::Compose(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// Compresses the PDF `attachment_id` of a draft ([`compress_pdf`]) and
