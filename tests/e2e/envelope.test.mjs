@@ -81,6 +81,12 @@ after(async () => {
   await stop?.("kuvert-e2e-envelope");
 });
 
+/** Clicks `css` after scrolling it into the form's view. */
+async function click(css) {
+  await driver.execute("document.querySelector(arguments[0]).scrollIntoView({ block: 'center' })", [css]);
+  await driver.click(await driver.find(css));
+}
+
 /** The size line's text once it says `pattern`, and whether it fits. */
 async function envelope(pattern) {
   return driver.until(`the size as sent to match ${pattern}`, async () => {
@@ -91,6 +97,7 @@ async function envelope(pattern) {
 }
 
 async function composeScanned(subject, caseNumber) {
+  await driver.waitFor("#new-message", 60_000);
   await compose(driver, {
     recipient: "19850101-2382",
     operator: "Kivra (testmiljö)",
@@ -101,7 +108,7 @@ async function composeScanned(subject, caseNumber) {
   // Small so far: a message without attachments, well within the limit.
   const small = await envelope(/^Storlek som skickas: 0,0 av 2,0 MB$/);
   assert.equal(small.fits, "true");
-  await driver.click(await driver.find("#compose-attach"));
+  await click("#compose-attach");
   await driver.waitForText("#compose-attachments", "skannat-beslut.pdf");
   const large = await envelope(/^Storlek som skickas: 11,\d av 2,0 MB$/);
   assert.equal(large.fits, "false");
@@ -113,15 +120,15 @@ async function composeScanned(subject, caseNumber) {
 
 test("a scanned PDF too large to send is compressed in compose, shown with its new size, and sent", async () => {
   await composeScanned("Skannat beslut komprimerat E2E", "BN 2026/1717");
-  await driver.click(await driver.find("#compose-compress"));
+  await click("#compose-compress");
   const fitted = await envelope(/^Storlek som skickas: 0,\d av 2,0 MB$/);
   assert.equal(fitted.fits, "true");
   const done = await driver.waitForText(".compressed", "komprimerades");
-  assert.match(done, /^skannat-beslut\.pdf komprimerades: 8,7 MB → \d+ kB$/);
+  assert.match(done, /^skannat-beslut\.pdf komprimerades: 8,7 MB → \d+(,\d)? kB$/);
   await driver.until("the ways out to go", async () => (await driver.findAll("#compose-too-large")).length === 0);
   assert.equal(createHash("sha256").update(readFileSync(scan)).digest("hex"), scanSha, "the file on disk is untouched");
 
-  await driver.click(await driver.find("#compose-review"));
+  await click("#compose-review");
   await driver.waitForText("#compose-summary", "via Kivra", 30_000);
   await sendAndClose(driver, "submitted");
   await driver.click(await driver.find("#folder-sent"));
@@ -133,12 +140,12 @@ test("a scanned PDF too large to send is compressed in compose, shown with its n
   }, 30_000);
   await driver.click(row);
   const pane = await driver.waitForText("#reading-pane", "skannat-beslut.pdf");
-  assert.match(pane, /skannat-beslut\.pdf \(PDF, \d+ kB\)/, "the compressed file is what was stored");
+  assert.match(pane, /skannat-beslut\.pdf \(PDF, \d+(,\d)? kB\)/, "the compressed file is what was stored");
 });
 
 test("a scanned PDF too large to send goes on paper instead, with everything attached", async () => {
   await composeScanned("Skannat beslut på papper E2E", "BN 2026/1718");
-  await driver.click(await driver.find("#compose-on-paper"));
+  await click("#compose-on-paper");
   const outcome = await driver.until("the paper outcome", async () =>
     driver.attribute(await driver.find("#compose-outcome"), "data-outcome"), 60_000);
   assert.equal(outcome, "paper");
