@@ -286,8 +286,13 @@ fn send(json: bool, kuvert: &Kuvert, args: SendArgs) -> Result<u8, Error> {
     if args.on_paper {
         let report = kuvert.send_on_paper(&draft)?;
         // Chosen, not forced by the recipient: not exit 3.
-        return report_send(json, &report, None, args.paper_out.as_deref())
-            .map(|code| if code == NOT_REACHABLE { 0 } else { code });
+        return report_send(json, &report, None, args.paper_out.as_deref()).map(|code| {
+            if code == NOT_REACHABLE {
+                0
+            } else {
+                code
+            }
+        });
     }
     let summary = kuvert.validate(&draft)?.summary(None);
     let report = kuvert.send(&draft)?;

@@ -18,8 +18,11 @@ fn main() {
         std::process::exit(2);
     };
     let dir = std::path::Path::new(dir);
-    let (pages, quality, runs): (usize, u8, usize) =
-        (pages.parse().unwrap(), quality.parse().unwrap(), runs.parse().unwrap());
+    let (pages, quality, runs): (usize, u8, usize) = (
+        pages.parse().unwrap(),
+        quality.parse().unwrap(),
+        runs.parse().unwrap(),
+    );
     let original = scan::scanned_pdf(pages, 300, quality);
     std::fs::write(dir.join("scan.pdf"), &original).unwrap();
     let mut times = Vec::with_capacity(runs);

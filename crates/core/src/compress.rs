@@ -236,7 +236,10 @@ fn decode_image(stream: &Stream) -> Option<DynamicImage> {
     let dict = &stream.dict;
     if dict.get(b"SMask").is_ok()
         || dict.get(b"Mask").is_ok()
-        || dict.get(b"ImageMask").and_then(Object::as_bool).unwrap_or(false)
+        || dict
+            .get(b"ImageMask")
+            .and_then(Object::as_bool)
+            .unwrap_or(false)
         || dict.get(b"Decode").is_ok()
     {
         return None;
@@ -253,8 +256,8 @@ fn decode_image(stream: &Stream) -> Option<DynamicImage> {
     };
     match filters.as_slice() {
         [dct] if dct == b"DCTDecode" => {
-            let decoded = image::load_from_memory_with_format(&stream.content, ImageFormat::Jpeg)
-                .ok()?;
+            let decoded =
+                image::load_from_memory_with_format(&stream.content, ImageFormat::Jpeg).ok()?;
             // Adobe's inverted CMYK JPEGs and the like: only what matches
             // the declared colour space.
             match (channels, decoded.color()) {
@@ -263,7 +266,12 @@ fn decode_image(stream: &Stream) -> Option<DynamicImage> {
             }
         }
         [] | [_] if filters.iter().all(|f| f == b"FlateDecode") => {
-            if dict.get(b"BitsPerComponent").and_then(Object::as_i64).ok()? != 8 {
+            if dict
+                .get(b"BitsPerComponent")
+                .and_then(Object::as_i64)
+                .ok()?
+                != 8
+            {
                 return None;
             }
             let width = u32::try_from(dict.get(b"Width").and_then(Object::as_i64).ok()?).ok()?;

@@ -98,5 +98,6 @@ pub(crate) fn write(
     message_url: &str,
     max_envelope_bytes: u64,
 ) -> Result<(), SandboxError> {
-    std::fs::write(path, render(recipient_url, message_url, max_envelope_bytes)).map_err(|e| SandboxError::io(path, e))
+    std::fs::write(path, render(recipient_url, message_url, max_envelope_bytes))
+        .map_err(|e| SandboxError::io(path, e))
 }

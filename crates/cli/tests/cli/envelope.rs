@@ -11,7 +11,16 @@ use crate::support::{send_args, strs, Officer};
 /// export (name, size, sha256).
 fn stored_attachments(officer: &Officer) -> Vec<serde_json::Value> {
     let out = officer.data.path().join("logg.jsonl");
-    officer.json(0, &["export", "--format", "jsonl", "--out", &out.display().to_string()]);
+    officer.json(
+        0,
+        &[
+            "export",
+            "--format",
+            "jsonl",
+            "--out",
+            &out.display().to_string(),
+        ],
+    );
     let text = std::fs::read_to_string(&out).unwrap();
     let messages: Vec<serde_json::Value> = text
         .lines()
@@ -67,24 +76,47 @@ fn compress_pdf_sends_the_compressed_file_and_logs_both_checksums() {
     let officer = Officer::new();
     let (path, original) = scan(&officer);
     let mut args = send_args("198501012382", "BN 2026/1701");
-    args.extend(["--attach".to_string(), path.clone(), "--compress-pdf".to_string()]);
+    args.extend([
+        "--attach".to_string(),
+        path.clone(),
+        "--compress-pdf".to_string(),
+    ]);
     let mut command = officer.command(&strs(&args));
     command.env("KUVERT_LOG", "info");
     let out = command.output().unwrap();
     let stderr = without_colours(&String::from_utf8_lossy(&out.stderr));
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     let original_sha = sha256_hex(&original);
-    assert!(stderr.contains(&format!("compressed skannat-beslut.pdf from {} to ", original.len())), "{stderr}");
-    assert!(stderr.contains("attachment compressed to fit the envelope"), "the log: {stderr}");
-    assert!(stderr.contains(&format!("original_sha256={original_sha}")), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "compressed skannat-beslut.pdf from {} to ",
+            original.len()
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("attachment compressed to fit the envelope"),
+        "the log: {stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("original_sha256={original_sha}")),
+        "{stderr}"
+    );
     assert!(stderr.contains("compressed_sha256="), "{stderr}");
-    assert_eq!(std::fs::read(&path).unwrap(), original, "the file itself is untouched");
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        original,
+        "the file itself is untouched"
+    );
     let stored = stored_attachments(&officer);
     let size = stored[0]["size"].as_u64().unwrap();
     assert!(size < 1_572_864, "{stored:?}");
     assert!(stderr.contains(&format!(" to {size} bytes")), "{stderr}");
     let sha = stored[0]["sha256"].as_str().unwrap();
-    assert!(stderr.contains(&format!("compressed_sha256={sha}")), "what is stored is what was logged: {stderr}");
+    assert!(
+        stderr.contains(&format!("compressed_sha256={sha}")),
+        "what is stored is what was logged: {stderr}"
+    );
 }
 
 #[test]
@@ -108,5 +140,9 @@ fn on_paper_records_a_message_too_large_to_send_as_sent_on_paper() {
     assert!(std::fs::read(&letter).unwrap().starts_with(b"%PDF"));
     assert_eq!(officer.log()[0]["state"], "paper");
     let stored = stored_attachments(&officer);
-    assert_eq!(stored[0]["size"].as_u64(), Some(original.len() as u64), "with everything attached");
+    assert_eq!(
+        stored[0]["size"].as_u64(),
+        Some(original.len() as u64),
+        "with everything attached"
+    );
 }

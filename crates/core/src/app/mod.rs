@@ -526,12 +526,8 @@ impl Kuvert {
     /// SOAP envelope it would be sent in, which is measured. Nothing is
     /// stored.
     pub fn envelope_size(&self, draft: &Draft) -> Result<EnvelopeSize, Error> {
-        let outgoing = Outgoing::from_draft_within(
-            draft,
-            &self.profile,
-            self.today(),
-            Limits::UNENVELOPED,
-        )?;
+        let outgoing =
+            Outgoing::from_draft_within(draft, &self.profile, self.today(), Limits::UNENVELOPED)?;
         let preceding = self.preceding_event(&outgoing, |case, recipient| {
             self.store.latest_event(case, recipient)
         })?;

@@ -355,7 +355,11 @@ impl<'a> Reader<'a> {
         // Unless set, the attachment limits are what the envelope can carry.
         let carried = envelope_capacity(max_envelope_bytes).min(20_000_000);
         let max_attachment_bytes = self
-            .integer(key!(rules.max_attachment_bytes), carried as i64, 1..=MAX_BYTES)?
+            .integer(
+                key!(rules.max_attachment_bytes),
+                carried as i64,
+                1..=MAX_BYTES,
+            )?
             .unsigned_abs();
         let max_total_attachment_bytes = self
             .integer(
@@ -366,7 +370,10 @@ impl<'a> Reader<'a> {
             .unsigned_abs();
         for (key, limit) in [
             (key!(rules.max_attachment_bytes), max_attachment_bytes),
-            (key!(rules.max_total_attachment_bytes), max_total_attachment_bytes),
+            (
+                key!(rules.max_total_attachment_bytes),
+                max_total_attachment_bytes,
+            ),
         ] {
             if limit > envelope_capacity(max_envelope_bytes) {
                 let file = self

@@ -47,7 +47,15 @@ impl Setup {
             .lines()
             .find(|l| l.starts_with("max_envelope_bytes"))
             .unwrap();
-        line.split('=').nth(1).unwrap().split('#').next().unwrap().trim().parse().unwrap()
+        line.split('=')
+            .nth(1)
+            .unwrap()
+            .split('#')
+            .next()
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap()
     }
 }
 
@@ -88,7 +96,10 @@ fn the_default_envelope_limit_is_2_mib_and_the_attachment_limits_default_to_what
 #[test]
 fn attachment_limits_that_cannot_fit_the_envelope_are_a_profile_error_naming_both_keys() {
     for (rules, key) in [
-        ("max_attachment_bytes = 20000000\n", "rules.max_attachment_bytes"),
+        (
+            "max_attachment_bytes = 20000000\n",
+            "rules.max_attachment_bytes",
+        ),
         (
             "max_attachment_bytes = 1000000\nmax_total_attachment_bytes = 1600000\n",
             "rules.max_total_attachment_bytes",
@@ -100,12 +111,20 @@ fn attachment_limits_that_cannot_fit_the_envelope_are_a_profile_error_naming_bot
     ] {
         let error = profile_with_rules(rules).unwrap_err().to_string();
         assert!(error.contains(&format!("{key}:")), "{rules}: {error}");
-        assert!(error.contains("rules.max_envelope_bytes"), "{rules}: {error}");
+        assert!(
+            error.contains("rules.max_envelope_bytes"),
+            "{rules}: {error}"
+        );
     }
     // Limits that fit are fine, and an envelope below any message is refused.
     profile_with_rules("max_envelope_bytes = 100000\nmax_attachment_bytes = 75000\n").unwrap();
-    let error = profile_with_rules("max_envelope_bytes = 1000\n").unwrap_err().to_string();
-    assert!(error.contains("rules.max_envelope_bytes: 1000 is out of range"), "{error}");
+    let error = profile_with_rules("max_envelope_bytes = 1000\n")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("rules.max_envelope_bytes: 1000 is out of range"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -153,7 +172,10 @@ fn sizes_just_under_at_and_over_the_limit_are_decided_on_the_signed_envelope() {
             Ok(SendReport::Submitted { .. }) if sent => {
                 let received = setup.sandbox.received_envelopes();
                 assert_eq!(received.len(), before + 1);
-                assert_eq!(received[before].bytes, size, "the intermediary got what was measured");
+                assert_eq!(
+                    received[before].bytes, size,
+                    "the intermediary got what was measured"
+                );
             }
             Err(Error::Compose(problems)) if !sent => {
                 assert_eq!(problems.problems().len(), 1);
@@ -168,10 +190,17 @@ fn sizes_just_under_at_and_over_the_limit_are_decided_on_the_signed_envelope() {
                         kuvert_core::compose::envelope::megabytes(limit)
                     )
                 );
-                assert_eq!(Error::Compose(problems.clone()).code(), ErrorCode::InvalidInput);
+                assert_eq!(
+                    Error::Compose(problems.clone()).code(),
+                    ErrorCode::InvalidInput
+                );
                 assert!(kuvert.outbox().unwrap().is_empty(), "nothing stored");
                 assert!(kuvert.folder(Folder::Sent).unwrap().is_empty());
-                assert_eq!(setup.sandbox.received_envelopes().len(), before, "nothing sent");
+                assert_eq!(
+                    setup.sandbox.received_envelopes().len(),
+                    before,
+                    "nothing sent"
+                );
             }
             other => panic!("limit {limit} (size {size}): {other:?}"),
         }
@@ -193,13 +222,19 @@ fn a_message_over_the_default_limit_is_refused_before_it_is_stored() {
     assert!(!size.fits(), "{size:?}");
     let error = kuvert.send(&message).unwrap_err();
     assert_eq!(error.code(), ErrorCode::InvalidInput, "{error}");
-    assert!(error.to_string().contains("Compress the PDF or send the message on paper"), "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("Compress the PDF or send the message on paper"),
+        "{error}"
+    );
     assert!(kuvert.outbox().unwrap().is_empty());
     assert!(setup.sandbox.received_envelopes().is_empty());
 }
 
 #[test]
-fn the_test_environment_refuses_an_oversized_envelope_and_kuvert_says_so_plainly_without_retrying() {
+fn the_test_environment_refuses_an_oversized_envelope_and_kuvert_says_so_plainly_without_retrying()
+{
     // Kuvert believes in 8 MB; the intermediary takes 2 MiB (its default).
     let setup = Setup::new(SandboxConfig::DEFAULT_MAX_ENVELOPE_BYTES);
     let kuvert = setup.kuvert("lenient", 8_000_000);
@@ -248,11 +283,16 @@ fn a_scanned_pdf_is_compressed_to_print_resolution_with_its_text_kept() {
     assert_eq!(compressed.original_sha256, sha256_hex(&scan));
     assert_eq!(compressed.compressed_sha256, sha256_hex(&compressed.bytes));
     assert!(pdftotext(&scan, dir.path()).contains(&page_text(1)));
-    assert!(pdftotext(&compressed.bytes, dir.path()).contains(&page_text(1)), "text stays text");
+    assert!(
+        pdftotext(&compressed.bytes, dir.path()).contains(&page_text(1)),
+        "text stays text"
+    );
     // The picture is now at print resolution: an A4 page 8.27 in wide.
     let file = dir.path().join("out.pdf");
     std::fs::write(&file, &compressed.bytes).unwrap();
-    let images = run(std::process::Command::new("pdfimages").arg("-list").arg(&file));
+    let images = run(std::process::Command::new("pdfimages")
+        .arg("-list")
+        .arg(&file));
     assert!(images.ok, "{}", images.output);
     let width = (595.0 / 72.0 * PRINT_DPI).round() as u32;
     assert!(
@@ -265,7 +305,8 @@ fn a_scanned_pdf_is_compressed_to_print_resolution_with_its_text_kept() {
 }
 
 #[test]
-fn a_draft_too_large_to_send_is_sent_after_compressing_its_pdf_and_the_original_file_is_untouched() {
+fn a_draft_too_large_to_send_is_sent_after_compressing_its_pdf_and_the_original_file_is_untouched()
+{
     let setup = Setup::new(SandboxConfig::DEFAULT_MAX_ENVELOPE_BYTES);
     let kuvert = setup.kuvert("compress", DEFAULT_MAX_ENVELOPE_BYTES);
     let scan = scanned_pdf(1, 300, 92);
@@ -298,10 +339,17 @@ fn a_draft_too_large_to_send_is_sent_after_compressing_its_pdf_and_the_original_
     assert!(kuvert.envelope_size(&form).unwrap().fits());
     let report = kuvert.send_draft(id).unwrap();
     assert!(matches!(report, SendReport::Submitted { .. }), "{report:?}");
-    assert_eq!(std::fs::read(&file).unwrap(), scan, "the original is untouched");
+    assert_eq!(
+        std::fs::read(&file).unwrap(),
+        scan,
+        "the original is untouched"
+    );
     // What is stored is the compressed file.
     let message = kuvert.message(report.message_id()).unwrap();
-    assert_eq!(message.attachments[0].size, done.compressed.bytes.len() as u64);
+    assert_eq!(
+        message.attachments[0].size,
+        done.compressed.bytes.len() as u64
+    );
 }
 
 #[test]
@@ -320,11 +368,17 @@ fn a_message_too_large_to_send_can_be_sent_on_paper_instead() {
     else {
         panic!("{report:?}");
     };
-    assert_eq!(reason_swedish, "Handläggaren valde att skicka meddelandet med post.");
+    assert_eq!(
+        reason_swedish,
+        "Handläggaren valde att skicka meddelandet med post."
+    );
     assert!(letter_pdf.starts_with(b"%PDF"));
     let stored = kuvert.message(&message_id).unwrap();
     assert_eq!(stored.state, SendState::Paper);
-    assert_eq!(stored.attachments[0].size, 6_000_000, "with everything attached");
+    assert_eq!(
+        stored.attachments[0].size, 6_000_000,
+        "with everything attached"
+    );
     assert_eq!(kuvert.stored_letter(&message_id).unwrap(), letter_pdf);
     assert!(setup.sandbox.received_envelopes().is_empty(), "no call");
 }

@@ -150,7 +150,11 @@ fn an_envelope_over_the_limit_is_a_client_fault_saying_it_is_too_large() {
     let id = message_id();
     let document = signed(
         &first,
-        &delivery("198501012382", &id, vec![attachment("beslut.pdf", &[b'%'; 30_000])]),
+        &delivery(
+            "198501012382",
+            &id,
+            vec![attachment("beslut.pdf", &[b'%'; 30_000])],
+        ),
     );
     first.shutdown();
     let size = kuvert_protocol::soap::distribute_secure_request(&document)
