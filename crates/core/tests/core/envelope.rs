@@ -36,7 +36,7 @@ impl Setup {
         let line = format!("max_envelope_bytes = {}", self.sandbox_max());
         assert!(text.contains(&line), "{text}");
         let text = text.replacen(&line, &format!("max_envelope_bytes = {max}"), 1);
-        let profile = Profile::from_toml_str(&text, &self.sandbox.state_dir()).unwrap();
+        let profile = Profile::from_toml_str(&text, self.sandbox.state_dir()).unwrap();
         assert_eq!(profile.rules().max_envelope_bytes, max);
         Kuvert::open(profile, &self.dir.path().join(format!("{name}.sqlite"))).unwrap()
     }

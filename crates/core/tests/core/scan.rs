@@ -29,8 +29,9 @@ fn picture(dpi: u32, seed: u32) -> GrayImage {
         state ^= state >> 17;
         state ^= state << 5;
         let grain = (state % 48) as u8;
-        let line =
-            (y / (dpi / 6)) % 2 == 0 && (x / (dpi / 20)) % 7 != 0 && y % (dpi / 6) < dpi / 20;
+        let line = (y / (dpi / 6)).is_multiple_of(2)
+            && !(x / (dpi / 20)).is_multiple_of(7)
+            && y % (dpi / 6) < dpi / 20;
         if line {
             image::Luma([30 + grain / 2])
         } else {
