@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/deps
-RUNS="${1:-5}"; PAGES="${2:-2}"; QUALITY="${3:-85}"
+RUNS="${1:-9}"; PAGES="${2:-2}"; QUALITY="${3:-87}"
 work="${KUVERT_BENCH_WORK:-$(mktemp -d)}"; [ -n "${KUVERT_BENCH_WORK:-}" ] || trap 'rm -rf "$work"' EXIT
 
 cargo build --release --quiet -p kuvert-core --example compress_bench
