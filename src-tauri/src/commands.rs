@@ -133,6 +133,41 @@ pub async fn summarise(
     })
 }
 
+/// The draft's size as it would be sent, against the limit (`null` while
+/// the draft cannot be measured yet).
+#[tauri::command]
+pub async fn envelope_size(session: State<'_, Session>, id: i64) -> Answer<Option<EnvelopeView>> {
+    session.with(|o| Ok(o.kuvert.draft_envelope_size(DraftId(id))?.map(Into::into)))
+}
+
+/// Compresses a PDF attachment of a draft in place (the file on disk is
+/// not touched).
+#[tauri::command]
+pub async fn compress_attachment(
+    session: State<'_, Session>,
+    id: i64,
+    attachment_id: i64,
+) -> Answer<CompressionView> {
+    session.with(|o| {
+        let done = o
+            .kuvert
+            .compress_draft_attachment(DraftId(id), attachment_id)?;
+        Ok(CompressionView {
+            file_name: done.file_name,
+            original_size: done.compressed.original_size,
+            compressed_size: done.compressed.bytes.len() as u64,
+            draft: o.kuvert.draft(DraftId(id))?.into(),
+        })
+    })
+}
+
+/// Records a draft as sent on paper, the officer's choice; the draft is
+/// removed in the transaction that stores the message.
+#[tauri::command]
+pub async fn send_draft_on_paper(session: State<'_, Session>, id: i64) -> Answer<SendOutcome> {
+    session.with_own_handle(|kuvert| Ok(kuvert.send_draft_on_paper(DraftId(id))?.into()))
+}
+
 /// Sends a draft; the draft is removed in the transaction that stores the
 /// message. (On a handle of its own, as the recipient check.)
 #[tauri::command]

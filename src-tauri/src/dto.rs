@@ -9,7 +9,7 @@
 //! Kuvert accepts).
 
 use kuvert_core::certificate_import::InstalledCertificate;
-use kuvert_core::compose::{ComposeError, Problem};
+use kuvert_core::compose::{ComposeError, EnvelopeSize, Problem};
 use kuvert_core::local_time::LocalTime;
 use kuvert_core::paths::{LegacyState, Paths};
 use kuvert_core::profile::Profile;
@@ -176,6 +176,9 @@ pub struct RulesView {
     /// Largest total of attachments, bytes.
     #[ts(type = "number")]
     pub max_total_attachment_bytes: u64,
+    /// Largest signed delivery as sent (the SOAP envelope), bytes.
+    #[ts(type = "number")]
+    pub max_envelope_bytes: u64,
     /// Allowed MIME types.
     pub allowed_attachment_types: Vec<String>,
     /// Retention period in days.
@@ -234,6 +237,7 @@ impl From<&Profile> for ProfileView {
                 require_case_number: rules.require_case_number,
                 max_attachment_bytes: rules.max_attachment_bytes,
                 max_total_attachment_bytes: rules.max_total_attachment_bytes,
+                max_envelope_bytes: rules.max_envelope_bytes,
                 allowed_attachment_types: rules.allowed_attachment_types.clone(),
                 retention_days: rules.retention_days,
             },
@@ -501,6 +505,47 @@ pub struct SummaryView {
     pub swedish: String,
     /// In English.
     pub english: String,
+}
+
+/// A draft's size as it would be sent, against the profile's limit.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct EnvelopeView {
+    /// The SOAP envelope's bytes.
+    #[ts(type = "number")]
+    pub bytes: u64,
+    /// `rules.max_envelope_bytes`.
+    #[ts(type = "number")]
+    pub max: u64,
+    /// Whether it is within the limit.
+    pub fits: bool,
+    /// Size against limit in Swedish: "1,4 av 2,0 MB".
+    pub swedish: String,
+}
+
+impl From<EnvelopeSize> for EnvelopeView {
+    fn from(size: EnvelopeSize) -> Self {
+        EnvelopeView {
+            bytes: size.bytes,
+            max: size.max,
+            fits: size.fits(),
+            swedish: size.swedish(),
+        }
+    }
+}
+
+/// A draft's PDF attachment compressed in place.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct CompressionView {
+    /// The file name.
+    pub file_name: String,
+    /// Its size before, bytes.
+    #[ts(type = "number")]
+    pub original_size: u64,
+    /// Its size now, bytes.
+    #[ts(type = "number")]
+    pub compressed_size: u64,
+    /// The draft with the compressed file.
+    pub draft: DraftView,
 }
 
 /// How a send ended for now.
@@ -1176,6 +1221,8 @@ pub fn typescript() -> String {
         DraftView::decl(),
         DraftRow::decl(),
         SummaryView::decl(),
+        EnvelopeView::decl(),
+        CompressionView::decl(),
         SendOutcome::decl(),
         Folder::decl(),
         MessageState::decl(),

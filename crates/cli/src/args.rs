@@ -239,6 +239,16 @@ pub struct SendArgs {
     /// Where --dry-run writes the signed delivery.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// When the message is too large for the envelope limit
+    /// (rules.max_envelope_bytes): compress its PDF attachments (images
+    /// scaled to print resolution, streams recompressed, text kept) and send
+    /// the compressed files. The files given with --attach are not changed.
+    #[arg(long)]
+    pub compress_pdf: bool,
+    /// Do not send digitally: record the message as sent on paper and write
+    /// its letter (e.g. when it is too large for the intermediary).
+    #[arg(long, conflicts_with = "dry_run")]
+    pub on_paper: bool,
     /// Where to write the letter if the recipient must get it on paper
     /// (default: kuvert-<message id>.pdf in the current folder).
     #[arg(long, value_name = "FILE")]

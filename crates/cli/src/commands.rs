@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use kuvert_core::app::compress_draft_pdfs;
 use kuvert_core::compose::{AttachmentFile, CaseStatus, Draft};
 use kuvert_core::files::write_whole;
 use kuvert_core::filter::LogFilter;
@@ -301,7 +302,22 @@ fn draft_from(args: &SendArgs, profile: &Profile) -> Result<Draft, Error> {
 }
 
 fn send(json: bool, kuvert: &Kuvert, args: SendArgs) -> Result<u8, Error> {
-    let draft = draft_from(&args, kuvert.profile())?;
+    let mut draft = draft_from(&args, kuvert.profile())?;
+    if args.compress_pdf && !args.on_paper && !fits(kuvert, &draft) {
+        for done in compress_draft_pdfs(&mut draft)? {
+            let c = &done.compressed;
+            // On standard error: the result on standard output stays one
+            // JSON value; the log records the same (with both checksums).
+            eprintln!(
+                "kuvert: compressed {} from {} to {} bytes (sha256 {} -> {}); the compressed file is sent",
+                done.file_name,
+                c.original_size,
+                c.bytes.len(),
+                c.original_sha256,
+                c.compressed_sha256
+            );
+        }
+    }
     if args.dry_run {
         let out = args
             .out
@@ -317,6 +333,17 @@ fn send(json: bool, kuvert: &Kuvert, args: SendArgs) -> Result<u8, Error> {
         });
         return Ok(0);
     }
+    if args.on_paper {
+        let report = kuvert.send_on_paper(&draft)?;
+        // Chosen, not forced by the recipient: not exit 3.
+        return report_send(json, &report, None, args.paper_out.as_deref()).map(|code| {
+            if code == NOT_REACHABLE {
+                0
+            } else {
+                code
+            }
+        });
+    }
     let summary = kuvert.validate(&draft)?.summary(None);
     let report = kuvert.send(&draft)?;
     report_send(
@@ -325,6 +352,19 @@ fn send(json: bool, kuvert: &Kuvert, args: SendArgs) -> Result<u8, Error> {
         Some(&summary.english),
         args.paper_out.as_deref(),
     )
+}
+
+/// Whether `draft` is within the profile's attachment limits and its
+/// envelope within `rules.max_envelope_bytes` (a draft invalid for another
+/// reason counts as fitting: compressing would not help it).
+fn fits(kuvert: &Kuvert, draft: &Draft) -> bool {
+    if let Err(Error::Compose(problems)) = kuvert.validate(draft) {
+        if problems.problems().iter().any(|p| p.kind.is_size()) {
+            return false;
+        }
+        return true;
+    }
+    kuvert.envelope_size(draft).map_or(true, |size| size.fits())
 }
 
 fn report_send(

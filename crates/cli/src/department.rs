@@ -59,6 +59,12 @@ pub fn send(
             reason: "in department mode the server signs with the organisation certificate; there is nothing to sign here".into(),
         });
     }
+    if args.on_paper || args.compress_pdf {
+        return Err(Error::InvalidInput {
+            field: if args.on_paper { "--on-paper" } else { "--compress-pdf" },
+            reason: "not available in department mode yet; the department server refuses a message too large to send and says so".into(),
+        });
+    }
     let submission_id = uuid::Uuid::new_v4().to_string();
     let accepted = client.submit(draft, &submission_id)?;
     let deadline = Instant::now() + FIRST_STEP_WAIT;

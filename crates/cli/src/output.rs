@@ -40,6 +40,11 @@ pub fn error(json_output: bool, error: &Error) {
         eprintln!("{}", json!({ "error": body }));
     } else {
         eprintln!("kuvert: {message}");
+        if let Error::Compose(problems) = error {
+            if problems.problems().iter().any(|p| p.kind.is_size()) {
+                eprintln!("kuvert: too large to send digitally. Run again with --compress-pdf to compress its PDF attachments (the files themselves are not changed), or with --on-paper to record it as sent on paper with its letter.");
+            }
+        }
         if error.code() == ErrorCode::Configuration {
             eprintln!("kuvert: check the profile (--profile) and the certificate password (kuvert password set).");
         }

@@ -88,6 +88,14 @@ pub enum Error {
     /// A call to the intermediary failed.
     #[error("the intermediary could not be reached or refused the call: {0}")]
     Call(#[from] CallError),
+    /// An attached PDF could not be compressed (it is left as it was).
+    #[error("{file}: {source}")]
+    Compress {
+        /// The attachment's file name.
+        file: String,
+        /// Why.
+        source: crate::compress::CompressError,
+    },
     /// A signature does not verify.
     #[error("the signature does not verify: {0}")]
     Verification(#[from] VerifyError),
@@ -178,6 +186,7 @@ impl Error {
             Error::MessageNotFound(_) => ErrorCode::NotFound,
             Error::Officer => ErrorCode::Configuration,
             Error::TooYoungToPurge { .. } | Error::NotAPurger { .. } => ErrorCode::InvalidInput,
+            Error::Compress { .. } => ErrorCode::InvalidInput,
             Error::Store(StoreError::MessageNotFound { .. }) => ErrorCode::NotFound,
             Error::Department { code, .. } => match code.as_str() {
                 "invalid_input" => ErrorCode::InvalidInput,

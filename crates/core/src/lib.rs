@@ -59,6 +59,7 @@ pub mod app;
 pub mod archive;
 pub mod certificate_import;
 pub mod compose;
+pub mod compress;
 pub mod department;
 pub mod error;
 pub mod export;

@@ -252,11 +252,32 @@ pub enum Failure {
 /// garbled answers) may pass once the network, the service or the
 /// configuration is fixed, so the message stays in the Outbox.
 fn refuses_the_message(error: &CallError) -> bool {
+    if is_too_large(error) {
+        return true;
+    }
     match error {
         CallError::Soap(SoapError::Fault(fault)) => fault.is_client_fault(),
         CallError::Soap(SoapError::NotCanonicalDelivery) => true,
         CallError::Transport(TransportError::HttpStatus { status, .. }) => {
             (400..500).contains(status) && !matches!(status, 408 | 429)
+        }
+        _ => false,
+    }
+}
+
+/// Whether the answer says the message is too large: HTTP 413, or a fault
+/// whose text says "too large" (in English or Swedish, as the test
+/// environment's intermediary and production front ends word it).
+/// Sending the same bytes again cannot help.
+pub fn is_too_large(error: &CallError) -> bool {
+    match error {
+        CallError::Transport(TransportError::HttpStatus { status: 413, .. }) => true,
+        CallError::Soap(SoapError::Fault(fault)) => {
+            let says = |text: &str| {
+                let text = text.to_lowercase();
+                text.contains("too large") || text.contains("för stor")
+            };
+            says(&fault.message) || fault.detail.as_ref().is_some_and(|d| says(&d.description))
         }
         _ => false,
     }
@@ -281,6 +302,22 @@ fn failure_code(error: &CallError) -> &'static str {
 /// The reason as an officer can read it: for SOAP faults the service's own
 /// description and the call id to quote to its support, never raw XML.
 pub fn plain_reason(error: &CallError) -> String {
+    if is_too_large(error) {
+        let answered = match error {
+            CallError::Soap(SoapError::Fault(fault)) => match &fault.detail {
+                Some(info) => format!(
+                    "{} (error {}, call id {})",
+                    info.description, info.error_code, info.call_id
+                ),
+                None => fault.message.clone(),
+            },
+            other => other.to_string(),
+        };
+        return format!(
+            "the intermediary refused the message as too large; sending it again cannot help. \
+             Compress the PDF or send the message on paper (the intermediary answered: {answered})"
+        );
+    }
     match error {
         CallError::Soap(SoapError::Fault(fault)) => match &fault.detail {
             Some(info) => format!(

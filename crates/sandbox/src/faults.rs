@@ -21,6 +21,9 @@ pub(crate) enum Code {
     Unknown = 5004,
     /// The same MessageId with other content.
     Duplicate = 5005,
+    /// The request is larger than the intermediary takes (the contract's
+    /// generic code; the description says "too large").
+    TooLarge = 4999,
     /// The mailbox is out of service.
     MailboxUnavailable = 6004,
 }

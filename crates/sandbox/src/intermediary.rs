@@ -35,15 +35,45 @@ pub(crate) fn handle(shared: &Arc<Shared>, request: Request) -> Response {
                 .map_err(|e| bad_request("isReachable", &e))?;
             is_reachable(shared, &sender, parsed)
         }),
-        ("POST", "/Message/v3") => {
+        ("POST", "/Message/v3") => too_large(shared, &request).and_then(|()| {
             with_sender(&request).and_then(|(sender, xml)| message(shared, &sender, xml))
-        }
+        }),
         ("POST", _) => {
             return Response::text(404, "No such service. Use /Recipient/v3 or /Message/v3.\n")
         }
         _ => return Response::text(405, "The services take SOAP 1.1 POST requests.\n"),
     };
     result.unwrap_or_else(|fault| fault.response())
+}
+
+/// A request to the intermediary over the envelope limit is refused, as a
+/// production intermediary refuses it, before anything else is looked at.
+fn too_large(shared: &Shared, request: &Request) -> Result<(), Fault> {
+    let max = shared.config.max_envelope_bytes;
+    let size = request.body.len() as u64;
+    // The operation's element opens the body, well within its first 4 kB.
+    let distribute = request.body[..request.body.len().min(4096)]
+        .windows(b"distributeSecure".len())
+        .any(|w| w == b"distributeSecure");
+    if distribute {
+        shared
+            .envelopes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(crate::Envelope {
+                bytes: size,
+                refused_as_too_large: size > max,
+            });
+    }
+    if size > max {
+        return Err(Fault::client(
+            Code::TooLarge,
+            format!(
+                "The SOAP envelope is too large: {size} bytes; this intermediary takes at most {max} bytes."
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// The organisation number of the client certificate, which must be the

@@ -90,11 +90,21 @@ pub struct SandboxConfig {
     pub slow_delay: Duration,
     /// The clock for received and seal times and certificate checks.
     pub clock: Arc<dyn Clock>,
+    /// The largest `distributeSecure` SOAP envelope the intermediary takes,
+    /// in bytes; a larger one is answered with a client fault saying it is
+    /// too large. The profile the sandbox writes sets the same
+    /// `rules.max_envelope_bytes`. Default [`SandboxConfig::DEFAULT_MAX_ENVELOPE_BYTES`].
+    pub max_envelope_bytes: u64,
 }
 
 impl SandboxConfig {
     /// The default slow-recipient delay.
     pub const DEFAULT_SLOW_DELAY: Duration = Duration::from_secs(3);
+
+    /// The default envelope limit: 2 097 152 bytes, as Kuvert's production
+    /// default (Sundsvall municipality's production sender caps its SOAP
+    /// envelopes at 2 MiB).
+    pub const DEFAULT_MAX_ENVELOPE_BYTES: u64 = 2_097_152;
 
     /// Defaults: `127.0.0.1`, ports reused or chosen freely, a 3 s delay for
     /// the slow recipient, the system clock.
@@ -107,6 +117,7 @@ impl SandboxConfig {
             web_port: 0,
             slow_delay: Self::DEFAULT_SLOW_DELAY,
             clock: Arc::new(SystemClock),
+            max_envelope_bytes: Self::DEFAULT_MAX_ENVELOPE_BYTES,
         }
     }
 }
@@ -120,6 +131,7 @@ impl std::fmt::Debug for SandboxConfig {
             .field("operator_port", &self.operator_port)
             .field("web_port", &self.web_port)
             .field("slow_delay", &self.slow_delay)
+            .field("max_envelope_bytes", &self.max_envelope_bytes)
             .finish_non_exhaustive()
     }
 }
@@ -188,6 +200,18 @@ pub(crate) struct Shared {
     urls: OnceLock<Urls>,
     deliveries: Mutex<Vec<JoinHandle<()>>>,
     accepting: AtomicBool,
+    /// The size of every `distributeSecure` envelope received, refused or
+    /// not, oldest first (for tests: what the intermediary really got).
+    envelopes: Mutex<Vec<Envelope>>,
+}
+
+/// A `distributeSecure` request the intermediary received.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Envelope {
+    /// The SOAP envelope's bytes.
+    pub bytes: u64,
+    /// Whether it was refused as too large.
+    pub refused_as_too_large: bool,
 }
 
 impl Shared {
@@ -302,6 +326,7 @@ impl Sandbox {
             urls: OnceLock::new(),
             deliveries: Mutex::new(Vec::new()),
             accepting: AtomicBool::new(true),
+            envelopes: Mutex::new(Vec::new()),
         });
 
         let tls = |require_client_certificate| ServerTls {
@@ -371,6 +396,7 @@ impl Sandbox {
             &sandbox.profile_path(),
             &sandbox.recipient_url(),
             &sandbox.message_url(),
+            sandbox.shared.config.max_envelope_bytes,
         )?;
         intermediary::resume_pending(&sandbox.shared);
         tracing::info!(
@@ -450,6 +476,16 @@ impl Sandbox {
             .iter()
             .filter(|m| m.message_id == message_id)
             .count()
+    }
+
+    /// Every `distributeSecure` envelope the intermediary received, oldest
+    /// first, with its size and whether it was refused as too large.
+    pub fn received_envelopes(&self) -> Vec<Envelope> {
+        self.shared
+            .envelopes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// What `operator` received, oldest first.

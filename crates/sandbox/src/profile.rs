@@ -26,7 +26,7 @@ pub(crate) fn quoted(text: &str) -> String {
 }
 
 /// The profile text for the given service URLs.
-pub(crate) fn render(recipient_url: &str, message_url: &str) -> String {
+pub(crate) fn render(recipient_url: &str, message_url: &str, max_envelope_bytes: u64) -> String {
     let q = quoted;
     format!(
         r#"# Written by the Kuvert test environment (kuvert-sandbox) at every start.
@@ -56,7 +56,7 @@ key_pem = {key}   # unencrypted test key, generated for the test environment onl
 
 [rules]
 require_case_number = true
-max_attachment_bytes = 20000000
+max_envelope_bytes = {max_envelope_bytes}   # the test environment's intermediary refuses larger envelopes
 allowed_attachment_types = ["application/pdf", "image/jpeg", "image/png", "text/plain"]
 retention_days = 3650
 
@@ -79,6 +79,7 @@ body = {komplettering}
         sender = q(crate::directory::SENDER_NAME),
         support_text = q("Frågor om meddelandet? Kontakta Kommun B:s kundtjänst."),
         recipient_url = q(recipient_url),
+        max_envelope_bytes = max_envelope_bytes,
         message_url = q(message_url),
         ca = q(CA_PEM),
         cert = q(SENDER_CERT),
@@ -95,6 +96,8 @@ pub(crate) fn write(
     path: &Path,
     recipient_url: &str,
     message_url: &str,
+    max_envelope_bytes: u64,
 ) -> Result<(), SandboxError> {
-    std::fs::write(path, render(recipient_url, message_url)).map_err(|e| SandboxError::io(path, e))
+    std::fs::write(path, render(recipient_url, message_url, max_envelope_bytes))
+        .map_err(|e| SandboxError::io(path, e))
 }

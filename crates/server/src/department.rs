@@ -196,6 +196,23 @@ impl Department {
                 )
                 .sign(&self.key)
                 .map_err(|e| Refusal::Internal(e.to_string()))?;
+            // The organisation's envelope limit, measured on what will be
+            // sent, as on a desktop: refused before anything is stored.
+            let size = kuvert_core::compose::envelope::EnvelopeSize {
+                bytes: kuvert_core::compose::envelope::envelope_bytes(&xml)
+                    .map_err(|e| Refusal::Internal(e.to_string()))?,
+                max: self.profile.rules().max_envelope_bytes,
+            };
+            if !size.fits() {
+                return Err(Refusal::Invalid {
+                    problems: size
+                        .problem()
+                        .problems()
+                        .iter()
+                        .map(|p| format!("{}: {}", p.field.swedish(), p.swedish()))
+                        .collect(),
+                });
+            }
             let content = MessageContent {
                 message_id: message_id.clone(),
                 correlation_id,

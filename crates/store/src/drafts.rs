@@ -215,6 +215,20 @@ pub(crate) fn remove_attachment(
     Ok(())
 }
 
+pub(crate) fn replace_attachment(
+    conn: &Connection,
+    id: DraftId,
+    attachment_id: i64,
+    bytes: &[u8],
+    at: OffsetDateTime,
+) -> Result<(), StoreError> {
+    touch(conn, id, at)?;
+    conn.prepare_cached("UPDATE draft_attachments SET bytes = ?3 WHERE id = ?1 AND draft_id = ?2")
+        .and_then(|mut s| s.execute(params![attachment_id, id.0, bytes]))
+        .during("replacing a file of a draft")?;
+    Ok(())
+}
+
 pub(crate) fn list(conn: &Connection) -> Result<Vec<DraftSummary>, StoreError> {
     let rows: Vec<(i64, i64, String, String, i64)> = conn
         .prepare_cached(

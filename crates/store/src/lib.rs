@@ -600,6 +600,18 @@ impl Store {
         self.write(|tx| drafts::remove_attachment(tx, draft, attachment_id, at))
     }
 
+    /// Replaces the content of a draft's file (name and type stay), e.g.
+    /// with a compressed copy.
+    pub fn replace_draft_attachment(
+        &self,
+        draft: DraftId,
+        attachment_id: i64,
+        bytes: &[u8],
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        self.write(|tx| drafts::replace_attachment(tx, draft, attachment_id, bytes, at))
+    }
+
     /// Every draft, most recently saved first.
     pub fn drafts(&self) -> Result<Vec<DraftSummary>, StoreError> {
         drafts::list(&self.conn)

@@ -20,10 +20,8 @@ fn send_with(changes: &[(&str, &str)]) -> Vec<String> {
 #[test]
 fn every_bad_input_is_refused_and_nothing_is_stored() {
     let officer = Officer::with_profile(|text| {
-        text.replace(
-            "max_attachment_bytes = 20000000",
-            "max_attachment_bytes = 1000",
-        )
+        assert!(text.contains("[rules]\n"));
+        text.replacen("[rules]\n", "[rules]\nmax_attachment_bytes = 1000\n", 1)
     });
     let dir = officer.data.path();
     let write = |name: &str, bytes: &[u8]| {

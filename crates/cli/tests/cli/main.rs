@@ -6,9 +6,12 @@ mod support;
 mod bad_input;
 mod certificate;
 mod crash;
+mod envelope;
 mod events;
 mod paths;
 mod proxy;
 mod record;
+#[path = "../../../core/tests/core/scan.rs"]
+mod scan;
 mod send;
 mod verify;

@@ -7,7 +7,8 @@ use std::path::Path;
 use kuvert_store::{DraftFields, DraftId, DraftSummary, SavedDraft};
 
 use crate::compose::file_type::{self, Sniffed};
-use crate::compose::{AttachmentFile, CaseStatus, Draft};
+use crate::compose::{AttachmentFile, CaseStatus, Draft, EnvelopeSize, FileType};
+use crate::compress::{compress_pdf, CompressError, Compressed};
 use crate::error::Error;
 
 use super::{Kuvert, SendReport};
@@ -61,6 +62,68 @@ impl Kuvert {
             .remove_draft_attachment(id, attachment_id, self.clock.now())?)
     }
 
+    /// Records a saved draft as sent on paper ([`Kuvert::send_on_paper`]);
+    /// the draft is removed in the transaction that stores the message.
+    pub fn send_draft_on_paper(&self, id: DraftId) -> Result<SendReport, Error> {
+        let form = self.compose_form(id)?;
+        self.send_and_remove(&form, Some(id), super::Channel::Paper)
+    }
+
+    /// The size of a saved draft as it would be sent now
+    /// ([`Kuvert::envelope_size`]), for the compose window to show while the
+    /// form is filled in: a recipient, diarienummer, protection class or
+    /// subject not yet (validly) given is measured with a stand-in of the
+    /// same length class (a 12-digit identity number, a diarienummer
+    /// `KS 2026/0001`, class 1, the subject "–"), so the figure is the sent
+    /// size once those are given (they are small beside the attachments).
+    /// `None` while the draft is still invalid for another reason.
+    pub fn draft_envelope_size(&self, id: DraftId) -> Result<Option<EnvelopeSize>, Error> {
+        let mut form = self.compose_form(id)?;
+        let today = self.today();
+        if kuvert_protocol::identity::RecipientId::parse(&form.recipient, today).is_err() {
+            form.recipient = "19850101-2382".into();
+        }
+        if form.case_number.trim().is_empty() {
+            form.case_number = "KS 2026/0001".into();
+        }
+        if form.protection_class.is_none() {
+            form.protection_class = Some(1);
+        }
+        if form.subject.trim().is_empty() {
+            form.subject = "–".into();
+        }
+        match self.envelope_size(&form) {
+            Ok(size) => Ok(Some(size)),
+            Err(Error::Compose(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Compresses the PDF `attachment_id` of a draft ([`compress_pdf`]) and
+    /// puts the compressed file in its place, under the same name: that is
+    /// what is sent and stored. The file the officer picked is not touched
+    /// (the draft holds a copy). The log records it with both checksums.
+    pub fn compress_draft_attachment(
+        &self,
+        id: DraftId,
+        attachment_id: i64,
+    ) -> Result<Compression, Error> {
+        let draft = self.draft(id)?;
+        let attachment = draft
+            .attachments
+            .into_iter()
+            .find(|a| a.id == attachment_id)
+            .ok_or_else(|| Error::MessageNotFound(format!("attachment {attachment_id}")))?;
+        let compression = compress_attachment(&attachment.name, &attachment.bytes)?;
+        self.store.replace_draft_attachment(
+            id,
+            attachment_id,
+            &compression.compressed.bytes,
+            self.clock.now(),
+        )?;
+        Ok(compression)
+    }
+
     /// The compose form of a saved draft, as validation and sending take it.
     pub fn compose_form(&self, id: DraftId) -> Result<Draft, Error> {
         Ok(compose_form(self.draft(id)?))
@@ -71,8 +134,66 @@ impl Kuvert {
     /// sent twice (nor lost when storing fails: then it stays a draft).
     pub fn send_draft(&self, id: DraftId) -> Result<SendReport, Error> {
         let form = self.compose_form(id)?;
-        self.send_and_remove(&form, Some(id))
+        self.send_and_remove(&form, Some(id), super::Channel::Digital)
     }
+}
+
+/// A PDF attachment compressed: its name and what [`compress_pdf`] made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Compression {
+    /// The file name.
+    pub file_name: String,
+    /// The compressed file and both checksums.
+    pub compressed: Compressed,
+}
+
+/// Compresses the PDF `bytes` of the attachment `name` and logs it, with
+/// both checksums.
+pub fn compress_attachment(name: &str, bytes: &[u8]) -> Result<Compression, Error> {
+    let compressed = compress_pdf(bytes).map_err(|source| Error::Compress {
+        file: name.to_string(),
+        source,
+    })?;
+    tracing::info!(
+        file = name,
+        original_bytes = compressed.original_size,
+        original_sha256 = %compressed.original_sha256,
+        compressed_bytes = compressed.bytes.len(),
+        compressed_sha256 = %compressed.compressed_sha256,
+        images_downsampled = compressed.images_downsampled,
+        "attachment compressed to fit the envelope"
+    );
+    Ok(Compression {
+        file_name: name.to_string(),
+        compressed,
+    })
+}
+
+/// Compresses every PDF attachment of `draft` in place (`kuvert send
+/// --compress-pdf`); returns what was done. A PDF that cannot be made
+/// smaller is left as it is.
+pub fn compress_draft_pdfs(draft: &mut Draft) -> Result<Vec<Compression>, Error> {
+    let mut done = Vec::new();
+    for file in &mut draft.attachments {
+        if !matches!(
+            file_type::sniff(&file.file_name, &file.bytes),
+            Sniffed::Recognised(FileType::Pdf)
+        ) {
+            continue;
+        }
+        match compress_attachment(&file.file_name, &file.bytes) {
+            Ok(compression) => {
+                file.bytes = compression.compressed.bytes.clone();
+                done.push(compression);
+            }
+            Err(Error::Compress {
+                source: CompressError::NotSmaller { .. },
+                ..
+            }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(done)
 }
 
 /// A saved draft's fields as the compose form.

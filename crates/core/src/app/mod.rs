@@ -13,13 +13,14 @@ use kuvert_protocol::identity::RecipientId;
 use kuvert_protocol::soap::Reachability;
 use kuvert_store::{
     CaseEvent, ChainCheck, ChainScope, Message, MessageContent, OutgoingAttachment,
-    OutgoingMessage, PurgeRecord, PurgeReport, SendState, SentLogQuery, SentSummary, StatusEvent,
-    Store,
+    OutgoingMessage, PaperLetter, PurgeRecord, PurgeReport, SendState, SentLogQuery, SentSummary,
+    StatusEvent, Store,
 };
 use kuvert_transport::Intermediary;
 use time::OffsetDateTime;
 
-use crate::compose::{Draft, Outgoing};
+use crate::compose::envelope::envelope_bytes;
+use crate::compose::{Draft, EnvelopeSize, Limits, Outgoing};
 use crate::error::Error;
 use crate::lifecycle::{self, Mailbox, RetryPolicy, Step};
 use crate::officer::Officer;
@@ -31,6 +32,7 @@ use crate::seams::{Checkpoint, Checkpoints, Clock, Ids, NoCheckpoints, RandomIds
 use crate::secrets::{Keyring, Password};
 
 mod drafts;
+pub use drafts::{compress_attachment, compress_draft_pdfs, Compression};
 mod folders;
 
 pub use folders::{Folder, FolderItem, FOLDER_LIMIT};
@@ -95,6 +97,14 @@ impl std::fmt::Debug for Kuvert {
             .field("store", &self.store)
             .finish()
     }
+}
+
+/// How a message is to be sent: through the intermediary, or on paper as
+/// the officer chose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Channel {
+    Digital,
+    Paper,
 }
 
 /// What [`Kuvert::prepare`] is to build.
@@ -492,22 +502,77 @@ impl Kuvert {
     ///
     /// Errors are for what prevented storing the message (invalid input,
     /// configuration); once stored, the outcome is a [`SendReport`].
+    ///
+    /// A message whose signed delivery as sent (the SOAP envelope) is over
+    /// the profile's `rules.max_envelope_bytes` is refused with
+    /// [`ProblemKind::EnvelopeTooLarge`](crate::compose::ProblemKind) before
+    /// anything is stored; [`Kuvert::envelope_size`] tells beforehand.
     pub fn send(&self, draft: &Draft) -> Result<SendReport, Error> {
-        self.send_and_remove(draft, None)
+        self.send_and_remove(draft, None, Channel::Digital)
     }
 
-    /// As [`Kuvert::send`]; the saved draft `sent_from`, if any, is deleted
-    /// in the transaction that stores the message.
+    /// Records a draft as sent on paper without trying the digital route
+    /// (the officer's choice, e.g. for a message too large for the
+    /// intermediary): validated (the attachment limits that exist for the
+    /// envelope do not apply, [`Limits::UNENVELOPED`] does), signed and
+    /// stored as [`Kuvert::send`] does, then recorded as sent on paper with
+    /// its letter, with no call to the intermediary.
+    pub fn send_on_paper(&self, draft: &Draft) -> Result<SendReport, Error> {
+        self.send_and_remove(draft, None, Channel::Paper)
+    }
+
+    /// The size of `draft` as it would be sent now, against the limit: the
+    /// draft is validated (its attachments as large as they are, up to
+    /// [`Limits::UNENVELOPED`]), signed with new ids and wrapped in the
+    /// SOAP envelope it would be sent in, which is measured. Nothing is
+    /// stored.
+    pub fn envelope_size(&self, draft: &Draft) -> Result<EnvelopeSize, Error> {
+        let outgoing =
+            Outgoing::from_draft_within(draft, &self.profile, self.today(), Limits::UNENVELOPED)?;
+        let preceding = self.preceding_event(&outgoing, |case, recipient| {
+            self.store.latest_event(case, recipient)
+        })?;
+        let signed = self.sign(&outgoing, preceding, self.clock.now())?;
+        self.measure(&signed.xml)
+    }
+
+    /// The envelope that carries `signed_xml`, against the profile's limit.
+    fn measure(&self, signed_xml: &[u8]) -> Result<EnvelopeSize, Error> {
+        let bytes = envelope_bytes(signed_xml).map_err(|e| Error::InvalidInput {
+            field: "signed delivery",
+            reason: e.to_string(),
+        })?;
+        Ok(EnvelopeSize {
+            bytes,
+            max: self.profile.rules().max_envelope_bytes,
+        })
+    }
+
+    /// As [`Kuvert::send`] or [`Kuvert::send_on_paper`]; the saved draft
+    /// `sent_from`, if any, is deleted in the transaction that stores the
+    /// message.
     fn send_and_remove(
         &self,
         draft: &Draft,
         sent_from: Option<kuvert_store::DraftId>,
+        channel: Channel,
     ) -> Result<SendReport, Error> {
-        let outgoing = self.validate(draft)?;
+        let outgoing = match channel {
+            Channel::Digital => self.validate(draft)?,
+            Channel::Paper => Outgoing::from_draft_within(
+                draft,
+                &self.profile,
+                self.today(),
+                Limits::UNENVELOPED,
+            )?,
+        };
         let officer = self.officer()?;
         // Key and client both, with one password look-up (before the write
-        // below takes the lock).
-        self.prepare(Needs::KeyAndClient)?;
+        // below takes the lock); on paper, no call is made.
+        self.prepare(match channel {
+            Channel::Digital => Needs::KeyAndClient,
+            Channel::Paper => Needs::Key,
+        })?;
         // The message as a document, made now and kept: the filing package
         // and a paper letter are these bytes, whenever they are asked for.
         let document = Letter::from_outgoing(&outgoing, self.today()).to_pdf();
@@ -517,6 +582,14 @@ impl Kuvert {
                 batch.latest_event(case, recipient)
             })?;
             let signed = self.sign(&outgoing, preceding, now)?;
+            if channel == Channel::Digital {
+                // Refused before anything is stored: the transaction is
+                // rolled back, the draft stays.
+                let size = self.measure(&signed.xml)?;
+                if !size.fits() {
+                    return Err(Error::Compose(size.problem()));
+                }
+            }
             let mut record = self.stored_form(&outgoing, &signed, officer);
             record.document = Some(document);
             let message_id = signed.message_id;
@@ -531,9 +604,27 @@ impl Kuvert {
         self.checkpoints
             .reached(Checkpoint::Stored, message_id.as_str());
         let lock = self.outbox_lock(true)?;
-        let report = self.deliver(&message_id);
+        let report = match channel {
+            Channel::Digital => self.deliver(&message_id),
+            Channel::Paper => self.chosen_paper(&message_id),
+        };
         drop(lock);
         report
+    }
+
+    /// Records the Signed message `message_id` as sent on paper because the
+    /// officer chose paper.
+    fn chosen_paper(&self, message_id: &MessageId) -> Result<SendReport, Error> {
+        let message = self.message(message_id)?;
+        let letter = self.message_document(&message)?;
+        let step = lifecycle::on_paper(message.state, PaperLetter::Pdf(letter.clone()))?;
+        self.persist(message_id, &step)?;
+        Ok(SendReport::Paper {
+            message_id: message_id.clone(),
+            reason_swedish: "Handläggaren valde att skicka meddelandet med post.".into(),
+            reason_english: "The officer chose to send the message on paper.".into(),
+            letter_pdf: letter,
+        })
     }
 
     /// The message as the store keeps it: the validated values, typed, with

@@ -44,6 +44,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod envelope;
 pub mod file_type;
 mod problem;
 
@@ -57,6 +58,7 @@ use kuvert_protocol::delivery::{
 };
 use kuvert_protocol::identity::RecipientId;
 
+pub use envelope::EnvelopeSize;
 pub use file_type::FileType;
 pub use problem::{ComposeError, Field, Problem, ProblemKind};
 
@@ -256,6 +258,23 @@ impl Outgoing {
         profile: &Profile,
         today: CalendarDate,
     ) -> Result<Outgoing, ComposeError> {
+        let rules = profile.rules();
+        let limits = Limits {
+            per_attachment: rules.max_attachment_bytes,
+            total: rules.max_total_attachment_bytes,
+        };
+        Outgoing::from_draft_within(draft, profile, today, limits)
+    }
+
+    /// [`Outgoing::from_draft`] with the attachment size limits `limits`
+    /// instead of the profile's: the paper route (no envelope to fit) and the
+    /// envelope's measurement (which must measure what does not fit, too).
+    pub(crate) fn from_draft_within(
+        draft: &Draft,
+        profile: &Profile,
+        today: CalendarDate,
+        limits: Limits,
+    ) -> Result<Outgoing, ComposeError> {
         let mut problems = Vec::new();
         let mut report = |field: Field, kind: ProblemKind| problems.push(Problem { field, kind });
 
@@ -308,7 +327,7 @@ impl Outgoing {
             .map_err(|e| report(Field::Body, from_delivery_error(e)))
             .ok();
 
-        let attachments = attachments(&draft.attachments, profile, &mut report);
+        let attachments = attachments(&draft.attachments, profile, limits, &mut report);
 
         if draft.body.trim().is_empty() && draft.attachments.is_empty() {
             report(Field::Body, ProblemKind::EmptyMessage);
@@ -616,9 +635,29 @@ fn case_number(
     }
 }
 
+/// The attachment size limits a validation applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest single attachment.
+    pub per_attachment: u64,
+    /// Largest total.
+    pub total: u64,
+}
+
+impl Limits {
+    /// What Kuvert accepts where no envelope has to be fitted (the paper
+    /// route, measuring an envelope): 20 000 000 bytes, the attachment
+    /// limit Kuvert had before the envelope limit.
+    pub const UNENVELOPED: Limits = Limits {
+        per_attachment: 20_000_000,
+        total: 20_000_000,
+    };
+}
+
 fn attachments(
     files: &[AttachmentFile],
     profile: &Profile,
+    limits: Limits,
     report: &mut impl FnMut(Field, ProblemKind),
 ) -> Option<Vec<Attachment>> {
     let rules = profile.rules();
@@ -652,11 +691,11 @@ fn attachments(
             });
             continue;
         }
-        if size > rules.max_attachment_bytes {
+        if size > limits.per_attachment {
             ok = fail(ProblemKind::AttachmentTooLarge {
                 file: name.to_string(),
                 size,
-                max: rules.max_attachment_bytes,
+                max: limits.per_attachment,
             });
             continue;
         }
@@ -704,10 +743,10 @@ fn attachments(
         }
     }
     let total: u64 = files.iter().map(|f| f.bytes.len() as u64).sum();
-    if total > rules.max_total_attachment_bytes {
+    if total > limits.total {
         ok = fail(ProblemKind::AttachmentsTooLarge {
             total,
-            max: rules.max_total_attachment_bytes,
+            max: limits.total,
         });
     }
     ok.then_some(accepted)

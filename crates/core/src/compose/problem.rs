@@ -125,6 +125,18 @@ pub enum ProblemKind {
         /// The limit.
         max: u64,
     },
+    /// The signed delivery as sent (the SOAP envelope) is over the
+    /// profile's `rules.max_envelope_bytes`.
+    #[error(
+        "The message is {size} bytes as sent (signed, attachments base64-encoded); \
+         the intermediary takes at most {max} bytes. Compress the PDF or send the message on paper."
+    )]
+    EnvelopeTooLarge {
+        /// The envelope's size in bytes.
+        size: u64,
+        /// The limit.
+        max: u64,
+    },
     /// The file name's extension is not a type Kuvert recognises.
     #[error(
         "The type of {file} cannot be recognised from its name; attach a PDF, image or text file."
@@ -198,6 +210,18 @@ pub enum ProblemKind {
 }
 
 impl ProblemKind {
+    /// Whether the problem is one of size (an attachment, the attachments
+    /// together, the envelope as sent): the ways out are compressing a PDF
+    /// or sending on paper.
+    pub fn is_size(&self) -> bool {
+        matches!(
+            self,
+            ProblemKind::AttachmentTooLarge { .. }
+                | ProblemKind::AttachmentsTooLarge { .. }
+                | ProblemKind::EnvelopeTooLarge { .. }
+        )
+    }
+
     /// A stable code for tests and the UI (`required`, `too_long`, …).
     pub fn code(&self) -> &'static str {
         match self {
@@ -211,6 +235,7 @@ impl ProblemKind {
             ProblemKind::EmptyAttachment { .. } => "empty_attachment",
             ProblemKind::AttachmentTooLarge { .. } => "attachment_too_large",
             ProblemKind::AttachmentsTooLarge { .. } => "attachments_too_large",
+            ProblemKind::EnvelopeTooLarge { .. } => "envelope_too_large",
             ProblemKind::UnknownFileType { .. } => "unknown_file_type",
             ProblemKind::FileTypeMismatch { .. } => "file_type_mismatch",
             ProblemKind::FileTypeNotAllowed { .. } => "file_type_not_allowed",
@@ -256,6 +281,12 @@ impl ProblemKind {
                 "Bilagorna är tillsammans {}; högst {} är tillåtet per meddelande.",
                 super::swedish_size(*total),
                 super::swedish_size(*max)
+            ),
+            ProblemKind::EnvelopeTooLarge { size, max } => format!(
+                "Meddelandet blir {} när det skickas; förmedlaren tar emot högst {}. \
+                 Komprimera PDF-filen eller skicka meddelandet med post.",
+                super::envelope::megabytes(*size),
+                super::envelope::megabytes(*max)
             ),
             ProblemKind::UnknownFileType { file } => format!(
                 "Det går inte att avgöra vilken sorts fil {file} är utifrån namnet. \

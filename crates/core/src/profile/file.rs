@@ -99,6 +99,8 @@ pub(super) struct RulesTable {
     pub(super) max_attachment_bytes: Option<i64>,
     #[serde(default, deserialize_with = "integer")]
     pub(super) max_total_attachment_bytes: Option<i64>,
+    #[serde(default, deserialize_with = "integer")]
+    pub(super) max_envelope_bytes: Option<i64>,
     #[serde(default, deserialize_with = "text_list")]
     pub(super) allowed_attachment_types: Option<Vec<String>>,
     #[serde(default, deserialize_with = "integer")]

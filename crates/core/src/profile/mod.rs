@@ -188,11 +188,17 @@ impl CertificateSource {
 pub struct Rules {
     /// Whether every message needs a diarienummer (default `true`).
     pub require_case_number: bool,
-    /// Largest single attachment in bytes (default 20 000 000).
+    /// Largest single attachment in bytes (default: what the envelope can
+    /// carry, [`envelope_capacity`] of `max_envelope_bytes`, at most
+    /// 20 000 000).
     pub max_attachment_bytes: u64,
     /// Largest total of a message's attachments in bytes (default: the
-    /// single-attachment limit).
+    /// single-attachment limit, at most what the envelope can carry).
     pub max_total_attachment_bytes: u64,
+    /// Largest signed delivery as sent, in bytes: the whole SOAP envelope
+    /// (base64 attachments, XML, signature) that goes to the intermediary
+    /// (default [`DEFAULT_MAX_ENVELOPE_BYTES`]).
+    pub max_envelope_bytes: u64,
     /// MIME types that may be attached (default PDF, JPEG, PNG and plain text).
     pub allowed_attachment_types: Vec<String>,
     /// How many days entries stay in the sent log before the retention
@@ -292,6 +298,23 @@ struct Sourced<T> {
 /// The MIME types allowed when the profile does not list any.
 pub const DEFAULT_ALLOWED_TYPES: [&str; 4] =
     ["application/pdf", "image/jpeg", "image/png", "text/plain"];
+
+/// The default limit on the signed delivery as sent (`rules.max_envelope_bytes`):
+/// 2 MiB, 2 097 152 bytes. Sundsvall municipality's production sender on Mina
+/// meddelanden caps the outgoing SOAP envelope at this size (and compresses
+/// PDFs to fit); larger envelopes are refused in production.
+pub const DEFAULT_MAX_ENVELOPE_BYTES: u64 = 2_097_152;
+
+/// The smallest `rules.max_envelope_bytes` a profile may set: an envelope
+/// of a message without attachments (XML, signature and certificate) needs
+/// some 10 kB already.
+pub const MIN_ENVELOPE_BYTES: u64 = 16_384;
+
+/// The most attachment bytes an envelope of `max_envelope_bytes` can carry:
+/// attachments travel base64-encoded, 4 bytes for every 3.
+pub fn envelope_capacity(max_envelope_bytes: u64) -> u64 {
+    max_envelope_bytes / 4 * 3
+}
 
 /// The system-wide profile.
 pub const SYSTEM_PROFILE: &str = "/etc/kuvert/profile.toml";

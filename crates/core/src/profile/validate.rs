@@ -14,10 +14,11 @@ use kuvert_protocol::delivery::{DeliveryError, ProtectionClass, SenderName, Subj
 use kuvert_protocol::identity::OrganizationNumber;
 use kuvert_transport::{Endpoints, Proxy, ProxyUrl};
 
+use super::envelope_capacity;
 use super::file::{key, CaseTypeTable, Key, Layer, Layers};
 use super::{
     CaseType, CertificateSource, Department, Environment, Profile, ProfileError, Rules, Sourced,
-    SupportContact, DEFAULT_ALLOWED_TYPES,
+    SupportContact, DEFAULT_ALLOWED_TYPES, DEFAULT_MAX_ENVELOPE_BYTES, MIN_ENVELOPE_BYTES,
 };
 use crate::compose::file_type::FileType;
 
@@ -368,16 +369,56 @@ impl<'a> Reader<'a> {
             .layers
             .value(&key!(rules.require_case_number))
             .is_none_or(|(required, _)| *required);
+        let max_envelope_bytes = self
+            .integer(
+                key!(rules.max_envelope_bytes),
+                DEFAULT_MAX_ENVELOPE_BYTES as i64,
+                MIN_ENVELOPE_BYTES as i64..=MAX_BYTES,
+            )?
+            .unsigned_abs();
+        // Unless set, the attachment limits are what the envelope can carry.
+        let carried = envelope_capacity(max_envelope_bytes).min(20_000_000);
         let max_attachment_bytes = self
-            .integer(key!(rules.max_attachment_bytes), 20_000_000, 1..=MAX_BYTES)?
+            .integer(
+                key!(rules.max_attachment_bytes),
+                carried as i64,
+                1..=MAX_BYTES,
+            )?
             .unsigned_abs();
         let max_total_attachment_bytes = self
             .integer(
                 key!(rules.max_total_attachment_bytes),
-                max_attachment_bytes as i64,
+                max_attachment_bytes.min(carried) as i64,
                 1..=MAX_BYTES,
             )?
             .unsigned_abs();
+        for (key, limit) in [
+            (key!(rules.max_attachment_bytes), max_attachment_bytes),
+            (
+                key!(rules.max_total_attachment_bytes),
+                max_total_attachment_bytes,
+            ),
+        ] {
+            if limit > envelope_capacity(max_envelope_bytes) {
+                let file = self
+                    .layers
+                    .value(&key)
+                    .map(|(_, layer)| layer.file.as_path())
+                    .unwrap_or(self.layers.last_file());
+                return Err(invalid(
+                    file,
+                    key.name,
+                    format!(
+                        "{limit} bytes of attachments cannot fit in rules.max_envelope_bytes = {max_envelope_bytes} \
+                         (sent as base64 they take {} bytes; at most {} bytes of attachments fit); \
+                         lower {} or raise rules.max_envelope_bytes",
+                        limit.div_ceil(3) * 4,
+                        envelope_capacity(max_envelope_bytes),
+                        key.name,
+                    ),
+                ));
+            }
+        }
         let retention_days = self
             .integer(key!(rules.retention_days), 3650, 1..=36_500)?
             .unsigned_abs() as u32;
@@ -435,6 +476,7 @@ impl<'a> Reader<'a> {
             require_case_number,
             max_attachment_bytes,
             max_total_attachment_bytes,
+            max_envelope_bytes,
             allowed_attachment_types,
             retention_days,
             purgers,

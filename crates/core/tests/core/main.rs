@@ -3,9 +3,11 @@
 mod certificate_import;
 mod compose;
 mod connection;
+mod envelope;
 mod facade;
 mod pdf;
 mod profile;
 mod relay;
+mod scan;
 mod secrets;
 mod support;

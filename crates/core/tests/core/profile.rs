@@ -114,8 +114,10 @@ pkcs12 = "cert/org.p12"
     assert_eq!(profile.proxy(), &Proxy::FromEnvironment);
     let rules = profile.rules();
     assert!(rules.require_case_number);
-    assert_eq!(rules.max_attachment_bytes, 20_000_000);
-    assert_eq!(rules.max_total_attachment_bytes, 20_000_000);
+    // What the default envelope limit (2 097 152 bytes) can carry in base64.
+    assert_eq!(rules.max_envelope_bytes, 2_097_152);
+    assert_eq!(rules.max_attachment_bytes, 1_572_864);
+    assert_eq!(rules.max_total_attachment_bytes, 1_572_864);
     assert_eq!(
         rules.allowed_attachment_types,
         ["application/pdf", "image/jpeg", "image/png", "text/plain"]

@@ -9,6 +9,8 @@ use kuvert_protocol::dsig::{sign_enveloped, SigningKey, Transforms};
 use kuvert_protocol::identity::OrganizationNumber;
 use kuvert_transport::{CallError, ClientIdentity, TransportError};
 
+use kuvert_sandbox::{Sandbox, SandboxConfig};
+
 use crate::support::*;
 
 #[test]
@@ -134,4 +136,51 @@ fn the_operator_endpoint_refuses_callers_other_than_the_intermediary() {
     };
     assert!(fault.is_client_fault());
     assert_eq!(fault.detail.unwrap().error_code, 5003);
+}
+
+/// The intermediary holds envelopes to `max_envelope_bytes` to the byte: at
+/// the limit it takes the delivery, one byte over it answers with a client
+/// fault that says the envelope is too large (error 4999) and delivers
+/// nothing.
+#[test]
+fn an_envelope_over_the_limit_is_a_client_fault_saying_it_is_too_large() {
+    // One state directory, so one PKI: the same signed document for each limit.
+    let dir = state_dir("envelope-limit");
+    let first = Sandbox::start(SandboxConfig::new(&dir)).unwrap();
+    let id = message_id();
+    let document = signed(
+        &first,
+        &delivery(
+            "198501012382",
+            &id,
+            vec![attachment("beslut.pdf", &[b'%'; 30_000])],
+        ),
+    );
+    first.shutdown();
+    let size = kuvert_protocol::soap::distribute_secure_request(&document)
+        .unwrap()
+        .len() as u64;
+    for (limit, accepted) in [(size - 1, false), (size, true), (size + 1, true)] {
+        let mut config = SandboxConfig::new(&dir);
+        config.max_envelope_bytes = limit;
+        let limited = Sandbox::start(config).unwrap();
+        let answer = client(&limited).distribute_secure(&document);
+        let received = limited.received_envelopes();
+        assert_eq!(received.len(), 1);
+        assert_eq!(received[0].bytes, size, "the envelope's real size");
+        assert_eq!(received[0].refused_as_too_large, !accepted);
+        if accepted {
+            answer.unwrap();
+        } else {
+            let description = client_fault(answer, 4999);
+            assert_eq!(
+                description,
+                format!(
+                    "The SOAP envelope is too large: {size} bytes; this intermediary takes at most {limit} bytes."
+                )
+            );
+            assert_eq!(limited.delivery_count(&id), 0);
+        }
+        limited.shutdown();
+    }
 }

@@ -7,7 +7,9 @@ import { asCommandError, emptyFields } from "../../lib/backend";
 import type {
   AttachmentView,
   CommandError,
+  CompressionView,
   DraftFieldsView,
+  EnvelopeView,
   MatterStatusView,
   ProfileView,
   RecipientCheck,
@@ -42,6 +44,13 @@ export class ComposeController {
   outcome = $state<SendOutcome | null>(null);
   error = $state<CommandError | null>(null);
   savedAt = $state<string | null>(null);
+  /** The size as it will be sent, against the limit (after each save). */
+  envelope = $state<EnvelopeView | null>(null);
+  /** The compressions done in this form, newest last. */
+  compressions = $state<CompressionView[]>([]);
+  compressing = $state(false);
+  /** The officer chose the paper route. */
+  chosePaper = $state(false);
 
   readonly #backend: Backend;
   readonly #profile: ProfileView;
@@ -68,6 +77,7 @@ export class ComposeController {
     this.fields = draft.fields;
     this.attachments = draft.attachments;
     this.#recipientChanged(true);
+    void this.measure();
   }
 
   /** The operator when the recipient can receive digital mail. */
@@ -110,10 +120,26 @@ export class ComposeController {
     return totalTooLarge(this.attachments, this.#profile.rules);
   }
 
+  /**
+   * Too large to send digitally: the envelope is over the limit, or an
+   * attachment or the attachments together over theirs. The ways out are
+   * compressing the PDFs and the paper route.
+   */
+  get tooLarge(): boolean {
+    const attachmentTooLarge = Object.values(this.attachmentProblems).some((p) => p.includes("too_large"));
+    return (this.envelope !== null && !this.envelope.fits) || attachmentTooLarge || this.totalTooLarge;
+  }
+
+  /** The PDF attachments (what "compress" works on). */
+  get pdfAttachments(): AttachmentView[] {
+    return this.attachments.filter((a) => a.content_type === "application/pdf");
+  }
+
   /** Whether the form may go on to the summary (the core validates again). */
   get canReview(): boolean {
     const attachmentsOk = Object.values(this.attachmentProblems).every((p) => p.length === 0);
     return (
+      !this.tooLarge &&
       this.recipient.kind !== "invalid" &&
       !this.classFourChosen &&
       !this.eventNeedsCase &&
@@ -187,12 +213,60 @@ export class ComposeController {
     try {
       this.draftId = await saving;
       this.savedAt = nowText();
+      void this.measure();
       return this.draftId;
     } catch (error) {
       this.error = asCommandError(error);
       throw error;
     } finally {
       this.#saving = null;
+    }
+  }
+
+  /** Measures the saved draft as it would be sent (shown live). */
+  async measure(): Promise<void> {
+    if (this.draftId === null) return;
+    try {
+      this.envelope = await this.#backend.envelopeSize(this.draftId);
+    } catch {
+      this.envelope = null;
+    }
+  }
+
+  /** Compresses every PDF attachment in place; the files on disk stay as they are. */
+  async compressPdfs(): Promise<void> {
+    if (this.draftId === null) return;
+    this.compressing = true;
+    try {
+      for (const a of this.pdfAttachments) {
+        const done = await this.#backend.compressAttachment(this.draftId, a.id);
+        this.attachments = done.draft.attachments;
+        this.compressions = [...this.compressions, done];
+      }
+      this.error = null;
+    } catch (error) {
+      this.error = asCommandError(error);
+    } finally {
+      this.compressing = false;
+      await this.measure();
+    }
+  }
+
+  /** Records the message as sent on paper instead (with everything attached). */
+  async sendOnPaper(): Promise<SendOutcome | null> {
+    if (this.step !== "edit") return null;
+    this.step = "sending";
+    try {
+      const id = await this.save();
+      this.outcome = await this.#backend.sendDraftOnPaper(id);
+      this.chosePaper = true;
+      this.step = "done";
+      this.error = null;
+      return this.outcome;
+    } catch (error) {
+      this.error = asCommandError(error);
+      this.step = "edit";
+      return null;
     }
   }
 
@@ -203,6 +277,7 @@ export class ComposeController {
       const id = await this.save();
       this.attachments = (await this.#backend.attachFiles(id, paths)).attachments;
       this.error = null;
+      await this.measure();
     } catch (error) {
       this.error = asCommandError(error);
     }
@@ -211,6 +286,7 @@ export class ComposeController {
   async removeAttachment(attachmentId: number): Promise<void> {
     if (this.draftId === null) return;
     this.attachments = (await this.#backend.removeAttachment(this.draftId, attachmentId)).attachments;
+    await this.measure();
   }
 
   /** Validates and shows the summary; on problems stays on the form. */

@@ -217,3 +217,41 @@ describe("event messages", () => {
     expect((await backend.message(first)).row.event?.preceding_event_id).toBeNull();
   });
 });
+
+describe("the size as sent (issue 17)", () => {
+  it("is shown against the limit and refused with the ways out when it does not fit", async () => {
+    backend.files.set("/docs/skannat.pdf", { size: 6_000_000, content_type: "application/pdf" });
+    const c = controller();
+    c.update({ recipient: "19850101-2382", subject: "Beslut", case_number: "BN 2026/1", protection_class: 2 });
+    await c.attach(["/docs/beslut.pdf"]);
+    expect(c.envelope?.fits).toBe(true);
+    expect(c.envelope?.swedish).toBe("0,0 av 2,0 MB");
+    expect(c.tooLarge).toBe(false);
+    await c.attach(["/docs/skannat.pdf"]);
+    expect(c.envelope?.swedish).toBe("7,6 av 2,0 MB");
+    expect(c.tooLarge).toBe(true);
+    expect(c.canReview).toBe(false);
+    expect(c.pdfAttachments).toHaveLength(2);
+    await c.compressPdfs();
+    expect(c.compressions.map((d) => [d.file_name, d.original_size, d.compressed_size])).toEqual([
+      ["beslut.pdf", 1400, 233],
+      ["skannat.pdf", 6_000_000, 1_000_000],
+    ]);
+    expect(c.envelope?.swedish).toBe("1,3 av 2,0 MB");
+    expect(c.tooLarge).toBe(false);
+  });
+
+  it("can go on paper instead, with everything attached", async () => {
+    backend.files.set("/docs/skannat.pdf", { size: 6_000_000, content_type: "application/pdf" });
+    const c = controller();
+    c.update({ recipient: "19850101-2382", subject: "Beslut", case_number: "BN 2026/1", protection_class: 2 });
+    await c.attach(["/docs/skannat.pdf"]);
+    expect(c.tooLarge).toBe(true);
+    const outcome = await c.sendOnPaper();
+    expect(outcome?.kind).toBe("paper");
+    expect(c.chosePaper).toBe(true);
+    const paper = await backend.folder("paper");
+    expect(paper).toHaveLength(1);
+    expect(paper[0]?.attachment_count).toBe(1);
+  });
+});

@@ -5,9 +5,11 @@ import type {
   AppStatus,
   ChainView,
   CommandError,
+  CompressionView,
   DraftFieldsView,
   DraftRow,
   DraftView,
+  EnvelopeView,
   ExportKind,
   InstalledCertificateView,
   PathsView,
@@ -39,6 +41,12 @@ export interface Backend {
   removeAttachment(id: number, attachmentId: number): Promise<DraftView>;
   summarise(id: number, operator: string | null): Promise<SummaryView>;
   sendDraft(id: number): Promise<SendOutcome>;
+  /** The draft's size as it would be sent, against the limit (`null`: not measurable yet). */
+  envelopeSize(id: number): Promise<EnvelopeView | null>;
+  /** Compresses a PDF attachment of the draft in place (the file on disk is untouched). */
+  compressAttachment(id: number, attachmentId: number): Promise<CompressionView>;
+  /** Records the draft as sent on paper instead (the officer's choice). */
+  sendDraftOnPaper(id: number): Promise<SendOutcome>;
   folder(folder: Folder): Promise<MessageRow[]>;
   message(id: string): Promise<MessageView>;
   refreshStatus(id: string): Promise<MessageView>;

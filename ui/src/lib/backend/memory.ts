@@ -31,6 +31,7 @@ export const testProfile: ProfileView = {
     require_case_number: true,
     max_attachment_bytes: 20_000_000,
     max_total_attachment_bytes: 20_000_000,
+    max_envelope_bytes: 2_097_152,
     allowed_attachment_types: ["application/pdf", "image/jpeg", "image/png", "text/plain"],
     retention_days: 3650,
   },
@@ -220,6 +221,36 @@ export function memoryBackend(options: { configured?: boolean } = {}): MemoryBac
       return {
         swedish: `Klass ${d.fields.protection_class ?? 1}-meddelande till ${to}${via}, ${n} bilag${n === 1 ? "a" : "or"}, ärende ${d.fields.case_number}`,
         english: `Class ${d.fields.protection_class ?? 1} message to ${to}${via}, ${n} attachment${n === 1 ? "" : "s"}, case ${d.fields.case_number}`,
+      };
+    },
+    async envelopeSize(id) {
+      const d = draftOf(id);
+      // Base64 attachments and some 10 kB of XML, signature and certificate.
+      const bytes = d.attachments.reduce((sum, a) => sum + Math.ceil(a.size / 3) * 4, 10_000);
+      const max = testProfile.rules.max_envelope_bytes;
+      const mb = (n: number) => (Math.round((n * 10) / 1_048_576) / 10).toFixed(1).replace(".", ",");
+      return { bytes, max, fits: bytes <= max, swedish: `${mb(bytes)} av ${mb(max)} MB` };
+    },
+    async compressAttachment(id, attachmentId) {
+      const d = draftOf(id);
+      const a = d.attachments.find((x) => x.id === attachmentId) ?? fail("not_found", "no such attachment");
+      const original_size = a.size;
+      // A scan at 300 dpi scaled to 150 dpi: about a sixth.
+      a.size = Math.round(a.size / 6);
+      return { file_name: a.name, original_size, compressed_size: a.size, draft: structuredClone(d) };
+    },
+    async sendDraftOnPaper(id) {
+      const outcome = await backend.sendDraft(id);
+      const message = messages.get(outcome.message_id);
+      if (message) {
+        message.view.row.state = "paper";
+        message.view.row.mailbox = null;
+      }
+      return {
+        kind: "paper",
+        message_id: outcome.message_id,
+        reason_swedish: "Handläggaren valde att skicka meddelandet med post.",
+        reason_english: "The officer chose to send the message on paper.",
       };
     },
     async sendDraft(id) {

@@ -68,6 +68,10 @@ max_attachment_bytes: number,
  */
 max_total_attachment_bytes: number, 
 /**
+ * Largest signed delivery as sent (the SOAP envelope), bytes.
+ */
+max_envelope_bytes: number, 
+/**
  * Allowed MIME types.
  */
 allowed_attachment_types: Array<string>, 
@@ -285,6 +289,42 @@ swedish: string,
  * In English.
  */
 english: string, };
+
+export type EnvelopeView = { 
+/**
+ * The SOAP envelope's bytes.
+ */
+bytes: number, 
+/**
+ * `rules.max_envelope_bytes`.
+ */
+max: number, 
+/**
+ * Whether it is within the limit.
+ */
+fits: boolean, 
+/**
+ * Size against limit in Swedish: "1,4 av 2,0 MB".
+ */
+swedish: string, };
+
+export type CompressionView = { 
+/**
+ * The file name.
+ */
+file_name: string, 
+/**
+ * Its size before, bytes.
+ */
+original_size: number, 
+/**
+ * Its size now, bytes.
+ */
+compressed_size: number, 
+/**
+ * The draft with the compressed file.
+ */
+draft: DraftView, };
 
 export type SendOutcome = { "kind": "submitted", 
 /**
