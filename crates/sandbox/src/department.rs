@@ -359,6 +359,7 @@ profile = "profile.toml"   # the test organisation (Kommun B) and its certificat
 
 [worker]
 poll_milliseconds = 500
+status_interval_seconds = 2   # the test environment delivers within seconds
 {staff}"#,
                 path = server_toml.display(),
                 url = quoted(database_url),

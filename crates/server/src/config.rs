@@ -41,6 +41,8 @@ pub struct ServerConfig {
     pub poll: Duration,
     /// How many worker threads this instance runs.
     pub worker_threads: usize,
+    /// How often a submitted message's status is asked for.
+    pub status_interval: Duration,
     /// The staff and their roles from the file.
     pub staff: Vec<StaffMember>,
 }
@@ -113,6 +115,8 @@ struct WorkerSection {
     poll_milliseconds: u64,
     #[serde(default = "default_threads")]
     threads: usize,
+    #[serde(default = "default_status_interval_seconds")]
+    status_interval_seconds: u64,
 }
 
 impl Default for WorkerSection {
@@ -121,6 +125,7 @@ impl Default for WorkerSection {
             lease_seconds: default_lease_seconds(),
             poll_milliseconds: default_poll_milliseconds(),
             threads: default_threads(),
+            status_interval_seconds: default_status_interval_seconds(),
         }
     }
 }
@@ -135,6 +140,10 @@ fn default_poll_milliseconds() -> u64 {
 
 fn default_threads() -> usize {
     4
+}
+
+fn default_status_interval_seconds() -> u64 {
+    30
 }
 
 #[derive(Deserialize)]
@@ -215,6 +224,7 @@ impl ServerConfig {
             lease: Duration::from_secs(file.worker.lease_seconds),
             poll: Duration::from_millis(file.worker.poll_milliseconds),
             worker_threads: file.worker.threads.clamp(1, 64),
+            status_interval: Duration::from_secs(file.worker.status_interval_seconds.max(1)),
             staff,
         })
     }

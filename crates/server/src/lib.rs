@@ -111,14 +111,21 @@ pub fn start(config: &ServerConfig) -> Result<RunningServer, StartError> {
     db.migrate()?;
     db.sync_configured_staff(&config.staff)?;
     let acceptor = tls::acceptor(&config.tls_certificate, &config.tls_key, &config.staff_ca)?;
-    let department = Arc::new(Department::new(
-        db,
-        profile,
-        key,
-        intermediary,
-        config.instance.clone(),
-        config.lease,
-    ));
+    let policy = kuvert_core::lifecycle::RetryPolicy {
+        status_interval: config.status_interval,
+        ..kuvert_core::lifecycle::RetryPolicy::default()
+    };
+    let department = Arc::new(
+        Department::new(
+            db,
+            profile,
+            key,
+            intermediary,
+            config.instance.clone(),
+            config.lease,
+        )
+        .with_retry_policy(policy),
+    );
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
