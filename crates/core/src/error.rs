@@ -126,6 +126,9 @@ pub enum Error {
     /// cannot be moved into it now).
     #[error(transparent)]
     DataDir(#[from] DataDirError),
+    /// A PDF could not be written.
+    #[error(transparent)]
+    Pdf(#[from] crate::pdf::PdfError),
     /// A file could not be read or written.
     #[error("{}: {source}", path.display())]
     File {
@@ -160,7 +163,7 @@ impl Error {
             Error::TooYoungToPurge { .. } | Error::NotAPurger { .. } => ErrorCode::InvalidInput,
             Error::Store(StoreError::MessageNotFound { .. }) => ErrorCode::NotFound,
             Error::DataDir(DataDirError::NoDataDir) => ErrorCode::Configuration,
-            Error::Store(_) | Error::File { .. } | Error::DataDir(_) | Error::NotAMove(_) => {
+            Error::Store(_) | Error::File { .. } | Error::Pdf(_) | Error::DataDir(_) | Error::NotAMove(_) => {
                 ErrorCode::Storage
             }
         }
