@@ -77,7 +77,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         times[0],
         times[times.len() - 1]
     );
-    println!("peak memory (VmHWM, whole process incl. the test environment and the 20 MB draft): {}", peak());
+    println!(
+        "peak memory (VmHWM, whole process incl. the test environment and the 20 MB draft): {}",
+        peak()
+    );
     if let Some(keep) = std::env::var_os("KUVERT_BENCH_KEEP") {
         std::fs::copy(&out, keep)?;
     }
@@ -88,6 +91,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 fn peak() -> String {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM")).map(|l| l.split_whitespace().skip(1).collect::<Vec<_>>().join(" ")))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM"))
+                .map(|l| l.split_whitespace().skip(1).collect::<Vec<_>>().join(" "))
+        })
         .unwrap_or_else(|| "?".into())
 }

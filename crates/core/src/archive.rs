@@ -399,8 +399,10 @@ fn safe_name(name: &str) -> String {
     let cleaned: String = name
         .chars()
         .map(|c| {
-            if matches!(c, '/' | '\\' | '\0' | ':' | '*' | '?' | '"' | '<' | '>' | '|')
-                || c.is_control()
+            if matches!(
+                c,
+                '/' | '\\' | '\0' | ':' | '*' | '?' | '"' | '<' | '>' | '|'
+            ) || c.is_control()
             {
                 '_'
             } else {
@@ -475,7 +477,11 @@ fn dublin_core(message: &Message, history: &[StatusEvent]) -> String {
     }
     element(
         "creator",
-        &format!("{} ({})", c.sender_name.as_str(), c.sender_org.display_form()),
+        &format!(
+            "{} ({})",
+            c.sender_name.as_str(),
+            c.sender_org.display_form()
+        ),
     );
     if let Some(officer) = &c.officer {
         element(
@@ -484,7 +490,10 @@ fn dublin_core(message: &Message, history: &[StatusEvent]) -> String {
         );
     }
     element("date", &iso(message.created_at));
-    element("type", "Expedierad handling (meddelande via Mina meddelanden)");
+    element(
+        "type",
+        "Expedierad handling (meddelande via Mina meddelanden)",
+    );
     element("format", "application/pdf");
     element("language", "sv");
     element(
@@ -498,10 +507,16 @@ fn dublin_core(message: &Message, history: &[StatusEvent]) -> String {
     if let Some(attention) = &c.attention {
         element("description", &format!("Att: {}", attention.as_str()));
     }
-    element("description", &format!("Avsändare: {}", c.sender_name.as_str()));
     element(
         "description",
-        &format!("Diarienummer: {}", c.case_number.as_ref().map(|n| n.as_str()).unwrap_or("–")),
+        &format!("Avsändare: {}", c.sender_name.as_str()),
+    );
+    element(
+        "description",
+        &format!(
+            "Diarienummer: {}",
+            c.case_number.as_ref().map(|n| n.as_str()).unwrap_or("–")
+        ),
     );
     element(
         "description",
@@ -518,10 +533,7 @@ fn dublin_core(message: &Message, history: &[StatusEvent]) -> String {
         }
     }
     if let Some(mailbox) = &message.mailbox {
-        element(
-            "description",
-            &format!("Brevlåda: {}", mailbox.operator),
-        );
+        element("description", &format!("Brevlåda: {}", mailbox.operator));
     }
     element(
         "description",
@@ -683,7 +695,10 @@ fn premis(
             let mut agents = identifier("linkingAgent", "kuvert");
             agents.push_str(&identifier("linkingAgent", "organisation"));
             if let (Some(o), EventKind::Enqueued) = (officer, event.kind) {
-                agents.push_str(&identifier("linkingAgent", &format!("officer:{}", o.account)));
+                agents.push_str(&identifier(
+                    "linkingAgent",
+                    &format!("officer:{}", o.account),
+                ));
             }
             out.push_str(&format!(
                 "  <premis:event>{}<premis:eventType>{kind}</premis:eventType><premis:eventDateTime>{}</premis:eventDateTime><premis:eventDetailInformation><premis:eventDetail>{}</premis:eventDetail></premis:eventDetailInformation><premis:eventOutcomeInformation><premis:eventOutcome>{outcome}</premis:eventOutcome></premis:eventOutcomeInformation>{agents}{}</premis:event>\n",
@@ -754,7 +769,10 @@ fn documentation(
         out.push_str(&format!(
             "- {}: {} – {} – {} ({})\n",
             part.folder,
-            c.case_number.as_ref().map(|n| n.as_str()).unwrap_or("utan diarienummer"),
+            c.case_number
+                .as_ref()
+                .map(|n| n.as_str())
+                .unwrap_or("utan diarienummer"),
             c.subject.as_str(),
             state_swedish(part.message.state),
             iso(part.message.state_at)
@@ -841,7 +859,9 @@ fn md_ref(entry: &Entry, mdtype: &str) -> String {
 }
 
 fn file_group_attributes() -> String {
-    format!("csip:CONTENTINFORMATIONTYPE=\"OTHER\" csip:OTHERCONTENTINFORMATIONTYPE=\"{CONTENT_TYPE}\"")
+    format!(
+        "csip:CONTENTINFORMATIONTYPE=\"OTHER\" csip:OTHERCONTENTINFORMATIONTYPE=\"{CONTENT_TYPE}\""
+    )
 }
 
 fn representation_mets(h: &Header, parts: &[Part], entries: &[Entry]) -> String {
@@ -903,9 +923,15 @@ fn root_mets(h: &Header, parts: &[Part], entries: &[Entry], s: Sections) -> Stri
         "<fileSec ID=\"filesec\">\n<fileGrp ID=\"grp-documentation\" USE=\"Documentation\" {group}>\n{}</fileGrp>\n",
         file_element("file-documentation", &entries[s.documentation], "")
     ));
-    out.push_str(&format!("<fileGrp ID=\"grp-schemas\" USE=\"Schemas\" {group}>\n"));
+    out.push_str(&format!(
+        "<fileGrp ID=\"grp-schemas\" USE=\"Schemas\" {group}>\n"
+    ));
     for (k, &i) in s.schemas.iter().enumerate() {
-        out.push_str(&file_element(&format!("file-schema-{}", k + 1), &entries[i], ""));
+        out.push_str(&file_element(
+            &format!("file-schema-{}", k + 1),
+            &entries[i],
+            "",
+        ));
     }
     out.push_str("</fileGrp>\n");
     out.push_str(&format!(
@@ -943,6 +969,9 @@ mod tests {
 
     #[test]
     fn hrefs_are_relative_urls() {
-        assert_eq!(href("bilagor/Beslut 1 (å).pdf"), "bilagor/Beslut%201%20%28%C3%A5%29.pdf");
+        assert_eq!(
+            href("bilagor/Beslut 1 (å).pdf"),
+            "bilagor/Beslut%201%20%28%C3%A5%29.pdf"
+        );
     }
 }

@@ -163,9 +163,11 @@ impl Error {
             Error::TooYoungToPurge { .. } | Error::NotAPurger { .. } => ErrorCode::InvalidInput,
             Error::Store(StoreError::MessageNotFound { .. }) => ErrorCode::NotFound,
             Error::DataDir(DataDirError::NoDataDir) => ErrorCode::Configuration,
-            Error::Store(_) | Error::File { .. } | Error::Pdf(_) | Error::DataDir(_) | Error::NotAMove(_) => {
-                ErrorCode::Storage
-            }
+            Error::Store(_)
+            | Error::File { .. }
+            | Error::Pdf(_)
+            | Error::DataDir(_)
+            | Error::NotAMove(_) => ErrorCode::Storage,
         }
     }
 

@@ -73,7 +73,11 @@ fn a_message_is_delivered_filed_and_exported() {
     assert_eq!(written["package_id"], package.root.as_str());
     assert_eq!(
         package.data_of(&id),
-        ["bilagor/beslut.pdf", "meddelande.pdf", "signerad-leverans.xml"]
+        [
+            "bilagor/beslut.pdf",
+            "meddelande.pdf",
+            "signerad-leverans.xml"
+        ]
     );
     assert_eq!(
         package.file(&format!("{id}/bilagor/beslut.pdf")),
@@ -102,7 +106,13 @@ fn a_message_is_delivered_filed_and_exported() {
         assert!(dc.contains(expected), "{expected:?} missing in {dc}");
     }
     let premis = String::from_utf8(package.file("premis.xml").to_vec()).unwrap();
-    for event in ["creation", "digital signature generation", "transfer", "dissemination", "information package creation"] {
+    for event in [
+        "creation",
+        "digital signature generation",
+        "transfer",
+        "dissemination",
+        "information package creation",
+    ] {
         assert!(
             premis.contains(&format!("<premis:eventType>{event}</premis:eventType>")),
             "{event} missing in {premis}"
@@ -113,7 +123,11 @@ fn a_message_is_delivered_filed_and_exported() {
     for i in 0..zip.len() {
         let entry = zip.by_index(i).unwrap();
         let modified = entry.last_modified().unwrap();
-        assert!(modified.year() >= 2026, "{}: {modified:?}", entry.name().unwrap());
+        assert!(
+            modified.year() >= 2026,
+            "{}: {modified:?}",
+            entry.name().unwrap()
+        );
     }
 
     // The signed delivery in the package verifies against the environment's CA.
@@ -228,7 +242,10 @@ fn an_unreachable_recipient_gets_a_paper_letter_recorded_as_sent_on_paper() {
     assert_checksums(&package);
     assert_eark_valid(&zip_path);
     let premis = String::from_utf8(package.file("premis.xml").to_vec()).unwrap();
-    assert!(premis.contains("<premis:eventType>printing</premis:eventType>"), "{premis}");
+    assert!(
+        premis.contains("<premis:eventType>printing</premis:eventType>"),
+        "{premis}"
+    );
     assert!(!premis.contains("dissemination"), "{premis}");
     assert_eq!(package.record(id)["state"], "paper");
 }
@@ -241,7 +258,11 @@ fn issue_15_a_whole_case_is_filed_as_one_package() {
     let officer = Officer::new();
     let attachment = pdf(officer.data.path(), "beslut.pdf");
     let mut ids = Vec::new();
-    for (to, attach) in [("19850101-2382", true), ("192705178354", false), ("19850101-2382", false)] {
+    for (to, attach) in [
+        ("19850101-2382", true),
+        ("192705178354", false),
+        ("19850101-2382", false),
+    ] {
         let mut args = send_args(to, "BN 2026/0300");
         if attach {
             args.extend(["--attach".into(), attachment.display().to_string()]);
@@ -257,34 +278,66 @@ fn issue_15_a_whole_case_is_filed_as_one_package() {
     let zip_path = officer.data.path().join("arende.zip");
     let written = officer.json(
         0,
-        &["archive", "--case", "BN 2026/0300", "--out", zip_path.to_str().unwrap()],
+        &[
+            "archive",
+            "--case",
+            "BN 2026/0300",
+            "--out",
+            zip_path.to_str().unwrap(),
+        ],
     );
     assert_eq!(written["messages"], 3);
     let package = Package::open(&zip_path);
     for id in &ids {
-        assert!(package.data_of(id).contains(&"meddelande.pdf".to_string()), "{id}");
+        assert!(
+            package.data_of(id).contains(&"meddelande.pdf".to_string()),
+            "{id}"
+        );
         assert_eq!(package.record(id)["case_number"], "BN 2026/0300");
     }
     assert!(package.data_of(other).is_empty(), "another case's message");
-    assert!(package.data_of(&ids[0]).contains(&"bilagor/beslut.pdf".to_string()));
-    assert!(package.data_of(&ids[1]).contains(&"pappersbrev.pdf".to_string()));
+    assert!(package
+        .data_of(&ids[0])
+        .contains(&"bilagor/beslut.pdf".to_string()));
+    assert!(package
+        .data_of(&ids[1])
+        .contains(&"pappersbrev.pdf".to_string()));
     assert!(assert_checksums(&package) >= 20);
     assert_eark_valid(&zip_path);
     let mets = String::from_utf8(package.file_exact("METS.xml").to_vec()).unwrap();
-    assert_eq!(mets.matches("MDTYPE=\"DC\"").count(), 3, "a description per message");
+    assert_eq!(
+        mets.matches("MDTYPE=\"DC\"").count(),
+        3,
+        "a description per message"
+    );
 
     // A date range: today's messages, the other case's too.
     let today = officer.json(0, &["log"])[0]["created_at"].as_str().unwrap()[..10].to_string();
     let range = officer.data.path().join("dagens.zip");
     let written = officer.json(
         0,
-        &["archive", "--from", &today, "--to", &today, "--out", range.to_str().unwrap()],
+        &[
+            "archive",
+            "--from",
+            &today,
+            "--to",
+            &today,
+            "--out",
+            range.to_str().unwrap(),
+        ],
     );
     assert_eq!(written["messages"], 4);
     assert_eark_valid(&range);
     // Nothing selected: an error, no file.
     let empty = officer.data.path().join("tom.zip");
-    let refused = officer.run(&["--json", "archive", "--case", "BN 1999/1", "--out", empty.to_str().unwrap()]);
+    let refused = officer.run(&[
+        "--json",
+        "archive",
+        "--case",
+        "BN 1999/1",
+        "--out",
+        empty.to_str().unwrap(),
+    ]);
     assert_eq!(refused.code, 2, "{refused:?}");
     assert!(refused.stderr.contains("no message matches"), "{refused:?}");
     assert!(!empty.exists());

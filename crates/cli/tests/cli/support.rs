@@ -211,7 +211,11 @@ impl Package {
 
     /// The bytes of the one file whose path ends with `suffix`.
     pub fn file(&self, suffix: &str) -> &[u8] {
-        let found: Vec<_> = self.files.iter().filter(|(n, _)| n.ends_with(suffix)).collect();
+        let found: Vec<_> = self
+            .files
+            .iter()
+            .filter(|(n, _)| n.ends_with(suffix))
+            .collect();
         assert_eq!(found.len(), 1, "{suffix} in {:?}", self.names());
         &found[0].1
     }
@@ -263,7 +267,10 @@ pub fn eark_errors(package: &Path) -> Vec<String> {
             )
         });
     assert_eq!(report["structure"]["status"], "WellFormed", "{stdout}");
-    assert_eq!(report["metadata"]["schema_results"]["status"], "VALID", "{stdout}");
+    assert_eq!(
+        report["metadata"]["schema_results"]["status"], "VALID",
+        "{stdout}"
+    );
     let mut errors = Vec::new();
     for list in [
         &report["structure"]["messages"],
@@ -271,7 +278,11 @@ pub fn eark_errors(package: &Path) -> Vec<String> {
     ] {
         for m in list.as_array().into_iter().flatten() {
             if m["severity"] == "Error" {
-                errors.push(format!("{}: {}", m["rule_id"].as_str().unwrap_or("?"), m["message"]));
+                errors.push(format!(
+                    "{}: {}",
+                    m["rule_id"].as_str().unwrap_or("?"),
+                    m["message"]
+                ));
             }
         }
     }
@@ -292,8 +303,13 @@ pub fn assert_eark_valid(package: &Path) {
 /// match; every file but the root METS is named. Returns how many checked.
 pub fn assert_checksums(package: &Package) -> usize {
     let mut checked = std::collections::BTreeSet::new();
-    for (mets, base) in [("METS.xml", ""), ("representations/rep1/METS.xml", "representations/rep1/")] {
-        let xml = std::str::from_utf8(package.file_exact(mets)).unwrap().to_string();
+    for (mets, base) in [
+        ("METS.xml", ""),
+        ("representations/rep1/METS.xml", "representations/rep1/"),
+    ] {
+        let xml = std::str::from_utf8(package.file_exact(mets))
+            .unwrap()
+            .to_string();
         let mut reader = quick_xml::Reader::from_str(&xml);
         let mut current: Option<(String, String)> = None; // (size, checksum) of the open <file>
         loop {
@@ -338,7 +354,10 @@ pub fn assert_checksums(package: &Package) -> usize {
         }
     }
     for name in package.names() {
-        assert!(name == "METS.xml" || checked.contains(name), "{name} is not in METS");
+        assert!(
+            name == "METS.xml" || checked.contains(name),
+            "{name} is not in METS"
+        );
     }
     checked.len()
 }
@@ -395,7 +414,11 @@ pub fn assert_pdf_a(file: &Path) {
             .arg(file)
             .output()
             .unwrap_or_else(|e| panic!("{program} ({e}); scripts/deps installs it"));
-        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert!(out.status.success(), "{program}: {text}");
         text
     };
@@ -412,5 +435,8 @@ pub fn assert_pdf_a(file: &Path) {
         "{xmp}"
     );
     let check = run("qpdf", &["--check"]);
-    assert!(check.contains("No syntax or stream encoding errors found") && !check.contains("WARNING"), "{check}");
+    assert!(
+        check.contains("No syntax or stream encoding errors found") && !check.contains("WARNING"),
+        "{check}"
+    );
 }

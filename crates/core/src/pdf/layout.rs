@@ -354,7 +354,9 @@ fn render(
 
 fn date_time(created: Created) -> DateTime {
     match created {
-        Created::Day(date) => DateTime::new(date.year()).month(date.month()).day(date.day()),
+        Created::Day(date) => DateTime::new(date.year())
+            .month(date.month())
+            .day(date.day()),
         Created::At(at) => {
             let offset = at.offset();
             DateTime::new(u16::try_from(at.year()).unwrap_or(0))

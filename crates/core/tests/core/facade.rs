@@ -132,7 +132,12 @@ fn files_of(zip: &[u8]) -> Vec<(String, Vec<u8>)> {
 /// The bytes of the one file whose package path ends with `suffix`.
 fn file_ending(files: &[(String, Vec<u8>)], suffix: &str) -> Vec<u8> {
     let found: Vec<_> = files.iter().filter(|(n, _)| n.ends_with(suffix)).collect();
-    assert_eq!(found.len(), 1, "{suffix}: {:?}", files.iter().map(|f| &f.0).collect::<Vec<_>>());
+    assert_eq!(
+        found.len(),
+        1,
+        "{suffix}: {:?}",
+        files.iter().map(|f| &f.0).collect::<Vec<_>>()
+    );
     found[0].1.clone()
 }
 
@@ -180,7 +185,10 @@ fn letters_and_filing_package_pdfs_are_the_bytes_of_the_day_they_were_sent() {
     assert_eq!(pdf_of(&package(paper.message_id())), first_paper_package);
     // And it carries the day it was sent.
     let text = crate::support::pdf_text(&first_package);
-    assert!(text.contains("Datum: 2026-11-30"), "dated the day it was sent: {text}");
+    assert!(
+        text.contains("Datum: 2026-11-30"),
+        "dated the day it was sent: {text}"
+    );
     let verdict = kuvert
         .verify_log(kuvert_core::ChainScope::Full)
         .unwrap()
@@ -301,8 +309,14 @@ fn issue_10_a_letter_just_after_midnight_carries_the_swedish_date() {
         .export(kuvert_core::ExportFormat::Pdf, &query, "Alla", &mut pdf)
         .unwrap();
     let text = crate::support::pdf_text(&pdf);
-    assert!(text.contains("Skapad: 2026-12-02 00:30"), "to the minute: {text}");
-    assert!(text.matches("2026-12-02 00:30").count() >= 2, "the row's time");
+    assert!(
+        text.contains("Skapad: 2026-12-02 00:30"),
+        "to the minute: {text}"
+    );
+    assert!(
+        text.matches("2026-12-02 00:30").count() >= 2,
+        "the row's time"
+    );
     assert!(
         !text.contains("123456789") && !text.contains(":05."),
         "no fractions"

@@ -243,7 +243,12 @@ fn issue_15_sami_and_swedish_letters_are_text_in_an_embedded_font() {
     letter.subject = "Čáhppes ŋ šž đ ŧ".into();
     letter.body = "åäö ÅÄÖ\nSámegiella: Čáhppes ŋ šž đ ŧ. Meänkieli: Äänekoski. Romani: ǩ.".into();
     let (_, text) = inspect(&pdf(&letter));
-    for expected in ["Čáhppes ŋ šž đ ŧ", "åäö ÅÄÖ", "Meänkieli: Äänekoski", "Romani: ǩ"] {
+    for expected in [
+        "Čáhppes ŋ šž đ ŧ",
+        "åäö ÅÄÖ",
+        "Meänkieli: Äänekoski",
+        "Romani: ǩ",
+    ] {
         assert!(text.contains(expected), "{expected:?} missing in:\n{text}");
     }
 }
@@ -255,7 +260,11 @@ fn issue_15_the_profile_picks_pdf_a_1b_and_the_metadata_names_the_document() {
     let letter = letter();
     for profile in [PdfProfile::A2b, PdfProfile::A1b] {
         let bytes = letter.to_pdf(profile).unwrap();
-        let version = if profile == PdfProfile::A1b { "%PDF-1.4" } else { "%PDF-1.7" };
+        let version = if profile == PdfProfile::A1b {
+            "%PDF-1.4"
+        } else {
+            "%PDF-1.7"
+        };
         assert!(bytes.starts_with(version.as_bytes()), "{profile:?}");
         inspect_as(&bytes, profile);
         let dir = tempfile::tempdir().unwrap();
@@ -276,8 +285,14 @@ fn issue_15_the_profile_picks_pdf_a_1b_and_the_metadata_names_the_document() {
         }
         assert!(info.output.contains("2026"), "{}", info.output);
         let meta = run(Command::new("pdfinfo").arg("-meta").arg(&file)).output;
-        assert!(meta.contains("<dc:language>") && meta.contains(">sv<"), "{meta}");
-        assert!(meta.contains("2026-11-23"), "creation date in the XMP: {meta}");
+        assert!(
+            meta.contains("<dc:language>") && meta.contains(">sv<"),
+            "{meta}"
+        );
+        assert!(
+            meta.contains("2026-11-23"),
+            "creation date in the XMP: {meta}"
+        );
     }
     // A character no font has is drawn as "?", not as an empty box (which
     // PDF/A forbids).

@@ -183,15 +183,18 @@ pub fn assert_pdf_a(file: &std::path::Path, profile: kuvert_core::pdf::PdfProfil
         meta.output
     );
     assert!(
-        xmp.contains(&format!("<pdfaid:conformance>{conformance}</pdfaid:conformance>"))
-            || xmp.contains(&format!("pdfaid:conformance=\"{conformance}\"")),
+        xmp.contains(&format!(
+            "<pdfaid:conformance>{conformance}</pdfaid:conformance>"
+        )) || xmp.contains(&format!("pdfaid:conformance=\"{conformance}\"")),
         "no conformance {conformance} in the XMP:\n{}",
         meta.output
     );
     let check = run(Command::new("qpdf").arg("--check").arg(file));
     assert!(check.ok, "qpdf --check: {}", check.output);
     assert!(
-        check.output.contains("No syntax or stream encoding errors found"),
+        check
+            .output
+            .contains("No syntax or stream encoding errors found"),
         "{}",
         check.output
     );
