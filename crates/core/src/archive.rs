@@ -12,7 +12,7 @@
 //!   schemas/                                mets.xsd, xlink.xsd, the CSIP and SIP extensions
 //!   representations/rep1/METS.xml           the representation: every data file, checksummed
 //!   representations/rep1/data/<id>/
-//!     meddelande.pdf                        the message as a document (PDF/A since Kuvert 0.1)
+//!     meddelande.pdf                        the message as a document, as made when sent (PDF/A)
 //!     bilagor/<name>                        the attachments as sent
 //!     signerad-leverans.xml                 the signed delivery exactly as submitted
 //!     pappersbrev.pdf                       for the paper route: the letter as printed
@@ -247,8 +247,7 @@ impl Kuvert {
         }
 
         // Descriptive records, per message.
-        for i in 0..parts.len() {
-            let part = &parts[i];
+        for part in &mut parts {
             let files: Vec<&Entry> = part.data.iter().map(|&n| &entries[n]).collect();
             let dc = dublin_core(&part.message, &part.history);
             let record = kuvert_record(&part.message, &part.history, &files, &part.folder);
@@ -267,7 +266,7 @@ impl Kuvert {
                 mime: "application/json".into(),
                 created: at,
             });
-            parts[i].records = vec![dc_index, dc_index + 1];
+            part.records = vec![dc_index, dc_index + 1];
         }
 
         let organisation = self.profile().default_sender_name().as_str().to_string();

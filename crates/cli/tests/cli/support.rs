@@ -257,9 +257,9 @@ pub fn eark_errors(package: &Path) -> Vec<String> {
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let report: Value = stdout
         .lines()
+        .rev()
         .filter(|l| l.trim_start().starts_with('{'))
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .last()
+        .find_map(|l| serde_json::from_str(l).ok())
         .unwrap_or_else(|| {
             panic!(
                 "no report from eark-validate:\n{stdout}\n{}",

@@ -128,9 +128,15 @@ pkcs12 = "cert/org.p12"
 /// Issue 15: `[rules] pdf_a = "1b"` asks for PDF/A-1b.
 #[test]
 fn the_rules_can_ask_for_pdf_a_1b() {
-    let text = support::profile_text_with("retention_days = 3650", "retention_days = 3650\npdf_a = \"1b\"");
+    let text = support::profile_text_with(
+        "retention_days = 3650",
+        "retention_days = 3650\npdf_a = \"1b\"",
+    );
     let profile = Profile::from_toml_str(&text, fixture().dir()).unwrap();
-    assert_eq!(profile.rules().pdf_profile, kuvert_core::pdf::PdfProfile::A1b);
+    assert_eq!(
+        profile.rules().pdf_profile,
+        kuvert_core::pdf::PdfProfile::A1b
+    );
 }
 
 fn write(path: &Path, text: &str) {
