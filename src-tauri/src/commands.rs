@@ -288,6 +288,27 @@ pub async fn archive_message(
     })
 }
 
+/// Writes one filing package (E-ARK SIP, ZIP) of every sent-log entry
+/// matching `filter` (a case, a date range; page limits do not apply) to
+/// `path`; `count` is the number of messages in it.
+#[tauri::command]
+pub async fn archive_log(
+    session: State<'_, Session>,
+    filter: LogFilterView,
+    path: String,
+) -> Answer<Written> {
+    let filter = LogFilter::from(filter);
+    session.with(|o| {
+        let summary = write_whole(Path::new(&path), |w| o.kuvert.archive_selection(&filter, w))?;
+        Ok(Written {
+            path,
+            count: summary.messages,
+            purges_path: None,
+            anchor_path: None,
+        })
+    })
+}
+
 /// Writes the paper letter of a message sent on paper to `path`.
 #[tauri::command]
 pub async fn save_letter(session: State<'_, Session>, id: String, path: String) -> Answer<Written> {

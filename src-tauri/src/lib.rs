@@ -133,6 +133,7 @@ pub fn run() {
             commands::choose_files,
             commands::export_log,
             commands::archive_message,
+            commands::archive_log,
             commands::save_letter,
             commands::purge,
             commands::purges,

@@ -53,6 +53,23 @@ after(async () => {
 });
 
 /** The one file in the save folder ending with `suffix` (and starting with `prefix`). */
+/** Runs ../shared/e-ark/eark-validate on a package: no Error finding but SIP14, the validator's defect. */
+function eark(zip) {
+  const script = join(import.meta.dirname, "..", "..", "..", "shared", "e-ark", "eark-validate");
+  let out;
+  try {
+    out = execFileSync(script, [zip], { encoding: "utf8", stdio: "pipe" });
+  } catch (e) {
+    out = e.stdout;
+  }
+  const report = JSON.parse(out.split("\n").filter((l) => l.startsWith("{")).pop());
+  assert.equal(report.structure.status, "WellFormed");
+  assert.equal(report.metadata.schema_results.status, "VALID");
+  const errors = [...report.structure.messages, ...report.metadata.schematron_results.messages]
+    .filter((m) => m.severity === "Error" && m.rule_id !== "SIP14");
+  assert.deepEqual(errors, []);
+}
+
 function saved(suffix, prefix = "") {
   const matching = readdirSync(saveDir).filter(
     (f) =>
@@ -261,21 +278,45 @@ test("the filing package of a delivered message holds the signed delivery, which
   await driver.click(await driver.find("#reading-archive"));
   await driver.waitForText("#reading-notice", "-arkiv.zip");
   const zip = saved("-arkiv.zip");
-  const names = execFileSync("unzip", ["-Z1", zip], { encoding: "utf8" }).trim().split("\n").sort();
-  assert.deepEqual(names, [
+  // An E-ARK SIP: one root folder, METS.xml, the message's files in its data folder.
+  const entries = execFileSync("unzip", ["-Z1", zip], { encoding: "utf8" }).trim().split("\n");
+  const root = entries[0].split("/")[0];
+  assert.match(root, /^kuvert-/);
+  assert.ok(entries.includes(`${root}/METS.xml`), entries.join("\n"));
+  const data = entries.filter((e) => e.includes("/representations/rep1/data/"));
+  const folder = data[0].replace(/^(.*\/data\/[^/]+\/).*$/, "$1");
+  assert.deepEqual(data.map((e) => e.slice(folder.length)).sort(), [
     "bilagor/beslut.pdf",
     "bilagor/karta.png",
     "meddelande.pdf",
-    "metadata.json",
     "signerad-leverans.xml",
   ]);
-  assert.deepEqual(execFileSync("unzip", ["-p", zip, "bilagor/beslut.pdf"]), readFileSync(pdf));
+  assert.deepEqual(execFileSync("unzip", ["-p", zip, `${folder}bilagor/beslut.pdf`]), readFileSync(pdf));
   const signed = join(work, "signerad-leverans.xml");
-  writeFileSync(signed, execFileSync("unzip", ["-p", zip, "signerad-leverans.xml"]));
+  writeFileSync(signed, execFileSync("unzip", ["-p", zip, `${folder}signerad-leverans.xml`]));
   // The test environment's CA issued the sender certificate that signed it.
   execFileSync("xmlsec1", ["--verify", "--trusted-pem", join(dataDir, "testmiljo", "ca.pem"), signed], {
     stdio: "pipe",
   });
-  const metadata = JSON.parse(execFileSync("unzip", ["-p", zip, "metadata.json"], { encoding: "utf8" }));
+  const id = folder.replace(/\/$/, "").split("/").pop();
+  const record = entries.find((e) => e.endsWith(`/metadata/descriptive/${id}.kuvert.json`));
+  const metadata = JSON.parse(execFileSync("unzip", ["-p", zip, record], { encoding: "utf8" }));
   assert.equal(metadata.case_number, "KS 2026/0456");
+  // The E-ARK validator, offline: no Error finding but its SIP14 defect (README).
+  eark(zip);
+});
+
+test("the Diarium view files a whole case as one E-ARK package", async () => {
+  await driver.click(await driver.find("#nav-registrar"));
+  const caseField = await driver.find("#f-case");
+  await driver.type(caseField, "KS 2026/0777");
+  await driver.click(await driver.find("#registrar-search"));
+  await driver.click(await driver.find("#export-package"));
+  await driver.waitForText("#registrar-notice", "arkivpaket-");
+  const notice = await driver.text(await driver.find("#registrar-notice"));
+  assert.match(notice, / 2 meddelanden /);
+  const zip = saved(".zip", "arkivpaket-");
+  const entries = execFileSync("unzip", ["-Z1", zip], { encoding: "utf8" }).trim().split("\n");
+  assert.equal(entries.filter((e) => e.endsWith("/meddelande.pdf")).length, 2);
+  eark(zip);
 });

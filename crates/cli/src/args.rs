@@ -82,10 +82,26 @@ pub enum Command {
         #[command(flatten)]
         filters: Filters,
     },
-    /// Write one message's filing package (ZIP).
+    /// Write a filing package (E-ARK SIP, FGS Paketstruktur 2.0, as a ZIP):
+    /// of one message, or of every message of a case and/or a date range.
+    ///
+    /// The package holds METS.xml with every file's SHA-256, Dublin Core and
+    /// PREMIS metadata, the message as PDF/A, the attachments, the signed
+    /// delivery exactly as sent and, for the paper route, the letter.
+    #[command(group(clap::ArgGroup::new("selection").required(true).multiple(true).args(["message_id", "case", "from", "to"])))]
     Archive {
-        /// The message id.
-        message_id: String,
+        /// The message id (or select with --case, --from, --to).
+        #[arg(conflicts_with_all = ["case", "from", "to"])]
+        message_id: Option<String>,
+        /// Every message of this diarienummer, or of a prefix ending in `*`.
+        #[arg(long, value_name = "DNR")]
+        case: Option<String>,
+        /// Messages from this date (YYYY-MM-DD, a Swedish day).
+        #[arg(long, value_name = "DATE")]
+        from: Option<String>,
+        /// Messages up to and including this date (YYYY-MM-DD).
+        #[arg(long, value_name = "DATE")]
+        to: Option<String>,
         /// The ZIP file to write.
         #[arg(long, value_name = "FILE")]
         out: PathBuf,

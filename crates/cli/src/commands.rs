@@ -143,13 +143,47 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
             out,
             filters,
         } => export(json, &open(profile, cli.data_dir)?, &format, &out, filters),
-        Command::Archive { message_id, out } => {
+        Command::Archive {
+            message_id,
+            case,
+            from,
+            to,
+            out,
+        } => {
             let kuvert = open(profile, cli.data_dir)?;
-            let message_id = kuvert_core::message_id(&message_id)?;
-            write_whole(&out, |w| kuvert.archive(&message_id, w))?;
-            print(json, json!({ "archive": out }), || {
-                format!("Wrote {}", out.display())
-            });
+            let summary = match message_id {
+                Some(message_id) => {
+                    let message_id = kuvert_core::message_id(&message_id)?;
+                    write_whole(&out, |w| kuvert.archive(&message_id, w))?
+                }
+                None => {
+                    let filter = kuvert_core::filter::LogFilter {
+                        case_number: case,
+                        from,
+                        to,
+                        ..Default::default()
+                    };
+                    write_whole(&out, |w| kuvert.archive_selection(&filter, w))?
+                }
+            };
+            print(
+                json,
+                json!({
+                    "archive": out,
+                    "package_id": summary.id,
+                    "messages": summary.messages,
+                    "files": summary.files,
+                    "bytes": summary.bytes,
+                }),
+                || {
+                    format!(
+                        "Wrote {} ({} messages, {} files)",
+                        out.display(),
+                        summary.messages,
+                        summary.files
+                    )
+                },
+            );
             Ok(0)
         }
         Command::VerifyLog { since_checkpoint } => {

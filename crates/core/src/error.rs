@@ -154,6 +154,9 @@ pub enum Error {
         /// What failed.
         detail: String,
     },
+    /// A PDF could not be written.
+    #[error(transparent)]
+    Pdf(#[from] crate::pdf::PdfError),
     /// A file could not be read or written.
     #[error("{}: {source}", path.display())]
     File {
@@ -198,9 +201,11 @@ impl Error {
             },
             Error::Database { .. } => ErrorCode::Storage,
             Error::DataDir(DataDirError::NoDataDir) => ErrorCode::Configuration,
-            Error::Store(_) | Error::File { .. } | Error::DataDir(_) | Error::NotAMove(_) => {
-                ErrorCode::Storage
-            }
+            Error::Store(_)
+            | Error::File { .. }
+            | Error::Pdf(_)
+            | Error::DataDir(_)
+            | Error::NotAMove(_) => ErrorCode::Storage,
         }
     }
 

@@ -171,6 +171,8 @@ impl Kuvert {
         let purges = self.purges()?;
         let report = Report {
             title: format!("Skickade meddelanden – {}", self.profile().name()),
+            author: self.profile().default_sender_name().as_str().to_string(),
+            created: LocalTime::of(self.now()).date_time(),
             generated_at: LocalTime::of(self.now()).minute_text(),
             filter: filter_description.to_string(),
             columns: [
@@ -233,7 +235,7 @@ impl Kuvert {
                 },
             ],
         };
-        out.write_all(&report.to_pdf())
+        out.write_all(&report.to_pdf(self.profile().rules().pdf_profile)?)
             .map_err(|source| Error::File {
                 path: "export".into(),
                 source,

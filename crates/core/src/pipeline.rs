@@ -211,7 +211,7 @@ impl Pipeline<'_> {
         let sender = message.content.sender_name.as_str();
         let letter = match self.ledger.message_document(&message.content.message_id)? {
             Some(pdf) => pdf,
-            None => letter(self.profile, message).to_pdf(),
+            None => letter(self.profile, message).to_pdf(self.profile.rules().pdf_profile)?,
         };
         let step = lifecycle::on_paper(message.state, PaperLetter::Pdf(letter.clone()))?;
         self.persist(&message.content.message_id, &step)?;

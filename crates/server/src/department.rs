@@ -183,7 +183,9 @@ impl Department {
                     .map(|p| format!("{}: {}", p.field.swedish(), p.swedish()))
                     .collect(),
             })?;
-        let document = Letter::from_outgoing(&outgoing, today).to_pdf();
+        let document = Letter::from_outgoing(&outgoing, today)
+            .to_pdf(self.profile.rules().pdf_profile)
+            .map_err(|e| Refusal::Internal(e.to_string()))?;
         let result = self.db.as_caller(caller, |tx| {
             let preceding = self.preceding_event(tx, &outgoing)?;
             let (message_id, correlation_id) = (new_id(), new_id());

@@ -3,7 +3,6 @@
 //! the signed delivery — as a real send stores and submits it and as
 //! `send --event --dry-run` writes it — judged by xmllint, not by Kuvert.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -45,12 +44,8 @@ fn preceding_count(file: &Path) -> String {
 fn stored_delivery(officer: &Officer, id: &str) -> PathBuf {
     let zip_path = officer.data.path().join(format!("{id}.zip"));
     officer.json(0, &["archive", id, "--out", zip_path.to_str().unwrap()]);
-    let mut zip = zip::ZipArchive::new(std::fs::File::open(&zip_path).unwrap()).unwrap();
-    let mut xml = Vec::new();
-    zip.by_name("signerad-leverans.xml")
-        .unwrap()
-        .read_to_end(&mut xml)
-        .unwrap();
+    let package = crate::support::Package::open(&zip_path);
+    let xml = package.file(&format!("{id}/signerad-leverans.xml"));
     let path = officer.data.path().join(format!("{id}.xml"));
     std::fs::write(&path, xml).unwrap();
     path

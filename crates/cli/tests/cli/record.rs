@@ -3,7 +3,6 @@
 //! it and for which sender name, in `status`, `log`, every export format and
 //! the filing package.
 
-use std::io::Read;
 use std::process::Command;
 use std::time::Duration;
 
@@ -181,13 +180,7 @@ fn skl_box_2_the_log_says_to_which_mailbox_each_message_went_and_who_sent_it() {
     for (id, operator) in &sent {
         let zip_path = officer.data.path().join(format!("{id}.zip"));
         officer.json(0, &["archive", id, "--out", zip_path.to_str().unwrap()]);
-        let mut zip = zip::ZipArchive::new(std::fs::File::open(&zip_path).unwrap()).unwrap();
-        let mut metadata = String::new();
-        zip.by_name("metadata.json")
-            .unwrap()
-            .read_to_string(&mut metadata)
-            .unwrap();
-        let metadata: Value = serde_json::from_str(&metadata).unwrap();
+        let metadata = crate::support::Package::open(&zip_path).record(id);
         expect_mailbox(&metadata["mailbox"], *operator, "filing package");
         expect_officer(&metadata["officer"], "filing package");
         assert_eq!(metadata["sender"]["name"], "Kommun B");

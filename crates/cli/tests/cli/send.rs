@@ -1,11 +1,13 @@
 //! Checking, sending, tracking and filing, through the real binary.
 
-use std::io::Read;
 use std::time::Duration;
 
 use kuvert_sandbox::Operator;
 
-use crate::support::{pdf, sandbox, send_args, strs, Officer};
+use crate::support::{
+    assert_checksums, assert_eark_valid, assert_pdf_a, pdf, sandbox, send_args, strs, Officer,
+    Package,
+};
 
 const DELIVERY: Duration = Duration::from_secs(30);
 
@@ -62,42 +64,76 @@ fn a_message_is_delivered_filed_and_exported() {
         .expect("in the mailbox");
     assert_eq!(delivered.recipient, "198501012382");
 
-    // Filing package.
+    // Filing package: an E-ARK SIP the validator accepts, checksums that
+    // match, the message as PDF/A with its text, the files as sent.
     let zip_path = officer.data.path().join("arkiv.zip");
-    officer.json(0, &["archive", &id, "--out", zip_path.to_str().unwrap()]);
-    let mut zip = zip::ZipArchive::new(std::fs::File::open(&zip_path).unwrap()).unwrap();
-    let mut names: Vec<String> = (0..zip.len())
-        .map(|i| zip.by_index(i).unwrap().name().unwrap().to_string())
-        .collect();
-    names.sort();
+    let written = officer.json(0, &["archive", &id, "--out", zip_path.to_str().unwrap()]);
+    assert_eq!(written["messages"], 1);
+    let package = Package::open(&zip_path);
+    assert_eq!(written["package_id"], package.root.as_str());
     assert_eq!(
-        names,
+        package.data_of(&id),
         [
             "bilagor/beslut.pdf",
             "meddelande.pdf",
-            "metadata.json",
             "signerad-leverans.xml"
         ]
     );
-    let mut metadata = String::new();
-    zip.by_name("metadata.json")
-        .unwrap()
-        .read_to_string(&mut metadata)
-        .unwrap();
-    let metadata: serde_json::Value = serde_json::from_str(&metadata).unwrap();
+    assert_eq!(
+        package.file(&format!("{id}/bilagor/beslut.pdf")),
+        std::fs::read(&attachment).unwrap()
+    );
+    assert!(assert_checksums(&package) >= 10);
+    assert_eark_valid(&zip_path);
+    let document = package.file(&format!("{id}/meddelande.pdf"));
+    let document_path = officer.data.path().join("meddelande.pdf");
+    std::fs::write(&document_path, document).unwrap();
+    assert_pdf_a(&document_path);
+    let metadata = package.record(&id);
     assert_eq!(metadata["case_number"], "BN 2026/0123");
     assert_eq!(metadata["state"], "delivered");
-    // Every file but metadata.json itself, with its hash.
+    // Every file of the message's data folder, with its hash.
     assert_eq!(metadata["files"].as_array().unwrap().len(), 3);
+    let dc = String::from_utf8(package.file(&format!("{id}.dc.xml")).to_vec()).unwrap();
+    for expected in [
+        "<dc:relation xml:lang=\"sv\">Diarienummer: BN 2026/0123</dc:relation>",
+        "Mottagare: 19850101-2382",
+        "Avsändare: Kommun B",
+        "Handläggare: ",
+        "Skyddsklass: ",
+        "Levererad: ",
+    ] {
+        assert!(dc.contains(expected), "{expected:?} missing in {dc}");
+    }
+    let premis = String::from_utf8(package.file("premis.xml").to_vec()).unwrap();
+    for event in [
+        "creation",
+        "digital signature generation",
+        "transfer",
+        "dissemination",
+        "information package creation",
+    ] {
+        assert!(
+            premis.contains(&format!("<premis:eventType>{event}</premis:eventType>")),
+            "{event} missing in {premis}"
+        );
+    }
+    // Real dates on the ZIP entries (not 1980-01-01).
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&zip_path).unwrap()).unwrap();
+    for i in 0..zip.len() {
+        let entry = zip.by_index(i).unwrap();
+        let modified = entry.last_modified().unwrap();
+        assert!(
+            modified.year() >= 2026,
+            "{}: {modified:?}",
+            entry.name().unwrap()
+        );
+    }
 
     // The signed delivery in the package verifies against the environment's CA.
-    let mut signed = Vec::new();
-    zip.by_name("signerad-leverans.xml")
-        .unwrap()
-        .read_to_end(&mut signed)
-        .unwrap();
+    let signed = package.file(&format!("{id}/signerad-leverans.xml"));
     let xml = officer.data.path().join("signed.xml");
-    std::fs::write(&xml, &signed).unwrap();
+    std::fs::write(&xml, signed).unwrap();
     let ca = sandbox().ca_pem_path();
     officer.json(
         0,
@@ -158,6 +194,7 @@ fn a_message_is_delivered_filed_and_exported() {
         ],
     );
     assert!(std::fs::read(&report).unwrap().starts_with(b"%PDF-"));
+    assert_pdf_a(&report);
 
     // Search.
     let found = officer.json(0, &["log", "--text", "bygglov", "--status", "delivered"]);
@@ -185,6 +222,125 @@ fn an_unreachable_recipient_gets_a_paper_letter_recorded_as_sent_on_paper() {
         sandbox().delivery_count(sent["message_id"].as_str().unwrap()),
         0
     );
+    assert_pdf_a(&letter);
+
+    // Its filing package holds the letter as printed, and the validator
+    // accepts it.
+    let id = sent["message_id"].as_str().unwrap();
+    let zip_path = officer.data.path().join("papper.zip");
+    officer.json(0, &["archive", id, "--out", zip_path.to_str().unwrap()]);
+    let package = Package::open(&zip_path);
+    assert_eq!(
+        package.data_of(id),
+        ["meddelande.pdf", "pappersbrev.pdf", "signerad-leverans.xml"]
+    );
+    assert_eq!(
+        package.file(&format!("{id}/pappersbrev.pdf")),
+        std::fs::read(&letter).unwrap(),
+        "the letter as printed"
+    );
+    assert_checksums(&package);
+    assert_eark_valid(&zip_path);
+    let premis = String::from_utf8(package.file("premis.xml").to_vec()).unwrap();
+    assert!(
+        premis.contains("<premis:eventType>printing</premis:eventType>"),
+        "{premis}"
+    );
+    assert!(!premis.contains("dissemination"), "{premis}");
+    assert_eq!(package.record(id)["state"], "paper");
+}
+
+/// Issue 15: one filing package of a whole case (`--case`) or of a date
+/// range (`--from`, `--to`), delivered and paper messages alike, each in
+/// its folder; the validator accepts it and every checksum matches.
+#[test]
+fn issue_15_a_whole_case_is_filed_as_one_package() {
+    let officer = Officer::new();
+    let attachment = pdf(officer.data.path(), "beslut.pdf");
+    let mut ids = Vec::new();
+    for (to, attach) in [
+        ("19850101-2382", true),
+        ("192705178354", false),
+        ("19850101-2382", false),
+    ] {
+        let mut args = send_args(to, "BN 2026/0300");
+        if attach {
+            args.extend(["--attach".into(), attachment.display().to_string()]);
+        }
+        let mut all = vec!["--json"];
+        all.extend(strs(&args));
+        let sent = officer.run(&all).json();
+        ids.push(sent["message_id"].as_str().unwrap().to_string());
+    }
+    let other = officer.json(0, &strs(&send_args("19850101-2382", "BN 2026/0999")));
+    let other = other["message_id"].as_str().unwrap();
+
+    let zip_path = officer.data.path().join("arende.zip");
+    let written = officer.json(
+        0,
+        &[
+            "archive",
+            "--case",
+            "BN 2026/0300",
+            "--out",
+            zip_path.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(written["messages"], 3);
+    let package = Package::open(&zip_path);
+    for id in &ids {
+        assert!(
+            package.data_of(id).contains(&"meddelande.pdf".to_string()),
+            "{id}"
+        );
+        assert_eq!(package.record(id)["case_number"], "BN 2026/0300");
+    }
+    assert!(package.data_of(other).is_empty(), "another case's message");
+    assert!(package
+        .data_of(&ids[0])
+        .contains(&"bilagor/beslut.pdf".to_string()));
+    assert!(package
+        .data_of(&ids[1])
+        .contains(&"pappersbrev.pdf".to_string()));
+    assert!(assert_checksums(&package) >= 20);
+    assert_eark_valid(&zip_path);
+    let mets = String::from_utf8(package.file_exact("METS.xml").to_vec()).unwrap();
+    assert_eq!(
+        mets.matches("MDTYPE=\"DC\"").count(),
+        3,
+        "a description per message"
+    );
+
+    // A date range: today's messages, the other case's too.
+    let today = officer.json(0, &["log"])[0]["created_at"].as_str().unwrap()[..10].to_string();
+    let range = officer.data.path().join("dagens.zip");
+    let written = officer.json(
+        0,
+        &[
+            "archive",
+            "--from",
+            &today,
+            "--to",
+            &today,
+            "--out",
+            range.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(written["messages"], 4);
+    assert_eark_valid(&range);
+    // Nothing selected: an error, no file.
+    let empty = officer.data.path().join("tom.zip");
+    let refused = officer.run(&[
+        "--json",
+        "archive",
+        "--case",
+        "BN 1999/1",
+        "--out",
+        empty.to_str().unwrap(),
+    ]);
+    assert_eq!(refused.code, 2, "{refused:?}");
+    assert!(refused.stderr.contains("no message matches"), "{refused:?}");
+    assert!(!empty.exists());
 }
 
 #[test]

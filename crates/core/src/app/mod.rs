@@ -575,7 +575,8 @@ impl Kuvert {
         })?;
         // The message as a document, made now and kept: the filing package
         // and a paper letter are these bytes, whenever they are asked for.
-        let document = Letter::from_outgoing(&outgoing, self.today()).to_pdf();
+        let document = Letter::from_outgoing(&outgoing, self.today())
+            .to_pdf(self.profile.rules().pdf_profile)?;
         let message_id = self.store.batch_as(|batch| {
             let now = self.clock.now();
             let preceding = self.preceding_event(&outgoing, |case, recipient| {
@@ -731,7 +732,9 @@ impl Kuvert {
     pub fn message_document(&self, message: &Message) -> Result<Vec<u8>, Error> {
         match self.store.message_document(&message.content.message_id)? {
             Some(pdf) => Ok(pdf),
-            None => Ok(self.letter(message)?.to_pdf()),
+            None => Ok(self
+                .letter(message)?
+                .to_pdf(self.profile.rules().pdf_profile)?),
         }
     }
 

@@ -2,7 +2,8 @@
 
 use kuvert_protocol::date::CalendarDate;
 
-use super::writer::{Flow, Font, PageSize, MM};
+use super::layout::{Flow, PageSize, MM};
+use super::{Created, DocumentInfo, Font, PdfError, PdfProfile};
 use crate::compose::{swedish_size, Outgoing};
 
 /// An attachment as the letter lists it.
@@ -66,9 +67,17 @@ impl Letter {
         }
     }
 
-    /// The letter as a PDF (A4).
-    pub fn to_pdf(&self) -> Vec<u8> {
-        let mut flow = Flow::new(PageSize::A4_PORTRAIT, 25.0 * MM, &self.subject);
+    /// The letter as a PDF/A file of `profile` (A4); its metadata names the
+    /// subject as title, the sender as author, the letter's date and
+    /// Swedish.
+    pub fn to_pdf(&self, profile: PdfProfile) -> Result<Vec<u8>, PdfError> {
+        let info = DocumentInfo {
+            title: self.subject.clone(),
+            author: self.sender_name.clone(),
+            created: Created::Day(self.date),
+            language: "sv".into(),
+        };
+        let mut flow = Flow::new(PageSize::A4_PORTRAIT, 25.0 * MM, info);
         flow.line(Font::Bold, 14.0, 0.0, &self.sender_name);
         flow.line(
             Font::Regular,
@@ -121,7 +130,7 @@ impl Letter {
                 flow.paragraph(Font::Regular, 9.0, 0.0, line);
             }
         }
-        flow.finish()
+        flow.finish(profile)
     }
 }
 

@@ -1,7 +1,8 @@
 //! The registrar's table report of the sent log (and, after it, further
 //! tables such as the purges).
 
-use super::writer::{text_width, wrap, Flow, Font, PageSize, MM};
+use super::layout::{text_width, wrap, Flow, PageSize, MM};
+use super::{Created, DocumentInfo, Font, PdfError, PdfProfile};
 
 const SIZE: f32 = 8.5;
 const LEADING: f32 = SIZE * 1.3;
@@ -13,6 +14,10 @@ const PADDING: f32 = 3.0;
 pub struct Report {
     /// The title.
     pub title: String,
+    /// The author in the metadata: the organisation.
+    pub author: String,
+    /// When it was generated, for the metadata.
+    pub created: time::OffsetDateTime,
     /// When it was generated, as shown.
     pub generated_at: String,
     /// The search filter, in words.
@@ -39,10 +44,16 @@ pub struct ReportSection {
 }
 
 impl Report {
-    /// The report as a PDF (A4 landscape); the heading row is repeated on
-    /// every page.
-    pub fn to_pdf(&self) -> Vec<u8> {
-        let mut flow = Flow::new(PageSize::A4_LANDSCAPE, 15.0 * MM, &self.title);
+    /// The report as a PDF/A file of `profile` (A4 landscape); the heading
+    /// row is repeated on every page.
+    pub fn to_pdf(&self, profile: PdfProfile) -> Result<Vec<u8>, PdfError> {
+        let info = DocumentInfo {
+            title: self.title.clone(),
+            author: self.author.clone(),
+            created: Created::At(self.created),
+            language: "sv".into(),
+        };
+        let mut flow = Flow::new(PageSize::A4_LANDSCAPE, 15.0 * MM, info);
         flow.paragraph(Font::Bold, 14.0, 0.0, &self.title);
         flow.paragraph(
             Font::Regular,
@@ -69,7 +80,7 @@ impl Report {
                 table(&mut flow, &section.columns, &section.rows);
             }
         }
-        flow.finish()
+        flow.finish(profile)
     }
 }
 
@@ -128,7 +139,26 @@ fn column_widths(columns: &[String], rows: &[Vec<String>], total: f32) -> Vec<f3
         })
         .collect();
     let sum: f32 = natural.iter().sum();
-    natural.iter().map(|w| w * total / sum).collect()
+    if sum <= total {
+        return natural.iter().map(|w| w * total / sum).collect();
+    }
+    // Too wide: narrow only the widest columns, to one common width, so
+    // that short cells (a date and time) stay on one line.
+    let mut sorted = natural.clone();
+    sorted.sort_by(f32::total_cmp);
+    let mut remaining = total;
+    let mut left = sorted.len();
+    let mut cap = total / left as f32;
+    for w in sorted {
+        if w <= remaining / left as f32 {
+            remaining -= w;
+            left -= 1;
+        } else {
+            cap = remaining / left as f32;
+            break;
+        }
+    }
+    natural.iter().map(|w| w.min(cap)).collect()
 }
 
 fn row_height(cells: &[Vec<String>]) -> f32 {

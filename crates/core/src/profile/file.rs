@@ -105,6 +105,8 @@ pub(super) struct RulesTable {
     pub(super) allowed_attachment_types: Option<Vec<String>>,
     #[serde(default, deserialize_with = "integer")]
     pub(super) retention_days: Option<i64>,
+    /// The PDF/A conformance of letters and reports: `"2b"` or `"1b"`.
+    pub(super) pdf_a: Option<String>,
 }
 
 /// `[retention]`.

@@ -186,6 +186,9 @@ impl CertificateSource {
 /// The organisation's rules for what may be sent and kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rules {
+    /// The PDF/A conformance of letters, message documents and reports
+    /// (`[rules] pdf_a`, default PDF/A-2b).
+    pub pdf_profile: crate::pdf::PdfProfile,
     /// Whether every message needs a diarienummer (default `true`).
     pub require_case_number: bool,
     /// Largest single attachment in bytes (default: what the envelope can

@@ -15,6 +15,8 @@ use kuvert_protocol::identity::OrganizationNumber;
 use kuvert_transport::{Endpoints, Proxy, ProxyUrl};
 
 use super::envelope_capacity;
+use crate::pdf::PdfProfile;
+
 use super::file::{key, CaseTypeTable, Key, Layer, Layers};
 use super::{
     CaseType, CertificateSource, Department, Environment, Profile, ProfileError, Rules, Sourced,
@@ -472,7 +474,18 @@ impl<'a> Reader<'a> {
                 checked
             }
         };
+        let pdf_profile = match self.text(key!(rules.pdf_a)) {
+            None => PdfProfile::default(),
+            Some((name, file)) => PdfProfile::from_name(name).ok_or_else(|| {
+                invalid(
+                    file,
+                    "rules.pdf_a",
+                    format!("{name:?} is not a PDF/A conformance Kuvert writes; write \"2b\" (PDF/A-2b, the default) or \"1b\" (PDF/A-1b)"),
+                )
+            })?,
+        };
         Ok(Rules {
+            pdf_profile,
             require_case_number,
             max_attachment_bytes,
             max_total_attachment_bytes,

@@ -1,15 +1,24 @@
 //! PDFs judged by independent tools: poppler's `pdfinfo` (valid file, page
-//! count) and `pdftotext` (the Swedish text is really there).
+//! count, the XMP's PDF/A identification), `pdffonts` (every font
+//! embedded), `pdftotext` (the Swedish text is really there) and
+//! `qpdf --check` (the file's structure).
 
 use std::process::Command;
 
 use kuvert_core::compose::{AttachmentFile, Outgoing};
-use kuvert_core::pdf::{Letter, Report};
+use kuvert_core::pdf::{Letter, PdfProfile, Report};
 
 use crate::support::{self, pdf_bytes, run, today, valid_draft};
 
-/// `pdfinfo`'s page count and `pdftotext`'s text of a PDF.
+/// `pdfinfo`'s page count and `pdftotext`'s text of a PDF/A-2b file.
 fn inspect(pdf: &[u8]) -> (usize, String) {
+    inspect_as(pdf, PdfProfile::A2b)
+}
+
+/// As [`inspect`], for a file that must be PDF/A of `profile`: poppler reads
+/// it without complaint, `pdffonts` lists only embedded fonts, the XMP
+/// names the PDF/A part and conformance, `qpdf --check` finds nothing.
+fn inspect_as(pdf: &[u8], profile: PdfProfile) -> (usize, String) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("document.pdf");
     std::fs::write(&file, pdf).unwrap();
@@ -23,12 +32,21 @@ fn inspect(pdf: &[u8]) -> (usize, String) {
         .find_map(|l| l.strip_prefix("Pages:"))
         .and_then(|n| n.trim().parse().ok())
         .unwrap_or_else(|| panic!("no page count in {}", info.output));
+    support::assert_pdf_a(&file, profile);
     let text = run(Command::new("pdftotext")
         .args(["-layout", "-enc", "UTF-8"])
         .arg(&file)
         .arg("-"));
     assert!(text.ok, "pdftotext: {}", text.output);
     (pages, text.output)
+}
+
+fn pdf(letter: &Letter) -> Vec<u8> {
+    letter.to_pdf(PdfProfile::A2b).unwrap()
+}
+
+fn report_pdf(report: &Report) -> Vec<u8> {
+    report.to_pdf(PdfProfile::A2b).unwrap()
 }
 
 fn letter() -> Letter {
@@ -47,7 +65,7 @@ fn letter() -> Letter {
 
 #[test]
 fn the_letter_holds_the_message_in_swedish() {
-    let (pages, text) = inspect(&letter().to_pdf());
+    let (pages, text) = inspect(&pdf(&letter()));
     assert_eq!(pages, 1);
     for expected in [
         "Kommun B",
@@ -78,7 +96,7 @@ fn long_letters_break_over_numbered_pages() {
         .join("\n");
     // One word wider than the page must be broken, not run off it.
     letter.body.push_str(&format!("\n{}", "ö".repeat(300)));
-    let (pages, text) = inspect(&letter.to_pdf());
+    let (pages, text) = inspect(&pdf(&letter));
     assert!(pages >= 3, "{pages} pages");
     for page in 1..=pages {
         let marker = format!("Sida {page} av {pages}");
@@ -97,6 +115,8 @@ fn long_letters_break_over_numbered_pages() {
 fn the_report_is_a_table_with_the_heading_on_every_page() {
     let report = Report {
         title: "Skickade meddelanden – Kommun B".into(),
+        author: "Kommun B".into(),
+        created: time::macros::datetime!(2026-11-23 14:05 +01:00),
         generated_at: "2026-11-23 14:05".into(),
         sections: vec![],
         filter: "Ärende KS 2026/0123, status levererat".into(),
@@ -123,7 +143,7 @@ fn the_report_is_a_table_with_the_heading_on_every_page() {
             })
             .collect(),
     };
-    let (pages, text) = inspect(&report.to_pdf());
+    let (pages, text) = inspect(&report_pdf(&report));
     assert!(pages >= 3, "{pages} pages");
     assert!(text.contains("Skickade meddelanden – Kommun B"));
     assert!(text.contains("Urval: Ärende KS 2026/0123, status levererat"));
@@ -142,13 +162,15 @@ fn the_report_is_a_table_with_the_heading_on_every_page() {
 fn an_empty_report_is_still_a_valid_pdf() {
     let report = Report {
         title: "Tom".into(),
+        author: "Kommun B".into(),
+        created: time::macros::datetime!(2026-11-23 14:05 +01:00),
         generated_at: "nu".into(),
         sections: vec![],
         filter: "inget".into(),
         columns: vec![],
         rows: vec![],
     };
-    let (pages, text) = inspect(&report.to_pdf());
+    let (pages, text) = inspect(&report_pdf(&report));
     assert_eq!(pages, 1);
     assert!(text.contains("Antal rader: 0"));
 }
@@ -175,6 +197,8 @@ fn issue_10_the_report_lists_the_purges_in_a_section_of_their_own() {
     };
     let report = |sections| Report {
         title: "Skickade meddelanden".into(),
+        author: "Kommun B".into(),
+        created: time::macros::datetime!(2026-11-23 14:05 +01:00),
         generated_at: "2026-12-02 00:30".into(),
         filter: "Alla meddelanden".into(),
         columns: vec!["Skapad".into(), "Ämne".into()],
@@ -190,7 +214,8 @@ fn issue_10_the_report_lists_the_purges_in_a_section_of_their_own() {
             "2016-12-04 00:20".into(),
             digest.into(),
         ]])])
-        .to_pdf(),
+        .to_pdf(PdfProfile::A2b)
+        .unwrap(),
     );
     let heading = text.find("Gallringar").expect("the heading");
     assert!(text.find("Beslut").unwrap() < heading, "after the table");
@@ -206,6 +231,73 @@ fn issue_10_the_report_lists_the_purges_in_a_section_of_their_own() {
             "{expected:?} missing in:\n{text}"
         );
     }
-    let (_, empty) = inspect(&report(vec![section(vec![])]).to_pdf());
+    let (_, empty) = inspect(&report_pdf(&report(vec![section(vec![])])));
     assert!(empty.contains("Inga gallringar har gjorts."), "{empty}");
+}
+
+/// Issue 15: the letters of Sweden's national minority languages print
+/// (the font is embedded, with a map back to Unicode), next to åäö.
+#[test]
+fn issue_15_sami_and_swedish_letters_are_text_in_an_embedded_font() {
+    let mut letter = letter();
+    letter.subject = "Čáhppes ŋ šž đ ŧ".into();
+    letter.body = "åäö ÅÄÖ\nSámegiella: Čáhppes ŋ šž đ ŧ. Meänkieli: Äänekoski. Romani: ǩ.".into();
+    let (_, text) = inspect(&pdf(&letter));
+    for expected in [
+        "Čáhppes ŋ šž đ ŧ",
+        "åäö ÅÄÖ",
+        "Meänkieli: Äänekoski",
+        "Romani: ǩ",
+    ] {
+        assert!(text.contains(expected), "{expected:?} missing in:\n{text}");
+    }
+}
+
+/// Issue 15: PDF/A-1b for registry rules that name it, and the document
+/// metadata (title, author = the organisation, creation date, language).
+#[test]
+fn issue_15_the_profile_picks_pdf_a_1b_and_the_metadata_names_the_document() {
+    let letter = letter();
+    for profile in [PdfProfile::A2b, PdfProfile::A1b] {
+        let bytes = letter.to_pdf(profile).unwrap();
+        let version = if profile == PdfProfile::A1b {
+            "%PDF-1.4"
+        } else {
+            "%PDF-1.7"
+        };
+        assert!(bytes.starts_with(version.as_bytes()), "{profile:?}");
+        inspect_as(&bytes, profile);
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("brev.pdf");
+        std::fs::write(&file, &bytes).unwrap();
+        let info = run(Command::new("pdfinfo").arg(&file));
+        for expected in [
+            "Title:           Beslut om bygglov för Årsta 1:5",
+            "Author:         Kommun B",
+            "Creator:         Kuvert",
+        ] {
+            let compact = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+            assert!(
+                compact(&info.output).contains(&compact(expected)),
+                "{expected:?} missing in:\n{}",
+                info.output
+            );
+        }
+        assert!(info.output.contains("2026"), "{}", info.output);
+        let meta = run(Command::new("pdfinfo").arg("-meta").arg(&file)).output;
+        assert!(
+            meta.contains("<dc:language>") && meta.contains(">sv<"),
+            "{meta}"
+        );
+        assert!(
+            meta.contains("2026-11-23"),
+            "creation date in the XMP: {meta}"
+        );
+    }
+    // A character no font has is drawn as "?", not as an empty box (which
+    // PDF/A forbids).
+    let mut odd = letter.clone();
+    odd.body = "Tecken: 漢 字".into();
+    let (_, text) = inspect(&pdf(&odd));
+    assert!(text.contains("Tecken: ? ?"), "{text}");
 }

@@ -123,7 +123,22 @@ pkcs12 = "cert/org.p12"
         ["application/pdf", "image/jpeg", "image/png", "text/plain"]
     );
     assert_eq!(rules.retention_days, 3650);
+    assert_eq!(rules.pdf_profile, kuvert_core::pdf::PdfProfile::A2b);
     assert!(profile.case_types().is_empty());
+}
+
+/// Issue 15: `[rules] pdf_a = "1b"` asks for PDF/A-1b.
+#[test]
+fn the_rules_can_ask_for_pdf_a_1b() {
+    let text = support::profile_text_with(
+        "retention_days = 3650",
+        "retention_days = 3650\npdf_a = \"1b\"",
+    );
+    let profile = Profile::from_toml_str(&text, fixture().dir()).unwrap();
+    assert_eq!(
+        profile.rules().pdf_profile,
+        kuvert_core::pdf::PdfProfile::A1b
+    );
 }
 
 fn write(path: &Path, text: &str) {
@@ -282,6 +297,11 @@ fn bad_profiles_are_refused_naming_the_key() {
             "retention_days = 3650",
             "retention_days = 0",
             "rules.retention_days",
+        ),
+        (
+            "retention_days = 3650",
+            "retention_days = 3650\npdf_a = \"3u\"",
+            "rules.pdf_a",
         ),
         (
             "proxy = \"http://proxy.kommunb.example:8080\"",

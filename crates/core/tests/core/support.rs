@@ -155,3 +155,61 @@ pub fn contracts() -> Option<PathBuf> {
         .is_file()
         .then(|| dir.canonicalize().unwrap())
 }
+
+/// A PDF/A file of `profile`, as independent tools see it: `pdffonts` lists
+/// only embedded fonts, the XMP metadata (`pdfinfo -meta`) carries the
+/// PDF/A identification, and `qpdf --check` finds no error or warning.
+pub fn assert_pdf_a(file: &std::path::Path, profile: kuvert_core::pdf::PdfProfile) {
+    let fonts = run(Command::new("pdffonts").arg(file));
+    assert!(fonts.ok, "pdffonts: {}", fonts.output);
+    let rows: Vec<&str> = fonts.output.lines().skip(2).collect();
+    assert!(!rows.is_empty(), "no fonts: {}", fonts.output);
+    for row in rows {
+        // name type encoding emb sub uni object ID
+        let columns: Vec<&str> = row.split_whitespace().collect();
+        let n = columns.len();
+        assert!(n >= 7, "{row}");
+        assert_eq!(columns[n - 5], "yes", "not embedded: {row}");
+        assert_eq!(columns[n - 3], "yes", "no ToUnicode map: {row}");
+    }
+    let meta = run(Command::new("pdfinfo").arg("-meta").arg(file));
+    assert!(meta.ok, "pdfinfo -meta: {}", meta.output);
+    let (part, conformance) = profile.part_and_conformance();
+    let xmp = meta.output.replace(['\n', ' '], "");
+    assert!(
+        xmp.contains(&format!("<pdfaid:part>{part}</pdfaid:part>"))
+            || xmp.contains(&format!("pdfaid:part=\"{part}\"")),
+        "no PDF/A part {part} in the XMP:\n{}",
+        meta.output
+    );
+    assert!(
+        xmp.contains(&format!(
+            "<pdfaid:conformance>{conformance}</pdfaid:conformance>"
+        )) || xmp.contains(&format!("pdfaid:conformance=\"{conformance}\"")),
+        "no conformance {conformance} in the XMP:\n{}",
+        meta.output
+    );
+    let check = run(Command::new("qpdf").arg("--check").arg(file));
+    assert!(check.ok, "qpdf --check: {}", check.output);
+    assert!(
+        check
+            .output
+            .contains("No syntax or stream encoding errors found"),
+        "{}",
+        check.output
+    );
+    assert!(!check.output.contains("WARNING"), "{}", check.output);
+}
+
+/// `pdftotext`'s text of a PDF (in reading order, UTF-8).
+pub fn pdf_text(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("document.pdf");
+    std::fs::write(&file, pdf).unwrap();
+    let text = run(Command::new("pdftotext")
+        .args(["-layout", "-enc", "UTF-8"])
+        .arg(&file)
+        .arg("-"));
+    assert!(text.ok, "pdftotext: {}", text.output);
+    text.output
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { exportFileName, filterFromForm } from "./filter";
+import { exportFileName, filterFromForm, packageFileName } from "./filter";
 import { safeFileName } from "../mailbox/folders";
 import { shortTime } from "../../lib/format";
 
@@ -20,6 +20,7 @@ describe("the registrar's filter", () => {
     expect(exportFileName("jsonl", new Date("2026-01-30T12:00:00Z"))).toBe("skickat-2026-01-30.jsonl");
     // Just after midnight in Sweden it is already the next day.
     expect(exportFileName("pdf", new Date("2026-12-01T23:30:00Z"))).toBe("skickat-2026-12-02.pdf");
+    expect(packageFileName(new Date("2026-12-01T23:30:00Z"))).toBe("arkivpaket-2026-12-02.zip");
   });
 
   it("makes safe file names", () => {

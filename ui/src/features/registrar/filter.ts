@@ -37,3 +37,8 @@ const EXTENSIONS: Record<ExportKind, string> = { csv: "csv", jsonl: "jsonl", pdf
 export function exportFileName(format: ExportKind, now: Date): string {
   return `skickat-${dayOf(now.toISOString())}.${EXTENSIONS[format]}`;
 }
+
+/** The suggested name of a selection's filing package. */
+export function packageFileName(now: Date): string {
+  return `arkivpaket-${dayOf(now.toISOString())}.zip`;
+}

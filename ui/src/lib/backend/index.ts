@@ -55,6 +55,8 @@ export interface Backend {
   chooseFiles(): Promise<string[]>;
   exportLog(format: ExportKind, filter: LogFilterView, path: string): Promise<Written>;
   archiveMessage(id: string, path: string): Promise<Written>;
+  /** One filing package (E-ARK SIP) of every entry `filter` selects; `count` = messages. */
+  archiveLog(filter: LogFilterView, path: string): Promise<Written>;
   saveLetter(id: string, path: string): Promise<Written>;
   purge(days: number, dryRun: boolean): Promise<PurgeView>;
   purges(): Promise<PurgeRecordView[]>;

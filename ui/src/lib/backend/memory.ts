@@ -355,6 +355,13 @@ export function memoryBackend(options: { configured?: boolean } = {}): MemoryBac
       backend.written.push(path);
       return { path, count: 1, purges_path: null, anchor_path: null };
     },
+    async archiveLog(filter, path) {
+      // As the core does: every entry the filter selects; none is an error.
+      const count = (await backend.searchLog(filter)).length;
+      if (count === 0) fail("invalid_input", "no message matches");
+      backend.written.push(path);
+      return { path, count, purges_path: null, anchor_path: null };
+    },
     async saveLetter(id, path) {
       messageOf(id);
       backend.written.push(path);

@@ -36,6 +36,7 @@ export const tauriBackend: Backend = {
   chooseFiles: () => call("choose_files"),
   exportLog: (format, filter, path) => call("export_log", { format, filter, path }),
   archiveMessage: (id, path) => call("archive_message", { id, path }),
+  archiveLog: (filter, path) => call("archive_log", { filter, path }),
   saveLetter: (id, path) => call("save_letter", { id, path }),
   purge: (days, dryRun) => call("purge", { days, dryRun }),
   purges: () => call("purges"),

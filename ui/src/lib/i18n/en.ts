@@ -117,6 +117,8 @@ export const en: Record<TextKey, string> = {
   "registrar.exported": "Exported {count} messages to {path}",
   "registrar.exportedPurges": "The purges are in {path}.",
   "registrar.exportedAnchor": "The log's signed anchor is in {path}.",
+  "registrar.archive": "Filing package (E-ARK)",
+  "registrar.archived": "Wrote a filing package (E-ARK SIP) of {count} messages to {path}",
   "registrar.verify": "Check the log's integrity",
   "registrar.intact": "The log is unaltered ({detail} entries checked).",
   "registrar.anchored": "Its newest entry, no. {seq}, is the one anchored {at}.",

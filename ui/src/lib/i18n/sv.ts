@@ -115,6 +115,8 @@ export const sv = {
   "registrar.exported": "Exporterade {count} meddelanden till {path}",
   "registrar.exportedPurges": "Gallringarna finns i {path}.",
   "registrar.exportedAnchor": "Loggens signerade förankring finns i {path}.",
+  "registrar.archive": "Arkivpaket (E-ARK)",
+  "registrar.archived": "Skrev ett arkivpaket (E-ARK SIP) med {count} meddelanden till {path}",
   "registrar.verify": "Kontrollera loggens integritet",
   "registrar.intact": "Loggen är oförändrad ({detail} poster kontrollerade).",
   "registrar.anchored": "Den senaste posten, nr {seq}, är den som förankrades {at}.",
