@@ -105,6 +105,26 @@ fn link(seq: i64, digest: &[u8; 32], prev: &[u8]) -> [u8; 32] {
     canon.finish()
 }
 
+/// The next entry's sequence number, the hash it follows and its own hash
+/// for `digest`. Takes the chain's lock for the rest of the transaction, so
+/// the entry is inserted before any other instance reads the end.
+fn next_link(
+    tx: &mut impl GenericClient,
+    digest: &[u8; 32],
+) -> Result<(i64, Vec<u8>, [u8; 32]), DbError> {
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&CHAIN_LOCK])
+        .during("locking the chain")?;
+    let last = tx
+        .query_opt("SELECT seq, hash FROM chain ORDER BY seq DESC LIMIT 1", &[])
+        .during("reading the chain's end")?;
+    let (seq, prev) = match last {
+        Some(row) => (row.get::<_, i64>(0) + 1, row.get::<_, Vec<u8>>(1)),
+        None => (1, vec![0; 32]),
+    };
+    let hash = link(seq, digest, &prev);
+    Ok((seq, prev, hash))
+}
+
 /// Seals the history line `history_seq` of `message_id`: appends its entry.
 /// Call in the transaction that wrote the line, after the message's content
 /// is complete (its attachments stored).
@@ -113,8 +133,6 @@ pub fn append(
     message_id: &str,
     history_seq: i64,
 ) -> Result<(), DbError> {
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&CHAIN_LOCK])
-        .during("locking the chain")?;
     let content = tx
         .query_one(
             &format!("SELECT {CONTENT_COLUMNS} FROM messages m WHERE m.id = $1"),
@@ -131,14 +149,7 @@ pub fn append(
     let at: OffsetDateTime = line.get(0);
     let state: String = line.get(2);
     let digest = event_digest(&content, at, line.get(1), &state, line.get(3));
-    let last = tx
-        .query_opt("SELECT seq, hash FROM chain ORDER BY seq DESC LIMIT 1", &[])
-        .during("reading the chain's end")?;
-    let (seq, prev) = match last {
-        Some(row) => (row.get::<_, i64>(0) + 1, row.get::<_, Vec<u8>>(1)),
-        None => (1, vec![0; 32]),
-    };
-    let hash = link(seq, &digest, &prev);
+    let (seq, prev, hash) = next_link(tx, &digest)?;
     tx.execute(
         "INSERT INTO chain (seq, history_seq, at, kind, message_id, state, digest, prev_hash, hash)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -174,8 +185,6 @@ const PURGE_COLUMNS: &str = "id, at, purged_by, rule, older_than, count, ids_sha
 
 /// Seals the purge `purge_id`: appends its entry.
 pub fn append_purge(tx: &mut impl GenericClient, purge_id: i64) -> Result<(), DbError> {
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&CHAIN_LOCK])
-        .during("locking the chain")?;
     let row = tx
         .query_one(
             &format!("SELECT {PURGE_COLUMNS} FROM purges WHERE id = $1"),
@@ -184,14 +193,7 @@ pub fn append_purge(tx: &mut impl GenericClient, purge_id: i64) -> Result<(), Db
         .during("reading a purge for the chain")?;
     let digest = purge_digest(&row);
     let at: OffsetDateTime = row.get(1);
-    let last = tx
-        .query_opt("SELECT seq, hash FROM chain ORDER BY seq DESC LIMIT 1", &[])
-        .during("reading the chain's end")?;
-    let (seq, prev) = match last {
-        Some(row) => (row.get::<_, i64>(0) + 1, row.get::<_, Vec<u8>>(1)),
-        None => (1, vec![0; 32]),
-    };
-    let hash = link(seq, &digest, &prev);
+    let (seq, prev, hash) = next_link(tx, &digest)?;
     tx.execute(
         "INSERT INTO chain (seq, purge_id, at, kind, digest, prev_hash, hash)
          VALUES ($1, $2, $3, 'purge', $4, $5, $6)",
