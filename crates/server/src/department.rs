@@ -12,7 +12,7 @@ use kuvert_core::pdf::letter::Letter;
 use kuvert_core::pipeline::{Ledger, Pipeline};
 use kuvert_core::profile::Profile;
 use kuvert_core::seams::{Clock, NoCheckpoints, SystemClock};
-use kuvert_core::{CaseEvent, MessageContent, MessageId, Officer, SendState};
+use kuvert_core::{MessageId, Officer, SendState};
 use kuvert_protocol::dsig::SigningKey;
 use kuvert_transport::Intermediary;
 
@@ -215,28 +215,16 @@ impl Department {
                         .collect(),
                 });
             }
-            let content = MessageContent {
-                message_id: message_id.clone(),
+            let content = outgoing.content(
+                self.profile.name(),
+                message_id.clone(),
                 correlation_id,
-                profile: self.profile.name().to_string(),
-                sender_org: outgoing.sender().id.clone(),
-                sender_name: outgoing.sender().name.clone(),
-                recipient: outgoing.recipient().clone(),
-                subject: outgoing.subject().clone(),
-                body: outgoing.body().to_string(),
-                case_number: outgoing.case_number().cloned(),
-                attention: outgoing.attention().cloned(),
-                protection_class: outgoing.protection_class(),
-                case_type: outgoing.case_type().map(str::to_string),
-                officer: Some(Officer {
+                preceding,
+                Officer {
                     account: caller.identity().to_string(),
                     name: caller.member.name.clone(),
-                }),
-                event: outgoing.event().map(|status| CaseEvent {
-                    status: status.into(),
-                    preceding_event_id: preceding,
-                }),
-            };
+                },
+            );
             let attachments = outgoing
                 .attachments()
                 .iter()

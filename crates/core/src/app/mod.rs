@@ -12,9 +12,8 @@ use kuvert_protocol::dsig::SigningKey;
 use kuvert_protocol::identity::RecipientId;
 use kuvert_protocol::soap::Reachability;
 use kuvert_store::{
-    CaseEvent, ChainCheck, ChainScope, Message, MessageContent, OutgoingAttachment,
-    OutgoingMessage, PaperLetter, PurgeRecord, PurgeReport, SendState, SentLogQuery, SentSummary,
-    StatusEvent, Store,
+    ChainCheck, ChainScope, Message, OutgoingAttachment, OutgoingMessage, PaperLetter, PurgeRecord,
+    PurgeReport, SendState, SentLogQuery, SentSummary, StatusEvent, Store,
 };
 use kuvert_transport::Intermediary;
 use time::OffsetDateTime;
@@ -637,25 +636,13 @@ impl Kuvert {
         officer: Officer,
     ) -> OutgoingMessage {
         OutgoingMessage {
-            content: MessageContent {
-                message_id: signed.message_id.clone(),
-                correlation_id: signed.correlation_id.clone(),
-                profile: self.profile.name().to_string(),
-                sender_org: outgoing.sender().id.clone(),
-                sender_name: outgoing.sender().name.clone(),
-                recipient: outgoing.recipient().clone(),
-                subject: outgoing.subject().clone(),
-                body: outgoing.body().to_string(),
-                case_number: outgoing.case_number().cloned(),
-                attention: outgoing.attention().cloned(),
-                protection_class: outgoing.protection_class(),
-                case_type: outgoing.case_type().map(str::to_string),
-                officer: Some(officer),
-                event: outgoing.event().map(|status| CaseEvent {
-                    status: status.into(),
-                    preceding_event_id: signed.preceding.clone(),
-                }),
-            },
+            content: outgoing.content(
+                self.profile.name(),
+                signed.message_id.clone(),
+                signed.correlation_id.clone(),
+                signed.preceding.clone(),
+                officer,
+            ),
             attachments: outgoing
                 .attachments()
                 .iter()

@@ -474,6 +474,40 @@ impl Outgoing {
         &self.support
     }
 
+    /// The message as the sent log records it: these validated values, the
+    /// ids the delivery was signed with (`preceding_event_id` as for
+    /// [`Outgoing::to_delivery`]), the profile it was sent from and the
+    /// officer who sent it. The local store and department mode's server
+    /// both record this.
+    pub fn content(
+        &self,
+        profile: &str,
+        message_id: MessageId,
+        correlation_id: MessageId,
+        preceding_event_id: Option<MessageId>,
+        officer: kuvert_store::Officer,
+    ) -> kuvert_store::MessageContent {
+        kuvert_store::MessageContent {
+            message_id,
+            correlation_id,
+            profile: profile.to_string(),
+            sender_org: self.sender().id.clone(),
+            sender_name: self.sender().name.clone(),
+            recipient: self.recipient().clone(),
+            subject: self.subject().clone(),
+            body: self.body().to_string(),
+            case_number: self.case_number().cloned(),
+            attention: self.attention().cloned(),
+            protection_class: self.protection_class(),
+            case_type: self.case_type().map(str::to_string),
+            officer: Some(officer),
+            event: self.event().map(|status| kuvert_store::CaseEvent {
+                status: status.into(),
+                preceding_event_id,
+            }),
+        }
+    }
+
     /// The protocol's delivery of this message. The send pipeline owns the
     /// ids: `message_id` (unique per message; the sent log's key) and
     /// `correlation_id` (stable per outbox item, so a retry is recognised).
