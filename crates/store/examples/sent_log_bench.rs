@@ -210,6 +210,7 @@ fn generate(rng: &mut Rng, created: i64) -> OutgoingMessage {
             name: rng.pick(&ATTACHMENTS).to_string(),
             content_type: "application/pdf".into(),
             bytes: format!("%PDF-1.7 {created} {i}").into_bytes(),
+            compressed_from: None,
         })
         .collect();
     let org_recipient = recipient.starts_with("16");

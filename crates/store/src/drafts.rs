@@ -10,6 +10,7 @@ use time::OffsetDateTime;
 
 use crate::error::Context;
 use crate::instant::{from_unix, to_unix};
+use crate::messages::CompressedFrom;
 use crate::schema::Migrations;
 use crate::StoreError;
 
@@ -45,6 +46,12 @@ CREATE INDEX draft_attachments_draft ON draft_attachments (draft_id, id);
         r#"
 ALTER TABLE drafts ADD COLUMN event_status TEXT
     CHECK (event_status IN ('senderinitiative', 'recipientinitiative', 'closed'));
+"#,
+        // A file compressed to fit the envelope keeps the size and SHA-256
+        // of the file the officer picked, for the sent log's record.
+        r#"
+ALTER TABLE draft_attachments ADD COLUMN original_size INTEGER;
+ALTER TABLE draft_attachments ADD COLUMN original_sha256 TEXT;
 "#,
     ],
 };
@@ -94,6 +101,8 @@ pub struct DraftAttachment {
     pub content_type: String,
     /// The bytes.
     pub bytes: Vec<u8>,
+    /// The file the officer picked, when these bytes are a compressed copy.
+    pub compressed_from: Option<CompressedFrom>,
 }
 
 /// A whole draft.
@@ -220,12 +229,27 @@ pub(crate) fn replace_attachment(
     id: DraftId,
     attachment_id: i64,
     bytes: &[u8],
+    compressed_from: Option<&CompressedFrom>,
     at: OffsetDateTime,
 ) -> Result<(), StoreError> {
     touch(conn, id, at)?;
-    conn.prepare_cached("UPDATE draft_attachments SET bytes = ?3 WHERE id = ?1 AND draft_id = ?2")
-        .and_then(|mut s| s.execute(params![attachment_id, id.0, bytes]))
-        .during("replacing a file of a draft")?;
+    // A file compressed twice still names the file the officer picked.
+    conn.prepare_cached(
+        "UPDATE draft_attachments SET bytes = ?3,
+             original_size = coalesce(original_size, ?4),
+             original_sha256 = coalesce(original_sha256, ?5)
+         WHERE id = ?1 AND draft_id = ?2",
+    )
+    .and_then(|mut s| {
+        s.execute(params![
+            attachment_id,
+            id.0,
+            bytes,
+            compressed_from.map(|c| i64::try_from(c.size).unwrap_or(i64::MAX)),
+            compressed_from.map(|c| c.sha256.as_str()),
+        ])
+    })
+    .during("replacing a file of a draft")?;
     Ok(())
 }
 
@@ -298,15 +322,24 @@ pub(crate) fn load(conn: &Connection, id: DraftId) -> Result<Option<SavedDraft>,
     };
     let attachments = conn
         .prepare_cached(
-            "SELECT id, name, content_type, bytes FROM draft_attachments WHERE draft_id = ?1 ORDER BY id",
+            "SELECT id, name, content_type, bytes, original_size, original_sha256
+             FROM draft_attachments WHERE draft_id = ?1 ORDER BY id",
         )
         .and_then(|mut s| {
             s.query_map([id.0], |r| {
+                let original_size: Option<i64> = r.get(4)?;
+                let original_sha256: Option<String> = r.get(5)?;
                 Ok(DraftAttachment {
                     id: r.get(0)?,
                     name: r.get(1)?,
                     content_type: r.get(2)?,
                     bytes: r.get(3)?,
+                    compressed_from: original_size.zip(original_sha256).map(|(size, sha256)| {
+                        CompressedFrom {
+                            size: u64::try_from(size).unwrap_or(0),
+                            sha256,
+                        }
+                    }),
                 })
             })?
             .collect()

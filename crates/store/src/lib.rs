@@ -98,8 +98,9 @@ pub use error::StoreError;
 pub use exclusive::ExclusiveDatabase;
 pub use history::{EventKind, StatusEvent};
 pub use messages::{
-    AttemptFailure, CaseEvent, Mailbox, Message, MessageContent, NextState, Officer,
-    OutgoingAttachment, OutgoingMessage, PaperLetter, PaperRecord, SendState, StoredAttachment,
+    AttemptFailure, CaseEvent, CompressedFrom, Mailbox, Message, MessageContent, NextState,
+    Officer, OutgoingAttachment, OutgoingMessage, PaperLetter, PaperRecord, SendState,
+    StoredAttachment,
 };
 pub use purge::{PurgeOrder, PurgeRecord, PurgeReport};
 pub use search::{
@@ -601,15 +602,19 @@ impl Store {
     }
 
     /// Replaces the content of a draft's file (name and type stay), e.g.
-    /// with a compressed copy.
+    /// with a compressed copy of the file `compressed_from` describes (kept
+    /// from the first compression when a file is compressed again).
     pub fn replace_draft_attachment(
         &self,
         draft: DraftId,
         attachment_id: i64,
         bytes: &[u8],
+        compressed_from: Option<&CompressedFrom>,
         at: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        self.write(|tx| drafts::replace_attachment(tx, draft, attachment_id, bytes, at))
+        self.write(|tx| {
+            drafts::replace_attachment(tx, draft, attachment_id, bytes, compressed_from, at)
+        })
     }
 
     /// Every draft, most recently saved first.
@@ -709,7 +714,7 @@ impl Batch<'_> {
         let at = to_unix(at);
         let seq = self.tail.next_seq();
         let sort_key = messages::insert(&self.tx, message, at, seq)?;
-        let detail = "queued";
+        let detail = &messages::enqueued_detail(&message.attachments);
         let kind = EventKind::Enqueued.as_str();
         let state = SendState::Queued.as_str();
         history::insert(

@@ -318,6 +318,38 @@ pub struct OutgoingAttachment {
     pub content_type: String,
     /// The file's bytes.
     pub bytes: Vec<u8>,
+    /// The file the officer picked, when `bytes` are a compressed copy made
+    /// to fit the envelope; the log records both checksums.
+    pub compressed_from: Option<CompressedFrom>,
+}
+
+/// The Enqueued event's detail: "queued", and for each attachment that was
+/// compressed to fit the envelope, its name, both sizes and both SHA-256
+/// checksums — sealed in the chain with the event.
+pub(crate) fn enqueued_detail(attachments: &[OutgoingAttachment]) -> String {
+    let mut detail = String::from("queued");
+    for a in attachments {
+        if let Some(original) = &a.compressed_from {
+            detail.push_str(&format!(
+                "; {} compressed from {} bytes (sha256 {}) to {} bytes (sha256 {})",
+                a.name,
+                original.size,
+                original.sha256,
+                a.bytes.len(),
+                hex(&sha256(&a.bytes)),
+            ));
+        }
+    }
+    detail
+}
+
+/// The original of an attachment that was compressed before sending.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CompressedFrom {
+    /// The original's size in bytes.
+    pub size: u64,
+    /// The original's SHA-256, lower-case hex.
+    pub sha256: String,
 }
 
 /// The next state of a [`transition`](crate::Store::transition), with the

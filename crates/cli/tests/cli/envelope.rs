@@ -10,6 +10,15 @@ use crate::support::{send_args, strs, Officer};
 /// The attachments of the one message in the sent log, from the JSON Lines
 /// export (name, size, sha256).
 fn stored_attachments(officer: &Officer) -> Vec<serde_json::Value> {
+    stored_message(officer)["attachments"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+/// The one message of the officer's sent log, as `export --format jsonl`
+/// writes it.
+fn stored_message(officer: &Officer) -> serde_json::Value {
     let out = officer.data.path().join("logg.jsonl");
     officer.json(
         0,
@@ -28,7 +37,7 @@ fn stored_attachments(officer: &Officer) -> Vec<serde_json::Value> {
         .filter(|v| v["record"] == "message")
         .collect();
     assert_eq!(messages.len(), 1, "{text}");
-    messages[0]["attachments"].as_array().unwrap().clone()
+    messages[0].clone()
 }
 
 /// `text` without the ANSI colour sequences the log writes.
@@ -117,6 +126,25 @@ fn compress_pdf_sends_the_compressed_file_and_logs_both_checksums() {
         stderr.contains(&format!("compressed_sha256={sha}")),
         "what is stored is what was logged: {stderr}"
     );
+
+    // The sealed sent log records the compression with both checksums, in
+    // the message's first history event, and the chain over it holds.
+    let id = stored_message(&officer)["message_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let status = officer.json(0, &["status", &id]);
+    let queued = &status["history"][0];
+    assert_eq!(queued["state"], "queued", "{status}");
+    assert_eq!(
+        queued["detail"].as_str().unwrap(),
+        format!(
+            "queued; skannat-beslut.pdf compressed from {} bytes (sha256 {original_sha}) to {size} bytes (sha256 {sha})",
+            original.len()
+        ),
+        "{status}"
+    );
+    officer.json(0, &["verify-log"]);
 }
 
 #[test]

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use kuvert_store::{DraftFields, DraftId, DraftSummary, SavedDraft};
+use kuvert_store::{CompressedFrom, DraftFields, DraftId, DraftSummary, SavedDraft};
 
 use crate::compose::file_type::{self, Sniffed};
 use crate::compose::{AttachmentFile, CaseStatus, Draft, EnvelopeSize, FileType};
@@ -119,6 +119,7 @@ impl Kuvert {
             id,
             attachment_id,
             &compression.compressed.bytes,
+            Some(&compression.original()),
             self.clock.now(),
         )?;
         Ok(compression)
@@ -145,6 +146,16 @@ pub struct Compression {
     pub file_name: String,
     /// The compressed file and both checksums.
     pub compressed: Compressed,
+}
+
+impl Compression {
+    /// The file before compression, as the sent log records it.
+    pub fn original(&self) -> CompressedFrom {
+        CompressedFrom {
+            size: self.compressed.original_size,
+            sha256: self.compressed.original_sha256.clone(),
+        }
+    }
 }
 
 /// Compresses the PDF `bytes` of the attachment `name` and logs it, with
@@ -184,6 +195,9 @@ pub fn compress_draft_pdfs(draft: &mut Draft) -> Result<Vec<Compression>, Error>
         match compress_attachment(&file.file_name, &file.bytes) {
             Ok(compression) => {
                 file.bytes = compression.compressed.bytes.clone();
+                // Compressed twice, it still names the file the officer picked.
+                file.compressed_from
+                    .get_or_insert_with(|| compression.original());
                 done.push(compression);
             }
             Err(Error::Compress {
@@ -206,7 +220,10 @@ pub(crate) fn compose_form(saved: SavedDraft) -> Draft {
         attachments: saved
             .attachments
             .into_iter()
-            .map(|a| AttachmentFile::new(&a.name, a.bytes))
+            .map(|a| AttachmentFile {
+                compressed_from: a.compressed_from,
+                ..AttachmentFile::new(&a.name, a.bytes)
+            })
             .collect(),
         protection_class: f.protection_class,
         case_number: f.case_number,

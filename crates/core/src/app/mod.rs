@@ -590,7 +590,7 @@ impl Kuvert {
                     return Err(Error::Compose(size.problem()));
                 }
             }
-            let mut record = self.stored_form(&outgoing, &signed, officer);
+            let mut record = self.stored_form(draft, &outgoing, &signed, officer);
             record.document = Some(document);
             let message_id = signed.message_id;
             batch.enqueue(&record, now)?;
@@ -628,9 +628,11 @@ impl Kuvert {
     }
 
     /// The message as the store keeps it: the validated values, typed, with
-    /// the ids the delivery was signed with.
+    /// the ids the delivery was signed with, and which attachments of
+    /// `draft` were compressed from what.
     fn stored_form(
         &self,
+        draft: &Draft,
         outgoing: &Outgoing,
         signed: &Signed,
         officer: Officer,
@@ -650,6 +652,12 @@ impl Kuvert {
                     name: a.filename().to_string(),
                     content_type: a.content_type().as_str().to_string(),
                     bytes: a.bytes().to_vec(),
+                    // Validation keeps the names (trimmed) and the order.
+                    compressed_from: draft
+                        .attachments
+                        .iter()
+                        .find(|f| f.file_name.trim() == a.filename())
+                        .and_then(|f| f.compressed_from.clone()),
                 })
                 .collect(),
             document: None,

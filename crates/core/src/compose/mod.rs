@@ -63,6 +63,7 @@ pub use file_type::FileType;
 pub use problem::{ComposeError, Field, Problem, ProblemKind};
 
 use crate::profile::{Profile, SupportContact};
+use kuvert_store::CompressedFrom;
 
 /// The `Language` Kuvert sends.
 pub const LANGUAGE: &str = "svSE";
@@ -74,6 +75,11 @@ pub struct AttachmentFile {
     pub file_name: String,
     /// The content.
     pub bytes: Vec<u8>,
+    /// The file the officer picked, when `bytes` are a copy compressed to
+    /// fit the envelope ([`crate::compress`]); the sent log records both
+    /// checksums.
+    #[serde(skip)]
+    pub compressed_from: Option<CompressedFrom>,
 }
 
 impl AttachmentFile {
@@ -82,6 +88,7 @@ impl AttachmentFile {
         AttachmentFile {
             file_name: file_name.to_string(),
             bytes,
+            compressed_from: None,
         }
     }
 }
@@ -91,6 +98,7 @@ impl fmt::Debug for AttachmentFile {
         f.debug_struct("AttachmentFile")
             .field("file_name", &self.file_name)
             .field("size", &self.bytes.len())
+            .field("compressed_from", &self.compressed_from)
             .finish()
     }
 }

@@ -333,9 +333,16 @@ fn a_draft_too_large_to_send_is_sent_after_compressing_its_pdf_and_the_original_
     let attachment = kuvert.draft(id).unwrap().attachments[0].id;
     let done = kuvert.compress_draft_attachment(id, attachment).unwrap();
     assert_eq!(done.compressed.original_sha256, sha256_hex(&scan));
+    // Compressing the copy again still names the file the officer picked.
+    let _ = kuvert.compress_draft_attachment(id, attachment);
     let form = kuvert.compose_form(id).unwrap();
     assert_eq!(form.attachments[0].file_name, "beslut.pdf");
-    assert_eq!(form.attachments[0].bytes, done.compressed.bytes);
+    let sent_bytes = form.attachments[0].bytes.clone();
+    let original = form.attachments[0].compressed_from.clone().unwrap();
+    assert_eq!(
+        (original.size, original.sha256.as_str()),
+        (scan.len() as u64, sha256_hex(&scan).as_str())
+    );
     assert!(kuvert.envelope_size(&form).unwrap().fits());
     let report = kuvert.send_draft(id).unwrap();
     assert!(matches!(report, SendReport::Submitted { .. }), "{report:?}");
@@ -344,11 +351,20 @@ fn a_draft_too_large_to_send_is_sent_after_compressing_its_pdf_and_the_original_
         scan,
         "the original is untouched"
     );
-    // What is stored is the compressed file.
+    // What is stored is the compressed file, and the sealed history says
+    // what it was compressed from, with both checksums.
     let message = kuvert.message(report.message_id()).unwrap();
+    assert_eq!(message.attachments[0].size, sent_bytes.len() as u64);
+    let history = kuvert.history(report.message_id()).unwrap();
     assert_eq!(
-        message.attachments[0].size,
-        done.compressed.bytes.len() as u64
+        history[0].detail,
+        format!(
+            "queued; beslut.pdf compressed from {} bytes (sha256 {}) to {} bytes (sha256 {})",
+            scan.len(),
+            sha256_hex(&scan),
+            sent_bytes.len(),
+            sha256_hex(&sent_bytes)
+        )
     );
 }
 

@@ -20,6 +20,7 @@ fn an_enqueue_failing_in_the_attachments_insert_leaves_nothing() {
         name: String::new(), // the attachments table's CHECK refuses this, after the message row went in
         content_type: "application/pdf".into(),
         bytes: b"%PDF".to_vec(),
+        compressed_from: None,
     });
     let err = s.enqueue(&m, at(0)).unwrap_err();
     assert!(matches!(err, StoreError::Database { .. }), "{err}");

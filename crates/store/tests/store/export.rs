@@ -54,11 +54,13 @@ fn fixture() -> (tempfile::TempDir, Store) {
                 name: "a.pdf".into(),
                 content_type: "application/pdf".into(),
                 bytes: b"1".to_vec(),
+                compressed_from: None,
             },
             OutgoingAttachment {
                 name: "bilaga å.pdf".into(),
                 content_type: "application/pdf".into(),
                 bytes: b"2".to_vec(),
+                compressed_from: None,
             },
         ],
         document: None,

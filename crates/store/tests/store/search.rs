@@ -17,6 +17,7 @@ fn fixture() -> (tempfile::TempDir, Store) {
         name: name.into(),
         content_type: "application/pdf".into(),
         bytes: name.as_bytes().to_vec(),
+        compressed_from: None,
     };
     let m1 = OutgoingMessage {
         content: MessageContent {

@@ -91,6 +91,7 @@ pub fn message(n: u32) -> OutgoingMessage {
             name: "beslut.pdf".into(),
             content_type: "application/pdf".into(),
             bytes: b"%PDF-1.7 beslut".to_vec(),
+            compressed_from: None,
         }],
         document: Some(b"%PDF-1.7 meddelande".to_vec()),
     }
