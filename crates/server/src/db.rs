@@ -18,6 +18,7 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         include_str!("../migrations/0001_department_log.sql"),
     ),
     (2, "purges", include_str!("../migrations/0002_purges.sql")),
+    (3, "search", include_str!("../migrations/0003_search.sql")),
 ];
 
 /// The advisory lock that serialises migrations of instances starting together.

@@ -377,16 +377,9 @@ impl Department {
         limit: u32,
     ) -> Result<Vec<MessageView>, Refusal> {
         let limit = i64::from(limit.clamp(1, 5000));
-        let found = self.db.as_caller(caller, |tx| match text.map(str::trim).filter(|t| !t.is_empty()) {
-            Some(text) => {
-                let pattern = format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-                messages::load_where(
-                    tx,
-                    "(subject ILIKE $1 OR body ILIKE $1 OR recipient_display ILIKE $1 OR case_number ILIKE $1)",
-                    &[&pattern],
-                    limit,
-                )
-            }
+        let text = text.map(str::trim).filter(|t| !t.is_empty());
+        let found = self.db.as_caller(caller, |tx| match text {
+            Some(text) => Self::search(tx, text, limit),
             None => messages::load_where(tx, "true", &[], limit),
         })?;
         Ok(found
@@ -394,6 +387,52 @@ impl Department {
             .filter(|s| may_read(caller, s))
             .map(messages::view)
             .collect())
+    }
+
+    /// How many of the caller's newest messages a search reads before it asks
+    /// the trigram index.
+    const RECENT_FIRST: i64 = 5000;
+
+    /// The caller's messages whose search text (subject, recipient,
+    /// diarienummer, officer, body; migration 0003) contains `text`, newest
+    /// first. Most searches are for recent cases, and a word that is common
+    /// fills a page from the newest messages at once, so the newest
+    /// [`Self::RECENT_FIRST`] are read first; when they do not fill the
+    /// page, the trigram index finds every match.
+    fn search(
+        tx: &mut postgres::Transaction<'_>,
+        text: &str,
+        limit: i64,
+    ) -> Result<Vec<Stored>, DbError> {
+        let pattern = format!(
+            "%{}%",
+            text.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        let recent = messages::load_from(
+            tx,
+            &format!(
+                "(SELECT * FROM messages ORDER BY seq DESC LIMIT {})",
+                Self::RECENT_FIRST
+            ),
+            "search_text ILIKE $1",
+            &[&pattern],
+            limit,
+        )?;
+        if recent.len() as i64 >= limit || text.chars().count() < 3 {
+            // A page full, or too short for trigrams (the recent ones only:
+            // one or two letters match nearly everything).
+            return Ok(recent);
+        }
+        // kuvert_search (migration 0003) asks the trigram index.
+        let max_rows = i32::try_from(limit).unwrap_or(i32::MAX);
+        messages::load_where(
+            tx,
+            "seq IN (SELECT kuvert_search($1, $2))",
+            &[&pattern, &max_rows],
+            limit,
+        )
     }
 
     /// The printed letter of a message sent on paper, if the caller may

@@ -168,36 +168,61 @@ pub fn load_where(
     params: &[&(dyn ToSql + Sync)],
     limit: i64,
 ) -> Result<Vec<Stored>, DbError> {
+    load_from(tx, "messages", condition, params, limit)
+}
+
+/// The messages of `source` (the table, or a subquery of it) matching
+/// `condition`, newest first, at most `limit`.
+pub fn load_from(
+    tx: &mut impl GenericClient,
+    source: &str,
+    condition: &str,
+    params: &[&(dyn ToSql + Sync)],
+    limit: i64,
+) -> Result<Vec<Stored>, DbError> {
     let rows = tx
         .query(
             &format!(
-                "SELECT {COLUMNS} FROM messages WHERE {condition} ORDER BY seq DESC LIMIT {limit}"
+                "SELECT {COLUMNS} FROM {source} AS m WHERE {condition} ORDER BY seq DESC LIMIT {limit}"
             ),
             params,
         )
         .during("reading messages")?;
     let mut stored = Vec::with_capacity(rows.len());
     for row in rows {
-        let mut one = from_row(&row)?;
-        let id = one.message.content.message_id.as_str().to_string();
-        for a in tx
-            .query(
-                "SELECT position, name, content_type, size, sha256, md5(bytes) FROM attachments
-                 WHERE message_id = $1 ORDER BY position",
-                &[&id],
-            )
-            .during("reading attachments")?
-        {
-            one.message.attachments.push(StoredAttachment {
-                id: i64::from(a.get::<_, i32>(0)),
-                name: a.get(1),
-                content_type: a.get(2),
-                size: u64::try_from(a.get::<_, i64>(3)).unwrap_or(0),
-                sha256_hex: a.get(4),
-                md5_hex: a.get(5),
+        stored.push(from_row(&row)?);
+    }
+    // Every listed message's attachments in one query.
+    let ids: Vec<String> = stored
+        .iter()
+        .map(|s| s.message.content.message_id.as_str().to_string())
+        .collect();
+    let mut by_message: std::collections::HashMap<String, Vec<StoredAttachment>> =
+        std::collections::HashMap::new();
+    for a in tx
+        .query(
+            "SELECT message_id, position, name, content_type, size, sha256, md5(bytes)
+             FROM attachments WHERE message_id = ANY ($1) ORDER BY message_id, position",
+            &[&ids],
+        )
+        .during("reading attachments")?
+    {
+        by_message
+            .entry(a.get(0))
+            .or_default()
+            .push(StoredAttachment {
+                id: i64::from(a.get::<_, i32>(1)),
+                name: a.get(2),
+                content_type: a.get(3),
+                size: u64::try_from(a.get::<_, i64>(4)).unwrap_or(0),
+                sha256_hex: a.get(5),
+                md5_hex: a.get(6),
             });
+    }
+    for one in &mut stored {
+        if let Some(attachments) = by_message.remove(one.message.content.message_id.as_str()) {
+            one.message.attachments = attachments;
         }
-        stored.push(one);
     }
     Ok(stored)
 }

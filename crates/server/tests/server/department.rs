@@ -243,6 +243,28 @@ fn each_officer_sees_only_their_own_messages_and_the_registrar_sees_both_through
     assert_eq!(count_as(&mut sql, "kuvert_registrar", REGISTRAR), 2);
     // A registrar role without a registrar behind it reads nothing.
     assert_eq!(count_as(&mut sql, "kuvert_registrar", OFFICER_A), 0);
+    // A registrar of named units reads those units' messages only.
+    for (identity, units, sees) in [
+        ("bygg.registrator@kommunb.example", vec!["Bygglov"], 1),
+        ("miljo.registrator@kommunb.example", vec!["Miljö"], 0),
+        (
+            "two.registrator@kommunb.example",
+            vec!["Bygglov", "Socialtjänst"],
+            2,
+        ),
+    ] {
+        sql.execute(
+            "INSERT INTO staff (identity, name, role, units, source)
+             VALUES ($1, 'Enhetsregistrator', 'registrar', $2, 'cli')",
+            &[&identity, &units],
+        )
+        .unwrap();
+        assert_eq!(
+            count_as(&mut sql, "kuvert_registrar", identity),
+            sees,
+            "{identity} of {units:?}"
+        );
+    }
     // An officer cannot store a message in another's name.
     let mut tx = sql.transaction().unwrap();
     tx.batch_execute("SET LOCAL ROLE kuvert_officer").unwrap();

@@ -26,13 +26,13 @@ const MESSAGES_PER_OFFICER: usize = 100;
 const KILLS: usize = 30;
 
 /// One instance's process, restarted on the same port after each kill.
-struct Instance {
+pub(crate) struct Instance {
     config: PathBuf,
     child: Child,
 }
 
 impl Instance {
-    fn start(config: &Path) -> Instance {
+    pub(crate) fn start(config: &Path) -> Instance {
         let child = Command::new(env!("CARGO_BIN_EXE_kuvert-server"))
             .arg("--config")
             .arg(config)
@@ -63,7 +63,7 @@ impl Drop for Instance {
 
 /// `server.toml` for instance `name` on `port`, with short leases so that a
 /// killed instance's claims are taken over within the test.
-fn instance_config(department: &Department, name: &str, port: u16) -> PathBuf {
+pub(crate) fn instance_config(department: &Department, name: &str, port: u16) -> PathBuf {
     let text = std::fs::read_to_string(&department.files.server_toml).unwrap();
     let mut out = String::new();
     for line in text.lines() {
@@ -87,7 +87,7 @@ fn instance_config(department: &Department, name: &str, port: u16) -> PathBuf {
 }
 
 /// The officer's clients of each instance.
-fn clients(
+pub(crate) fn clients(
     department: &Department,
     name: &str,
     email: &str,
@@ -112,7 +112,7 @@ fn clients(
         .collect()
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
