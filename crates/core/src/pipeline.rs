@@ -21,7 +21,7 @@ use time::OffsetDateTime;
 
 use crate::app::SendReport;
 use crate::error::Error;
-use crate::lifecycle::{self, Failure, RetryPolicy, Route, Step};
+use crate::lifecycle::{self, Call, Failure, RetryPolicy, Route, Step};
 use crate::pdf::letter::{Letter, LetterAttachment};
 use crate::profile::Profile;
 use crate::reachability;
@@ -134,7 +134,7 @@ impl Pipeline<'_> {
         );
         let statuses = match answer {
             Ok(statuses) => statuses,
-            Err(error) => return self.failed_call(&message, &error),
+            Err(error) => return self.failed_call(&message, Call::Reachability, &error),
         };
         self.checkpoints
             .reached(Checkpoint::Checked, message_id.as_str());
@@ -168,7 +168,7 @@ impl Pipeline<'_> {
                     mailbox: Some(mailbox),
                 })
             }
-            Err(error) => self.failed_call(&message, &error),
+            Err(error) => self.failed_call(&message, Call::Distribution, &error),
         }
     }
 
@@ -223,10 +223,22 @@ impl Pipeline<'_> {
         })
     }
 
-    fn failed_call(&self, message: &Message, error: &CallError) -> Result<SendReport, Error> {
+    fn failed_call(
+        &self,
+        message: &Message,
+        call: Call,
+        error: &CallError,
+    ) -> Result<SendReport, Error> {
         let now = self.clock.now();
         let message_id = message.content.message_id.clone();
-        match lifecycle::after_failed_call(error, message.attempts, self.policy, now) {
+        match lifecycle::after_failed_call(
+            error,
+            call,
+            message.attempts,
+            message.last_failure.as_ref(),
+            self.policy,
+            now,
+        ) {
             Failure::Retry(failure) => {
                 self.ledger
                     .record_attempt_failure(&message_id, message.state, &failure, now)?;
