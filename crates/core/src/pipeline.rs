@@ -174,6 +174,7 @@ impl Pipeline<'_> {
 
     /// Asks the intermediary for the status of a submitted message and
     /// records any change; the next check is scheduled while it is not final.
+    /// A check that fails is an [`Error::Call`], never the old state.
     pub fn refresh(&self, message: &Message) -> Result<Message, Error> {
         let (Some(distribution_id), SendState::Submitted | SendState::Pending) =
             (&message.distribution_id, message.state)
@@ -185,12 +186,16 @@ impl Pipeline<'_> {
         let statuses = self
             .intermediary
             .check_distribution_status(self.profile.organisation_number(), distribution_id);
+        let next_check = Some(now + self.policy.status_interval);
         let next = match statuses {
             Ok(statuses) => lifecycle::after_status(&statuses, message.state),
-            Err(error) if error.is_retryable() => None,
-            Err(error) => return Err(error.into()),
+            // The check itself failed: say so, never the old state as if it
+            // were the answer. It is asked again at the next interval.
+            Err(error) => {
+                self.ledger.reschedule(message_id, next_check)?;
+                return Err(error.into());
+            }
         };
-        let next_check = Some(now + self.policy.status_interval);
         match next {
             Some(step) => {
                 self.persist(message_id, &step)?;
