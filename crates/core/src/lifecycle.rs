@@ -757,14 +757,15 @@ mod tests {
             next_attempt_at: None,
         };
         // (what happened, call, earlier attempts, the last failure, expected code or None for Failed)
-        let table: Vec<(
-            &str,
+        type Row<'a> = (
+            &'a str,
             CallError,
             Call,
             u32,
-            Option<&AttemptFailure>,
-            Option<&str>,
-        )> = vec![
+            Option<&'a AttemptFailure>,
+            Option<&'a str>,
+        );
+        let table: Vec<Row> = vec![
             (
                 "garbled answer",
                 garbled(),
