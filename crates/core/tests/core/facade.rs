@@ -413,3 +413,36 @@ fn issue_12_garbled_answers_after_acceptance_end_delivered_once_not_failed() {
     assert_eq!(sandbox.delivery_count(id.as_str()), 1);
     assert!(kuvert.folder(Folder::Failed).unwrap().is_empty());
 }
+
+/// Issue 12: a 404 at a misconfigured message URL is a configuration error
+/// naming the profile key, and the message stays in the Outbox (never
+/// Failed, never delivered, nothing at the mailbox).
+#[test]
+fn issue_12_a_404_at_the_message_url_is_a_configuration_error_not_a_failed_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let sandbox = Sandbox::start(SandboxConfig::new(dir.path().join("testmiljo"))).unwrap();
+    let text = std::fs::read_to_string(sandbox.profile_path()).unwrap();
+    let url = sandbox.message_url();
+    assert!(text.contains(&url), "{text}");
+    let wrong = sandbox
+        .profile_path()
+        .with_file_name("profile-wrong-url.toml");
+    std::fs::write(&wrong, text.replace(&url, &format!("{url}-wrong"))).unwrap();
+    let profile = Profile::load(Some(&wrong)).unwrap();
+    let kuvert = Kuvert::open(profile, &dir.path().join("kuvert.sqlite")).unwrap();
+    let report = kuvert
+        .send_draft(kuvert.save_draft(None, &fields("19850101-2382")).unwrap())
+        .unwrap();
+    let message = kuvert.message(report.message_id()).unwrap();
+    assert_eq!(message.state, SendState::Signed, "{message:?}");
+    let failure = message.last_failure.unwrap();
+    assert_eq!(failure.code, kuvert_core::lifecycle::CONFIGURATION);
+    assert!(
+        failure.reason.contains("service.message_url"),
+        "{failure:?}"
+    );
+    assert!(failure.reason.contains("IT"), "{failure:?}");
+    assert!(kuvert.folder(Folder::Failed).unwrap().is_empty());
+    assert_eq!(kuvert.folder(Folder::NeedsAttention).unwrap().len(), 1);
+    assert_eq!(sandbox.delivery_count(report.message_id().as_str()), 0);
+}
