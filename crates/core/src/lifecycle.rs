@@ -206,30 +206,146 @@ pub fn route(status: &ReachabilityStatus) -> Route {
     }
 }
 
-/// What to record after a failed call to the intermediary, for a message
-/// that has failed `attempts` times before this one.
+/// Which call to the intermediary failed: it decides whether the delivery
+/// can have reached it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Call {
+    /// The reachability look-up before the delivery (`service.recipient_url`):
+    /// the delivery was not sent in this attempt.
+    Reachability,
+    /// `distributeSecure` itself (`service.message_url`): once its request
+    /// bytes left, the intermediary may hold the delivery whatever came back.
+    Distribution,
+}
+
+impl Call {
+    /// The profile key naming the endpoint the call went to.
+    pub fn profile_key(self) -> &'static str {
+        match self {
+            Call::Reachability => "service.recipient_url",
+            Call::Distribution => "service.message_url",
+        }
+    }
+}
+
+/// What a failed call says about whether the intermediary has the delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reception {
+    /// It definitely does not: nothing was sent (refused connection, DNS,
+    /// TLS handshake, a time-out before the request, or the look-up failed).
+    NotReceived,
+    /// It may: the request was sent and the answer is not a definite
+    /// refusal (garbled, 5xx, 4xx after acceptance, a time-out waiting).
+    /// The outcome is unknown; only a status check or an idempotent
+    /// resubmission with the same ids resolves it, never a new send.
+    OutcomeUnknown,
+    /// The intermediary refused the message itself (a client fault, too
+    /// large): final.
+    Refused,
+    /// The endpoint answered 401/403/404: the profile's URL or the
+    /// organisation's access is wrong. IT must fix it; nothing about the
+    /// message is decided.
+    Misconfigured,
+}
+
+/// The code an attempt failure carries while the outcome is unknown; it
+/// sticks until the message leaves the Outbox, so a later "not received"
+/// answer never lets an earlier possibly-received attempt end as Failed.
+pub const OUTCOME_UNKNOWN: &str = "outcome_unknown";
+
+/// The code of an attempt failure caused by a misconfigured endpoint.
+pub const CONFIGURATION: &str = "configuration";
+
+/// What `error` from `call` says about whether the intermediary has the delivery.
+pub fn reception(error: &CallError, call: Call) -> Reception {
+    use kuvert_transport::TimeoutPhase;
+    if matches!(
+        error,
+        CallError::Transport(TransportError::HttpStatus {
+            status: 401 | 403 | 404,
+            ..
+        })
+    ) {
+        return Reception::Misconfigured;
+    }
+    if refuses_the_message(error) {
+        return Reception::Refused;
+    }
+    if call == Call::Reachability {
+        return Reception::NotReceived;
+    }
+    match error {
+        CallError::Transport(
+            TransportError::Connect { .. }
+            | TransportError::Dns { .. }
+            | TransportError::Tls { .. }
+            | TransportError::Timeout {
+                phase: TimeoutPhase::Connect | TimeoutPhase::TlsHandshake,
+                ..
+            },
+        ) => Reception::NotReceived,
+        _ => Reception::OutcomeUnknown,
+    }
+}
+
+/// What to record after a failed `call` to the intermediary, for a message
+/// that has failed `attempts` times before this one, the last time with
+/// `previous` (its `last_failure`).
+///
+/// Only a definite refusal ends in Failed, and a message that was never
+/// sent gives up after [`RetryPolicy::max_attempts`]. A message the
+/// intermediary may hold never does: it stays in the Outbox as "Outcome
+/// unknown — needs attention" ([`OUTCOME_UNKNOWN`]) and is resubmitted with
+/// the same ids, which the intermediary recognises.
 pub fn after_failed_call(
     error: &CallError,
+    call: Call,
     attempts: u32,
+    previous: Option<&AttemptFailure>,
     policy: &RetryPolicy,
     now: OffsetDateTime,
 ) -> Failure {
-    let reason = plain_reason(error);
-    let code = failure_code(error).to_string();
-    if refuses_the_message(error) {
-        return Failure::GiveUp { reason };
-    }
+    let mut reason = plain_reason(error);
+    let was_unknown = previous.is_some_and(|p| p.code == OUTCOME_UNKNOWN);
     let attempts = attempts + 1;
-    if attempts >= policy.max_attempts {
-        return Failure::GiveUp {
-            reason: format!("{reason} (gave up after {attempts} attempts)"),
-        };
+    let next_attempt_at = Some(policy.next_attempt(attempts, now));
+    let code = match reception(error, call) {
+        Reception::Refused => return Failure::GiveUp { reason },
+        Reception::Misconfigured => {
+            reason = format!(
+                "configuration error: the intermediary's address in the profile \
+                 (`{key}`) answered {reason}. The address or the organisation's access is \
+                 wrong; tell IT. The message stays in the Outbox and has not been sent",
+                key = call.profile_key()
+            );
+            if was_unknown {
+                OUTCOME_UNKNOWN.to_string()
+            } else {
+                CONFIGURATION.to_string()
+            }
+        }
+        Reception::NotReceived if !was_unknown => {
+            if attempts >= policy.max_attempts {
+                return Failure::GiveUp {
+                    reason: format!("{reason} (gave up after {attempts} attempts)"),
+                };
+            }
+            failure_code(error).to_string()
+        }
+        Reception::NotReceived | Reception::OutcomeUnknown => OUTCOME_UNKNOWN.to_string(),
+    };
+    if code == OUTCOME_UNKNOWN {
+        reason = format!(
+            "outcome unknown, needs attention: the intermediary may already have the \
+             message, so do not send it again or on paper; Kuvert checks by resubmitting \
+             it with the same ids ({reason})"
+        );
     }
     Failure::Retry(AttemptFailure {
         code,
         reason,
         retryable: true,
-        next_attempt_at: Some(policy.next_attempt(attempts, now)),
+        next_attempt_at,
     })
 }
 
@@ -246,11 +362,10 @@ pub enum Failure {
 }
 
 /// Whether the intermediary refused the message itself, so that sending the
-/// same bytes again cannot succeed: a client fault, an HTTP 4xx other than
-/// 408/429, or a document Kuvert did not write. Everything else (time-outs,
-/// refused connections, TLS and certificate problems, 5xx, server faults,
-/// garbled answers) may pass once the network, the service or the
-/// configuration is fixed, so the message stays in the Outbox.
+/// same bytes again cannot succeed: a client fault, a too-large answer, or
+/// a document Kuvert did not write. Any other 4xx after the request was
+/// sent may come after the intermediary accepted the delivery, so it is not
+/// a refusal.
 fn refuses_the_message(error: &CallError) -> bool {
     if is_too_large(error) {
         return true;
@@ -258,9 +373,6 @@ fn refuses_the_message(error: &CallError) -> bool {
     match error {
         CallError::Soap(SoapError::Fault(fault)) => fault.is_client_fault(),
         CallError::Soap(SoapError::NotCanonicalDelivery) => true,
-        CallError::Transport(TransportError::HttpStatus { status, .. }) => {
-            (400..500).contains(status) && !matches!(status, 408 | 429)
-        }
         _ => false,
     }
 }
@@ -491,7 +603,14 @@ mod tests {
     #[test]
     fn a_client_fault_gives_up_at_once_with_the_services_words() {
         let now = datetime!(2026-11-23 10:00 UTC);
-        match after_failed_call(&fault(true), 0, &RetryPolicy::default(), now) {
+        match after_failed_call(
+            &fault(true),
+            Call::Distribution,
+            0,
+            None,
+            &RetryPolicy::default(),
+            now,
+        ) {
             Failure::GiveUp { reason } => {
                 assert!(
                     reason.contains("Avsändaren är inte registrerad"),
@@ -512,7 +631,14 @@ mod tests {
             failure: TlsFailure::ServerCertificateUntrusted,
             detail: "certificate has expired".into(),
         });
-        match after_failed_call(&tls, 0, &RetryPolicy::default(), now) {
+        match after_failed_call(
+            &tls,
+            Call::Distribution,
+            0,
+            None,
+            &RetryPolicy::default(),
+            now,
+        ) {
             Failure::Retry(failure) => assert_eq!(failure.code, "tls"),
             other => panic!("{other:?}"),
         }
@@ -523,33 +649,271 @@ mod tests {
             })
         };
         assert!(matches!(
-            after_failed_call(&status(503), 0, &RetryPolicy::default(), now),
+            after_failed_call(
+                &status(503),
+                Call::Distribution,
+                0,
+                None,
+                &RetryPolicy::default(),
+                now
+            ),
             Failure::Retry(_)
         ));
         assert!(matches!(
-            after_failed_call(&status(429), 0, &RetryPolicy::default(), now),
+            after_failed_call(
+                &status(429),
+                Call::Distribution,
+                0,
+                None,
+                &RetryPolicy::default(),
+                now
+            ),
             Failure::Retry(_)
         ));
-        assert!(matches!(
-            after_failed_call(&status(403), 0, &RetryPolicy::default(), now),
-            Failure::GiveUp { .. }
-        ));
+        match after_failed_call(
+            &status(403),
+            Call::Distribution,
+            0,
+            None,
+            &RetryPolicy::default(),
+            now,
+        ) {
+            Failure::Retry(failure) => {
+                assert_eq!(failure.code, CONFIGURATION);
+                assert!(
+                    failure.reason.contains("service.message_url"),
+                    "{}",
+                    failure.reason
+                );
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
-    fn a_server_fault_is_retried_until_the_limit() {
+    fn a_server_fault_is_retried_and_never_given_up() {
         let now = datetime!(2026-11-23 10:00 UTC);
         let policy = RetryPolicy::default();
-        match after_failed_call(&fault(false), 0, &policy, now) {
+        match after_failed_call(&fault(false), Call::Distribution, 0, None, &policy, now) {
             Failure::Retry(failure) => {
-                assert_eq!(failure.code, "fault");
+                assert_eq!(failure.code, OUTCOME_UNKNOWN);
                 assert_eq!(failure.next_attempt_at, Some(now + Duration::from_secs(30)));
             }
             other => panic!("{other:?}"),
         }
-        assert!(matches!(
-            after_failed_call(&fault(false), policy.max_attempts - 1, &policy, now),
-            Failure::GiveUp { .. }
-        ));
+        // A server fault answers a request that was sent: the intermediary
+        // may hold the delivery, so the message never ends as Failed.
+        match after_failed_call(
+            &fault(false),
+            Call::Distribution,
+            policy.max_attempts - 1,
+            None,
+            &policy,
+            now,
+        ) {
+            Failure::Retry(failure) => assert_eq!(failure.code, OUTCOME_UNKNOWN),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn http(status: u16) -> CallError {
+        CallError::Transport(TransportError::HttpStatus {
+            status,
+            excerpt: String::new(),
+        })
+    }
+
+    /// SKL 2015, "Nothing lost, nothing twice": a failure after which the
+    /// intermediary may hold the delivery never ends in Failed, not even
+    /// after the last attempt; only a definite refusal does.
+    #[test]
+    fn krav_leverans_en_levererad_forsandelse_redovisas_aldrig_som_misslyckad() {
+        use kuvert_transport::TimeoutPhase;
+        let now = datetime!(2026-11-23 10:00 UTC);
+        let policy = RetryPolicy::default();
+        let last = policy.max_attempts - 1;
+        let timeout = |phase| {
+            CallError::Transport(TransportError::Timeout {
+                address: "127.0.0.1:8443".into(),
+                phase,
+            })
+        };
+        let refused = || {
+            CallError::Transport(TransportError::Connect {
+                address: "127.0.0.1:8443".into(),
+                detail: "Connection refused".into(),
+            })
+        };
+        let garbled = || CallError::Soap(SoapError::NotSoap);
+        let too_large = CallError::Soap(SoapError::Fault(SoapFault {
+            code: "soap:Client".into(),
+            message: "request too large".into(),
+            detail: None,
+        }));
+        let unknown_before = AttemptFailure {
+            code: OUTCOME_UNKNOWN.into(),
+            reason: "earlier".into(),
+            retryable: true,
+            next_attempt_at: None,
+        };
+        // (what happened, call, earlier attempts, the last failure, expected code or None for Failed)
+        type Row<'a> = (
+            &'a str,
+            CallError,
+            Call,
+            u32,
+            Option<&'a AttemptFailure>,
+            Option<&'a str>,
+        );
+        let table: Vec<Row> = vec![
+            (
+                "garbled answer",
+                garbled(),
+                Call::Distribution,
+                0,
+                None,
+                Some(OUTCOME_UNKNOWN),
+            ),
+            (
+                "garbled answer, eighth",
+                garbled(),
+                Call::Distribution,
+                last,
+                None,
+                Some(OUTCOME_UNKNOWN),
+            ),
+            (
+                "5xx, last attempt",
+                http(503),
+                Call::Distribution,
+                last,
+                None,
+                Some(OUTCOME_UNKNOWN),
+            ),
+            (
+                "4xx after acceptance",
+                http(409),
+                Call::Distribution,
+                0,
+                None,
+                Some(OUTCOME_UNKNOWN),
+            ),
+            (
+                "4xx after acceptance, last",
+                http(400),
+                Call::Distribution,
+                last,
+                None,
+                Some(OUTCOME_UNKNOWN),
+            ),
+            (
+                "404 at the URL",
+                http(404),
+                Call::Distribution,
+                last,
+                None,
+                Some(CONFIGURATION),
+            ),
+            (
+                "401 at the URL",
+                http(401),
+                Call::Distribution,
+                0,
+                None,
+                Some(CONFIGURATION),
+            ),
+            (
+                "403 at the look-up",
+                http(403),
+                Call::Reachability,
+                last,
+                None,
+                Some(CONFIGURATION),
+            ),
+            (
+                "client fault refusal",
+                fault(true),
+                Call::Distribution,
+                0,
+                None,
+                None,
+            ),
+            ("too large", too_large, Call::Distribution, 0, None, None),
+            ("413", http(413), Call::Distribution, 0, None, None),
+            (
+                "connection refused",
+                refused(),
+                Call::Distribution,
+                0,
+                None,
+                Some("unreachable"),
+            ),
+            (
+                "connection refused, last",
+                refused(),
+                Call::Distribution,
+                last,
+                None,
+                None,
+            ),
+            (
+                "refused after an unknown outcome",
+                refused(),
+                Call::Distribution,
+                last,
+                Some(&unknown_before),
+                Some(OUTCOME_UNKNOWN),
+            ),
+            (
+                "404 after an unknown outcome",
+                http(404),
+                Call::Distribution,
+                last,
+                Some(&unknown_before),
+                Some(OUTCOME_UNKNOWN),
+            ),
+            (
+                "look-up fails after an unknown outcome",
+                http(503),
+                Call::Reachability,
+                last,
+                Some(&unknown_before),
+                Some(OUTCOME_UNKNOWN),
+            ),
+            (
+                "timeout waiting for the answer",
+                timeout(TimeoutPhase::Response),
+                Call::Distribution,
+                last,
+                None,
+                Some(OUTCOME_UNKNOWN),
+            ),
+            (
+                "timeout connecting",
+                timeout(TimeoutPhase::Connect),
+                Call::Distribution,
+                0,
+                None,
+                Some("timeout"),
+            ),
+            (
+                "look-up 5xx, last",
+                http(503),
+                Call::Reachability,
+                last,
+                None,
+                None,
+            ),
+        ];
+        for (what, error, call, attempts, previous, expected) in table {
+            let got = match after_failed_call(&error, call, attempts, previous, &policy, now) {
+                Failure::Retry(failure) => {
+                    assert!(failure.next_attempt_at.is_some(), "{what}");
+                    Some(failure.code)
+                }
+                Failure::GiveUp { .. } => None,
+            };
+            assert_eq!(got.as_deref(), expected, "{what}");
+        }
     }
 }

@@ -21,7 +21,7 @@ use time::OffsetDateTime;
 
 use crate::app::SendReport;
 use crate::error::Error;
-use crate::lifecycle::{self, Failure, RetryPolicy, Route, Step};
+use crate::lifecycle::{self, Call, Failure, RetryPolicy, Route, Step};
 use crate::pdf::letter::{Letter, LetterAttachment};
 use crate::profile::Profile;
 use crate::reachability;
@@ -134,7 +134,7 @@ impl Pipeline<'_> {
         );
         let statuses = match answer {
             Ok(statuses) => statuses,
-            Err(error) => return self.failed_call(&message, &error),
+            Err(error) => return self.failed_call(&message, Call::Reachability, &error),
         };
         self.checkpoints
             .reached(Checkpoint::Checked, message_id.as_str());
@@ -168,12 +168,13 @@ impl Pipeline<'_> {
                     mailbox: Some(mailbox),
                 })
             }
-            Err(error) => self.failed_call(&message, &error),
+            Err(error) => self.failed_call(&message, Call::Distribution, &error),
         }
     }
 
     /// Asks the intermediary for the status of a submitted message and
     /// records any change; the next check is scheduled while it is not final.
+    /// A check that fails is an [`Error::Call`], never the old state.
     pub fn refresh(&self, message: &Message) -> Result<Message, Error> {
         let (Some(distribution_id), SendState::Submitted | SendState::Pending) =
             (&message.distribution_id, message.state)
@@ -185,12 +186,16 @@ impl Pipeline<'_> {
         let statuses = self
             .intermediary
             .check_distribution_status(self.profile.organisation_number(), distribution_id);
+        let next_check = Some(now + self.policy.status_interval);
         let next = match statuses {
             Ok(statuses) => lifecycle::after_status(&statuses, message.state),
-            Err(error) if error.is_retryable() => None,
-            Err(error) => return Err(error.into()),
+            // The check itself failed: say so, never the old state as if it
+            // were the answer. It is asked again at the next interval.
+            Err(error) => {
+                self.ledger.reschedule(message_id, next_check)?;
+                return Err(error.into());
+            }
         };
-        let next_check = Some(now + self.policy.status_interval);
         match next {
             Some(step) => {
                 self.persist(message_id, &step)?;
@@ -223,10 +228,22 @@ impl Pipeline<'_> {
         })
     }
 
-    fn failed_call(&self, message: &Message, error: &CallError) -> Result<SendReport, Error> {
+    fn failed_call(
+        &self,
+        message: &Message,
+        call: Call,
+        error: &CallError,
+    ) -> Result<SendReport, Error> {
         let now = self.clock.now();
         let message_id = message.content.message_id.clone();
-        match lifecycle::after_failed_call(error, message.attempts, self.policy, now) {
+        match lifecycle::after_failed_call(
+            error,
+            call,
+            message.attempts,
+            message.last_failure.as_ref(),
+            self.policy,
+            now,
+        ) {
             Failure::Retry(failure) => {
                 self.ledger
                     .record_attempt_failure(&message_id, message.state, &failure, now)?;

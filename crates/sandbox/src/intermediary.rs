@@ -162,13 +162,27 @@ fn is_reachable(
 
 fn message(shared: &Arc<Shared>, sender: &str, xml: &str) -> Result<Response, Fault> {
     match answers::parse_distribute_secure_request(xml) {
-        Ok(signed) => distribute(shared, sender, signed),
+        Ok(signed) => distribute(shared, sender, signed).map(|answer| garble(shared, answer)),
         Err(SoapError::UnexpectedElement { found, .. }) if found == "checkDistributionStatus" => {
             let request = answers::parse_check_distribution_status_request(xml)
                 .map_err(|e| bad_request("checkDistributionStatus", &e))?;
             check_status(shared, sender, request)
         }
         Err(e) => Err(bad_request("distributeSecure", &e)),
+    }
+}
+
+/// The accepted answer, or a garbled one while fault injection asks for it
+/// ([`crate::SandboxConfig::garbled_answers_after_accepting`]).
+fn garble(shared: &Arc<Shared>, answer: Response) -> Response {
+    let left = shared
+        .garbled_left
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
+    if left.is_ok() {
+        tracing::info!("fault injection: answering an accepted delivery with a garbled body");
+        Response::xml(200, "<html>garbled</html>")
+    } else {
+        answer
     }
 }
 

@@ -370,6 +370,8 @@ fn a_slow_intermediary_leaves_the_message_in_the_outbox() {
     let status = officer.json(0, &["status", id]);
     assert_eq!(status["state"], "signed");
     assert_eq!(status["attempts"], 1);
+    // The slow answer is the look-up's: no delivery was sent, so this is a
+    // plain time-out, not an unknown outcome.
     assert_eq!(status["last_failure"]["code"], "timeout");
     assert_eq!(sandbox().delivery_count(id), 0);
 }
@@ -523,4 +525,34 @@ fn the_data_directory_and_the_database_are_private() {
     officer.json(0, &["log"]);
     assert_eq!(mode(officer.data.path()), 0o700);
     assert_eq!(mode(&officer.database()), 0o600);
+}
+
+/// Issue 12: `status --refresh` says when the check itself failed (exit 4
+/// and the reason) instead of exiting 0 with the old state, and exits 0
+/// once the intermediary answers again.
+#[test]
+fn issue_12_status_refresh_says_when_the_check_itself_failed() {
+    let officer = Officer::new();
+    let sent = officer.json(0, &strs(&send_args("198501012382", "BN 2026/1200")));
+    let id = sent["message_id"].as_str().unwrap();
+    let working = std::fs::read_to_string(&officer.profile).unwrap();
+    let url = sandbox().message_url();
+    assert!(working.contains(&url), "{working}");
+    // A port nothing listens on: the intermediary is down.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let down = working.replace(&url, &format!("https://127.0.0.1:{port}/Message/v3"));
+    std::fs::write(&officer.profile, down).unwrap();
+    let failed = officer.run(&["status", id, "--refresh"]);
+    assert_eq!(failed.code, 4, "{failed:?}");
+    assert!(failed.stderr.contains(&port.to_string()), "{failed:?}");
+    let failed_json = officer.run(&["--json", "status", id, "--refresh"]);
+    assert_eq!(failed_json.code, 4, "{failed_json:?}");
+    std::fs::write(&officer.profile, working).unwrap();
+    let status = officer.wait_for_state(id, "delivered", DELIVERY);
+    assert_eq!(status["state"], "delivered");
+    assert_eq!(sandbox().delivery_count(id), 1);
 }

@@ -360,3 +360,89 @@ fn issue_11_a_pdf_export_holds_every_message_the_filter_selects() {
         .count();
     assert_eq!(rows, SENT, "{text}");
 }
+
+/// Issue 12 / SKL 2015 (a message is delivered once): eight garbled answers
+/// after the intermediary accepted the delivery leave it in the Outbox as
+/// an unknown outcome ("Behöver åtgärd"), never Failed; the next
+/// resubmission with the same ids is recognised, and the mailbox holds
+/// exactly one delivery.
+#[test]
+fn issue_12_garbled_answers_after_acceptance_end_delivered_once_not_failed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = SandboxConfig::new(dir.path().join("testmiljo"));
+    config.garbled_answers_after_accepting = 8;
+    let sandbox = Sandbox::start(config).unwrap();
+    let profile = Profile::load(Some(&sandbox.profile_path())).unwrap();
+    let calendar = Calendar(std::sync::Arc::new(std::sync::Mutex::new(
+        time::OffsetDateTime::now_utc(),
+    )));
+    let kuvert = Kuvert::open(profile, &dir.path().join("kuvert.sqlite"))
+        .unwrap()
+        .with_clock(calendar.clone());
+    let report = kuvert
+        .send_draft(kuvert.save_draft(None, &fields("19850101-2382")).unwrap())
+        .unwrap();
+    let id = report.message_id().clone();
+    for attempt in 1..=8 {
+        let message = kuvert.message(&id).unwrap();
+        assert_eq!(message.state, SendState::Signed, "attempt {attempt}");
+        assert_eq!(message.attempts, attempt);
+        let failure = message.last_failure.expect("the outcome is recorded");
+        assert_eq!(failure.code, kuvert_core::lifecycle::OUTCOME_UNKNOWN);
+        assert!(
+            failure.reason.contains("do not send it again"),
+            "{failure:?}"
+        );
+        let attention = kuvert.folder(Folder::NeedsAttention).unwrap();
+        assert_eq!(attention.len(), 1, "attempt {attempt}: {attention:?}");
+        assert!(kuvert.folder(Folder::Failed).unwrap().is_empty());
+        // Past the back-off: the Outbox resubmits the same bytes.
+        *calendar.0.lock().unwrap() += time::Duration::hours(2);
+        kuvert.process_outbox().unwrap();
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let message = kuvert.refresh_status(&id).unwrap();
+        if message.state == SendState::Delivered {
+            break;
+        }
+        assert_ne!(message.state, SendState::Failed);
+        assert!(std::time::Instant::now() < deadline, "{message:?}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(sandbox.delivery_count(id.as_str()), 1);
+    assert!(kuvert.folder(Folder::Failed).unwrap().is_empty());
+}
+
+/// Issue 12: a 404 at a misconfigured message URL is a configuration error
+/// naming the profile key, and the message stays in the Outbox (never
+/// Failed, never delivered, nothing at the mailbox).
+#[test]
+fn issue_12_a_404_at_the_message_url_is_a_configuration_error_not_a_failed_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let sandbox = Sandbox::start(SandboxConfig::new(dir.path().join("testmiljo"))).unwrap();
+    let text = std::fs::read_to_string(sandbox.profile_path()).unwrap();
+    let url = sandbox.message_url();
+    assert!(text.contains(&url), "{text}");
+    let wrong = sandbox
+        .profile_path()
+        .with_file_name("profile-wrong-url.toml");
+    std::fs::write(&wrong, text.replace(&url, &format!("{url}-wrong"))).unwrap();
+    let profile = Profile::load(Some(&wrong)).unwrap();
+    let kuvert = Kuvert::open(profile, &dir.path().join("kuvert.sqlite")).unwrap();
+    let report = kuvert
+        .send_draft(kuvert.save_draft(None, &fields("19850101-2382")).unwrap())
+        .unwrap();
+    let message = kuvert.message(report.message_id()).unwrap();
+    assert_eq!(message.state, SendState::Signed, "{message:?}");
+    let failure = message.last_failure.unwrap();
+    assert_eq!(failure.code, kuvert_core::lifecycle::CONFIGURATION);
+    assert!(
+        failure.reason.contains("service.message_url"),
+        "{failure:?}"
+    );
+    assert!(failure.reason.contains("IT"), "{failure:?}");
+    assert!(kuvert.folder(Folder::Failed).unwrap().is_empty());
+    assert_eq!(kuvert.folder(Folder::NeedsAttention).unwrap().len(), 1);
+    assert_eq!(sandbox.delivery_count(report.message_id().as_str()), 0);
+}
