@@ -14,6 +14,7 @@ use kuvert_core::local_time::LocalTime;
 use kuvert_core::paths::{LegacyState, Paths};
 use kuvert_core::profile::Profile;
 use kuvert_core::profile::ProfileLayer;
+use kuvert_core::reason::{Answer, CompressedNote, HistoryNote, Reason};
 use kuvert_core::{
     CaseEvent, CheckOutcome, DraftAttachment, DraftFields, DraftSummary, Error, ErrorCode,
     FolderItem, MatterStatus, Message, Reachability, SavedDraft, SendReport, SendState,
@@ -572,8 +573,8 @@ pub enum SendOutcome {
     Retrying {
         /// Message id.
         message_id: String,
-        /// Plain reason.
-        reason: String,
+        /// Why, as a code the UI renders.
+        reason: Reason,
         /// Next attempt.
         next_attempt_at: Option<String>,
     },
@@ -581,8 +582,8 @@ pub enum SendOutcome {
     Failed {
         /// Message id.
         message_id: String,
-        /// Plain reason.
-        reason: String,
+        /// Why, as a code the UI renders.
+        reason: Reason,
     },
     /// The Outbox is busy in another process; it will be sent from there.
     Busy {
@@ -618,12 +619,12 @@ impl From<SendReport> for SendOutcome {
                 next_attempt_at,
             } => SendOutcome::Retrying {
                 message_id: message_id.to_string(),
-                reason,
+                reason: Reason::of(&reason),
                 next_attempt_at: next_attempt_at.map(time_text),
             },
             SendReport::Failed { message_id, reason } => SendOutcome::Failed {
                 message_id: message_id.to_string(),
-                reason,
+                reason: Reason::of(&reason),
             },
             SendReport::Busy { message_id } => SendOutcome::Busy {
                 message_id: message_id.to_string(),
@@ -722,8 +723,8 @@ pub struct MessageRow {
     pub officer: Option<String>,
     /// Number of attachments.
     pub attachment_count: u32,
-    /// Why it failed or is waiting, if it is.
-    pub reason: Option<String>,
+    /// Why it failed or is waiting, if it is, as a code the UI renders.
+    pub reason: Option<Reason>,
     /// Set for an event message.
     pub event: Option<EventView>,
 }
@@ -752,7 +753,7 @@ impl From<SentSummary> for MessageRow {
 impl From<FolderItem> for MessageRow {
     fn from(item: FolderItem) -> Self {
         MessageRow {
-            reason: item.reason,
+            reason: item.reason.as_deref().map(Reason::of),
             ..MessageRow::from(item.summary)
         }
     }
@@ -776,8 +777,9 @@ impl From<&Message> for MessageRow {
             attachment_count: m.attachments.len() as u32,
             reason: m
                 .failure_reason
-                .clone()
-                .or_else(|| m.last_failure.as_ref().map(|f| f.reason.clone())),
+                .as_deref()
+                .or_else(|| m.last_failure.as_ref().map(|f| f.reason.as_str()))
+                .map(Reason::of),
             event: c.event.as_ref().map(EventView::from),
         }
     }
@@ -792,8 +794,10 @@ pub struct TimelineEntry {
     pub kind: String,
     /// The state after it.
     pub state: MessageState,
-    /// Detail (distribution id, reason, …).
+    /// Detail as recorded (English; the sealed record).
     pub detail: String,
+    /// What it says, as a code the UI renders.
+    pub note: HistoryNote,
 }
 
 impl From<StatusEvent> for TimelineEntry {
@@ -802,6 +806,7 @@ impl From<StatusEvent> for TimelineEntry {
             at: time_text(e.at),
             kind: e.kind.as_str().to_string(),
             state: e.state.into(),
+            note: HistoryNote::of(e.kind.as_str(), e.state, &e.detail),
             detail: e.detail,
         }
     }
@@ -1227,6 +1232,10 @@ pub fn typescript() -> String {
         Folder::decl(),
         MessageState::decl(),
         MessageRow::decl(),
+        Answer::decl(),
+        Reason::decl(),
+        CompressedNote::decl(),
+        HistoryNote::decl(),
         TimelineEntry::decl(),
         StoredAttachmentView::decl(),
         MessageView::decl(),

@@ -10,6 +10,7 @@ use kuvert_core::filter::LogFilter;
 use kuvert_core::local_time::LocalTime;
 use kuvert_core::paths::{DataDirSource, Paths, Prepared};
 use kuvert_core::profile::Profile;
+use kuvert_core::reason::{HistoryNote, Reason};
 use kuvert_core::seams::{Checkpoint, Checkpoints};
 use kuvert_core::secrets::{Keyring, Password};
 use kuvert_core::{
@@ -456,7 +457,7 @@ fn report_send(
             let next = next_attempt_at.map(time_text);
             print(
                 json,
-                json!({ "message_id": message_id.as_str(), "state": "outbox", "reason": reason, "next_attempt_at": next_attempt_at.map(time_json) }),
+                json!({ "message_id": message_id.as_str(), "state": "outbox", "reason": reason, "coded": Reason::of(reason), "next_attempt_at": next_attempt_at.map(time_json) }),
                 || {
                     format!(
                         "Not sent yet: {reason}\nThe message stays in the Outbox and is tried again{}; run `kuvert resume` to try now.\nMessage id {message_id}",
@@ -469,7 +470,7 @@ fn report_send(
         SendReport::Failed { message_id, reason } => {
             print(
                 json,
-                json!({ "message_id": message_id.as_str(), "state": "failed", "reason": reason }),
+                json!({ "message_id": message_id.as_str(), "state": "failed", "reason": reason, "coded": Reason::of(reason) }),
                 || format!("Failed: {reason}\nMessage id {message_id}"),
             );
             Ok(REMOTE)
@@ -541,8 +542,14 @@ fn message_json(message: &Message, history: &[StatusEvent]) -> Value {
         "event": event_json(content.event.as_ref()),
         "attempts": message.attempts,
         "failure_reason": message.failure_reason,
-        "last_failure": message.last_failure.as_ref().map(|f| json!({"code": f.code, "reason": f.reason})),
-        "history": history.iter().map(|e| json!({"at": time_json(e.at), "state": e.state.to_string(), "detail": e.detail})).collect::<Vec<_>>(),
+        "failure": message.failure_reason.as_deref().map(Reason::of),
+        "last_failure": message.last_failure.as_ref().map(|f| json!({"code": f.code, "reason": f.reason, "coded": Reason::of(&f.reason)})),
+        "history": history.iter().map(|e| json!({
+            "at": time_json(e.at),
+            "state": e.state.to_string(),
+            "detail": e.detail,
+            "note": HistoryNote::of(e.kind.as_str(), e.state, &e.detail),
+        })).collect::<Vec<_>>(),
     })
 }
 

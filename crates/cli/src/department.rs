@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use kuvert_core::department::wire::MessageView;
 use kuvert_core::department::DepartmentClient;
 use kuvert_core::profile::Profile;
+use kuvert_core::reason::Reason;
 use kuvert_core::secrets::Keyring;
 use kuvert_core::Error;
 use serde_json::json;
@@ -99,7 +100,7 @@ pub fn send(
             let reason = message.failure_reason.clone().unwrap_or_default();
             print(
                 json,
-                json!({ "message_id": id, "state": "failed", "reason": reason }),
+                json!({ "message_id": id, "state": "failed", "reason": reason, "coded": Reason::of(&reason) }),
                 || format!("Failed: {reason}\nMessage id {id}"),
             );
             Ok(REMOTE)
@@ -108,7 +109,7 @@ pub fn send(
             let reason = message.retry_reason.clone();
             print(
                 json,
-                json!({ "message_id": id, "state": "outbox", "reason": reason }),
+                json!({ "message_id": id, "state": "outbox", "reason": reason, "coded": reason.as_deref().map(Reason::of) }),
                 || {
                     match &reason {
                     Some(reason) => format!(

@@ -96,6 +96,15 @@ pub enum Error {
         /// Why.
         source: crate::compress::CompressError,
     },
+    /// A message whose outcome is unknown was checked by resubmitting it
+    /// with the same ids, and the intermediary's answer still did not say.
+    #[error("{message_id} could not be checked: {reason}")]
+    StillUnknown {
+        /// The message.
+        message_id: String,
+        /// What the resubmission ran into (as recorded).
+        reason: String,
+    },
     /// A signature does not verify.
     #[error("the signature does not verify: {0}")]
     Verification(#[from] VerifyError),
@@ -184,7 +193,7 @@ impl Error {
                 ImportError::Write { .. } => ErrorCode::Storage,
                 _ => ErrorCode::Configuration,
             },
-            Error::Call(_) => ErrorCode::Remote,
+            Error::Call(_) | Error::StillUnknown { .. } => ErrorCode::Remote,
             Error::Verification(_) | Error::LogAltered(_) => ErrorCode::Verification,
             Error::MessageNotFound(_) => ErrorCode::NotFound,
             Error::Officer => ErrorCode::Configuration,

@@ -77,6 +77,7 @@ pub mod pdf;
 pub mod pipeline;
 pub mod profile;
 pub mod reachability;
+pub mod reason;
 pub mod retention;
 pub mod seams;
 pub mod secrets;

@@ -172,17 +172,27 @@ fn message(shared: &Arc<Shared>, sender: &str, xml: &str) -> Result<Response, Fa
     }
 }
 
-/// The accepted answer, or a garbled one while fault injection asks for it
-/// ([`crate::SandboxConfig::garbled_answers_after_accepting`]).
+/// The accepted answer, or a broken one while fault injection asks for it
+/// ([`crate::SandboxConfig::broken_answers_after_accepting`]).
 fn garble(shared: &Arc<Shared>, answer: Response) -> Response {
-    let left = shared
-        .garbled_left
-        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
-    if left.is_ok() {
-        tracing::info!("fault injection: answering an accepted delivery with a garbled body");
-        Response::xml(200, "<html>garbled</html>")
-    } else {
-        answer
+    let broken = shared
+        .broken_left
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .pop_front();
+    match broken {
+        None => answer,
+        Some(crate::BrokenAnswer::Garbled) => {
+            tracing::info!("fault injection: answering an accepted delivery with a garbled body");
+            Response::xml(200, "<html>garbled</html>")
+        }
+        Some(crate::BrokenAnswer::Status(status)) => {
+            tracing::info!(
+                status,
+                "fault injection: answering an accepted delivery with an HTTP error"
+            );
+            Response::xml(status, "<html><body>Bad Request</body></html>")
+        }
     }
 }
 

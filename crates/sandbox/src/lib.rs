@@ -50,7 +50,7 @@ mod web;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -95,11 +95,21 @@ pub struct SandboxConfig {
     /// too large. The profile the sandbox writes sets the same
     /// `rules.max_envelope_bytes`. Default [`SandboxConfig::DEFAULT_MAX_ENVELOPE_BYTES`].
     pub max_envelope_bytes: u64,
-    /// Fault injection: this many `distributeSecure` calls that the
-    /// intermediary accepts (and records, new or repeated) are answered
-    /// with a garbled body instead of the distribution id, as a broken
-    /// front end would. Default 0. Tests of the unknown outcome use it.
-    pub garbled_answers_after_accepting: u32,
+    /// Fault injection: the `distributeSecure` calls that the intermediary
+    /// accepts (and records, new or repeated) are answered, one each in
+    /// this order, with these broken answers instead of the distribution
+    /// id, as a broken front end would; then normally. Default none. Tests
+    /// of the unknown outcome use it.
+    pub broken_answers_after_accepting: Vec<BrokenAnswer>,
+}
+
+/// A broken answer to a delivery the intermediary has accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BrokenAnswer {
+    /// HTTP 200 with a body that is not SOAP.
+    Garbled,
+    /// This HTTP status (e.g. 400, 409, 500) with a short HTML body.
+    Status(u16),
 }
 
 impl SandboxConfig {
@@ -123,7 +133,7 @@ impl SandboxConfig {
             slow_delay: Self::DEFAULT_SLOW_DELAY,
             clock: Arc::new(SystemClock),
             max_envelope_bytes: Self::DEFAULT_MAX_ENVELOPE_BYTES,
-            garbled_answers_after_accepting: 0,
+            broken_answers_after_accepting: Vec::new(),
         }
     }
 }
@@ -139,8 +149,8 @@ impl std::fmt::Debug for SandboxConfig {
             .field("slow_delay", &self.slow_delay)
             .field("max_envelope_bytes", &self.max_envelope_bytes)
             .field(
-                "garbled_answers_after_accepting",
-                &self.garbled_answers_after_accepting,
+                "broken_answers_after_accepting",
+                &self.broken_answers_after_accepting,
             )
             .finish_non_exhaustive()
     }
@@ -213,8 +223,8 @@ pub(crate) struct Shared {
     /// The size of every `distributeSecure` envelope received, refused or
     /// not, oldest first (for tests: what the intermediary really got).
     envelopes: Mutex<Vec<Envelope>>,
-    /// Accepted `distributeSecure` answers still to be garbled.
-    garbled_left: AtomicU32,
+    /// Broken answers still to be given to accepted `distributeSecure` calls.
+    broken_left: Mutex<std::collections::VecDeque<BrokenAnswer>>,
 }
 
 /// A `distributeSecure` request the intermediary received.
@@ -327,9 +337,15 @@ impl Sandbox {
             records.operator_port,
             records.web_port,
         );
-        let garbled_left = AtomicU32::new(config.garbled_answers_after_accepting);
+        let broken_left = Mutex::new(
+            config
+                .broken_answers_after_accepting
+                .iter()
+                .copied()
+                .collect(),
+        );
         let shared = Arc::new(Shared {
-            garbled_left,
+            broken_left,
             config,
             pki,
             store,

@@ -556,3 +556,61 @@ fn issue_12_status_refresh_says_when_the_check_itself_failed() {
     assert_eq!(status["state"], "delivered");
     assert_eq!(sandbox().delivery_count(id), 1);
 }
+
+/// Issue 12: a test intermediary that accepts the delivery and then answers
+/// HTTP 400, and then garbage, leaves the message in the Outbox as
+/// "outcome unknown" (JSON code `outcome_unknown`), never Failed and never
+/// on paper; `status --refresh` checks by resubmitting with the same ids,
+/// says when that check itself did not tell (exit 4), and the mailbox
+/// ends with exactly one delivery.
+#[test]
+fn issue_12_an_accepted_delivery_answered_4xx_then_garbage_is_outcome_unknown_never_failed() {
+    use kuvert_sandbox::{BrokenAnswer, Sandbox, SandboxConfig};
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = SandboxConfig::new(dir.path().join("testmiljo"));
+    config.broken_answers_after_accepting = vec![BrokenAnswer::Status(400), BrokenAnswer::Garbled];
+    let broken = Sandbox::start(config).unwrap();
+    let officer = Officer::of(&broken, |text| text);
+
+    let sent = officer.json(4, &strs(&send_args("198501012382", "BN 2026/1210")));
+    let id = sent["message_id"].as_str().unwrap().to_string();
+    assert_eq!(sent["state"], "outbox", "{sent}");
+    assert_eq!(sent["coded"]["code"], "outcome_unknown", "{sent}");
+    assert_eq!(sent["coded"]["cause"]["code"], "http", "{sent}");
+    assert_eq!(sent["coded"]["cause"]["status"], 400, "{sent}");
+    assert_eq!(broken.delivery_count(&id), 0, "not yet handed on");
+
+    // The check: a resubmission with the same ids, answered with garbage.
+    let check = officer.run(&["--json", "status", &id, "--refresh"]);
+    assert_eq!(check.code, 4, "{check:?}");
+    let status = officer.json(0, &["status", &id]);
+    assert_eq!(status["state"], "signed", "{status}");
+    assert_eq!(
+        status["last_failure"]["code"], "outcome_unknown",
+        "{status}"
+    );
+    assert_eq!(
+        status["last_failure"]["coded"]["cause"]["code"], "malformed_answer",
+        "{status}"
+    );
+    assert!(status["failure"].is_null(), "{status}");
+    let notes: Vec<&str> = status["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|line| line["note"]["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        notes,
+        ["queued", "signed", "attempt_failed", "attempt_failed"],
+        "{status}"
+    );
+
+    // The next check is answered: the intermediary recognises the ids.
+    let checked = officer.json(0, &["status", &id, "--refresh"]);
+    assert_ne!(checked["state"], "failed", "{checked}");
+    let delivered = officer.wait_for_state(&id, "delivered", DELIVERY);
+    assert_eq!(delivered["state"], "delivered");
+    assert_eq!(broken.delivery_count(&id), 1, "exactly one delivery");
+    assert!(officer.log().iter().all(|m| m["state"] != "paper"));
+}

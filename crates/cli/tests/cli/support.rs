@@ -64,7 +64,12 @@ impl Officer {
     /// With the test environment's profile edited by `edit` (written next to
     /// it, so its relative paths still hold).
     pub fn with_profile(edit: impl FnOnce(String) -> String) -> Officer {
-        let sandbox = sandbox();
+        Officer::of(sandbox(), edit)
+    }
+
+    /// With the profile of `sandbox` (a test environment of the test's
+    /// own, e.g. with fault injection) edited by `edit`.
+    pub fn of(sandbox: &Sandbox, edit: impl FnOnce(String) -> String) -> Officer {
         let text = std::fs::read_to_string(sandbox.profile_path()).unwrap();
         let data = tempfile::tempdir().unwrap();
         let name = data

@@ -775,8 +775,34 @@ impl Kuvert {
 
     /// Asks the intermediary for the status of a submitted message now and
     /// records any change.
+    ///
+    /// A message whose outcome is unknown (in the Outbox after a delivery
+    /// the intermediary may hold) is checked the one way the intermediary
+    /// allows: by resubmitting it now, with the same ids and bytes, which it
+    /// recognises — never by a new send. When the answer still does not
+    /// say, the attempt is recorded and [`Error::StillUnknown`] returned.
+    /// While another process holds the Outbox, the message is returned as
+    /// it is: that process is at it.
     pub fn refresh_status(&self, message_id: &MessageId) -> Result<Message, Error> {
         let message = self.message(message_id)?;
+        let unknown = message
+            .last_failure
+            .as_ref()
+            .is_some_and(|f| f.code == lifecycle::OUTCOME_UNKNOWN);
+        if message.state == SendState::Signed && unknown {
+            let Some(lock) = self.outbox_lock(false)? else {
+                return Ok(message);
+            };
+            let report = self.deliver(message_id)?;
+            drop(lock);
+            if let SendReport::Retrying { reason, .. } = report {
+                return Err(Error::StillUnknown {
+                    message_id: message_id.to_string(),
+                    reason,
+                });
+            }
+            return self.message(message_id);
+        }
         self.refresh(&message)
     }
 

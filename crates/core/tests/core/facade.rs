@@ -2,6 +2,7 @@
 //! atomic send of a draft, and the folders.
 
 use kuvert_core::profile::Profile;
+use kuvert_core::reason::HistoryNote;
 use kuvert_core::{DraftFields, Folder, Kuvert, SendState};
 use kuvert_sandbox::{Sandbox, SandboxConfig};
 
@@ -55,6 +56,29 @@ fn sending_a_draft_removes_it_in_the_same_step_so_it_cannot_be_sent_twice() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     assert_eq!(o.sandbox.delivery_count(report.message_id().as_str()), 1);
+
+    // Every line of its history reads back as a code the app renders in
+    // Swedish (none is shown as the English record).
+    let notes: Vec<HistoryNote> = o
+        .kuvert
+        .history(report.message_id())
+        .unwrap()
+        .iter()
+        .map(|e| HistoryNote::of(e.kind.as_str(), e.state, &e.detail))
+        .collect();
+    assert!(matches!(notes[0], HistoryNote::Queued { .. }), "{notes:?}");
+    assert!(
+        matches!(notes[1], HistoryNote::Signed { bytes: Some(n) } if n > 1000),
+        "{notes:?}"
+    );
+    assert!(
+        matches!(&notes[2], HistoryNote::Submitted { distribution_id: Some(_), operator: Some(op) } if !op.is_empty()),
+        "{notes:?}"
+    );
+    assert!(
+        !notes.iter().any(|n| matches!(n, HistoryNote::Other { .. })),
+        "{notes:?}"
+    );
 }
 
 #[test]
@@ -97,6 +121,18 @@ fn a_recipient_without_a_mailbox_goes_to_the_paper_folder_with_its_stored_letter
     assert_eq!(paper[0].summary.state, SendState::Paper);
     let letter = o.kuvert.stored_letter(report.message_id()).unwrap();
     assert!(letter.starts_with(b"%PDF-"));
+    let notes: Vec<HistoryNote> = o
+        .kuvert
+        .history(report.message_id())
+        .unwrap()
+        .iter()
+        .map(|e| HistoryNote::of(e.kind.as_str(), e.state, &e.detail))
+        .collect();
+    assert_eq!(notes.last(), Some(&HistoryNote::Paper), "{notes:?}");
+    assert!(
+        !notes.iter().any(|n| matches!(n, HistoryNote::Other { .. })),
+        "{notes:?}"
+    );
     match report {
         kuvert_core::SendReport::Paper { letter_pdf, .. } => assert_eq!(letter_pdf, letter),
         other => panic!("{other:?}"),
@@ -370,7 +406,7 @@ fn issue_11_a_pdf_export_holds_every_message_the_filter_selects() {
 fn issue_12_garbled_answers_after_acceptance_end_delivered_once_not_failed() {
     let dir = tempfile::tempdir().unwrap();
     let mut config = SandboxConfig::new(dir.path().join("testmiljo"));
-    config.garbled_answers_after_accepting = 8;
+    config.broken_answers_after_accepting = vec![kuvert_sandbox::BrokenAnswer::Garbled; 8];
     let sandbox = Sandbox::start(config).unwrap();
     let profile = Profile::load(Some(&sandbox.profile_path())).unwrap();
     let calendar = Calendar(std::sync::Arc::new(std::sync::Mutex::new(

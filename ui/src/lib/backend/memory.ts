@@ -266,8 +266,16 @@ export function memoryBackend(options: { configured?: boolean } = {}): MemoryBac
         ? { status: d.fields.event, preceding_event_id: precedingEvent(d.fields.case_number, parsed.display) }
         : null;
       const timeline: TimelineEntry[] = [
-        { at: now(), kind: "enqueued", state: "queued", detail: "" },
-        { at: now(), kind: "state_changed", state, detail: operator ? "dist-1" : "" },
+        { at: now(), kind: "enqueued", state: "queued", detail: "queued", note: { code: "queued", compressed: [] } },
+        operator
+          ? {
+              at: now(),
+              kind: "state_changed",
+              state,
+              detail: "distribution id dist-1",
+              note: { code: "submitted", distribution_id: "dist-1", operator },
+            }
+          : { at: now(), kind: "state_changed", state, detail: "sent on paper", note: { code: "paper" } },
       ];
       messages.set(message_id, {
         view: {
@@ -429,7 +437,7 @@ export function memoryBackend(options: { configured?: boolean } = {}): MemoryBac
       for (const m of messages.values()) {
         if (m.view.row.state !== "submitted") continue;
         m.view.row.state = "delivered";
-        m.view.timeline.push({ at: now(), kind: "state_changed", state: "delivered", detail: "" });
+        m.view.timeline.push({ at: now(), kind: "state_changed", state: "delivered", detail: "delivered", note: { code: "delivered" } });
         const change = { message_id: m.view.row.message_id, state: "delivered" as const, subject: m.view.row.subject, recipient: m.view.row.recipient };
         statusListeners.forEach((l) => l(change));
       }

@@ -352,9 +352,9 @@ reason_english: string, } | { "kind": "retrying",
  */
 message_id: string, 
 /**
- * Plain reason.
+ * Why, as a code the UI renders.
  */
-reason: string, 
+reason: Reason, 
 /**
  * Next attempt.
  */
@@ -364,9 +364,9 @@ next_attempt_at: string | null, } | { "kind": "failed",
  */
 message_id: string, 
 /**
- * Plain reason.
+ * Why, as a code the UI renders.
  */
-reason: string, } | { "kind": "busy", 
+reason: Reason, } | { "kind": "busy", 
 /**
  * Message id.
  */
@@ -426,13 +426,133 @@ officer: string | null,
  */
 attachment_count: number, 
 /**
- * Why it failed or is waiting, if it is.
+ * Why it failed or is waiting, if it is, as a code the UI renders.
  */
-reason: string | null, 
+reason: Reason | null, 
 /**
  * Set for an event message.
  */
 event: EventView | null, };
+
+export type Answer = { 
+/**
+ * The description or fault message.
+ */
+text: string, 
+/**
+ * The intermediary's error code, where it gave one.
+ */
+error_code: string | null, 
+/**
+ * The call id, where it gave one.
+ */
+call_id: string | null, };
+
+export type Reason = { "code": "not_delivered" } | { "code": "not_distributed" } | { "code": "too_large", 
+/**
+ * The intermediary's own words.
+ */
+answer: Answer, } | { "code": "answered", 
+/**
+ * Its own words.
+ */
+answer: Answer, } | { "code": "malformed_answer" } | { "code": "outcome_unknown", 
+/**
+ * What the last attempt ran into.
+ */
+cause: Reason, } | { "code": "configuration", 
+/**
+ * The profile key naming the address.
+ */
+key: string, 
+/**
+ * What it answered.
+ */
+cause: Reason, } | { "code": "gave_up", 
+/**
+ * How many attempts were made.
+ */
+attempts: number, 
+/**
+ * What the last one ran into.
+ */
+cause: Reason, } | { "code": "unreachable", 
+/**
+ * The network's words, for IT.
+ */
+detail: string, } | { "code": "timeout", 
+/**
+ * The network's words, for IT.
+ */
+detail: string, } | { "code": "tls", 
+/**
+ * The network's words, for IT.
+ */
+detail: string, } | { "code": "http", 
+/**
+ * The status code.
+ */
+status: number, 
+/**
+ * The network's words, for IT.
+ */
+detail: string, } | { "code": "other", 
+/**
+ * The text.
+ */
+text: string, };
+
+export type CompressedNote = { 
+/**
+ * The attachment's name.
+ */
+name: string, 
+/**
+ * The original's size in bytes.
+ */
+from_bytes: number, 
+/**
+ * The compressed size in bytes (what was sent).
+ */
+to_bytes: number, };
+
+export type HistoryNote = { "code": "queued", 
+/**
+ * Attachments compressed to fit the envelope.
+ */
+compressed: Array<CompressedNote>, } | { "code": "signed", 
+/**
+ * The signed delivery's size, where recorded.
+ */
+bytes: number | null, } | { "code": "submitted", 
+/**
+ * The intermediary's distribution id, where recorded.
+ */
+distribution_id: string | null, 
+/**
+ * The recipient's mailbox operator, where recorded.
+ */
+operator: string | null, } | { "code": "pending" } | { "code": "delivered" } | { "code": "paper" } | { "code": "failed", 
+/**
+ * Why.
+ */
+reason: Reason, } | { "code": "attempt_failed", 
+/**
+ * Which attempt, where recorded.
+ */
+attempt: number | null, 
+/**
+ * Why.
+ */
+reason: Reason, } | { "code": "imported", 
+/**
+ * The line as written.
+ */
+text: string, } | { "code": "other", 
+/**
+ * The line.
+ */
+text: string, };
 
 export type TimelineEntry = { 
 /**
@@ -448,9 +568,13 @@ kind: string,
  */
 state: MessageState, 
 /**
- * Detail (distribution id, reason, …).
+ * Detail as recorded (English; the sealed record).
  */
-detail: string, };
+detail: string, 
+/**
+ * What it says, as a code the UI renders.
+ */
+note: HistoryNote, };
 
 export type StoredAttachmentView = { 
 /**
