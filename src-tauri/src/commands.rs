@@ -5,6 +5,7 @@
 use std::io::Write;
 use std::path::Path;
 
+use kuvert_core::compose::Route;
 use kuvert_core::files::write_whole;
 use kuvert_core::filter::LogFilter;
 use kuvert_core::profile::ProfileLocations;
@@ -114,18 +115,28 @@ pub async fn remove_attachment(
     })
 }
 
-/// Validates a draft; the summary to confirm, or every problem.
+/// Validates a draft; the summary to confirm, or every problem. `paper`:
+/// the recipient has no digital mailbox (the check said so), so it goes as
+/// a letter, which needs the postal address.
 #[tauri::command]
 pub async fn summarise(
     session: State<'_, Session>,
     id: i64,
     operator: Option<String>,
+    paper: bool,
 ) -> Answer<SummaryView> {
     session.with(|o| {
-        let summary = o
-            .kuvert
-            .validate(&o.kuvert.compose_form(DraftId(id))?)?
-            .summary(operator.as_deref());
+        let message = o.kuvert.validate(&o.kuvert.compose_form(DraftId(id))?)?;
+        // A letter needs the address for the envelope's window.
+        let route = match (paper, operator.as_deref()) {
+            (true, _) => {
+                message.ready_for_paper().map_err(Error::from)?;
+                Route::Paper
+            }
+            (false, Some(operator)) => Route::Digital(operator),
+            (false, None) => Route::Unchecked,
+        };
+        let summary = message.summary(route);
         Ok(SummaryView {
             swedish: summary.swedish,
             english: summary.english,
@@ -309,23 +320,50 @@ pub async fn archive_log(
     })
 }
 
-/// Writes the paper letter of a message sent on paper to `path`.
+/// Writes the print file of a message sent on paper to `path` ("Spara som
+/// PDF"): its letter, then the pages of each PDF attachment.
 #[tauri::command]
-pub async fn save_letter(session: State<'_, Session>, id: String, path: String) -> Answer<Written> {
+pub async fn save_letter(
+    session: State<'_, Session>,
+    id: String,
+    path: String,
+) -> Answer<PrintFileView> {
     session.with(|o| {
-        let pdf = o.kuvert.stored_letter(&kuvert_core::message_id(&id)?)?;
+        let file = o.kuvert.print_file(&kuvert_core::message_id(&id)?)?;
         write_whole(Path::new(&path), |w| {
-            w.write_all(&pdf).map_err(|source| Error::File {
+            w.write_all(&file.pdf).map_err(|source| Error::File {
                 path: path.clone().into(),
                 source,
             })
         })?;
-        Ok(Written {
-            path,
-            count: 1,
-            purges_path: None,
-            anchor_path: None,
-        })
+        Ok(PrintFileView::new(path, file))
+    })
+}
+
+/// "Skriv ut": the print file of a message sent on paper, opened in the
+/// system's PDF viewer, from which the officer prints (one job: the letter
+/// and its PDF attachments). The file is private to the officer (0600)
+/// in the temporary folder. In the end-to-end tests' build the save-dialog
+/// hook's folder takes the file and no viewer is started.
+#[tauri::command]
+pub async fn print_letter(session: State<'_, Session>, id: String) -> Answer<PrintFileView> {
+    session.with(|o| {
+        let message_id = kuvert_core::message_id(&id)?;
+        let file = o.kuvert.print_file(&message_id)?;
+        let name = format!("kuvert-utskrift-{message_id}.pdf");
+        let (path, open_it) = match kuvert_test_hooks::save_dir() {
+            Some(dir) => (dir.join(name), false),
+            None => (std::env::temp_dir().join(name), true),
+        };
+        let failed = |source| Error::File {
+            path: path.clone(),
+            source,
+        };
+        kuvert_core::files::write_private(&path, &file.pdf).map_err(failed)?;
+        if open_it {
+            open::that_detached(&path).map_err(failed)?;
+        }
+        Ok(PrintFileView::new(path.display().to_string(), file))
     })
 }
 

@@ -386,6 +386,9 @@ pub struct DraftFieldsView {
     /// Send as an event message (händelsemeddelande) giving the case this
     /// status; `None` for an ordinary message. Needs the diarienummer.
     pub event: Option<MatterStatusView>,
+    /// The recipient's postal address (one line per line), for a letter.
+    #[serde(default)]
+    pub postal_address: String,
 }
 
 impl From<DraftFieldsView> for DraftFields {
@@ -400,6 +403,7 @@ impl From<DraftFieldsView> for DraftFields {
             case_type: v.case_type,
             event: v.event.map(Into::into),
             sender_name: v.sender_name,
+            postal_address: v.postal_address,
         }
     }
 }
@@ -416,6 +420,7 @@ impl From<DraftFields> for DraftFieldsView {
             case_type: f.case_type,
             sender_name: f.sender_name,
             event: f.event.map(Into::into),
+            postal_address: f.postal_address,
         }
     }
 }
@@ -957,6 +962,28 @@ pub struct Written {
     pub anchor_path: Option<String>,
 }
 
+/// A paper letter's print file, written.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct PrintFileView {
+    /// Where.
+    pub path: String,
+    /// The PDF attachments whose pages follow the letter.
+    pub appended: Vec<String>,
+    /// PDF attachments that could not be added, to print separately.
+    pub print_separately: Vec<String>,
+}
+
+impl PrintFileView {
+    /// The view of `file`, written at `path`.
+    pub fn new(path: String, file: kuvert_core::pdf::PrintFile) -> Self {
+        PrintFileView {
+            path,
+            appended: file.appended,
+            print_separately: file.left_out,
+        }
+    }
+}
+
 /// A certificate installed by the import in Settings.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct InstalledCertificateView {
@@ -1242,6 +1269,7 @@ pub fn typescript() -> String {
         LogFilterView::decl(),
         ExportKind::decl(),
         Written::decl(),
+        PrintFileView::decl(),
         InstalledCertificateView::decl(),
         PurgeView::decl(),
         PurgeRecordView::decl(),

@@ -135,6 +135,7 @@ pub fn run() {
             commands::archive_message,
             commands::archive_log,
             commands::save_letter,
+            commands::print_letter,
             commands::purge,
             commands::purges,
             commands::verify_log,

@@ -107,7 +107,10 @@ fn a_draft_is_checked_validated_sent_and_delivered_in_the_test_environment() {
             o.kuvert.attach_file(id, &pdf)?;
             let draft = o.kuvert.compose_form(id)?;
             assert_eq!(draft.attachments.len(), 1);
-            let summary = o.kuvert.validate(&draft)?.summary(Some("Kivra"));
+            let summary = o
+                .kuvert
+                .validate(&draft)?
+                .summary(kuvert_core::compose::Route::Digital("Kivra"));
             assert!(
                 summary.swedish.contains("via Kivra, 1 bilaga"),
                 "{}",

@@ -113,7 +113,7 @@ test("compose to 198501012382, see Kivra, send, and see it delivered in Sent", a
   });
   await driver.click(await driver.find("#compose-review"));
   const summary = await driver.waitForText("#compose-summary", "via Kivra (testmiljö)", 30_000);
-  assert.match(summary, /^Klass 2-meddelande till 19850101-2382 via Kivra \(testmiljö\), inga bilagor, .*ärende KS 2026\/0123$/);
+  assert.match(summary, /^Klass 2-meddelande till 19850101-2382 via Kivra \(testmiljö\), inga bilagor, .*ärende KS 2026\/0123\. Ämne: Beslut om bygglov E2E\. Avsändare: .+\.$/);
   await sendAndClose(driver, "submitted");
 
   // The background loop follows the intermediary; the list updates by itself.
@@ -127,6 +127,10 @@ test("compose to 198501012382, see Kivra, send, and see it delivered in Sent", a
   assert.match(pane, /19850101-2382/);
   // SKL box 2: the log says to which mailbox, and who sent it.
   assert.match(pane, /Brevlåda\s*Kivra \(testmiljö\)/);
+  // Issue 12: the status history in Swedish, from codes.
+  assert.match(pane, /Överlämnat till förmedlaren \(distributions-id [^)]+\); brevlåda hos Kivra/);
+  assert.match(pane, /Levererat till mottagarens digitala brevlåda/);
+  assert.doesNotMatch(pane, /queued|signed delivery|distribution id|delivered\b/);
   assert.match(pane, /Handläggare\s*\S+/);
 });
 
@@ -203,20 +207,47 @@ test("a recipient without a digital mailbox goes on paper, with a printable lett
     const status = await driver.text(await driver.find("#recipient-status"));
     return status.length > 0 && !status.includes("…") ? status : null;
   }, 30_000);
+  // Issue 12: the form says the message goes on paper and asks for the
+  // address; without it the review names the field.
+  assert.match(await driver.text(await driver.find("#compose-paper-route")), /skrivs ut som brev/);
   await driver.click(await driver.find("#compose-review"));
-  await driver.waitFor("#compose-summary", 30_000);
-  const outcome = await sendAndClose(driver, "paper");
+  assert.match(await driver.waitForText(".error-box", "Postadress", 30_000), /Postadress/);
+  // The field with the problem has the focus; the address is pasted in.
+  assert.equal(await driver.execute("return document.activeElement.id"), "compose-postal-address");
+  await driver.execute(
+    "const field = document.getElementById('compose-postal-address'); field.value = arguments[0]; field.dispatchEvent(new Event('input', { bubbles: true }));",
+    ["Åsa Öberg\nStorgatan 1 B\n123 45 Småstad"],
+  );
+  await driver.click(await driver.find("#compose-review"));
+  const summary = await driver.waitForText("#compose-summary", "brev", 30_000);
+  assert.match(summary, /^Mottagaren kan inte ta emot digital post\. Meddelandet skrivs ut som brev till 19270517-8354/);
+  assert.match(summary, /Ämne: Kallelse på papper E2E\. Avsändare: /);
+  await driver.click(await driver.find("#compose-send"));
+  const outcome = await driver.waitForText("#compose-outcome", "post", 60_000);
+  assert.equal(await driver.attribute(await driver.find("#compose-outcome"), "data-outcome"), "paper");
   assert.match(outcome, /skicka det med vanlig post/);
+  // "Skriv ut" right there: the file to print (the test build writes it to
+  // the save folder instead of opening the PDF viewer).
+  await driver.click(await driver.find("#letter-print"));
+  const printed = await driver.attribute(await driver.waitFor("#letter-written", 30_000), "data-path");
+  const printText = execFileSync("pdftotext", [printed, "-"], { encoding: "utf8" });
+  assert.match(printText, /Åsa Öberg\s+Storgatan 1 B\s+123 45 Småstad/);
+  await driver.click(await driver.find("#compose-done"));
 
   const pane = await openInFolder("paper", "Kallelse på papper E2E");
   assert.match(pane, /Skickad på papper/);
-  await driver.click(await driver.find("#reading-letter"));
-  await driver.waitForText("#reading-notice", "-brev.pdf");
+  // The history in Swedish, none of the log's English record.
+  assert.match(pane, /Lagt i Utkorgen/);
+  assert.match(pane, /Skickat som brev/);
+  assert.doesNotMatch(pane, /queued|signed delivery|sent on paper|distribution id/);
+  await driver.click(await driver.find("#letter-save"));
+  await driver.waitForText("#letter-written", "-brev.pdf");
   const letter = saved("-brev.pdf");
   assert.equal(readFileSync(letter).subarray(0, 5).toString(), "%PDF-");
   const text = execFileSync("pdftotext", [letter, "-"], { encoding: "utf8" });
   assert.match(text, /Kallelse på papper E2E/);
   assert.match(text, /KS 2026\/0789/);
+  assert.match(text, /123 45 Småstad/);
 });
 
 test("keyboard: Ctrl+N opens the compose form, Esc closes it, Ctrl+F goes to search", async () => {

@@ -52,6 +52,16 @@ pub enum Command {
         #[arg(long)]
         refresh: bool,
     },
+    /// Write the print file of a message sent on paper: its letter (with
+    /// the address in the envelope's window), then the pages of each PDF
+    /// attachment.
+    Letter {
+        /// The message id.
+        message_id: String,
+        /// Where to write it (default: kuvert-<message id>.pdf here).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
     /// Work through the Outbox: retry what is due, refresh statuses.
     Resume,
     /// Search the sent log.
@@ -266,9 +276,15 @@ pub struct SendArgs {
     #[arg(long, conflicts_with = "dry_run")]
     pub on_paper: bool,
     /// Where to write the letter if the recipient must get it on paper
-    /// (default: kuvert-<message id>.pdf in the current folder).
+    /// (default: kuvert-<message id>.pdf in the current folder): the letter,
+    /// then the pages of each PDF attachment, to print in one job.
     #[arg(long, value_name = "FILE")]
     pub paper_out: Option<PathBuf>,
+    /// One line of the recipient's postal address, for the envelope's
+    /// window if the message goes on paper; give it once per line (name,
+    /// street, postcode and town: 2 to 6 lines).
+    #[arg(long = "address-line", value_name = "LINE")]
+    pub address_lines: Vec<String>,
 }
 
 /// Sent-log filters shared by `log` and `export`.

@@ -137,6 +137,9 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
             refresh,
         } => status(json, &open(profile, cli.data_dir)?, &message_id, refresh),
         Command::Resume => resume(json, &open(profile, cli.data_dir)?),
+        Command::Letter { message_id, out } => {
+            letter(json, &open(profile, cli.data_dir)?, &message_id, out)
+        }
         Command::Log(filters) => log(json, &open(profile, cli.data_dir)?, filters),
         Command::Thread { case } => thread(json, &open(profile, cli.data_dir)?, &case),
         Command::Export {
@@ -234,6 +237,7 @@ fn run_in_department(json: bool, profile: &Profile, command: Command) -> Result<
         Command::Log(filters) => department::log(json, &client, &filters),
         Command::VerifyLog { .. } => department::verify_log(json, &client),
         Command::Resume => Err(department::not_offered("resume")),
+        Command::Letter { .. } => Err(department::not_offered("letter")),
         Command::Thread { .. } => Err(department::not_offered("thread")),
         Command::Export { .. } => Err(department::not_offered("export")),
         Command::Archive { .. } => Err(department::not_offered("archive")),
@@ -321,6 +325,7 @@ fn draft_from(args: &SendArgs, profile: &Profile) -> Result<Draft, Error> {
     draft.case_number = args.case.clone().unwrap_or_default();
     draft.attention = args.attention.clone().unwrap_or_default();
     draft.sender_name = args.sender_name.clone();
+    draft.postal_address = args.address_lines.join("\n");
     if args.event {
         let status = match &args.status {
             Some(name) => CaseStatus::parse(name).ok_or_else(|| Error::InvalidInput {
@@ -371,7 +376,7 @@ fn send(json: bool, kuvert: &Kuvert, args: SendArgs) -> Result<u8, Error> {
     if args.on_paper {
         let report = kuvert.send_on_paper(&draft)?;
         // Chosen, not forced by the recipient: not exit 3.
-        return report_send(json, &report, None, args.paper_out.as_deref()).map(|code| {
+        return report_send(json, kuvert, &report, None, args.paper_out.as_deref()).map(|code| {
             if code == NOT_REACHABLE {
                 0
             } else {
@@ -379,10 +384,13 @@ fn send(json: bool, kuvert: &Kuvert, args: SendArgs) -> Result<u8, Error> {
             }
         });
     }
-    let summary = kuvert.validate(&draft)?.summary(None);
+    let summary = kuvert
+        .validate(&draft)?
+        .summary(kuvert_core::compose::Route::Unchecked);
     let report = kuvert.send(&draft)?;
     report_send(
         json,
+        kuvert,
         &report,
         Some(&summary.english),
         args.paper_out.as_deref(),
@@ -404,6 +412,7 @@ fn fits(kuvert: &Kuvert, draft: &Draft) -> bool {
 
 fn report_send(
     json: bool,
+    kuvert: &Kuvert,
     report: &SendReport,
     summary: Option<&str>,
     paper_out: Option<&Path>,
@@ -432,19 +441,36 @@ fn report_send(
             message_id,
             reason_swedish,
             reason_english,
-            letter_pdf,
+            letter_pdf: _,
         } => {
             let default = PathBuf::from(format!("kuvert-{message_id}.pdf"));
             let path = paper_out.unwrap_or(&default);
-            std::fs::write(path, letter_pdf).map_err(file_error(path))?;
+            // The letter and the PDF attachments' pages: one print job.
+            let print_file = kuvert.print_file(message_id)?;
+            std::fs::write(path, &print_file.pdf).map_err(|e| Error::InvalidInput {
+                field: "letter",
+                reason: format!(
+                    "the message {message_id} is recorded as sent on paper, but its letter could not \
+                     be written to {}: {e}; write it with `kuvert letter {message_id} --out FILE`",
+                    path.display()
+                ),
+            })?;
+            let separately = print_file.left_out.clone();
             print(
                 json,
-                json!({ "message_id": message_id.as_str(), "state": "paper", "reason": { "sv": reason_swedish, "en": reason_english }, "letter": path }),
+                json!({ "message_id": message_id.as_str(), "state": "paper", "reason": { "sv": reason_swedish, "en": reason_english }, "letter": path, "appended": print_file.appended, "print_separately": separately }),
                 || {
-                    format!(
+                    let mut text = format!(
                         "{reason_english}\nThe message is recorded as sent on paper; print and post {}\nMessage id {message_id}",
                         path.display()
-                    )
+                    );
+                    if !separately.is_empty() {
+                        text.push_str(&format!(
+                            "\nPrint these attachments separately (they could not be added to the letter): {}",
+                            separately.join(", ")
+                        ));
+                    }
+                    text
                 },
             );
             Ok(NOT_REACHABLE)
@@ -596,6 +622,36 @@ fn status(json: bool, kuvert: &Kuvert, message_id: &str, refresh: bool) -> Resul
         }
         lines.join("\n")
     });
+    Ok(0)
+}
+
+fn letter(
+    json: bool,
+    kuvert: &Kuvert,
+    message_id: &str,
+    out: Option<PathBuf>,
+) -> Result<u8, Error> {
+    let message_id = &kuvert_core::message_id(message_id)?;
+    let print_file = kuvert.print_file(message_id)?;
+    let path = out.unwrap_or_else(|| PathBuf::from(format!("kuvert-{message_id}.pdf")));
+    std::fs::write(&path, &print_file.pdf).map_err(file_error(&path))?;
+    print(
+        json,
+        json!({ "message_id": message_id.as_str(), "letter": path, "appended": print_file.appended, "print_separately": print_file.left_out }),
+        || {
+            let mut text = format!(
+                "Wrote {} (the letter and its PDF attachments)",
+                path.display()
+            );
+            if !print_file.left_out.is_empty() {
+                text.push_str(&format!(
+                    "\nPrint these attachments separately: {}",
+                    print_file.left_out.join(", ")
+                ));
+            }
+            text
+        },
+    );
     Ok(0)
 }
 

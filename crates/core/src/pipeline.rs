@@ -338,5 +338,6 @@ pub fn letter_of(
         body: content.body.clone(),
         attachments,
         support: support.lines(),
+        address: Vec::new(),
     }
 }

@@ -107,7 +107,7 @@ fn checked_text(
     if let Some(c) = value.chars().find(|c| {
         !crate::xml::tree::is_xml_char(*c)
             || (c.is_control() && !matches!(c, '\n' | '\t' | '\r'))
-            || (single_line && matches!(c, '\n' | '\t' | '\r'))
+            || (single_line && (matches!(c, '\n' | '\t' | '\r') || is_invisible(*c)))
     }) {
         return Err(DeliveryError::ForbiddenCharacter {
             field,
@@ -115,6 +115,23 @@ fn checked_text(
         });
     }
     Ok(value.to_string())
+}
+
+/// Whether `c` is a character a reader cannot see that changes what a line
+/// shows or how it compares: bidirectional controls (U+202A–U+202E,
+/// U+2066–U+2069, which can make `fdp.exe` read as `exe.pdf`), zero-width
+/// and direction marks (U+200B–U+200F), line and paragraph separators
+/// (U+2028, U+2029), the byte-order mark (U+FEFF) and tag characters
+/// (U+E0000–U+E007F). One-line fields (subject, attention, file names,
+/// postal address lines) refuse them.
+pub fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{200B}'..='\u{200F}'
+        | '\u{202A}'..='\u{202E}'
+        | '\u{2028}' | '\u{2029}'
+        | '\u{2066}'..='\u{2069}'
+        | '\u{FEFF}'
+        | '\u{E0000}'..='\u{E007F}')
 }
 
 macro_rules! text_newtype {

@@ -53,6 +53,11 @@ ALTER TABLE drafts ADD COLUMN event_status TEXT
 ALTER TABLE draft_attachments ADD COLUMN original_size INTEGER;
 ALTER TABLE draft_attachments ADD COLUMN original_sha256 TEXT;
 "#,
+        // The recipient's postal address, typed when the message goes on
+        // paper (the letter's address field).
+        r#"
+ALTER TABLE drafts ADD COLUMN postal_address TEXT NOT NULL DEFAULT '';
+"#,
     ],
 };
 
@@ -88,6 +93,9 @@ pub struct DraftFields {
     pub event: Option<MatterStatus>,
     /// The chosen sender name, if any.
     pub sender_name: Option<String>,
+    /// The recipient's postal address as typed (one line per line), for a
+    /// message that goes on paper; empty when none was typed.
+    pub postal_address: String,
 }
 
 /// A file attached to a draft.
@@ -145,14 +153,14 @@ pub(crate) fn save(
         None => {
             conn.prepare_cached(
                 "INSERT INTO drafts (updated_at, recipient_text, subject, body, case_number, attention,
-                     protection_class, case_type, event, sender_name, event_status)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                     protection_class, case_type, event, sender_name, event_status, postal_address)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             )
             .and_then(|mut s| {
                 s.execute(params![
                     at, f.recipient_text, f.subject, f.body, f.case_number, f.attention,
                     f.protection_class, f.case_type, f.event.is_some(), f.sender_name,
-                    f.event.map(MatterStatus::wire)
+                    f.event.map(MatterStatus::wire), f.postal_address
                 ])
             })
             .during("saving a new draft")?;
@@ -163,14 +171,14 @@ pub(crate) fn save(
                 .prepare_cached(
                     "UPDATE drafts SET updated_at = ?1, recipient_text = ?2, subject = ?3, body = ?4,
                          case_number = ?5, attention = ?6, protection_class = ?7, case_type = ?8,
-                         event = ?9, sender_name = ?10, event_status = ?12
+                         event = ?9, sender_name = ?10, event_status = ?12, postal_address = ?13
                      WHERE id = ?11",
                 )
                 .and_then(|mut s| {
                     s.execute(params![
                         at, f.recipient_text, f.subject, f.body, f.case_number, f.attention,
                         f.protection_class, f.case_type, f.event.is_some(), f.sender_name, id.0,
-                        f.event.map(MatterStatus::wire)
+                        f.event.map(MatterStatus::wire), f.postal_address
                     ])
                 })
                 .during("saving a draft")?;
@@ -284,7 +292,7 @@ pub(crate) fn load(conn: &Connection, id: DraftId) -> Result<Option<SavedDraft>,
     let row = conn
         .prepare_cached(
             "SELECT updated_at, recipient_text, subject, body, case_number, attention,
-                 protection_class, case_type, event, sender_name, event_status
+                 protection_class, case_type, event, sender_name, event_status, postal_address
              FROM drafts WHERE id = ?1",
         )
         .and_then(|mut s| {
@@ -311,6 +319,7 @@ pub(crate) fn load(conn: &Connection, id: DraftId) -> Result<Option<SavedDraft>,
                             })
                             .transpose()?,
                         sender_name: r.get(9)?,
+                        postal_address: r.get(11)?,
                     },
                 ))
             })
@@ -384,6 +393,7 @@ mod tests {
         };
         let id = save(&conn, None, &fields, at(100)).unwrap();
         fields.body = "Hej! Vi behöver ritningar.".into();
+        fields.postal_address = "Anna Andersson\nStorgatan 1\n123 45 Småstad".into();
         assert_eq!(save(&conn, Some(id), &fields, at(200)).unwrap(), id);
         let a = add_attachment(
             &conn,

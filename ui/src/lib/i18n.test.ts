@@ -34,13 +34,16 @@ describe("describeError", () => {
     expect(describeError(error, "en").headline).toBe(en[`error.${code}`]);
   });
 
-  it("lists compose problems in the officer's language", () => {
+  it("lists compose problems in the officer's language, each naming its field", () => {
     const error = {
       code: "invalid_input" as const,
       message: "x",
-      problems: [{ field: "subject", kind: "empty", swedish: "Ämne saknas.", english: "Subject missing." }],
+      problems: [
+        { field: "subject", kind: "empty", swedish: "Ämne saknas.", english: "Subject missing." },
+        { field: "postal_address", kind: "required", swedish: "Fältet måste fyllas i.", english: "This must be filled in." },
+      ],
     };
-    expect(describeError(error, "sv").problems).toEqual(["Ämne saknas."]);
-    expect(describeError(error, "en").problems).toEqual(["Subject missing."]);
+    expect(describeError(error, "sv").problems).toEqual(["Ämne: Ämne saknas.", "Postadress: Fältet måste fyllas i."]);
+    expect(describeError(error, "en").problems).toEqual(["Subject: Subject missing.", "Postal address: This must be filled in."]);
   });
 });

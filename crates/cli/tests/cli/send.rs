@@ -614,3 +614,125 @@ fn issue_12_an_accepted_delivery_answered_4xx_then_garbage_is_outcome_unknown_ne
     assert_eq!(broken.delivery_count(&id), 1, "exactly one delivery");
     assert!(officer.log().iter().all(|m| m["state"] != "paper"));
 }
+
+/// Issue 12: on the paper route the letter carries the postal address
+/// given with --address-line in the envelope's window, and the file to
+/// print holds the letter and then each PDF attachment's pages; an
+/// attachment no PDF reader can open is named to print separately.
+/// `kuvert letter` writes the same file again.
+#[test]
+fn issue_12_the_paper_letter_has_the_address_and_the_pdf_attachments_in_one_print_file() {
+    let officer = Officer::new();
+    let dir = officer.data.path();
+    // A real two-page PDF as the decision: the test environment's own
+    // report export makes one.
+    for n in 0..3 {
+        officer.json(
+            3,
+            &strs(&send_args("192705178354", &format!("BN 2026/13{n:02}"))),
+        );
+    }
+    let decision = dir.join("beslut.pdf");
+    officer.json(
+        0,
+        &[
+            "export",
+            "--format",
+            "pdf",
+            "--out",
+            decision.to_str().unwrap(),
+        ],
+    );
+    let broken = crate::support::pdf(dir, "trasig.pdf");
+    let letter = dir.join("utskrift.pdf");
+    let mut args = send_args("192705178354", "BN 2026/1399");
+    for extra in [
+        "--address-line",
+        "Åsa Öberg",
+        "--address-line",
+        "Storgatan 1 B",
+        "--address-line",
+        "123 45 Småstad",
+        "--attach",
+        decision.to_str().unwrap(),
+        "--attach",
+        broken.to_str().unwrap(),
+        "--paper-out",
+        letter.to_str().unwrap(),
+    ] {
+        args.push(extra.to_string());
+    }
+    let sent = officer.json(3, &strs(&args));
+    assert_eq!(sent["state"], "paper", "{sent}");
+    assert_eq!(
+        sent["appended"],
+        serde_json::json!(["beslut.pdf"]),
+        "{sent}"
+    );
+    assert_eq!(
+        sent["print_separately"],
+        serde_json::json!(["trasig.pdf"]),
+        "{sent}"
+    );
+    let pages = |path: &std::path::Path| -> usize {
+        let info = std::process::Command::new("pdfinfo")
+            .arg(path)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&info.stdout).into_owned();
+        text.lines()
+            .find_map(|l| l.strip_prefix("Pages:"))
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{text}"))
+    };
+    let text = |path: &std::path::Path| -> String {
+        let out = std::process::Command::new("pdftotext")
+            .args(["-enc", "UTF-8"])
+            .arg(path)
+            .arg("-")
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert_eq!(pages(&letter), 1 + pages(&decision));
+    let printed = text(&letter);
+    for expected in [
+        "Åsa Öberg",
+        "123 45 Småstad",
+        "beslut.pdf (PDF",
+        "trasig.pdf (PDF",
+    ] {
+        assert!(printed.contains(expected), "{expected:?} not in {printed}");
+    }
+    assert!(
+        printed.contains("BN 2026/1300"),
+        "the decision's pages follow: {printed}"
+    );
+    let qpdf = std::process::Command::new("qpdf")
+        .arg("--check")
+        .arg(&letter)
+        .output()
+        .unwrap();
+    assert!(
+        qpdf.status.success(),
+        "{}",
+        String::from_utf8_lossy(&qpdf.stdout)
+    );
+
+    let id = sent["message_id"].as_str().unwrap();
+    let again = dir.join("igen.pdf");
+    let written = officer.json(0, &["letter", id, "--out", again.to_str().unwrap()]);
+    assert_eq!(
+        written["print_separately"],
+        serde_json::json!(["trasig.pdf"])
+    );
+    assert_eq!(
+        std::fs::read(&again).unwrap(),
+        std::fs::read(&letter).unwrap(),
+        "the same file"
+    );
+    // A message that went digitally has no letter to print.
+    let digital = officer.json(0, &strs(&send_args("198501012382", "BN 2026/1398")));
+    let none = officer.run(&["letter", digital["message_id"].as_str().unwrap()]);
+    assert_ne!(none.code, 0, "{none:?}");
+}

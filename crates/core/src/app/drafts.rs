@@ -230,6 +230,7 @@ pub(crate) fn compose_form(saved: SavedDraft) -> Draft {
         attention: f.attention,
         case_type: f.case_type,
         sender_name: f.sender_name,
+        postal_address: f.postal_address,
         event: f.event.map(CaseStatus::from),
     }
 }

@@ -716,6 +716,31 @@ impl Kuvert {
             .ok_or_else(|| Error::MessageNotFound(format!("the paper letter of {message_id}")))
     }
 
+    /// What to print for a message sent on paper: its stored letter, then
+    /// the pages of each PDF attachment, as one file (one print job). An
+    /// attachment that cannot be read is named in
+    /// [`PrintFile::left_out`](crate::pdf::PrintFile), to print separately.
+    pub fn print_file(&self, message_id: &MessageId) -> Result<crate::pdf::PrintFile, Error> {
+        let letter = self.stored_letter(message_id)?;
+        let message = self.message(message_id)?;
+        let mut pdfs = Vec::new();
+        for a in message
+            .attachments
+            .iter()
+            .filter(|a| a.content_type == "application/pdf")
+        {
+            let bytes = self.store.attachment_bytes(a.id)?.ok_or_else(|| {
+                Error::MessageNotFound(format!("the attachment {} of {message_id}", a.name))
+            })?;
+            pdfs.push((a.name.as_str(), bytes));
+        }
+        let appendices: Vec<crate::pdf::Appendix<'_>> = pdfs
+            .iter()
+            .map(|(file_name, bytes)| crate::pdf::Appendix { file_name, bytes })
+            .collect();
+        Ok(crate::pdf::print_file(&letter, &appendices)?)
+    }
+
     /// The print-ready letter of a stored message.
     pub fn letter(&self, message: &Message) -> Result<Letter, Error> {
         Ok(pipeline::letter(&self.profile, message))

@@ -10,7 +10,7 @@
 //!
 //! ```
 //! use std::path::Path;
-//! use kuvert_core::compose::{AttachmentFile, Draft, Outgoing};
+//! use kuvert_core::compose::{AttachmentFile, Draft, Outgoing, Route};
 //! use kuvert_core::profile::Profile;
 //! use kuvert_protocol::date::CalendarDate;
 //!
@@ -38,12 +38,14 @@
 //! let message = Outgoing::from_draft(&draft, &profile, today)?;
 //! assert_eq!(message.case_number().map(|c| c.as_str()), Some("KS 2026/0123"));
 //! assert_eq!(
-//!     message.summary(Some("Kivra")).swedish,
-//!     "Klass 2-meddelande till 19850101-2382 via Kivra, 1 bilaga, 39 byte, ärende KS 2026/0123"
+//!     message.summary(Route::Digital("Kivra")).swedish,
+//!     "Klass 2-meddelande till 19850101-2382 via Kivra, 1 bilaga, 39 byte, ärende KS 2026/0123. \
+//!      Ämne: Beslut om bygglov. Avsändare: Kommun B."
 //! );
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod address;
 pub mod envelope;
 pub mod file_type;
 mod problem;
@@ -58,6 +60,7 @@ use kuvert_protocol::delivery::{
 };
 use kuvert_protocol::identity::RecipientId;
 
+pub use address::PostalAddress;
 pub use envelope::EnvelopeSize;
 pub use file_type::FileType;
 pub use problem::{ComposeError, Field, Problem, ProblemKind};
@@ -204,6 +207,9 @@ pub struct Draft {
     pub event: Option<CaseStatus>,
     /// The sender name; `None` for the profile's default.
     pub sender_name: Option<String>,
+    /// The recipient's postal address as typed, for a letter (empty for
+    /// none).
+    pub postal_address: String,
 }
 
 impl Draft {
@@ -242,6 +248,19 @@ pub struct Outgoing {
     case_type: Option<String>,
     event: Option<CaseStatus>,
     support: SupportContact,
+    postal_address: Option<PostalAddress>,
+}
+
+/// How the message will go, as the summary says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route<'a> {
+    /// Digitally, to the mailbox at this operator (e.g. `Kivra`).
+    Digital(&'a str),
+    /// On paper: the recipient has no digital mailbox, or the officer chose
+    /// paper.
+    Paper,
+    /// Not yet known (the recipient was not looked up).
+    Unchecked,
 }
 
 /// The confirmation line shown before sending.
@@ -371,6 +390,11 @@ impl Outgoing {
             },
         };
 
+        let postal_address = PostalAddress::parse(&draft.postal_address)
+            .map_err(|kind| report(Field::PostalAddress, kind))
+            .ok()
+            .flatten();
+
         if draft.event.is_some() && case_number_missing {
             report(Field::Event, ProblemKind::EventWithoutCaseNumber);
         }
@@ -414,6 +438,7 @@ impl Outgoing {
                 case_type: case_type.map(|c| c.name().to_string()),
                 event: draft.event,
                 support,
+                postal_address,
             }),
             _ => Err(ComposeError::new(problems)),
         }
@@ -465,6 +490,23 @@ impl Outgoing {
     /// The person or function at a receiving organisation, if given.
     pub fn attention(&self) -> Option<&Attention> {
         self.attention.as_ref()
+    }
+
+    /// The recipient's postal address, when one was typed (for a letter).
+    pub fn postal_address(&self) -> Option<&PostalAddress> {
+        self.postal_address.as_ref()
+    }
+
+    /// Whether the message can go as a letter: the envelope's window needs
+    /// the recipient's postal address.
+    pub fn ready_for_paper(&self) -> Result<(), ComposeError> {
+        match self.postal_address {
+            Some(_) => Ok(()),
+            None => Err(ComposeError::new(vec![Problem {
+                field: Field::PostalAddress,
+                kind: ProblemKind::Required,
+            }])),
+        }
     }
 
     /// The case type the message was written from, if any.
@@ -559,23 +601,38 @@ impl Outgoing {
         }
     }
 
-    /// The confirmation line. `route` is the recipient's mailbox operator
-    /// (e.g. `Kivra`), or `None` when not known or sent on paper. The size
-    /// is the text's and the attachments' together, in decimal units.
-    pub fn summary(&self, route: Option<&str>) -> Summary {
+    /// The confirmation before sending: how it goes (`route`), to whom,
+    /// the attachments and size (the text's and the attachments' together,
+    /// in decimal units), the diarienummer, the subject and the sender name.
+    /// On paper it says so first, plainly.
+    pub fn summary(&self, route: Route<'_>) -> Summary {
         let class = self.protection_class.get();
         let to = self.recipient.display_form();
         let count = self.attachments.len();
         let size = self.attachment_bytes() + self.body.text().len() as u64;
-        let mut swedish = format!("Klass {class}-meddelande till {to}");
-        let mut english = format!("Class {class} message to {to}");
+        let (mut swedish, mut english) = match route {
+            Route::Paper => (
+                format!(
+                    "Mottagaren kan inte ta emot digital post. Meddelandet skrivs ut som brev \
+                     till {to}"
+                ),
+                format!(
+                    "The recipient cannot receive digital mail. The message is printed as a \
+                     letter to {to}"
+                ),
+            ),
+            Route::Digital(_) | Route::Unchecked => (
+                format!("Klass {class}-meddelande till {to}"),
+                format!("Class {class} message to {to}"),
+            ),
+        };
         if let Some(attention) = &self.attention {
             swedish.push_str(&format!(" (att: {attention})"));
             english.push_str(&format!(" (attn: {attention})"));
         }
-        if let Some(route) = route {
-            swedish.push_str(&format!(" via {route}"));
-            english.push_str(&format!(" via {route}"));
+        if let Route::Digital(operator) = route {
+            swedish.push_str(&format!(" via {operator}"));
+            english.push_str(&format!(" via {operator}"));
         }
         swedish.push_str(&match count {
             0 => ", inga bilagor".to_string(),
@@ -593,6 +650,9 @@ impl Outgoing {
             swedish.push_str(&format!(", ärende {case}"));
             english.push_str(&format!(", case {case}"));
         }
+        let (subject, sender) = (&self.subject, &self.sender.name);
+        swedish.push_str(&format!(". Ämne: {subject}. Avsändare: {sender}."));
+        english.push_str(&format!(". Subject: {subject}. Sender: {sender}."));
         Summary { swedish, english }
     }
 }

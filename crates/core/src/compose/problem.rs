@@ -28,6 +28,8 @@ pub enum Field {
     SenderName,
     /// The event-message choice.
     Event,
+    /// The recipient's postal address (for a letter).
+    PostalAddress,
 }
 
 impl Field {
@@ -44,6 +46,7 @@ impl Field {
             Field::CaseType => "case_type",
             Field::SenderName => "sender_name",
             Field::Event => "event",
+            Field::PostalAddress => "postal_address",
         }
     }
 
@@ -60,6 +63,7 @@ impl Field {
             Field::CaseType => "Ärendetyp",
             Field::SenderName => "Avsändare",
             Field::Event => "Händelsemeddelande",
+            Field::PostalAddress => "Postadress",
         }
     }
 }
@@ -207,6 +211,17 @@ pub enum ProblemKind {
         "An event message needs a case number; enter the case number or send an ordinary message."
     )]
     EventWithoutCaseNumber,
+    /// A postal address of one line.
+    #[error("Write the name and the postal address on at least two lines.")]
+    AddressTooShort,
+    /// A postal address with more lines than a window envelope shows.
+    #[error("The address has {lines} lines; an envelope's window shows at most {max}.")]
+    AddressTooManyLines {
+        /// How many lines it has.
+        lines: usize,
+        /// The limit.
+        max: usize,
+    },
 }
 
 impl ProblemKind {
@@ -246,6 +261,8 @@ impl ProblemKind {
             ProblemKind::UnknownCaseType { .. } => "unknown_case_type",
             ProblemKind::UnknownSenderName { .. } => "unknown_sender_name",
             ProblemKind::EventWithoutCaseNumber => "event_without_case_number",
+            ProblemKind::AddressTooShort => "address_too_short",
+            ProblemKind::AddressTooManyLines { .. } => "address_too_many_lines",
         }
     }
 
@@ -333,6 +350,12 @@ impl ProblemKind {
             ProblemKind::EventWithoutCaseNumber => "Ett händelsemeddelande behöver ett \
                  diarienummer. Ange diarienumret eller skicka ett vanligt meddelande."
                 .into(),
+            ProblemKind::AddressTooShort => {
+                "Skriv namn och postadress på minst två rader.".into()
+            }
+            ProblemKind::AddressTooManyLines { lines, max } => format!(
+                "Adressen har {lines} rader; fönstret i ett kuvert visar högst {max}."
+            ),
         }
     }
 }

@@ -34,6 +34,10 @@ pub struct Submission {
     pub event: Option<CaseStatus>,
     /// The sender name, `None` for the organisation's default.
     pub sender_name: Option<String>,
+    /// The recipient's postal address as typed, for a letter (empty for
+    /// none; absent from clients older than it).
+    #[serde(default)]
+    pub postal_address: String,
     /// The attached files, base64 in the JSON.
     pub attachments: Vec<WireAttachment>,
 }
@@ -61,6 +65,7 @@ impl Submission {
             case_type: draft.case_type.clone(),
             event: draft.event,
             sender_name: draft.sender_name.clone(),
+            postal_address: draft.postal_address.clone(),
             attachments: draft
                 .attachments
                 .iter()
@@ -95,6 +100,7 @@ impl Submission {
             case_type: self.case_type.clone(),
             event: self.event,
             sender_name: self.sender_name.clone(),
+            postal_address: self.postal_address.clone(),
         })
     }
 }

@@ -217,6 +217,11 @@ impl Flow {
         self.y = (self.y - height).max(self.bottom);
     }
 
+    /// Moves down to `y` points from the page's bottom (never up).
+    pub fn move_down_to(&mut self, y: f32) {
+        self.y = self.y.min(y).max(self.bottom);
+    }
+
     /// The page being written.
     pub fn page(&mut self) -> &mut Page {
         let last = self.pages.len() - 1;

@@ -2,7 +2,7 @@
 
 use kuvert_protocol::date::CalendarDate;
 
-use super::layout::{Flow, PageSize, MM};
+use super::layout::{text_width, Flow, PageSize, MM};
 use super::{Created, DocumentInfo, Font, PdfError, PdfProfile};
 use crate::compose::{swedish_size, Outgoing};
 
@@ -36,10 +36,30 @@ pub struct Letter {
     pub subject: String,
     /// The text.
     pub body: String,
-    /// The attachments, enclosed separately.
+    /// The attachments: PDFs follow the letter in the print file
+    /// ([`super::print_file`]), others are enclosed separately.
     pub attachments: Vec<LetterAttachment>,
     /// The support contact lines.
     pub support: Vec<String>,
+    /// The recipient's postal address, printed in the envelope's window;
+    /// empty when none was typed (then the letter has no address field).
+    pub address: Vec<String>,
+}
+
+/// The address field of a left-window C5/C4 envelope on A4 (DIN 5008 form
+/// B, which Swedish window envelopes follow): 20 mm from the left edge,
+/// 45–90 mm from the top, 85 mm wide; the text keeps 5 mm inside it.
+pub mod window {
+    /// From the page's left edge to the window, mm.
+    pub const LEFT: f32 = 20.0;
+    /// From the page's top edge to the window, mm.
+    pub const TOP: f32 = 45.0;
+    /// The window's width, mm.
+    pub const WIDTH: f32 = 85.0;
+    /// The window's height, mm.
+    pub const HEIGHT: f32 = 45.0;
+    /// The text's distance from the window's edges, mm.
+    pub const PADDING: f32 = 5.0;
 }
 
 impl Letter {
@@ -64,6 +84,10 @@ impl Letter {
                 })
                 .collect(),
             support: message.support().lines(),
+            address: message
+                .postal_address()
+                .map(|a| a.lines().to_vec())
+                .unwrap_or_default(),
         }
     }
 
@@ -87,6 +111,9 @@ impl Letter {
         );
         flow.space(8.0 * MM);
 
+        if !self.address.is_empty() {
+            self.address_field(&mut flow);
+        }
         flow.line(Font::Regular, 11.0, 0.0, &format!("Datum: {}", self.date));
         flow.line(
             Font::Regular,
@@ -108,14 +135,19 @@ impl Letter {
 
         if !self.attachments.is_empty() {
             flow.space(6.0 * MM);
-            flow.line(Font::Bold, 11.0, 0.0, "Bilagor (bifogas separat)");
+            flow.line(Font::Bold, 11.0, 0.0, "Bilagor");
             for a in &self.attachments {
+                let enclosed = if a.content_type == "application/pdf" {
+                    "följer efter brevet"
+                } else {
+                    "bifogas separat"
+                };
                 flow.paragraph(
                     Font::Regular,
                     11.0,
                     4.0 * MM,
                     &format!(
-                        "• {} ({}, {}) – bifogas separat",
+                        "• {} ({}, {}) – {enclosed}",
                         a.file_name,
                         type_label(&a.content_type),
                         swedish_size(a.size)
@@ -131,6 +163,33 @@ impl Letter {
             }
         }
         flow.finish(profile)
+    }
+}
+
+impl Letter {
+    /// The address in the envelope's window (the sender's name small above
+    /// it, as a return line); the letter goes on below the window.
+    fn address_field(&self, flow: &mut Flow) {
+        let height = PageSize::A4_PORTRAIT.height;
+        let from_top = |mm: f32| height - mm * MM;
+        let x = (window::LEFT + window::PADDING) * MM;
+        let room = (window::WIDTH - 2.0 * window::PADDING) * MM;
+        let page = flow.page();
+        let mut y = window::TOP + window::PADDING;
+        page.text(x, from_top(y), Font::Regular, 7.0, &self.sender_name);
+        y += 6.0;
+        for line in &self.address {
+            // A long line is set smaller rather than cut off by the window.
+            let natural = text_width(line, Font::Regular, 11.0);
+            let size = if natural > room {
+                (11.0 * room / natural).max(7.0)
+            } else {
+                11.0
+            };
+            page.text(x, from_top(y), Font::Regular, size, line);
+            y += 5.0;
+        }
+        flow.move_down_to(from_top(window::TOP + window::HEIGHT + 8.0));
     }
 }
 

@@ -9,9 +9,11 @@
 //! extractable and searchable. On top of it:
 //!
 //! - [`Letter`]: a print-ready letter of a message for the postal routine
-//!   when the recipient cannot receive digital mail. Attachments are listed
-//!   with the note "bifogas separat" (printed and enclosed separately); they
-//!   are not merged into the PDF.
+//!   when the recipient cannot receive digital mail, with the recipient's
+//!   postal address in the window of a C5/C4 envelope when one was typed.
+//!   Attachments are listed; [`print_file`] appends the PDF ones after the
+//!   letter, so one print job holds everything (others are enclosed
+//!   separately).
 //! - [`Report`]: a table of the sent log for the registrar's filing, with
 //!   further tables ([`ReportSection`]) after it: the purges.
 //!
@@ -35,12 +37,14 @@
 mod fonts;
 pub mod layout;
 pub mod letter;
+pub mod print;
 pub mod report;
 
 use kuvert_protocol::date::CalendarDate;
 
 pub use fonts::Font;
 pub use letter::{Letter, LetterAttachment};
+pub use print::{print_file, Appendix, PrintFile};
 pub use report::{Report, ReportSection};
 
 /// The PDF/A conformance Kuvert writes.

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use kuvert_core::compose::{AttachmentFile, CaseStatus, Draft, Field, Outgoing};
+use kuvert_core::compose::{AttachmentFile, CaseStatus, Draft, Field, Outgoing, Route};
 use kuvert_core::profile::Profile;
 use kuvert_protocol::delivery::MessageId;
 
@@ -131,6 +131,68 @@ const ROWS: &[(&str, Tweak, Field, &str)] = &[
         "subject with a bell",
         |d| d.subject = "Beslut\u{7}".into(),
         Field::Subject,
+        "forbidden_character",
+    ),
+    // Issue 12: characters a reader cannot see that change what a line
+    // shows (a right-to-left override makes "fdp.exe" read "exe.pdf").
+    (
+        "subject with a right-to-left override (U+202E)",
+        |d| d.subject = "Beslut \u{202E}fdp.exe".into(),
+        Field::Subject,
+        "forbidden_character",
+    ),
+    (
+        "subject with an isolate (U+2066)",
+        |d| d.subject = "Beslut \u{2066}x\u{2069}".into(),
+        Field::Subject,
+        "forbidden_character",
+    ),
+    (
+        "subject with a zero-width space (U+200B)",
+        |d| d.subject = "Bes\u{200B}lut".into(),
+        Field::Subject,
+        "forbidden_character",
+    ),
+    (
+        "subject with a line separator (U+2028)",
+        |d| d.subject = "Beslut\u{2028}om bygglov".into(),
+        Field::Subject,
+        "forbidden_character",
+    ),
+    (
+        "subject with a byte-order mark (U+FEFF)",
+        |d| d.subject = "\u{FEFF}Beslut".into(),
+        Field::Subject,
+        "forbidden_character",
+    ),
+    (
+        "subject with a tag character (U+E0041)",
+        |d| d.subject = "Beslut\u{E0041}".into(),
+        Field::Subject,
+        "forbidden_character",
+    ),
+    (
+        "case number with a right-to-left mark (U+200F)",
+        |d| d.case_number = "KS 2026/\u{200F}0123".into(),
+        Field::CaseNumber,
+        "case_number_character",
+    ),
+    (
+        "postal address of one line",
+        |d| d.postal_address = "Åsa Öberg, Storgatan 1, 123 45 Småstad".into(),
+        Field::PostalAddress,
+        "address_too_short",
+    ),
+    (
+        "postal address of seven lines",
+        |d| d.postal_address = "a\nb\nc\nd\ne\nf\ng".into(),
+        Field::PostalAddress,
+        "address_too_many_lines",
+    ),
+    (
+        "postal address with a right-to-left override",
+        |d| d.postal_address = "Åsa Öberg\nStorgatan \u{202E}1".into(),
+        Field::PostalAddress,
         "forbidden_character",
     ),
     (
@@ -552,15 +614,28 @@ fn the_summary_says_what_goes_where() {
         AttachmentFile::new("karta.pdf", pdf_bytes(400_000)),
     ];
     let message = Outgoing::from_draft(&draft, &profile, today()).unwrap();
-    let summary = message.summary(Some("Kivra"));
+    let summary = message.summary(Route::Digital("Kivra"));
     assert_eq!(
         summary.swedish,
-        "Klass 3-meddelande till 19850101-2382 via Kivra, 2 bilagor, 1,4 MB, ärende KS 2026/0123"
+        "Klass 3-meddelande till 19850101-2382 via Kivra, 2 bilagor, 1,4 MB, ärende KS 2026/0123. \
+         Ämne: Beslut om bygglov. Avsändare: Kommun B."
     );
     assert_eq!(
         summary.english,
-        "Class 3 message to 19850101-2382 via Kivra, 2 attachments, 1.4 MB, case KS 2026/0123"
+        "Class 3 message to 19850101-2382 via Kivra, 2 attachments, 1.4 MB, case KS 2026/0123. \
+         Subject: Beslut om bygglov. Sender: Kommun B."
     );
+    // Issue 12: on paper the summary says so first, plainly.
+    let paper = message.summary(Route::Paper);
+    assert_eq!(
+        paper.swedish,
+        "Mottagaren kan inte ta emot digital post. Meddelandet skrivs ut som brev till \
+         19850101-2382, 2 bilagor, 1,4 MB, ärende KS 2026/0123. Ämne: Beslut om bygglov. \
+         Avsändare: Kommun B."
+    );
+    assert!(paper
+        .english
+        .starts_with("The recipient cannot receive digital mail."));
     let mut draft = valid_draft();
     draft.recipient = "556840-2266".into();
     draft.attention = "Kansliet".into();
@@ -568,10 +643,11 @@ fn the_summary_says_what_goes_where() {
     draft.body = "Kort".into();
     let summary = Outgoing::from_draft(&draft, &profile, today())
         .unwrap()
-        .summary(None);
+        .summary(Route::Unchecked);
     assert_eq!(
         summary.swedish,
-        "Klass 2-meddelande till 556840-2266 (att: Kansliet), inga bilagor, 4 byte, ärende KS 2026/0123"
+        "Klass 2-meddelande till 556840-2266 (att: Kansliet), inga bilagor, 4 byte, ärende KS 2026/0123. \
+         Ämne: Beslut om bygglov. Avsändare: Kommun B."
     );
 }
 

@@ -77,7 +77,7 @@ fn the_letter_holds_the_message_in_swedish() {
         "Hej Åsa Öberg,",
         "Miljö- och hälsoskyddsnämnden",
         "Café",
-        "beslut.pdf (PDF, 300 byte) – bifogas separat",
+        "beslut.pdf (PDF, 300 byte) – följer efter brevet",
         "ritning.png (PNG, 10 byte) – bifogas separat",
         "Frågor om meddelandet? Kontakta Kommun B:s kundtjänst.",
         "E-post: kundtjanst@kommunb.example",
@@ -300,4 +300,138 @@ fn issue_15_the_profile_picks_pdf_a_1b_and_the_metadata_names_the_document() {
     odd.body = "Tecken: 漢 字".into();
     let (_, text) = inspect(&pdf(&odd));
     assert!(text.contains("Tecken: ? ?"), "{text}");
+}
+
+/// The text `pdftotext` finds inside a rectangle of the first page, in mm
+/// from the top left corner.
+fn text_in(pdf: &[u8], x: f32, y: f32, width: f32, height: f32) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("letter.pdf");
+    std::fs::write(&file, pdf).unwrap();
+    let pt = |mm: f32| ((mm * 72.0 / 25.4).round() as i64).to_string();
+    let text = run(Command::new("pdftotext")
+        .args(["-f", "1", "-l", "1", "-r", "72", "-enc", "UTF-8"])
+        .args([
+            "-x",
+            &pt(x),
+            "-y",
+            &pt(y),
+            "-W",
+            &pt(width),
+            "-H",
+            &pt(height),
+        ])
+        .arg(&file)
+        .arg("-"));
+    assert!(text.ok, "pdftotext: {}", text.output);
+    text.output
+}
+
+/// Issue 12: the paper route's letter carries the recipient's postal
+/// address where a standard left-window C5/C4 envelope shows it, and
+/// nothing else of the letter shows through the window (not the identity
+/// number, not the text).
+#[test]
+fn issue_12_the_address_is_in_the_window_of_a_c5_c4_envelope_and_nothing_else_is() {
+    use kuvert_core::pdf::letter::window;
+    let mut draft = valid_draft();
+    draft.postal_address = "Åsa Öberg\nc/o Lind\nStorgatan 1 B\n123 45 Småstad".into();
+    let message = Outgoing::from_draft(&draft, &support::profile(), today()).unwrap();
+    let letter = Letter::from_outgoing(&message, today());
+    let pdf = pdf(&letter);
+    inspect(&pdf);
+    let seen = text_in(
+        &pdf,
+        window::LEFT,
+        window::TOP,
+        window::WIDTH,
+        window::HEIGHT,
+    );
+    for line in [
+        "Kommun B",
+        "Åsa Öberg",
+        "c/o Lind",
+        "Storgatan 1 B",
+        "123 45 Småstad",
+    ] {
+        assert!(seen.contains(line), "{line:?} not in the window: {seen:?}");
+    }
+    for hidden in [
+        "19850101",
+        "Beslut om bygglov",
+        "Hej",
+        "Datum",
+        "KS 2026/0123",
+    ] {
+        assert!(
+            !seen.contains(hidden),
+            "{hidden:?} shows through the window: {seen:?}"
+        );
+    }
+    // Without an address the letter has no address field.
+    let bare = Letter::from_outgoing(
+        &Outgoing::from_draft(&valid_draft(), &support::profile(), today()).unwrap(),
+        today(),
+    );
+    assert!(bare.address.is_empty());
+}
+
+/// Issue 12: the print file is the letter followed by every PDF
+/// attachment's pages (one print job); an attachment that is not a
+/// readable PDF is named to print separately; the file passes qpdf.
+#[test]
+fn issue_12_the_print_file_holds_the_letter_then_each_pdf_attachment() {
+    use kuvert_core::pdf::{print_file, Appendix};
+    let letter_pdf = pdf(&letter());
+    let mut two_pages = letter();
+    two_pages.subject = "Bilaga: ritning över Årsta 1:5".into();
+    two_pages.body = (1..=90)
+        .map(|n| format!("Ritningsrad {n}"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let drawing = pdf(&two_pages);
+    let (drawing_pages, _) = inspect(&drawing);
+    assert!(drawing_pages >= 2, "{drawing_pages}");
+    let broken = b"%PDF-1.7\nnot really a PDF".to_vec();
+    let file = print_file(
+        &letter_pdf,
+        &[
+            Appendix {
+                file_name: "ritning.pdf",
+                bytes: &drawing,
+            },
+            Appendix {
+                file_name: "trasig.pdf",
+                bytes: &broken,
+            },
+        ],
+    )
+    .unwrap();
+    assert_eq!(file.appended, ["ritning.pdf"]);
+    assert_eq!(file.left_out, ["trasig.pdf"]);
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("utskrift.pdf");
+    std::fs::write(&path, &file.pdf).unwrap();
+    let info = run(Command::new("pdfinfo").arg(&path));
+    assert!(
+        info.ok && !info.output.contains("Syntax Error"),
+        "{}",
+        info.output
+    );
+    let pages: usize = info
+        .output
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap();
+    assert_eq!(pages, 1 + drawing_pages);
+    let check = run(Command::new("qpdf").arg("--check").arg(&path));
+    assert!(check.ok, "{}", check.output);
+    let text = support::pdf_text(&file.pdf);
+    let letter_at = text.find("Hej Åsa Öberg").expect("the letter");
+    let drawing_at = text
+        .find("Ritningsrad 90")
+        .expect("the attachment's last page");
+    assert!(letter_at < drawing_at, "the letter comes first");
 }

@@ -80,6 +80,21 @@ export class ComposeController {
     void this.measure();
   }
 
+  /** The fields the last review found problems in (`postal_address`, …). */
+  get problemFields(): string[] {
+    return this.error?.problems.map((p) => p.field) ?? [];
+  }
+
+  /** The recipient was looked up and has no digital mailbox: a letter. */
+  get noMailbox(): boolean {
+    return this.recipient.kind === "checked" && this.recipient.check.kind === "checked" && this.recipient.check.operator === null;
+  }
+
+  /** The message goes as a letter (the check said so, or it is too large), so the address is asked for. */
+  get paperRoute(): boolean {
+    return this.noMailbox || this.tooLarge;
+  }
+
   /** The operator when the recipient can receive digital mail. */
   get operator(): string | null {
     return this.recipient.kind === "checked" && this.recipient.check.kind === "checked"
@@ -293,7 +308,7 @@ export class ComposeController {
   async review(): Promise<boolean> {
     try {
       const id = await this.save();
-      this.summary = await this.#backend.summarise(id, this.operator);
+      this.summary = await this.#backend.summarise(id, this.operator, this.noMailbox);
       this.error = null;
       this.step = "summary";
       return true;

@@ -1,7 +1,7 @@
 // The one way the UI reaches the backend. `tauri.ts` implements it over
 // Tauri commands; `memory.ts` is the test implementation (unit tests and
 // running the UI in a plain browser).
-import type {
+import type { PrintFileView,
   AppStatus,
   ChainView,
   CommandError,
@@ -39,7 +39,8 @@ export interface Backend {
   deleteDraft(id: number): Promise<void>;
   attachFiles(id: number, paths: string[]): Promise<DraftView>;
   removeAttachment(id: number, attachmentId: number): Promise<DraftView>;
-  summarise(id: number, operator: string | null): Promise<SummaryView>;
+  /** `paper`: the recipient has no digital mailbox, so it goes as a letter (which needs the address). */
+  summarise(id: number, operator: string | null, paper: boolean): Promise<SummaryView>;
   sendDraft(id: number): Promise<SendOutcome>;
   /** The draft's size as it would be sent, against the limit (`null`: not measurable yet). */
   envelopeSize(id: number): Promise<EnvelopeView | null>;
@@ -57,7 +58,10 @@ export interface Backend {
   archiveMessage(id: string, path: string): Promise<Written>;
   /** One filing package (E-ARK SIP) of every entry `filter` selects; `count` = messages. */
   archiveLog(filter: LogFilterView, path: string): Promise<Written>;
-  saveLetter(id: string, path: string): Promise<Written>;
+  /** "Spara som PDF": the letter and its PDF attachments in one file. */
+  saveLetter(id: string, path: string): Promise<PrintFileView>;
+  /** "Skriv ut": the same file, opened in the system's PDF viewer. */
+  printLetter(id: string): Promise<PrintFileView>;
   purge(days: number, dryRun: boolean): Promise<PurgeView>;
   purges(): Promise<PurgeRecordView[]>;
   verifyLog(): Promise<ChainView>;
@@ -120,4 +124,5 @@ export const emptyFields: DraftFieldsView = {
   case_type: null,
   sender_name: null,
   event: null,
+  postal_address: "",
 };

@@ -210,14 +210,23 @@ export function memoryBackend(options: { configured?: boolean } = {}): MemoryBac
       d.attachments = d.attachments.filter((a) => a.id !== attachmentId);
       return structuredClone(d);
     },
-    async summarise(id, operator) {
+    async summarise(id, operator, paper) {
       const d = draftOf(id);
       const found = problems(d);
+      if (paper && d.fields.postal_address.trim() === "") {
+        found.push({ field: "postal_address", kind: "required", swedish: "Fältet måste fyllas i.", english: "This must be filled in." });
+      }
       if (found.length > 0) fail("invalid_input", "the message is not valid", found);
       const parsed = parseIdentity(d.fields.recipient);
       const to = parsed.ok ? parsed.display : d.fields.recipient;
       const via = operator ? ` via ${operator}` : "";
       const n = d.attachments.length;
+      if (paper) {
+        return {
+          swedish: `Mottagaren kan inte ta emot digital post. Meddelandet skrivs ut som brev till ${to}, ${n} bilag${n === 1 ? "a" : "or"}, ärende ${d.fields.case_number}. Ämne: ${d.fields.subject}. Avsändare: Kommun B.`,
+          english: `The recipient cannot receive digital mail. The message is printed as a letter to ${to}, ${n} attachment${n === 1 ? "" : "s"}, case ${d.fields.case_number}. Subject: ${d.fields.subject}. Sender: Kommun B.`,
+        };
+      }
       return {
         swedish: `Klass ${d.fields.protection_class ?? 1}-meddelande till ${to}${via}, ${n} bilag${n === 1 ? "a" : "or"}, ärende ${d.fields.case_number}`,
         english: `Class ${d.fields.protection_class ?? 1} message to ${to}${via}, ${n} attachment${n === 1 ? "" : "s"}, case ${d.fields.case_number}`,
@@ -371,9 +380,12 @@ export function memoryBackend(options: { configured?: boolean } = {}): MemoryBac
       return { path, count, purges_path: null, anchor_path: null };
     },
     async saveLetter(id, path) {
-      messageOf(id);
+      const m = messageOf(id);
       backend.written.push(path);
-      return { path, count: 1, purges_path: null, anchor_path: null };
+      return { path, appended: m.view.attachments.filter((a) => a.content_type === "application/pdf").map((a) => a.name), print_separately: [] };
+    },
+    async printLetter(id) {
+      return backend.saveLetter(id, `/tmp/kuvert-utskrift-${id}.pdf`);
     },
     async purge(days, dryRun) {
       const cutoff = new Date(Date.now() - days * 86_400_000).toISOString();

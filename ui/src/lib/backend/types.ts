@@ -220,7 +220,11 @@ sender_name: string | null,
  * Send as an event message (händelsemeddelande) giving the case this
  * status; `None` for an ordinary message. Needs the diarienummer.
  */
-event: MatterStatusView | null, };
+event: MatterStatusView | null, 
+/**
+ * The recipient's postal address (one line per line), for a letter.
+ */
+postal_address: string, };
 
 export type AttachmentView = { 
 /**
@@ -696,6 +700,20 @@ purges_path: string | null,
  * (`logg-forankring.csv`).
  */
 anchor_path: string | null, };
+
+export type PrintFileView = { 
+/**
+ * Where.
+ */
+path: string, 
+/**
+ * The PDF attachments whose pages follow the letter.
+ */
+appended: Array<string>, 
+/**
+ * PDF attachments that could not be added, to print separately.
+ */
+print_separately: Array<string>, };
 
 export type InstalledCertificateView = { 
 /**
