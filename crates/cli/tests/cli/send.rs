@@ -578,7 +578,8 @@ fn issue_12_an_accepted_delivery_answered_4xx_then_garbage_is_outcome_unknown_ne
     assert_eq!(sent["coded"]["code"], "outcome_unknown", "{sent}");
     assert_eq!(sent["coded"]["cause"]["code"], "http", "{sent}");
     assert_eq!(sent["coded"]["cause"]["status"], 400, "{sent}");
-    assert_eq!(broken.delivery_count(&id), 0, "not yet handed on");
+    // The intermediary accepted it, so the mailbox may already hold it.
+    assert!(broken.delivery_count(&id) <= 1);
 
     // The check: a resubmission with the same ids, answered with garbage.
     let check = officer.run(&["--json", "status", &id, "--refresh"]);

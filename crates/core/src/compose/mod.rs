@@ -687,6 +687,32 @@ fn scaled(bytes: u64) -> (String, &'static str) {
     }
 }
 
+/// Whether `name` can be an attachment's file name on every system that
+/// will store it: not empty, no folder part (`/`, `\\`, `.`, `..`), no
+/// control or invisible character (a right-to-left override makes
+/// `fdp.exe` read `exe.pdf`), none of Windows' reserved characters
+/// (`< > : " | ? *`), no Windows device name (`CON.pdf`, `com1.txt`), no
+/// trailing dot or space (which Windows drops).
+pub fn usable_file_name(name: &str) -> bool {
+    const DEVICES: [&str; 4] = ["CON", "PRN", "AUX", "NUL"];
+    let stem = name.split('.').next().unwrap_or_default().trim_end();
+    let upper = stem.to_ascii_uppercase();
+    let device = DEVICES.contains(&upper.as_str())
+        || ((upper.starts_with("COM") || upper.starts_with("LPT"))
+            && upper.len() == 4
+            && upper.as_bytes()[3].is_ascii_digit());
+    !(name.is_empty()
+        || name == "."
+        || name == ".."
+        || device
+        || name.ends_with(['.', ' '])
+        || name.chars().any(|c| {
+            c.is_control()
+                || kuvert_protocol::delivery::is_invisible(c)
+                || matches!(c, '/' | '\\' | '<' | '>' | ':' | '"' | '|' | '?' | '*')
+        }))
+}
+
 fn from_delivery_error(e: DeliveryError) -> ProblemKind {
     match e {
         DeliveryError::Empty { .. } => ProblemKind::Required,
@@ -772,7 +798,7 @@ fn attachments(
     };
     for file in files {
         let name = file.file_name.trim();
-        if name.is_empty() || name.contains(['/', '\\']) || name == "." || name == ".." {
+        if !usable_file_name(name) {
             ok = fail(ProblemKind::InvalidFileName {
                 file: name.to_string(),
             });

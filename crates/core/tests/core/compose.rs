@@ -423,7 +423,60 @@ const ROWS: &[(&str, Tweak, Field, &str)] = &[
         Field::Attachments,
         "invalid_file_name",
     ),
+    // Issue 12: names that mislead the reader or that Windows cannot store.
+    (
+        "file name with a right-to-left override (\"beslut\u{202E}fdp.exe\")",
+        |d| attach(d, "beslut\u{202E}fdp.pdf", &pdf_bytes(50)),
+        Field::Attachments,
+        "invalid_file_name",
+    ),
+    (
+        "file name with a zero-width space",
+        |d| attach(d, "bes\u{200B}lut.pdf", &pdf_bytes(50)),
+        Field::Attachments,
+        "invalid_file_name",
+    ),
+    (
+        "Windows device name CON.pdf",
+        |d| attach(d, "CON.pdf", &pdf_bytes(50)),
+        Field::Attachments,
+        "invalid_file_name",
+    ),
+    (
+        "Windows device name com1.pdf",
+        |d| attach(d, "com1.pdf", &pdf_bytes(50)),
+        Field::Attachments,
+        "invalid_file_name",
+    ),
+    (
+        "Windows-reserved characters a<b>|c?*:.pdf",
+        |d| attach(d, "a<b>|c?*:.pdf", &pdf_bytes(50)),
+        Field::Attachments,
+        "invalid_file_name",
+    ),
+    (
+        "file name ending in a dot",
+        |d| attach(d, "beslut.pdf.", &pdf_bytes(50)),
+        Field::Attachments,
+        "invalid_file_name",
+    ),
 ];
+
+/// The names that look like the reserved ones but are not stay usable.
+#[test]
+fn ordinary_file_names_are_usable() {
+    use kuvert_core::compose::usable_file_name;
+    for name in [
+        "beslut.pdf",
+        "Console.pdf",
+        "com10.pdf",
+        "nulla.txt",
+        "Årsta 1-5.pdf",
+        "ritning (2).png",
+    ] {
+        assert!(usable_file_name(name), "{name:?}");
+    }
+}
 
 #[test]
 fn the_base_draft_is_valid() {

@@ -24,6 +24,16 @@ fn open() -> Opened {
     }
 }
 
+/// A message's history lines as the codes the app renders.
+fn notes(kuvert: &Kuvert, message_id: &kuvert_core::MessageId) -> Vec<HistoryNote> {
+    kuvert
+        .history(message_id)
+        .unwrap()
+        .iter()
+        .map(|e| HistoryNote::of(e.kind.as_str(), e.state, &e.detail))
+        .collect()
+}
+
 fn fields(recipient: &str) -> DraftFields {
     DraftFields {
         recipient_text: recipient.into(),
@@ -59,13 +69,7 @@ fn sending_a_draft_removes_it_in_the_same_step_so_it_cannot_be_sent_twice() {
 
     // Every line of its history reads back as a code the app renders in
     // Swedish (none is shown as the English record).
-    let notes: Vec<HistoryNote> = o
-        .kuvert
-        .history(report.message_id())
-        .unwrap()
-        .iter()
-        .map(|e| HistoryNote::of(e.kind.as_str(), e.state, &e.detail))
-        .collect();
+    let notes = notes(&o.kuvert, report.message_id());
     assert!(matches!(notes[0], HistoryNote::Queued { .. }), "{notes:?}");
     assert!(
         matches!(notes[1], HistoryNote::Signed { bytes: Some(n) } if n > 1000),
@@ -121,13 +125,7 @@ fn a_recipient_without_a_mailbox_goes_to_the_paper_folder_with_its_stored_letter
     assert_eq!(paper[0].summary.state, SendState::Paper);
     let letter = o.kuvert.stored_letter(report.message_id()).unwrap();
     assert!(letter.starts_with(b"%PDF-"));
-    let notes: Vec<HistoryNote> = o
-        .kuvert
-        .history(report.message_id())
-        .unwrap()
-        .iter()
-        .map(|e| HistoryNote::of(e.kind.as_str(), e.state, &e.detail))
-        .collect();
+    let notes = notes(&o.kuvert, report.message_id());
     assert_eq!(notes.last(), Some(&HistoryNote::Paper), "{notes:?}");
     assert!(
         !notes.iter().any(|n| matches!(n, HistoryNote::Other { .. })),
