@@ -41,27 +41,46 @@ pub struct PrintFile {
 pub fn print_file(letter_pdf: &[u8], appendices: &[Appendix<'_>]) -> Result<PrintFile, PdfError> {
     let letter = readable(letter_pdf)
         .ok_or_else(|| PdfError::Write("the stored letter cannot be read".into()))?;
-    let mut parts = Vec::new();
-    let mut left_out = Vec::new();
-    for appendix in appendices {
-        // Each on its own first, so that one unreadable file leaves the
-        // others in.
-        match readable(appendix.bytes) {
-            Some(pdf) if combine(&letter, &[&pdf]).is_ok() => parts.push((appendix.file_name, pdf)),
-            _ => left_out.push(appendix.file_name.to_string()),
+    let mut entries: Vec<(&str, Option<(PdfDocument, usize)>)> = appendices
+        .iter()
+        .map(|a| (a.file_name, readable(a.bytes)))
+        .collect();
+    let appended = |entries: &[(&str, Option<(PdfDocument, usize)>)]| -> Vec<(PdfDocument, usize)> {
+        entries.iter().filter_map(|(_, pdf)| pdf.clone()).collect()
+    };
+    // Usually every readable file embeds and one document is written; only
+    // when that fails is each tried on its own, so that one file krilla
+    // cannot embed leaves the others in.
+    let mut pdf = combine(&letter, &appended(&entries));
+    if pdf.is_err() {
+        for (_, part) in &mut entries {
+            if part
+                .as_ref()
+                .is_some_and(|p| combine(&letter, std::slice::from_ref(p)).is_err())
+            {
+                *part = None;
+            }
         }
+        pdf = combine(&letter, &appended(&entries));
     }
-    let pdfs: Vec<&(PdfDocument, usize)> = parts.iter().map(|(_, pdf)| pdf).collect();
+    let parts = appended(&entries);
     // Nothing to append: the letter as stored (PDF/A), byte for byte.
-    let pdf = if pdfs.is_empty() {
+    let pdf = if parts.is_empty() {
         letter_pdf.to_vec()
     } else {
-        combine(&letter, &pdfs)?
+        pdf?
+    };
+    let names = |with_pdf: bool| -> Vec<String> {
+        entries
+            .iter()
+            .filter(|(_, part)| part.is_some() == with_pdf)
+            .map(|(name, _)| name.to_string())
+            .collect()
     };
     Ok(PrintFile {
         pdf,
-        appended: parts.iter().map(|(name, _)| name.to_string()).collect(),
-        left_out,
+        appended: names(true),
+        left_out: names(false),
     })
 }
 
@@ -80,11 +99,11 @@ fn readable(bytes: &[u8]) -> Option<(PdfDocument, usize)> {
 
 fn combine(
     letter: &(PdfDocument, usize),
-    rest: &[&(PdfDocument, usize)],
+    rest: &[(PdfDocument, usize)],
 ) -> Result<Vec<u8>, PdfError> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let mut document = Document::new();
-        for (pdf, pages) in std::iter::once(letter).chain(rest.iter().copied()) {
+        for (pdf, pages) in std::iter::once(letter).chain(rest) {
             let indices: Vec<usize> = (0..*pages).collect();
             document.embed_pdf_pages(pdf, &indices);
         }

@@ -393,6 +393,9 @@ fn issue_12_the_print_file_holds_the_letter_then_each_pdf_attachment() {
     let (drawing_pages, _) = inspect(&drawing);
     assert!(drawing_pages >= 2, "{drawing_pages}");
     let broken = b"%PDF-1.7\nnot really a PDF".to_vec();
+    // Readable, but of a newer PDF version than the print file: krilla
+    // refuses to embed it, and it alone is left out.
+    let newer = [b"%PDF-2.0".as_slice(), &drawing[8..]].concat();
     let file = print_file(
         &letter_pdf,
         &[
@@ -404,11 +407,15 @@ fn issue_12_the_print_file_holds_the_letter_then_each_pdf_attachment() {
                 file_name: "trasig.pdf",
                 bytes: &broken,
             },
+            Appendix {
+                file_name: "ny-version.pdf",
+                bytes: &newer,
+            },
         ],
     )
     .unwrap();
     assert_eq!(file.appended, ["ritning.pdf"]);
-    assert_eq!(file.left_out, ["trasig.pdf"]);
+    assert_eq!(file.left_out, ["trasig.pdf", "ny-version.pdf"]);
 
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("utskrift.pdf");
