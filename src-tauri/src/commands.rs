@@ -16,6 +16,7 @@ use tauri::{AppHandle, State};
 use crate::dialogs;
 use crate::dto::*;
 use crate::outbox;
+use crate::preferences::{self, Language, Preferences};
 use crate::session::Session;
 
 type Answer<T> = Result<T, CommandError>;
@@ -33,6 +34,21 @@ pub async fn app_status(session: State<'_, Session>) -> Result<AppStatus, Comman
     })
 }
 
+/// The officer's remembered choices (the language).
+#[tauri::command]
+pub async fn preferences(session: State<'_, Session>) -> Answer<Preferences> {
+    Ok(preferences::load(session.data_dir()))
+}
+
+/// Remembers the language the officer chose (in the header, in Settings or
+/// on the first-run page) for the next start and for notifications.
+#[tauri::command]
+pub async fn set_language(session: State<'_, Session>, language: Language) -> Answer<()> {
+    let mut kept = preferences::load(session.data_dir());
+    kept.language = Some(language);
+    Ok(preferences::save(session.data_dir(), &kept)?)
+}
+
 /// "Använd testmiljön": starts the built-in test environment and opens it.
 #[tauri::command]
 pub async fn use_test_environment(
@@ -41,6 +57,13 @@ pub async fn use_test_environment(
 ) -> Answer<ProfileView> {
     let recipe = session.open_test_environment()?;
     outbox::follow(app, recipe.clone());
+    let mut kept = preferences::load(session.data_dir());
+    if !kept.test_environment {
+        kept.test_environment = true;
+        if let Err(error) = preferences::save(session.data_dir(), &kept) {
+            tracing::warn!(%error, "the first-run choice could not be kept");
+        }
+    }
     session.with(|o| Ok(ProfileView::from(o.kuvert.profile())))
 }
 

@@ -123,6 +123,12 @@ impl From<Error> for CommandError {
                 swedish: import.swedish(),
                 english: import.to_string(),
             }],
+            Error::InputFile(file) => vec![ProblemView {
+                field: "attachments".into(),
+                kind: file.kind().into(),
+                swedish: file.swedish(),
+                english: file.to_string(),
+            }],
             Error::TooYoungToPurge { asked, rule } => vec![ProblemView {
                 field: "purge_days".into(),
                 kind: "below_retention_rule".into(),
@@ -1280,6 +1286,8 @@ pub fn typescript() -> String {
         LegacyView::decl(),
         PathsView::decl(),
         StatusChange::decl(),
+        crate::preferences::Language::decl(),
+        crate::preferences::Preferences::decl(),
     ];
     let mut out = String::from(
         "// Generated from src-tauri/src/dto.rs by `UPDATE_TS_TYPES=1 cargo test -p kuvert-desktop`.\n\

@@ -29,6 +29,7 @@ pub mod dialogs;
 pub mod dto;
 pub mod logging;
 pub mod outbox;
+pub mod preferences;
 pub mod session;
 
 use std::path::PathBuf;
@@ -63,7 +64,14 @@ fn open_at_start(app: &tauri::AppHandle) {
         session.open_test_environment().map(Some)
     } else {
         let explicit = session.paths().explicit_profile().map(PathBuf::from);
-        session.open_configured(explicit.as_deref())
+        match session.open_configured(explicit.as_deref()) {
+            // No profile yet, and the officer chose the test environment
+            // on the first-run page before: open it again.
+            Ok(None) if preferences::load(session.data_dir()).test_environment => {
+                session.open_test_environment().map(Some)
+            }
+            other => other,
+        }
     };
     match opened {
         Ok(Some(recipe)) => outbox::follow(app.clone(), recipe),
@@ -112,6 +120,8 @@ pub fn run() {
         })
         .invoke_handler(tauri::generate_handler![
             commands::app_status,
+            commands::preferences,
+            commands::set_language,
             commands::use_test_environment,
             commands::check_recipient,
             commands::save_draft,

@@ -351,3 +351,99 @@ test("the Diarium view files a whole case as one E-ARK package", async () => {
   assert.equal(entries.filter((e) => e.endsWith("/meddelande.pdf")).length, 2);
   eark(zip);
 });
+
+test("issue 12: Outlook habits — search box, sortable columns, arrow keys, Delete on a draft, folder counts, a Diarium row opens, the language is kept", async () => {
+  const DOWN = "\uE015";
+  const ENTER = "\uE007";
+  const DELETE = "\uE017";
+  const ESCAPE = "\uE00C";
+  await driver.click(await driver.find("#nav-mailbox"));
+  await driver.click(await driver.find("#folder-sent"));
+  const subjects = async () => {
+    const texts = [];
+    for (const row of await driver.findAll("#message-list button[data-message-id] .subject")) texts.push(await driver.text(row));
+    return texts;
+  };
+  await driver.until("the Sent folder's rows", async () => (await subjects()).length >= 3, 30_000);
+
+  // The search box narrows the folder as one types.
+  await driver.type(await driver.find("#list-search"), "händelse två");
+  await driver.until("one row left", async () => {
+    const left = await subjects();
+    return left.length === 1 && left[0] === "Händelse två E2E";
+  });
+  await driver.execute("const s = document.querySelector('#list-search'); s.value = ''; s.dispatchEvent(new Event('input', { bubbles: true }))");
+  await driver.until("every row back", async () => (await subjects()).length >= 3);
+
+  // Sorting by subject, then the other way.
+  await driver.click(await driver.find("#sort-subject"));
+  const ascending = await subjects();
+  assert.deepEqual(ascending, [...ascending].sort((a, b) => a.localeCompare(b, "sv", { numeric: true })));
+  await driver.click(await driver.find("#sort-subject"));
+  assert.deepEqual(await subjects(), [...ascending].reverse());
+
+  // The arrow key moves to the next message and the reading pane follows.
+  const rows = await driver.findAll("#message-list button[data-message-id]");
+  await driver.click(rows[0]);
+  const second = await subjects();
+  await driver.press(DOWN);
+  await driver.waitForText("#reading-pane h2", second[1]);
+
+  // A draft: counted in its folder, opened with Enter, removed with Delete.
+  await driver.press("n", { ctrl: true });
+  await driver.type(await driver.waitFor("#compose-subject"), "Utkast att ta bort E2E");
+  await driver.press(ESCAPE);
+  await driver.until("the compose form to close", async () => (await driver.findAll("#compose")).length === 0);
+  await driver.click(await driver.find("#folder-drafts"));
+  const draftRow = await driver.until("the draft listed", async () => {
+    for (const row of await driver.findAll("#message-list button[data-draft-id]")) {
+      if ((await driver.text(row)).includes("Utkast att ta bort E2E")) return row;
+    }
+    return null;
+  }, 20_000);
+  const counted = Number(await driver.text(await driver.waitFor("#count-drafts")));
+  assert.ok(counted >= 1, `drafts counted: ${counted}`);
+  await driver.execute("arguments[0].focus()", [draftRow]);
+  await driver.press(ENTER);
+  await driver.waitFor("#compose");
+  await driver.press(ESCAPE);
+  await driver.until("the compose form to close", async () => (await driver.findAll("#compose")).length === 0);
+  await driver.click(await driver.find("#folder-drafts"));
+  const again = await driver.until("the draft listed again", async () => {
+    for (const row of await driver.findAll("#message-list button[data-draft-id]")) {
+      if ((await driver.text(row)).includes("Utkast att ta bort E2E")) return row;
+    }
+    return null;
+  }, 20_000);
+  await driver.execute("arguments[0].focus()", [again]);
+  await driver.press(DELETE);
+  await driver.until("the draft to be removed", async () =>
+    !(await driver.text(await driver.find("#message-list"))).includes("Utkast att ta bort E2E"));
+
+  // A Diarium row opens its message.
+  await driver.click(await driver.find("#nav-registrar"));
+  const caseField = await driver.find("#f-case");
+  await driver.execute("arguments[0].value = ''; arguments[0].dispatchEvent(new Event('input', { bubbles: true }))", [caseField]);
+  await driver.type(caseField, "KS 2026/0123");
+  await driver.click(await driver.find("#registrar-search"));
+  const logRow = await driver.until("the case's row", async () => (await driver.findAll("#log-table tbody tr[data-message-id]"))[0] ?? null, 20_000);
+  await driver.execute("arguments[0].focus()", [logRow]);
+  await driver.press(ENTER);
+  await driver.waitForText("#reading-pane h2", "Beslut om bygglov E2E");
+  // Dates as people read them ("1 dec. 2026 19:07"), not ISO.
+  assert.match(await driver.text(await driver.find("#reading-pane")), /\d{1,2} [a-zåäö]+\.? 20\d\d \d\d:\d\d/);
+
+  // The language chosen is kept for the next start (and the notifications).
+  await driver.execute("const s = document.querySelector('#language'); s.value = 'en'; s.dispatchEvent(new Event('change', { bubbles: true }))");
+  await driver.waitForText("#nav-mailbox", "Mail");
+  await driver.until("the choice kept", async () => {
+    try {
+      return JSON.parse(readFileSync(join(dataDir, "preferences.json"), "utf8")).language === "en";
+    } catch {
+      return false;
+    }
+  });
+  await driver.execute("const s = document.querySelector('#language'); s.value = 'sv'; s.dispatchEvent(new Event('change', { bubbles: true }))");
+  await driver.until("Swedish kept", async () =>
+    JSON.parse(readFileSync(join(dataDir, "preferences.json"), "utf8")).language === "sv");
+});

@@ -308,11 +308,16 @@ fn draft_from(args: &SendArgs, profile: &Profile) -> Result<Draft, Error> {
     if let Some(body) = &args.body {
         draft.body = body.clone();
     }
+    let limit = profile.rules().largest_input_file();
     if let Some(path) = &args.body_file {
-        draft.body = std::fs::read_to_string(path).map_err(unreadable(path))?;
+        let bytes = kuvert_core::files::read_input(path, limit)?;
+        draft.body = String::from_utf8(bytes).map_err(|_| Error::InvalidInput {
+            field: "body",
+            reason: format!("{} is not UTF-8 text", path.display()),
+        })?;
     }
     for path in &args.attach {
-        let bytes = std::fs::read(path).map_err(unreadable(path))?;
+        let bytes = kuvert_core::files::read_input(path, limit)?;
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())

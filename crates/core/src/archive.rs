@@ -415,15 +415,17 @@ fn safe_name(name: &str) -> String {
     }
 }
 
-/// `name`, or `name` numbered (`2-name`) when an earlier attachment took it.
+/// `name`, or `name` numbered (`2-name`) when an earlier attachment took
+/// it — compared without case, since the package is unpacked on Windows
+/// and macOS too, where `X.pdf` and `x.pdf` are one file.
 fn unique(name: String, taken: &mut Vec<String>) -> String {
     let mut candidate = name.clone();
     let mut n = 2;
-    while taken.contains(&candidate) {
+    while taken.contains(&candidate.to_lowercase()) {
         candidate = format!("{n}-{name}");
         n += 1;
     }
-    taken.push(candidate.clone());
+    taken.push(candidate.to_lowercase());
     candidate
 }
 
@@ -964,6 +966,10 @@ mod tests {
         let mut taken = Vec::new();
         assert_eq!(unique("a.pdf".into(), &mut taken), "a.pdf");
         assert_eq!(unique("a.pdf".into(), &mut taken), "2-a.pdf");
+        assert_eq!(unique("A.PDF".into(), &mut taken), "3-A.PDF");
+        assert_eq!(unique("2-a.pdf".into(), &mut taken), "2-2-a.pdf");
+        // Names that collide once made safe.
+        assert_eq!(safe_name(".x.pdf"), safe_name("x.pdf"));
     }
 
     #[test]

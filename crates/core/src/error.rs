@@ -166,6 +166,10 @@ pub enum Error {
     /// A PDF could not be written.
     #[error(transparent)]
     Pdf(#[from] crate::pdf::PdfError),
+    /// A file the officer picked was not read (not a file, too large,
+    /// unreadable).
+    #[error(transparent)]
+    InputFile(#[from] crate::files::InputFileError),
     /// A file could not be read or written.
     #[error("{}: {source}", path.display())]
     File {
@@ -180,9 +184,10 @@ impl Error {
     /// The code shells act on.
     pub fn code(&self) -> ErrorCode {
         match self {
-            Error::Compose(_) | Error::InvalidRecipient { .. } | Error::InvalidInput { .. } => {
-                ErrorCode::InvalidInput
-            }
+            Error::Compose(_)
+            | Error::InvalidRecipient { .. }
+            | Error::InvalidInput { .. }
+            | Error::InputFile(_) => ErrorCode::InvalidInput,
             Error::Profile(_) | Error::Secret(_) | Error::Signing(_) => ErrorCode::Configuration,
             Error::CertificateImport(e) => match e {
                 ImportError::Read { .. }

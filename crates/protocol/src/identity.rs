@@ -217,6 +217,9 @@ impl OrganizationNumber {
         if !is_organisation_digits(&ten) {
             return Err(IdentityError::InvalidOrganisation);
         }
+        if matches!(ten[0], 0 | 4) {
+            return Err(IdentityError::UnusedGroupDigit { digit: ten[0] });
+        }
         verify_check_digit(&ten)?;
         Ok(Self(format!("16{}", digit_string(&ten))))
     }
@@ -267,7 +270,8 @@ pub enum IdentityError {
     /// Nothing but whitespace was given.
     #[error("no identity number was given")]
     Empty,
-    /// A character other than a digit, `-` or `+` (inner spaces included).
+    /// A character other than a digit, `-`, `+` or the one space that may
+    /// stand for `-`.
     #[error("{character:?} at position {position} is not allowed in an identity number")]
     InvalidCharacter {
         /// The offending character.
@@ -329,7 +333,80 @@ pub enum IdentityError {
     /// organisationsnummer (their third digit is below 2).
     #[error("after the prefix 16 the third digit of an organisation number must be 2 or more")]
     InvalidOrganisation,
+    /// An organisationsnummer whose group digit (the first) no kind of
+    /// legal entity has: Bolagsverket and Skatteverket use 1–3 and 5–9.
+    #[error("no kind of organisation has an organisation number starting with {digit}")]
+    UnusedGroupDigit {
+        /// The first digit.
+        digit: u8,
+    },
+    /// A birth date more than [`OLDEST_AGE`] years ago: a mistyped `+` or
+    /// century.
+    #[error("the birth date {date} is more than 120 years ago")]
+    BornTooLongAgo {
+        /// The birth date as the number gives it.
+        date: CalendarDate,
+    },
 }
+
+/// `text` with every personnummer and samordningsnummer in it masked as
+/// [`RecipientId::masked`] does (the last four digits as `****`), for text
+/// from elsewhere — an intermediary's fault, an error page — before it is
+/// logged or stored. A number is 10 or 12 digits, a `-`, `+` or space
+/// before the last four allowed, not part of a longer run of digits, with a
+/// valid check digit; organisation numbers stay as they are.
+pub fn mask_identity_numbers(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let starts_number = chars[i].is_ascii_digit() && (i == 0 || !chars[i - 1].is_ascii_digit());
+        if let Some(end) = starts_number.then(|| person_number_at(&chars, i)).flatten() {
+            out.extend(&chars[i..end - 4]);
+            out.push_str("****");
+            i = end;
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// Where a person's number starting at `start` ends, if one does.
+fn person_number_at(chars: &[char], start: usize) -> Option<usize> {
+    let run = |from: usize| {
+        chars[from..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count()
+    };
+    let head = run(start);
+    let (digits, end) = match head {
+        10 | 12 => (chars[start..start + head].to_vec(), start + head),
+        6 | 8 if matches!(chars.get(start + head), Some('-' | '+' | ' ')) => {
+            let tail_start = start + head + 1;
+            if run(tail_start) != 4 {
+                return None;
+            }
+            let mut digits = chars[start..start + head].to_vec();
+            digits.extend(&chars[tail_start..tail_start + 4]);
+            (digits, tail_start + 4)
+        }
+        _ => return None,
+    };
+    let ten: Vec<u8> = digits[digits.len() - 10..]
+        .iter()
+        .map(|c| digit_value(*c))
+        .collect();
+    let ten: [u8; 10] = ten.try_into().ok()?;
+    let person = !is_organisation_digits(&ten);
+    (person && verify_check_digit(&ten).is_ok()).then_some(end)
+}
+
+/// The oldest age a recipient's identity number may give (in years): a
+/// `+` written for `-`, or `18` for `19`, is caught rather than sent.
+pub const OLDEST_AGE: u16 = 120;
 
 /// `-` (or nothing) versus `+` (100 years or older) in a typed number.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -370,7 +447,9 @@ impl Typed {
         for (offset, character) in trimmed.chars().enumerate() {
             match character {
                 '0'..='9' => digits.push(digit_value(character)),
-                '-' | '+' => {
+                // A space before the last four digits stands for `-`, as
+                // pasted from documents that print "850101 2382".
+                '-' | '+' | ' ' => {
                     let kind = if character == '+' {
                         Separator::Plus
                     } else {
@@ -456,8 +535,8 @@ fn short_person(
 ) -> Result<RecipientId, IdentityError> {
     let fields = PersonFields::from_digits(&ten);
     let year = short_form_year(fields, separator == Some(Separator::Plus), today);
-    // The century rule never yields a future date, so no `today` check is needed.
-    person(year, fields, ten, None)
+    // The century rule never yields a future date; `today` is for the age.
+    person(year, fields, ten, Some(today))
 }
 
 /// A 12-digit number: an organisation behind `16`, otherwise a person whose
@@ -558,8 +637,13 @@ fn person(
             day: fields.typed_day,
         }
     })?;
-    if today.is_some_and(|today| birth_date > today) {
-        return Err(IdentityError::BornInFuture { date: birth_date });
+    if let Some(today) = today {
+        if birth_date > today {
+            return Err(IdentityError::BornInFuture { date: birth_date });
+        }
+        if age(birth_date, today) > OLDEST_AGE {
+            return Err(IdentityError::BornTooLongAgo { date: birth_date });
+        }
     }
     verify_check_digit(&ten)?;
     Ok(RecipientId {
@@ -567,6 +651,12 @@ fn person(
         kind: fields.kind(),
         birth_date: Some(birth_date),
     })
+}
+
+/// Whole years from `born` to `today` (`born` not after `today`).
+fn age(born: CalendarDate, today: CalendarDate) -> u16 {
+    let had_birthday = (today.month(), today.day()) >= (born.month(), born.day());
+    today.year() - born.year() - u16::from(!had_birthday)
 }
 
 /// The Luhn check digit of nine digits, weights 2, 1, 2, 1, … from the left;
@@ -722,9 +812,27 @@ mod tests {
             // Century: 2027-05-17 is after today, so 27 means 1927.
             ("270517-8354", Wire(PERSON_1927)),
             ("2705178354", Wire(PERSON_1927)),
-            // `+` adds a century: 1827 and 1885.
-            ("270517+8354", Wire("182705178354")),
-            ("850101+2382", Wire("188501012382")),
+            // `+` adds a century: 1827 and 1885, more than 120 years ago
+            // (see `plus_means_a_hundred_years_and_at_most_120` for one
+            // that is accepted).
+            (
+                "270517+8354",
+                Error(E::BornTooLongAgo {
+                    date: date(1827, 5, 17),
+                }),
+            ),
+            (
+                "850101+2382",
+                Error(E::BornTooLongAgo {
+                    date: date(1885, 1, 1),
+                }),
+            ),
+            (
+                "18850101-2382",
+                Error(E::BornTooLongAgo {
+                    date: date(1885, 1, 1),
+                }),
+            ),
             // Century boundary seen through the date check: 2025 and 2029
             // are not leap years, 1928 and 2000 are.
             ("250229-2382", invalid_date(2025, 2, 29)),
@@ -822,13 +930,11 @@ mod tests {
                     position: 7,
                 }),
             ),
-            (
-                "850101 2382",
-                Error(E::InvalidCharacter {
-                    character: ' ',
-                    position: 6,
-                }),
-            ),
+            // A space where the hyphen goes, as pasted from some documents.
+            ("850101 2382", Wire(PERSON_1985)),
+            ("19850101 2382", Wire(PERSON_1985)),
+            ("850101  2382", Error(E::MisplacedSeparator)),
+            ("8501 01 2382", Error(E::MisplacedSeparator)),
             (
                 "850101/2382",
                 Error(E::InvalidCharacter {
@@ -853,6 +959,45 @@ mod tests {
     }
 
     #[test]
+    fn identity_numbers_in_foreign_text_are_masked() {
+        let cases = [
+            (
+                "Mottagaren 198501012382 saknar brevlåda",
+                "Mottagaren 19850101**** saknar brevlåda",
+            ),
+            ("recipient=19850101-2382;", "recipient=19850101-****;"),
+            ("850101-2382 och 850101 2382", "850101-**** och 850101 ****"),
+            ("(8501012382)", "(850101****)"),
+            ("samordning 202201612385", "samordning 20220161****"),
+            // Organisation numbers are not personal data.
+            ("avsändare 556840-2266", "avsändare 556840-2266"),
+            ("165568402266", "165568402266"),
+            // Not numbers of people: a wrong check digit, longer runs.
+            ("anrop 198501012383", "anrop 198501012383"),
+            ("id 1198501012382", "id 1198501012382"),
+            ("", ""),
+            ("åäö 19850101-2382!", "åäö 19850101-****!"),
+        ];
+        for (text, masked) in cases {
+            assert_eq!(mask_identity_numbers(text), masked, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn plus_means_a_hundred_years_and_at_most_120() {
+        let today = date(2027, 6, 1);
+        let parse = |s: &str| RecipientId::parse(s, today).map(|id| id.as_str().to_owned());
+        assert_eq!(parse("270517+8354"), Ok(PERSON_1927.to_owned()));
+        assert_eq!(parse("270517-8354"), Ok("202705178354".to_owned()));
+        // Born 120 years ago today is still accepted; a day more is not.
+        assert_eq!(age(date(1907, 6, 1), today), 120);
+        assert_eq!(age(date(1907, 6, 2), today), 119);
+        assert_eq!(age(date(1907, 5, 31), today), 120);
+        assert_eq!(age(date(1906, 6, 2), today), 120);
+        assert_eq!(age(date(1906, 6, 1), today), 121);
+    }
+
+    #[test]
     fn organization_number_parse_table() {
         use Expect::{Error, Wire};
         use IdentityError as E;
@@ -873,6 +1018,10 @@ mod tests {
                 }),
             ),
             ("556840+2266", Error(E::UnexpectedPlus)),
+            // Group digits no kind of legal entity has.
+            ("002100-3892", Error(E::UnusedGroupDigit { digit: 0 })),
+            ("16002100-3892", Error(E::UnusedGroupDigit { digit: 0 })),
+            ("402100-3894", Error(E::UnusedGroupDigit { digit: 4 })),
             ("556840-226", Error(E::WrongLength { digits: 9 })),
             (
                 "556840-22x6",

@@ -6,7 +6,7 @@
 //! any prefixes (`ns1`, `ns15`, `S`, `soap` …) — from a parser that refuses
 //! DTDs and entities.
 
-use crate::identity::{OrganizationNumber, RecipientId};
+use crate::identity::{mask_identity_numbers, OrganizationNumber, RecipientId};
 use crate::xml::names::{
     COMMON_V1, COMMON_V3, MESSAGE_V1, MESSAGE_V3, RECIPIENT_V1, RECIPIENT_V3, SOAP_ENV,
 };
@@ -187,6 +187,8 @@ pub fn body_element(xml: &str) -> Result<Element, SoapError> {
     Ok(first.clone())
 }
 
+/// Reads a fault; personal identity numbers in its texts are masked
+/// ([`mask_identity_numbers`]).
 fn read_fault(fault: &Element) -> SoapFault {
     // faultcode/faultstring/detail are unqualified in SOAP 1.1, but some
     // stacks qualify them: match on the local name.
@@ -198,7 +200,7 @@ fn read_fault(fault: &Element) -> SoapFault {
                 [COMMON_V3, COMMON_V1]
                     .iter()
                     .find_map(|ns| info.child(ns, name))
-                    .map(|e| e.text().trim().to_string())
+                    .map(|e| mask_identity_numbers(e.text().trim()))
             };
             Some(ExceptionInformation {
                 error_code: field("ErrorCode")?.parse().ok()?,
@@ -210,8 +212,10 @@ fn read_fault(fault: &Element) -> SoapFault {
         code: local("faultcode")
             .map(|e| e.text().trim().to_string())
             .unwrap_or_default(),
+        // The intermediary's words may name the recipient: masked before
+        // they reach a log, the history or the screen.
         message: local("faultstring")
-            .map(|e| e.text().trim().to_string())
+            .map(|e| mask_identity_numbers(e.text().trim()))
             .unwrap_or_default(),
         detail,
     }
@@ -406,10 +410,23 @@ pub fn parse_distribute_secure_response(xml: &str) -> Result<String, SoapError> 
     let response = expect(&body, MESSAGE_V3, "distributeSecureResponse")?;
     let id = required(response, MESSAGE_V3, "return")?.text();
     let id = id.trim();
-    if id.is_empty() || id.chars().count() > 50 {
+    if !is_plain_id(id) {
         return Err(invalid("return", id));
     }
     Ok(id.to_string())
+}
+
+/// A distribution id Kuvert keeps, shows and sends back: 1–50 ASCII
+/// letters, digits, `-`, `_` and `.` (not leading, never `..`), as the
+/// intermediaries' UUIDs are. Anything else — control characters, paths,
+/// markup, spaces — is a malformed answer, not an id to store.
+pub fn is_plain_id(id: &str) -> bool {
+    (1..=50).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        && !id.starts_with('.')
+        && !id.contains("..")
 }
 
 /// How the intermediary routed a delivery (`DistributionTypes`).

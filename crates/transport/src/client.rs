@@ -395,6 +395,8 @@ impl Exchange {
         bytes.truncate(EXCERPT_READ_BYTES);
         let text = String::from_utf8_lossy(&bytes);
         let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        // An error page may echo the recipient: masked before it is kept.
+        let collapsed = kuvert_protocol::identity::mask_identity_numbers(&collapsed);
         if collapsed.chars().count() > EXCERPT_CHARS {
             let mut short: String = collapsed.chars().take(EXCERPT_CHARS).collect();
             short.push('…');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { attachmentProblems, dayOf, formatSize, shortTime, totalTooLarge, typeLabel } from "./format";
+import { attachmentProblems, dayOf, formatSize, localTime, shortTime, totalTooLarge, typeLabel } from "./format";
 import { testProfile } from "./backend/memory";
 
 const rules = testProfile.rules;
@@ -48,6 +48,15 @@ describe("Swedish local time (issue 10)", () => {
     ["2026-07-01T14:00:00+02:00", "2026-07-01 14:00"],
   ])("shows %s as %s", (instant, shown) => {
     expect(shortTime(instant)).toBe(shown);
+  });
+
+  it.each([
+    ["2026-12-01T18:07:00Z", "1 dec. 2026 19:07", "1 Dec 2026 19:07"],
+    ["2026-07-01T14:00:00+02:00", "1 juli 2026 14:00", "1 Jul 2026 14:00"],
+    ["2026-12-01T23:30:00Z", "2 dec. 2026 00:30", "2 Dec 2026 00:30"],
+  ])("reads %s as %s in Swedish and %s in English", (instant, sv, en) => {
+    expect(localTime(instant, "sv")).toBe(sv);
+    expect(localTime(instant, "en")).toBe(en);
   });
 
   it("gives the Swedish day", () => {

@@ -80,6 +80,38 @@ export function shortTime(rfc3339: string): string {
   return p ? `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}` : rfc3339;
 }
 
+const READABLE_TIME: Record<Lang, Intl.DateTimeFormat> = {
+  sv: new Intl.DateTimeFormat("sv-SE", {
+    timeZone: "Europe/Stockholm",
+    day: "numeric",
+    month: "short",
+    year: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+  }),
+  en: new Intl.DateTimeFormat("en-GB", {
+    timeZone: "Europe/Stockholm",
+    day: "numeric",
+    month: "short",
+    year: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+  }),
+};
+
+/**
+ * A time as people read it in their language, in Swedish local time:
+ * "1 dec. 2026 19:07" / "1 Dec 2026 19:07". Text that is not a time as it is.
+ */
+export function localTime(rfc3339: string, lang: Lang): string {
+  const at = new Date(rfc3339);
+  if (Number.isNaN(at.getTime())) return rfc3339;
+  const p = Object.fromEntries(READABLE_TIME[lang].formatToParts(at).map((part) => [part.type, part.value]));
+  return `${p.day} ${p.month} ${p.year} ${p.hour}:${p.minute}`;
+}
+
 /** The Swedish calendar day ("2027-11-23") of a time, as registrars write dates. */
 export function dayOf(rfc3339: string): string {
   const p = swedishParts(rfc3339);

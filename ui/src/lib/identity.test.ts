@@ -1,5 +1,30 @@
 import { describe, expect, it } from "vitest";
 import { luhnValid, parseIdentity } from "./identity";
+import shared from "../../../tests/vectors/identity-numbers.json";
+
+interface Row {
+  input: string;
+  wire: string | null;
+  kind?: string;
+  why?: string;
+}
+
+// The table the core is tested against too (crates/protocol/tests/protocol/identity_table.rs).
+const table = shared as { today: string; rows: Row[] };
+
+describe("the shared identity-number table", () => {
+  const [y = 0, m = 1, d = 1] = table.today.split("-").map(Number);
+  const tableToday = new Date(y, m - 1, d, 12);
+  it("has the rows", () => expect(table.rows.length).toBeGreaterThanOrEqual(40));
+  it.each(table.rows.map((r) => [r.input, r] as const))("%j as the core reads it", (_input, row) => {
+    const parsed = parseIdentity(row.input, tableToday);
+    if (row.wire === null) {
+      expect(parsed.ok, row.why).toBe(false);
+    } else {
+      expect(parsed).toMatchObject({ ok: true, wire: row.wire, kind: row.kind });
+    }
+  });
+});
 
 const today = new Date(Date.UTC(2026, 10, 23));
 
@@ -12,7 +37,6 @@ describe("parseIdentity", () => {
     ["201701012393", "201701012393", "person"],
     ["170101-2393", "201701012393", "person"],
     ["270517-8354", "192705178354", "person"],
-    ["850101+2382", "188501012382", "person"], // "+": a hundred years or older
     ["202201612385", "202201612385", "coordination"],
     ["202100-3898", "162021003898", "organisation"],
     ["5568402266", "165568402266", "organisation"],
@@ -31,6 +55,12 @@ describe("parseIdentity", () => {
     ["202100-3899", "checksum"],
   ])("rejects %j as %s", (input, problem) => {
     expect(parseIdentity(input, today)).toEqual({ ok: false, problem });
+  });
+
+  it("reads + as a hundred years older, up to 120 years", () => {
+    const later = new Date(2027, 5, 1, 12);
+    expect(parseIdentity("270517+8354", later)).toMatchObject({ ok: true, wire: "192705178354" });
+    expect(parseIdentity("850101+2382", later)).toEqual({ ok: false, problem: "too_old" });
   });
 
   it("shows the twelve-digit form with a hyphen", () => {

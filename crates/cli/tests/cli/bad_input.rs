@@ -47,6 +47,34 @@ fn every_bad_input_is_refused_and_nothing_is_stored() {
     let long_case = "K".repeat(101);
     let long_attention = "A".repeat(256);
     let csv = dir.join("export.csv");
+    // Issue 12: content that is not what its name says, found by structure.
+    let pe_with_marker = write(
+        "program.pdf",
+        b"MZ\x90\0\x03\0\0\0\x04\0\0\0\xff\xff\0\0This program cannot be run in DOS mode.%PDF-1.7",
+    );
+    let elf_with_marker = write("verktyg.pdf", b"\x7fELF\x02\x01\x01\0\0\0\0\0%PDF-1.4");
+    // Issue 12: "only regular files, read with a bound".
+    let sparse = dir.join("gles.pdf");
+    std::fs::File::create(&sparse)
+        .unwrap()
+        .set_len(2 << 30)
+        .unwrap();
+    let sparse = sparse.display().to_string();
+    let fifo = dir.join("ror.pdf");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let fifo = fifo.display().to_string();
+    let folder = sub_dir.display().to_string();
+    let with_body_file = |file: &str| {
+        let mut a = send_with(&[]);
+        let i = a.iter().position(|x| x == "--body").unwrap();
+        a.drain(i..i + 2);
+        a.extend(["--body-file".to_string(), file.to_string()]);
+        a
+    };
 
     let sends: Vec<(&str, Vec<String>, &str)> = vec![
         ("empty recipient", send_with(&[("--to", "")]), "recipient"),
@@ -147,6 +175,52 @@ fn every_bad_input_is_refused_and_nothing_is_stored() {
             "content not matching the name",
             send_with(&[("--attach", &png_named_pdf)]),
             "attachment",
+        ),
+        (
+            "a Windows program with %PDF- in its first kilobyte, named .pdf",
+            send_with(&[("--attach", &pe_with_marker)]),
+            "its content is not",
+        ),
+        (
+            "a Linux program with %PDF- in its first kilobyte, named .pdf",
+            send_with(&[("--attach", &elf_with_marker)]),
+            "its content is not",
+        ),
+        (
+            "a sparse 2 GB file, refused before it is read",
+            send_with(&[("--attach", &sparse)]),
+            "more than",
+        ),
+        (
+            "a FIFO as attachment",
+            send_with(&[("--attach", &fifo)]),
+            "not a file",
+        ),
+        (
+            "/dev/zero as attachment",
+            send_with(&[("--attach", "/dev/zero")]),
+            "not a file",
+        ),
+        (
+            "a folder as attachment",
+            send_with(&[("--attach", &folder)]),
+            "not a file",
+        ),
+        ("a FIFO as body file", with_body_file(&fifo), "not a file"),
+        (
+            "/dev/zero as body file",
+            with_body_file("/dev/zero"),
+            "not a file",
+        ),
+        (
+            "organisation number with group digit 0",
+            send_with(&[("--to", "002100-3892")]),
+            "recipient",
+        ),
+        (
+            "+ giving a birth year more than 120 years ago",
+            send_with(&[("--to", "850101+2382")]),
+            "recipient",
         ),
         (
             "missing attachment file",

@@ -250,6 +250,34 @@ fn an_unreachable_recipient_gets_a_paper_letter_recorded_as_sent_on_paper() {
     assert_eq!(package.record(id)["state"], "paper");
 }
 
+/// Issue 12: "attachment names that collide once made safe (`x.pdf` and
+/// `.x.pdf`) still produce a filing package" — each file under its own
+/// name, the validator satisfied.
+#[test]
+fn issue_12_attachment_names_that_collide_once_made_safe_still_give_a_filing_package() {
+    let officer = Officer::new();
+    let first = pdf(officer.data.path(), "x.pdf");
+    let hidden = officer.data.path().join("d").join(".x.pdf");
+    std::fs::create_dir_all(hidden.parent().unwrap()).unwrap();
+    std::fs::copy(&first, &hidden).unwrap();
+    let mut args = send_args("19850101-2382", "BN 2026/0301");
+    for file in [&first, &hidden] {
+        args.extend(["--attach".into(), file.display().to_string()]);
+    }
+    let mut all = vec!["--json"];
+    all.extend(strs(&args));
+    let sent = officer.run(&all).json();
+    let id = sent["message_id"].as_str().unwrap().to_string();
+    let zip_path = officer.data.path().join("krock.zip");
+    officer.json(0, &["archive", &id, "--out", zip_path.to_str().unwrap()]);
+    let package = Package::open(&zip_path);
+    let files = package.data_of(&id);
+    assert!(files.contains(&"bilagor/x.pdf".to_string()), "{files:?}");
+    assert!(files.contains(&"bilagor/2-x.pdf".to_string()), "{files:?}");
+    assert!(assert_checksums(&package) >= 5);
+    assert_eark_valid(&zip_path);
+}
+
 /// Issue 15: one filing package of a whole case (`--case`) or of a date
 /// range (`--from`, `--to`), delivered and paper messages alike, each in
 /// its folder; the validator accepts it and every checksum matches.

@@ -41,7 +41,8 @@ impl Kuvert {
     /// (with the reason), so an unknown type is kept as
     /// `application/octet-stream` rather than refused here.
     pub fn attach_file(&self, id: DraftId, path: &Path) -> Result<(), Error> {
-        let bytes = std::fs::read(path).map_err(Error::file(path))?;
+        let limit = self.profile().rules().largest_input_file();
+        let bytes = crate::files::read_input(path, limit)?;
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())

@@ -119,25 +119,86 @@ impl FileType {
             .or_else(|| looks_like_text(bytes).then_some(FileType::PlainText))
     }
 
-    /// Whether `bytes` look like a file of this type.
+    /// Whether `bytes` have the structure of a file of this type: the
+    /// header where the format puts it (at the very start, never "somewhere
+    /// near it", so a program with `%PDF-` in its first kilobyte is not a
+    /// PDF), and for the ZIP-based formats the parts that make the document.
     pub fn content_matches(self, bytes: &[u8]) -> bool {
         match self {
-            // Readers accept the header within the first kilobyte.
-            FileType::Pdf => {
-                let head = &bytes[..bytes.len().min(1024)];
-                head.windows(5).any(|w| w == b"%PDF-")
+            FileType::Pdf => pdf_header(bytes),
+            // SOI, then the start of the next marker segment.
+            FileType::Jpeg => matches!(bytes, [0xFF, 0xD8, 0xFF, 0xC0..=0xFE, ..]),
+            // The signature, then the IHDR chunk (length 13) the format requires first.
+            FileType::Png => {
+                bytes.starts_with(b"\x89PNG\r\n\x1a\n")
+                    && bytes.get(8..16) == Some(b"\0\0\0\rIHDR".as_slice())
             }
-            FileType::Jpeg => bytes.starts_with(&[0xFF, 0xD8, 0xFF]),
-            FileType::Png => bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
-            FileType::Gif => bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a"),
-            FileType::Tiff => bytes.starts_with(b"II*\0") || bytes.starts_with(b"MM\0*"),
+            FileType::Gif => {
+                (bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a")) && bytes.len() >= 13
+            }
+            FileType::Tiff => {
+                (bytes.starts_with(b"II*\0") || bytes.starts_with(b"MM\0*")) && bytes.len() >= 8
+            }
             FileType::PlainText => looks_like_text(bytes),
-            FileType::Docx | FileType::Xlsx | FileType::Odt => bytes.starts_with(b"PK\x03\x04"),
+            FileType::Docx => office_open(bytes, "word/document.xml"),
+            FileType::Xlsx => office_open(bytes, "xl/workbook.xml"),
+            FileType::Odt => open_document_text(bytes),
         }
     }
 }
 
-/// No NUL bytes and no control characters other than tab, line breaks,
+/// `%PDF-` and a version (`1.0`–`2.9`) as the file's first bytes.
+fn pdf_header(bytes: &[u8]) -> bool {
+    matches!(
+        bytes,
+        [
+            b'%',
+            b'P',
+            b'D',
+            b'F',
+            b'-',
+            b'1' | b'2',
+            b'.',
+            b'0'..=b'9',
+            ..
+        ]
+    )
+}
+
+/// A ZIP archive (read by its central directory) holding the Office Open
+/// XML content-types part and the document's main part.
+fn office_open(bytes: &[u8], main_part: &str) -> bool {
+    if !bytes.starts_with(b"PK\x03\x04") {
+        return false;
+    }
+    let Ok(archive) = zip::ZipArchive::new(std::io::Cursor::new(bytes)) else {
+        return false;
+    };
+    let names: Vec<String> = archive
+        .file_names()
+        .filter_map(|name| name.ok().map(|n| n.into_owned()))
+        .collect();
+    let has = |part: &str| names.iter().any(|n| n == part);
+    has("[Content_Types].xml") && has(main_part)
+}
+
+/// An OpenDocument text: the ZIP's first entry is the uncompressed
+/// `mimetype` naming the text type, as the OpenDocument standard requires
+/// (local file header: name length at 26, extra length at 28, name at 30).
+fn open_document_text(bytes: &[u8]) -> bool {
+    const MIME: &[u8] = b"application/vnd.oasis.opendocument.text";
+    if !bytes.starts_with(b"PK\x03\x04") || bytes.len() < 30 {
+        return false;
+    }
+    let name_len = u16::from_le_bytes([bytes[26], bytes[27]]) as usize;
+    let extra_len = u16::from_le_bytes([bytes[28], bytes[29]]) as usize;
+    let content = 30 + name_len + extra_len;
+    bytes.get(30..30 + name_len) == Some(b"mimetype".as_slice())
+        && bytes.get(content..content + MIME.len()) == Some(MIME)
+        && zip::ZipArchive::new(std::io::Cursor::new(bytes)).is_ok()
+}
+
+/// No NUL bytes, DEL or other control characters than tab, line breaks,
 /// form feed and the old end-of-file marker in the first 64 KiB; UTF-8 or a
 /// single-byte encoding.
 fn looks_like_text(bytes: &[u8]) -> bool {
@@ -145,7 +206,7 @@ fn looks_like_text(bytes: &[u8]) -> bool {
         && bytes
             .iter()
             .take(64 * 1024)
-            .all(|b| *b >= 0x20 || matches!(b, b'\t' | b'\n' | b'\r' | 0x0C | 0x1A))
+            .all(|b| (*b >= 0x20 && *b != 0x7F) || matches!(b, b'\t' | b'\n' | b'\r' | 0x0C | 0x1A))
 }
 
 /// Why an attachment's type was not accepted.

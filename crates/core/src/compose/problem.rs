@@ -401,6 +401,14 @@ fn identity_swedish(e: &IdentityError) -> String {
         IdentityError::NotAnOrganisation | IdentityError::InvalidOrganisation => {
             "Numret är inte ett giltigt organisationsnummer. Kontrollera numret.".into()
         }
+        IdentityError::UnusedGroupDigit { digit } => format!(
+            "Inga organisationsnummer börjar med {digit} (bara 1–3 och 5–9 används). \
+             Kontrollera numret."
+        ),
+        IdentityError::BornTooLongAgo { date } => format!(
+            "Numret ger födelsedatumet {date}, mer än 120 år sedan. Har plustecknet eller \
+             århundradet skrivits fel? Kontrollera numret."
+        ),
         _ => "Numret är inte ett giltigt identitetsnummer. Kontrollera numret.".into(),
     }
 }

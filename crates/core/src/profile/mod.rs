@@ -213,6 +213,19 @@ pub struct Rules {
     pub purgers: Vec<String>,
 }
 
+impl Rules {
+    /// How many times the attachment limit a picked file may be: a PDF up
+    /// to this much too large is still read, so that compressing it to fit
+    /// can be offered; anything larger is refused before it is read.
+    pub const READ_FACTOR: u64 = 5;
+
+    /// The most Kuvert reads of a file the officer picks (attachment or
+    /// message body): [`Rules::READ_FACTOR`] times the attachment limit.
+    pub fn largest_input_file(&self) -> u64 {
+        self.max_attachment_bytes.saturating_mul(Self::READ_FACTOR)
+    }
+}
+
 /// A case type (template) for a recurring kind of message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseType {

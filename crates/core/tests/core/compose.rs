@@ -13,8 +13,34 @@ use crate::support::{self, contracts, fixture, pdf_bytes, run, today, valid_draf
 
 const JPEG: &[u8] = &[0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, b'J', b'F', b'I', b'F', 0];
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
-const GIF: &[u8] = b"GIF89a\x01\0\x01\0";
+const GIF: &[u8] = b"GIF89a\x01\0\x01\0\0\0\0";
 const ZIP: &[u8] = b"PK\x03\x04\x14\0\0\0";
+/// A Windows program whose first kilobyte happens to hold `%PDF-`.
+const PE_WITH_PDF_MARKER: &[u8] =
+    b"MZ\x90\0\x03\0\0\0\x04\0\0\0\xff\xff\0\0This program cannot be run in DOS mode.%PDF-1.7";
+/// A Linux program likewise.
+const ELF_WITH_PDF_MARKER: &[u8] = b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0%PDF-1.4";
+
+/// A ZIP archive holding `parts` (name, content), stored uncompressed in
+/// that order: how Word, Excel and LibreOffice files are built.
+fn zip_of(parts: &[(&str, &str)]) -> Vec<u8> {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for (name, content) in parts {
+        zip.start_file(*name, stored).unwrap();
+        zip.write_all(content.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
+}
+
+fn docx() -> Vec<u8> {
+    zip_of(&[
+        ("[Content_Types].xml", "<Types/>"),
+        ("word/document.xml", "<w:document/>"),
+    ])
+}
 
 fn attach(draft: &mut Draft, name: &str, bytes: &[u8]) {
     draft.attachments = vec![AttachmentFile::new(name, bytes.to_vec())];
@@ -56,6 +82,18 @@ const ROWS: &[(&str, Tweak, Field, &str)] = &[
         "identity",
     ),
     (
+        "organisation number with group digit 0",
+        |d| d.recipient = "002100-3892".into(),
+        Field::Recipient,
+        "identity",
+    ),
+    (
+        "+ giving a birth year more than 120 years ago",
+        |d| d.recipient = "850101+2382".into(),
+        Field::Recipient,
+        "identity",
+    ),
+    (
         "30 February",
         |d| d.recipient = "19850230-2382".into(),
         Field::Recipient,
@@ -86,8 +124,8 @@ const ROWS: &[(&str, Tweak, Field, &str)] = &[
         "identity",
     ),
     (
-        "inner space",
-        |d| d.recipient = "850101 2382".into(),
+        "spaces inside the date",
+        |d| d.recipient = "8501 01 2382".into(),
         Field::Recipient,
         "identity",
     ),
@@ -390,9 +428,47 @@ const ROWS: &[(&str, Tweak, Field, &str)] = &[
     ),
     (
         "Word not allowed",
-        |d| attach(d, "brev.docx", ZIP),
+        |d| attach(d, "brev.docx", &docx()),
         Field::Attachments,
         "file_type_not_allowed",
+    ),
+    // Issue 12: "identify by the real structure of each allowed type, not a
+    // marker anywhere".
+    (
+        "a Windows program with %PDF- in its first kilobyte, named .pdf",
+        |d| attach(d, "beslut.pdf", PE_WITH_PDF_MARKER),
+        Field::Attachments,
+        "file_type_mismatch",
+    ),
+    (
+        "a Linux program with %PDF- in its first kilobyte, named .pdf",
+        |d| attach(d, "beslut.pdf", ELF_WITH_PDF_MARKER),
+        Field::Attachments,
+        "file_type_mismatch",
+    ),
+    (
+        "a shell script with %PDF- on its second line, named .pdf",
+        |d| attach(d, "beslut.pdf", b"#!/bin/sh\n%PDF-1.4\nrm -rf ~\n"),
+        Field::Attachments,
+        "file_type_mismatch",
+    ),
+    (
+        "%PDF- without a version",
+        |d| attach(d, "beslut.pdf", b"%PDF-x.y och sedan inget mer"),
+        Field::Attachments,
+        "file_type_mismatch",
+    ),
+    (
+        "a PNG signature without its IHDR chunk",
+        |d| attach(d, "karta.png", b"\x89PNG\r\n\x1a\nMZ\x90\0 program"),
+        Field::Attachments,
+        "file_type_mismatch",
+    ),
+    (
+        "a JPEG start marker and nothing after it",
+        |d| attach(d, "foto.jpg", &[0xFF, 0xD8, 0xFF]),
+        Field::Attachments,
+        "file_type_mismatch",
     ),
     (
         "same name twice",
@@ -461,6 +537,62 @@ const ROWS: &[(&str, Tweak, Field, &str)] = &[
         "invalid_file_name",
     ),
 ];
+
+/// Each type is told by its structure: real files of it are recognised,
+/// look-alikes (another archive, the bare ZIP signature, a marker later in
+/// the file) are not.
+#[test]
+fn each_type_is_told_by_its_structure_not_by_a_marker() {
+    use kuvert_core::compose::file_type::{sniff, FileType, Sniffed};
+    let xlsx = zip_of(&[
+        ("[Content_Types].xml", "<Types/>"),
+        ("xl/workbook.xml", "<workbook/>"),
+    ]);
+    let odt = zip_of(&[
+        ("mimetype", "application/vnd.oasis.opendocument.text"),
+        ("content.xml", "<office:document-content/>"),
+    ]);
+    let program_in_a_zip = zip_of(&[("setup.exe", "MZ")]);
+    let recognised: &[(&str, &[u8], FileType)] = &[
+        ("beslut.pdf", b"%PDF-1.7\n", FileType::Pdf),
+        ("beslut.pdf", b"%PDF-2.0\n", FileType::Pdf),
+        ("foto.jpg", JPEG, FileType::Jpeg),
+        ("karta.png", PNG, FileType::Png),
+        ("bild.gif", b"GIF89a\x01\0\x01\0\0\0\0", FileType::Gif),
+        ("skanning.tif", b"II*\0\x08\0\0\0", FileType::Tiff),
+        (
+            "notering.txt",
+            "Åtgärd: ring".as_bytes(),
+            FileType::PlainText,
+        ),
+        ("brev.docx", &docx(), FileType::Docx),
+        ("tabell.xlsx", &xlsx, FileType::Xlsx),
+        ("brev.odt", &odt, FileType::Odt),
+    ];
+    for (name, bytes, expected) in recognised {
+        assert_eq!(sniff(name, bytes), Sniffed::Recognised(*expected), "{name}");
+    }
+    let refused: &[(&str, &[u8])] = &[
+        ("beslut.pdf", PE_WITH_PDF_MARKER),
+        ("beslut.pdf", ELF_WITH_PDF_MARKER),
+        ("beslut.pdf", b" %PDF-1.7"),
+        ("brev.docx", ZIP),
+        ("brev.docx", &xlsx),
+        ("tabell.xlsx", &docx()),
+        ("brev.docx", &program_in_a_zip),
+        ("brev.odt", &docx()),
+        ("brev.odt", &program_in_a_zip),
+        ("notering.txt", b"\x7fELF\x02"),
+        ("notering.txt", ELF_WITH_PDF_MARKER),
+    ];
+    for (name, bytes) in refused {
+        assert!(
+            matches!(sniff(name, bytes), Sniffed::Mismatch { .. }),
+            "{name}: {:?}",
+            String::from_utf8_lossy(&bytes[..bytes.len().min(16)])
+        );
+    }
+}
 
 /// The names that look like the reserved ones but are not stay usable.
 #[test]

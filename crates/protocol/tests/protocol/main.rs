@@ -5,6 +5,7 @@
 mod conformance;
 mod forge;
 mod forgeries;
+mod identity_table;
 mod signatures;
 mod soap;
 mod support;

@@ -341,6 +341,42 @@ fn distribute_secure_gives_the_distribution_id() {
         parse_distribute_secure_response(&cut(xml, "<ns3:return>", "</ns3:return>")),
         Err(SoapError::Missing("return"))
     );
+    // Issue 12: "a distribution id from the intermediary that is not a plain
+    // id (control characters, paths, markup) is refused as a malformed answer".
+    for hostile in [
+        "abc\u{7}def",
+        "abc\u{1b}[2Jdef",
+        "../../etc/passwd",
+        "C:\\Windows\\x",
+        "a/b",
+        ".hidden",
+        "a..b",
+        "id with spaces",
+        "&lt;script&gt;alert(1)&lt;/script&gt;",
+        "&lt;b&gt;x",
+        "4f6c0d2e\u{202E}8f3b",
+        "åäö",
+    ] {
+        let answer = tamper(xml, "4f6c0d2e-8f3b-4c1a-9a53-0b7e5d1c2a10", hostile);
+        assert!(
+            // Characters XML itself forbids fail as XML; the rest as the id.
+            matches!(
+                parse_distribute_secure_response(&answer),
+                Err(SoapError::Invalid {
+                    element: "return",
+                    ..
+                } | SoapError::Xml(_))
+            ),
+            "{hostile:?} was taken as an id"
+        );
+    }
+    for plain in ["dist-1", "A_b.C-9", "4F6C0D2E8F3B4C1A9A530B7E5D1C2A10"] {
+        let answer = tamper(xml, "4f6c0d2e-8f3b-4c1a-9a53-0b7e5d1c2a10", plain);
+        assert_eq!(
+            parse_distribute_secure_response(&answer).as_deref(),
+            Ok(plain)
+        );
+    }
 }
 
 #[test]
@@ -445,6 +481,19 @@ fn fault_of(result: Result<impl std::fmt::Debug, SoapError>) -> SoapFault {
         Err(SoapError::Fault(fault)) => fault,
         other => panic!("expected a fault, got {other:?}"),
     }
+}
+
+/// Issue 12: "identity numbers inside text from the intermediary are
+/// masked before logging" — the fault as parsed never holds them.
+#[test]
+fn identity_numbers_in_a_fault_are_masked_as_it_is_read() {
+    let words = "Mottagaren 19850101-2382 (198501012382) har ingen brevlåda";
+    let named = text(FAULT_V3).replace("Avsändaren saknar behörighet", words);
+    let fault = fault_of(parse_distribute_secure_response(&named));
+    let expected = "Mottagaren 19850101-**** (19850101****) har ingen brevlåda";
+    assert_eq!(fault.message, expected);
+    assert_eq!(fault.detail.as_ref().unwrap().description, expected);
+    assert!(!fault.to_string().contains("2382"), "{fault}");
 }
 
 #[test]

@@ -255,3 +255,16 @@ describe("the size as sent (issue 17)", () => {
     expect(paper[0]?.attachment_count).toBe(1);
   });
 });
+
+describe("the sender name (issue 12)", () => {
+  it("starts with the profile's first and keeps the one the officer picks with the draft", async () => {
+    const profile = { ...testProfile, sender_names: ["Byggnadsnämnden", "Socialnämnden"] };
+    const c = new ComposeController(backend, profile, { autosaveMs: 500, checkDelayMs: 300 });
+    expect(c.fields.sender_name).toBe("Byggnadsnämnden");
+    c.update({ sender_name: "Socialnämnden", subject: "Beslut" });
+    await vi.advanceTimersByTimeAsync(500);
+    const id = c.draftId;
+    expect(id).not.toBeNull();
+    expect((await backend.draft(id!)).fields.sender_name).toBe("Socialnämnden");
+  });
+});

@@ -3,6 +3,8 @@
 // running the UI in a plain browser).
 import type { PrintFileView,
   AppStatus,
+  Language,
+  Preferences,
   ChainView,
   CommandError,
   CompressionView,
@@ -31,6 +33,10 @@ export type * from "./types";
 
 export interface Backend {
   appStatus(): Promise<AppStatus>;
+  /** The officer's remembered choices (the language). */
+  preferences(): Promise<Preferences>;
+  /** Remembers the language for the next start and for notifications. */
+  setLanguage(language: Language): Promise<void>;
   useTestEnvironment(): Promise<ProfileView>;
   checkRecipient(input: string): Promise<RecipientCheck>;
   saveDraft(id: number | null, fields: DraftFieldsView): Promise<number>;

@@ -4,6 +4,7 @@
 import { parseIdentity } from "../identity";
 import { BackendError, type Backend } from "./index";
 import type {
+  Preferences,
   CommandError,
   DraftFieldsView,
   DraftView,
@@ -87,6 +88,7 @@ function fail(code: CommandError["code"], message: string, problems: ProblemView
 
 export function memoryBackend(options: { configured?: boolean } = {}): MemoryBackend {
   let configured = options.configured ?? true;
+  const preferences: Preferences = { language: null, test_environment: false };
   let nextDraft = 1;
   let nextAttachment = 1;
   let nextMessage = 1;
@@ -148,11 +150,18 @@ export function memoryBackend(options: { configured?: boolean } = {}): MemoryBac
     legacy: null,
     written: [],
     calls: [],
+    async preferences() {
+      return { ...preferences };
+    },
+    async setLanguage(language) {
+      preferences.language = language;
+    },
     async appStatus() {
       return { configured, test_environment: configured, profile: configured ? testProfile : null, problem: null };
     },
     async useTestEnvironment() {
       configured = true;
+      preferences.test_environment = true;
       return testProfile;
     },
     async checkRecipient(input) {

@@ -15,6 +15,8 @@ async function call<T>(command: string, args: Record<string, unknown> = {}): Pro
 
 export const tauriBackend: Backend = {
   appStatus: () => call("app_status"),
+  preferences: () => call("preferences"),
+  setLanguage: (language) => call("set_language", { language }),
   useTestEnvironment: () => call("use_test_environment"),
   checkRecipient: (input) => call("check_recipient", { input }),
   saveDraft: (id, fields) => call("save_draft", { id, fields }),

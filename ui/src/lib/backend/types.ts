@@ -878,3 +878,17 @@ subject: string,
  * Recipient (display form).
  */
 recipient: string, };
+
+export type Language = "sv" | "en";
+
+export type Preferences = { 
+/**
+ * The language chosen, or `None` before anyone chose.
+ */
+language: Language | null, 
+/**
+ * "Använd testmiljön" was chosen on the first-run page: without a
+ * profile, the next start opens the test environment again instead of
+ * asking once more (a configured profile always wins).
+ */
+test_environment: boolean, };
