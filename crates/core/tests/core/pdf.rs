@@ -57,7 +57,7 @@ fn letter() -> Letter {
         .into();
     draft.attachments = vec![
         AttachmentFile::new("beslut.pdf", pdf_bytes(300)),
-        AttachmentFile::new("ritning.png", b"\x89PNG\r\n\x1a\n\0\0".to_vec()),
+        AttachmentFile::new("ritning.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec()),
     ];
     let message = Outgoing::from_draft(&draft, &support::profile(), today()).unwrap();
     Letter::from_outgoing(&message, today())
@@ -78,7 +78,7 @@ fn the_letter_holds_the_message_in_swedish() {
         "Miljö- och hälsoskyddsnämnden",
         "Café",
         "beslut.pdf (PDF, 300 byte) – följer efter brevet",
-        "ritning.png (PNG, 10 byte) – bifogas separat",
+        "ritning.png (PNG, 16 byte) – bifogas separat",
         "Frågor om meddelandet? Kontakta Kommun B:s kundtjänst.",
         "E-post: kundtjanst@kommunb.example",
         "Sida 1 av 1",
