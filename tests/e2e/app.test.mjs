@@ -403,7 +403,7 @@ test("issue 12: Outlook habits — search box, sortable columns, arrow keys, Del
   }, 20_000);
   const counted = Number(await driver.text(await driver.waitFor("#count-drafts")));
   assert.ok(counted >= 1, `drafts counted: ${counted}`);
-  await driver.execute("arguments[0].focus()", [draftRow]);
+  await driver.execute("[...document.querySelectorAll('#message-list button[data-draft-id]')].find((b) => b.textContent.includes(arguments[0])).focus()", ["Utkast att ta bort E2E"]);
   await driver.press(ENTER);
   await driver.waitFor("#compose");
   await driver.press(ESCAPE);
@@ -415,7 +415,7 @@ test("issue 12: Outlook habits — search box, sortable columns, arrow keys, Del
     }
     return null;
   }, 20_000);
-  await driver.execute("arguments[0].focus()", [again]);
+  await driver.execute("[...document.querySelectorAll('#message-list button[data-draft-id]')].find((b) => b.textContent.includes(arguments[0])).focus()", ["Utkast att ta bort E2E"]);
   await driver.press(DELETE);
   await driver.until("the draft to be removed", async () =>
     !(await driver.text(await driver.find("#message-list"))).includes("Utkast att ta bort E2E"));
@@ -423,11 +423,12 @@ test("issue 12: Outlook habits — search box, sortable columns, arrow keys, Del
   // A Diarium row opens its message.
   await driver.click(await driver.find("#nav-registrar"));
   const caseField = await driver.find("#f-case");
-  await driver.execute("arguments[0].value = ''; arguments[0].dispatchEvent(new Event('input', { bubbles: true }))", [caseField]);
+  await driver.execute("const f = document.querySelector('#f-case'); f.value = ''; f.dispatchEvent(new Event('input', { bubbles: true }))");
   await driver.type(caseField, "KS 2026/0123");
   await driver.click(await driver.find("#registrar-search"));
   const logRow = await driver.until("the case's row", async () => (await driver.findAll("#log-table tbody tr[data-message-id]"))[0] ?? null, 20_000);
-  await driver.execute("arguments[0].focus()", [logRow]);
+  assert.ok(logRow);
+  await driver.execute("document.querySelector('#log-table tbody tr[data-message-id]').focus()");
   await driver.press(ENTER);
   await driver.waitForText("#reading-pane h2", "Beslut om bygglov E2E");
   // Dates as people read them ("1 dec. 2026 19:07"), not ISO.
