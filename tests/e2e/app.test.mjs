@@ -395,12 +395,13 @@ test("issue 12: Outlook habits — search box, sortable columns, arrow keys, Del
   await driver.press(ESCAPE);
   await driver.until("the compose form to close", async () => (await driver.findAll("#compose")).length === 0);
   await driver.click(await driver.find("#folder-drafts"));
-  const draftRow = await driver.until("the draft listed", async () => {
+  const draftListed = (what) => driver.until(what, async () => {
     for (const row of await driver.findAll("#message-list button[data-draft-id]")) {
       if ((await driver.text(row)).includes("Utkast att ta bort E2E")) return row;
     }
     return null;
   }, 20_000);
+  await draftListed("the draft listed");
   const counted = Number(await driver.text(await driver.waitFor("#count-drafts")));
   assert.ok(counted >= 1, `drafts counted: ${counted}`);
   await driver.execute("[...document.querySelectorAll('#message-list button[data-draft-id]')].find((b) => b.textContent.includes(arguments[0])).focus()", ["Utkast att ta bort E2E"]);
@@ -409,12 +410,7 @@ test("issue 12: Outlook habits — search box, sortable columns, arrow keys, Del
   await driver.press(ESCAPE);
   await driver.until("the compose form to close", async () => (await driver.findAll("#compose")).length === 0);
   await driver.click(await driver.find("#folder-drafts"));
-  const again = await driver.until("the draft listed again", async () => {
-    for (const row of await driver.findAll("#message-list button[data-draft-id]")) {
-      if ((await driver.text(row)).includes("Utkast att ta bort E2E")) return row;
-    }
-    return null;
-  }, 20_000);
+  await draftListed("the draft listed again");
   await driver.execute("[...document.querySelectorAll('#message-list button[data-draft-id]')].find((b) => b.textContent.includes(arguments[0])).focus()", ["Utkast att ta bort E2E"]);
   await driver.press(DELETE);
   await driver.until("the draft to be removed", async () =>

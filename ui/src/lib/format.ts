@@ -80,25 +80,18 @@ export function shortTime(rfc3339: string): string {
   return p ? `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}` : rfc3339;
 }
 
+const READABLE_PARTS: Intl.DateTimeFormatOptions = {
+  timeZone: "Europe/Stockholm",
+  day: "numeric",
+  month: "short",
+  year: "numeric",
+  hour: "2-digit",
+  minute: "2-digit",
+  hourCycle: "h23",
+};
 const READABLE_TIME: Record<Lang, Intl.DateTimeFormat> = {
-  sv: new Intl.DateTimeFormat("sv-SE", {
-    timeZone: "Europe/Stockholm",
-    day: "numeric",
-    month: "short",
-    year: "numeric",
-    hour: "2-digit",
-    minute: "2-digit",
-    hourCycle: "h23",
-  }),
-  en: new Intl.DateTimeFormat("en-GB", {
-    timeZone: "Europe/Stockholm",
-    day: "numeric",
-    month: "short",
-    year: "numeric",
-    hour: "2-digit",
-    minute: "2-digit",
-    hourCycle: "h23",
-  }),
+  sv: new Intl.DateTimeFormat("sv-SE", READABLE_PARTS),
+  en: new Intl.DateTimeFormat("en-GB", READABLE_PARTS),
 };
 
 /**
