@@ -5,6 +5,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use crate::compose::envelope::megabytes;
 use crate::Error;
 
 /// Writes `path` through `write`, into `<path>.partial` first and renamed
@@ -125,18 +126,14 @@ impl InputFileError {
             InputFileError::NotAFile { .. } => format!(
                 "{name} är inte en vanlig fil (en mapp, en rörledning eller en enhet). Välj en fil."
             ),
+            // In the megabytes the attachment limit's own problem uses.
             InputFileError::TooLarge { size, limit, .. } => format!(
-                "Filen {name} är {} MB, mer än de {} MB som Kuvert läser. Minska filen eller dela upp den.",
+                "Filen {name} är {}, mer än de {} som Kuvert läser. Minska filen eller dela upp den.",
                 megabytes(*size),
                 megabytes(*limit)
             ),
         }
     }
-}
-
-/// Bytes as megabytes with one decimal, written the Swedish way.
-fn megabytes(bytes: u64) -> String {
-    format!("{:.1}", bytes as f64 / 1_000_000.0).replace('.', ",")
 }
 
 /// Reads a file the officer picked, at most `limit` bytes: only a regular
