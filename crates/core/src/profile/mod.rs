@@ -219,10 +219,18 @@ impl Rules {
     /// can be offered; anything larger is refused before it is read.
     pub const READ_FACTOR: u64 = 5;
 
+    /// The least Kuvert reads of a picked file whatever the attachment
+    /// limit: a few pages scanned at 300 dpi without compression (about
+    /// 9 MB a page) are read, so that compressing them can be offered.
+    pub const READ_FLOOR: u64 = 64 << 20;
+
     /// The most Kuvert reads of a file the officer picks (attachment or
-    /// message body): [`Rules::READ_FACTOR`] times the attachment limit.
+    /// message body): [`Rules::READ_FACTOR`] times the attachment limit,
+    /// and never less than [`Rules::READ_FLOOR`].
     pub fn largest_input_file(&self) -> u64 {
-        self.max_attachment_bytes.saturating_mul(Self::READ_FACTOR)
+        self.max_attachment_bytes
+            .saturating_mul(Self::READ_FACTOR)
+            .max(Self::READ_FLOOR)
     }
 }
 

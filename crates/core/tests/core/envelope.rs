@@ -94,6 +94,21 @@ fn the_default_envelope_limit_is_2_mib_and_the_attachment_limits_default_to_what
 }
 
 #[test]
+fn a_scan_far_larger_than_the_envelope_is_still_read_so_compressing_it_can_be_offered() {
+    // Three A4 pages scanned at 300 dpi in 8-bit grey without compression:
+    // 2480 × 3508 bytes each, about 26 MB; a default profile reads it.
+    let scan = 3 * 2480 * 3508;
+    let rules = profile_with_rules("").unwrap().rules().clone();
+    assert!(rules.largest_input_file() > scan);
+    let tiny = profile_with_rules("max_attachment_bytes = 1000\n").unwrap();
+    assert!(tiny.rules().largest_input_file() > scan);
+    // A profile for larger envelopes reads five times its attachment limit.
+    let larger = profile_with_rules("max_envelope_bytes = 100000000\n").unwrap();
+    assert_eq!(larger.rules().max_attachment_bytes, 20_000_000);
+    assert_eq!(larger.rules().largest_input_file(), 5 * 20_000_000);
+}
+
+#[test]
 fn attachment_limits_that_cannot_fit_the_envelope_are_a_profile_error_naming_both_keys() {
     for (rules, key) in [
         (
