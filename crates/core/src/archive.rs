@@ -614,6 +614,21 @@ fn premis_event(event: &StatusEvent) -> (&'static str, String, &'static str) {
             format!("Försöket att lämna in meddelandet misslyckades{detail}"),
             "misslyckades",
         ),
+        (EventKind::SentAgain, _) => (
+            "transfer",
+            format!("Meddelandet kunde inte levereras och skickades igen som ett nytt meddelande{detail}"),
+            "lyckades",
+        ),
+        (EventKind::ResendOf, _) => (
+            "creation",
+            format!("Meddelandet skickades i stället för ett meddelande som inte kunde levereras{detail}"),
+            "lyckades",
+        ),
+        (EventKind::HandledOutside, _) => (
+            "transfer",
+            format!("Handläggaren hanterade meddelandet utanför Kuvert{detail}"),
+            "lyckades",
+        ),
         (_, SendState::Signed) => (
             "digital signature generation",
             format!("Leveransen signerades med organisationens certifikat{detail}"),

@@ -136,6 +136,10 @@ pub enum Error {
     /// officer to record as the sender.
     #[error("the system does not say which account is logged in; Kuvert records who sends every message and cannot send without it")]
     Officer,
+    /// A failed message could not be followed up (sent again, marked as
+    /// handled).
+    #[error(transparent)]
+    FollowUp(#[from] crate::app::FollowUpRefused),
     /// The local store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -203,7 +207,7 @@ impl Error {
             Error::MessageNotFound(_) => ErrorCode::NotFound,
             Error::Officer => ErrorCode::Configuration,
             Error::TooYoungToPurge { .. } | Error::NotAPurger { .. } => ErrorCode::InvalidInput,
-            Error::Compress { .. } => ErrorCode::InvalidInput,
+            Error::Compress { .. } | Error::FollowUp(_) => ErrorCode::InvalidInput,
             Error::Store(StoreError::MessageNotFound { .. }) => ErrorCode::NotFound,
             Error::Department { code, .. } => match code.as_str() {
                 "invalid_input" => ErrorCode::InvalidInput,

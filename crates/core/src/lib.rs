@@ -83,7 +83,9 @@ pub mod seams;
 pub mod secrets;
 pub mod verify;
 
-pub use app::{CheckOutcome, Connection, Folder, FolderItem, Kuvert, SendReport, FOLDER_LIMIT};
+pub use app::{
+    CheckOutcome, Connection, Folder, FolderItem, FollowUpRefused, Kuvert, SendReport, FOLDER_LIMIT,
+};
 pub use error::{Error, ErrorCode};
 pub use export::ExportFormat;
 /// The protocol's types that appear in this crate's API.
@@ -95,9 +97,9 @@ pub use kuvert_protocol::{
 /// The store's types that appear in this crate's API.
 pub use kuvert_store::{
     AttemptFailure, CaseEvent, ChainBreak, ChainCheck, ChainCheckpoint, ChainScope, ChainVerdict,
-    DraftAttachment, DraftFields, DraftId, DraftSummary, Mailbox, Message, MessageContent,
-    NextState, Officer, PaperLetter, PurgeOrder, PurgeRecord, PurgeReport, SavedDraft, SendState,
-    SentLogQuery, SentSummary, StatusEvent, StoredAttachment,
+    DraftAttachment, DraftFields, DraftId, DraftSummary, FollowUp, HandledNote, Mailbox, Message,
+    MessageContent, NextState, Officer, PaperLetter, PurgeOrder, PurgeRecord, PurgeReport,
+    SavedDraft, SendState, SentLogQuery, SentSummary, StatusEvent, StoredAttachment,
 };
 pub use kuvert_transport::skip_system_ca_list;
 

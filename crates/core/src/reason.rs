@@ -295,6 +295,21 @@ pub enum HistoryNote {
         /// Why.
         reason: Reason,
     },
+    /// The officer sent this failed message again as a new message.
+    SentAgain {
+        /// The new message's id.
+        message_id: String,
+    },
+    /// This message was sent in place of a failed one.
+    ResendOf {
+        /// The failed message's id.
+        message_id: String,
+    },
+    /// The officer handled this failed message outside Kuvert.
+    HandledOutside {
+        /// The officer's note, as written.
+        note: String,
+    },
     /// Moved from an officer's local log into the department's.
     Imported {
         /// The line as written.
@@ -309,13 +324,23 @@ pub enum HistoryNote {
 
 impl HistoryNote {
     /// Reads a history line: its kind (`enqueued`, `state_changed` or
-    /// `transition`, `attempt_failed`, `imported`), the state after it and
+    /// `transition`, `attempt_failed`, `sent_again`, `resend_of`,
+    /// `handled_outside`, `imported`), the state after it and
     /// its detail, as the local store and kuvert-server write them.
     pub fn of(kind: &str, state: SendState, detail: &str) -> HistoryNote {
         let detail = detail.trim();
         match (kind, state) {
             ("enqueued", _) => queued(detail),
             ("attempt_failed", _) => attempt_failed(detail),
+            ("sent_again", _) => HistoryNote::SentAgain {
+                message_id: detail.to_string(),
+            },
+            ("resend_of", _) => HistoryNote::ResendOf {
+                message_id: detail.to_string(),
+            },
+            ("handled_outside", _) => HistoryNote::HandledOutside {
+                note: detail.to_string(),
+            },
             ("imported", _) => HistoryNote::Imported {
                 text: detail.to_string(),
             },

@@ -4,13 +4,13 @@
 //! ([`Store::save_draft`](crate::Store::save_draft)); attachment bytes are
 //! written once, when a file is added, never again on autosave.
 
-use kuvert_protocol::delivery::MatterStatus;
+use kuvert_protocol::delivery::{MatterStatus, MessageId};
 use rusqlite::{params, Connection, OptionalExtension};
 use time::OffsetDateTime;
 
 use crate::error::Context;
 use crate::instant::{from_unix, to_unix};
-use crate::messages::CompressedFrom;
+use crate::messages::{CompressedFrom, OutgoingAttachment};
 use crate::schema::Migrations;
 use crate::StoreError;
 
@@ -57,6 +57,12 @@ ALTER TABLE draft_attachments ADD COLUMN original_sha256 TEXT;
         // paper (the letter's address field).
         r#"
 ALTER TABLE drafts ADD COLUMN postal_address TEXT NOT NULL DEFAULT '';
+"#,
+        // The Failed message a draft is sent in place of ("send again"):
+        // sending it records the link in both messages' histories.
+        r#"
+ALTER TABLE drafts ADD COLUMN follows_up TEXT;
+CREATE UNIQUE INDEX drafts_follows_up ON drafts (follows_up) WHERE follows_up IS NOT NULL;
 "#,
     ],
 };
@@ -124,6 +130,8 @@ pub struct SavedDraft {
     pub fields: DraftFields,
     /// Attached files, in the order they were added.
     pub attachments: Vec<DraftAttachment>,
+    /// The Failed message this draft is to be sent in place of, if any.
+    pub follows_up: Option<MessageId>,
 }
 
 /// A draft in the Drafts list.
@@ -292,7 +300,8 @@ pub(crate) fn load(conn: &Connection, id: DraftId) -> Result<Option<SavedDraft>,
     let row = conn
         .prepare_cached(
             "SELECT updated_at, recipient_text, subject, body, case_number, attention,
-                 protection_class, case_type, event, sender_name, event_status, postal_address
+                 protection_class, case_type, event, sender_name, event_status, postal_address,
+                 follows_up
              FROM drafts WHERE id = ?1",
         )
         .and_then(|mut s| {
@@ -321,12 +330,13 @@ pub(crate) fn load(conn: &Connection, id: DraftId) -> Result<Option<SavedDraft>,
                         sender_name: r.get(9)?,
                         postal_address: r.get(11)?,
                     },
+                    r.get::<_, Option<String>>(12)?,
                 ))
             })
             .optional()
         })
         .during("reading a draft")?;
-    let Some((updated_at, fields)) = row else {
+    let Some((updated_at, fields, follows_up)) = row else {
         return Ok(None);
     };
     let attachments = conn
@@ -354,12 +364,49 @@ pub(crate) fn load(conn: &Connection, id: DraftId) -> Result<Option<SavedDraft>,
             .collect()
         })
         .during("reading a draft's attachments")?;
+    let follows_up = follows_up
+        .map(|text| {
+            MessageId::new(&text).map_err(|_| StoreError::Corrupt {
+                what: format!("draft {id} follows up {text:?}, not a message id"),
+            })
+        })
+        .transpose()?;
     Ok(Some(SavedDraft {
         id,
         updated_at: from_unix(updated_at)?,
         fields,
         attachments,
+        follows_up,
     }))
+}
+
+/// A new draft following up `failed` with `fields` and `attachments`; the
+/// draft that already follows it up, if there is one.
+pub(crate) fn follow_up(
+    conn: &Connection,
+    failed: &MessageId,
+    fields: &DraftFields,
+    attachments: &[OutgoingAttachment],
+    at: OffsetDateTime,
+) -> Result<DraftId, StoreError> {
+    let existing: Option<i64> = conn
+        .prepare_cached("SELECT id FROM drafts WHERE follows_up = ?1")
+        .and_then(|mut s| s.query_row([failed.as_str()], |r| r.get(0)).optional())
+        .during("looking for a draft that follows up a message")?;
+    if let Some(id) = existing {
+        return Ok(DraftId(id));
+    }
+    let id = save(conn, None, fields, at)?;
+    conn.prepare_cached("UPDATE drafts SET follows_up = ?1 WHERE id = ?2")
+        .and_then(|mut s| s.execute(params![failed.as_str(), id.0]))
+        .during("saving a draft")?;
+    for a in attachments {
+        let attachment = add_attachment(conn, id, &a.name, &a.content_type, &a.bytes, at)?;
+        if let Some(original) = &a.compressed_from {
+            replace_attachment(conn, id, attachment, &a.bytes, Some(original), at)?;
+        }
+    }
+    Ok(id)
 }
 
 pub(crate) fn delete(conn: &Connection, id: DraftId) -> Result<(), StoreError> {

@@ -39,29 +39,54 @@ pub enum EventKind {
     StateChanged,
     /// An attempt failed; the state stayed.
     AttemptFailed,
+    /// A Failed message was sent again as a new message (the detail is the
+    /// new message's id); the state stayed.
+    SentAgain,
+    /// This message was sent in place of a Failed one (the detail is that
+    /// message's id).
+    ResendOf,
+    /// The officer handled a Failed message outside Kuvert (the detail is
+    /// their note); the state stayed.
+    HandledOutside,
 }
 
 impl EventKind {
+    /// Every kind.
+    pub const ALL: [EventKind; 6] = [
+        EventKind::Enqueued,
+        EventKind::StateChanged,
+        EventKind::AttemptFailed,
+        EventKind::SentAgain,
+        EventKind::ResendOf,
+        EventKind::HandledOutside,
+    ];
+
+    /// Whether the event records a change of state (or the message's
+    /// creation), as opposed to an attempt or a follow-up that leaves the
+    /// state as it was.
+    pub fn sets_state(self) -> bool {
+        matches!(self, EventKind::Enqueued | EventKind::StateChanged)
+    }
+
     /// The stored name.
     pub fn as_str(self) -> &'static str {
         match self {
             EventKind::Enqueued => "enqueued",
             EventKind::StateChanged => "state_changed",
             EventKind::AttemptFailed => "attempt_failed",
+            EventKind::SentAgain => "sent_again",
+            EventKind::ResendOf => "resend_of",
+            EventKind::HandledOutside => "handled_outside",
         }
     }
 
     pub(crate) fn parse(name: &str) -> Result<EventKind, StoreError> {
-        [
-            EventKind::Enqueued,
-            EventKind::StateChanged,
-            EventKind::AttemptFailed,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == name)
-        .ok_or_else(|| StoreError::Corrupt {
-            what: format!("unknown event kind {name:?}"),
-        })
+        EventKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == name)
+            .ok_or_else(|| StoreError::Corrupt {
+                what: format!("unknown event kind {name:?}"),
+            })
     }
 }
 

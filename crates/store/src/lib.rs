@@ -81,6 +81,7 @@ pub mod drafts;
 mod error;
 pub mod exclusive;
 pub mod export;
+pub mod follow_up;
 pub mod history;
 mod instant;
 pub mod messages;
@@ -96,6 +97,7 @@ pub use drafts::{DraftAttachment, DraftFields, DraftId, DraftSummary, SavedDraft
 use error::Context;
 pub use error::StoreError;
 pub use exclusive::ExclusiveDatabase;
+pub use follow_up::{FollowUp, HandledNote, NoteProblem};
 pub use history::{EventKind, StatusEvent};
 pub use messages::{
     AttemptFailure, CaseEvent, CompressedFrom, Mailbox, Message, MessageContent, NextState,
@@ -348,6 +350,38 @@ impl Store {
     /// One message with its state and attachments' metadata.
     pub fn message(&self, message_id: &MessageId) -> Result<Option<Message>, StoreError> {
         messages::load(&self.conn, message_id.as_str())
+    }
+
+    /// Records what was done about the Failed message `failed`
+    /// ([`Batch::record_follow_up`]).
+    pub fn record_follow_up(
+        &self,
+        failed: &MessageId,
+        follow_up: &FollowUp,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        self.batch(|b| b.record_follow_up(failed, follow_up, at))
+    }
+
+    /// What was done about the Failed message `message_id`, if anything.
+    pub fn follow_up(&self, message_id: &MessageId) -> Result<Option<FollowUp>, StoreError> {
+        let (sort_key, _) = messages::locate(&self.conn, message_id.as_str())?;
+        follow_up::recorded(&self.conn, sort_key)
+    }
+
+    /// A new draft in place of the Failed message `failed`: `fields` and
+    /// `attachments` (name, content type, bytes, what it was compressed
+    /// from), remembered as following it up, so that sending the draft
+    /// records the link ([`SavedDraft::follows_up`]). If a draft already
+    /// follows it up, that draft is returned instead and nothing is written.
+    pub fn follow_up_draft(
+        &self,
+        failed: &MessageId,
+        fields: &DraftFields,
+        attachments: &[OutgoingAttachment],
+        at: OffsetDateTime,
+    ) -> Result<DraftId, StoreError> {
+        self.write(|tx| drafts::follow_up(tx, failed, fields, attachments, at))
     }
 
     /// The Outbox: every message not in a final state, oldest first.

@@ -258,7 +258,12 @@ impl Package {
 pub fn eark_errors(package: &Path) -> Vec<String> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/e-ark/eark-validate");
     assert!(script.is_file(), "{} is missing", script.display());
+    // The script installs the validator on first use; tests running at
+    // once must not each start that install (the second saw a half-made venv).
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let guard = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let out = Command::new(&script).arg(package).output().unwrap();
+    drop(guard);
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let report: Value = stdout
         .lines()

@@ -7,11 +7,11 @@ use std::path::Path;
 use kuvert_store::{CompressedFrom, DraftFields, DraftId, DraftSummary, SavedDraft};
 
 use crate::compose::file_type::{self, Sniffed};
-use crate::compose::{AttachmentFile, CaseStatus, Draft, EnvelopeSize, FileType};
+use crate::compose::{self, AttachmentFile, CaseStatus, Draft, EnvelopeSize, FileType};
 use crate::compress::{compress_pdf, CompressError, Compressed};
 use crate::error::Error;
 
-use super::{Kuvert, SendReport};
+use super::{Kuvert, SendReport, SentFrom};
 
 impl Kuvert {
     /// Saves a draft's fields (autosave): a new draft when `id` is `None`.
@@ -36,23 +36,21 @@ impl Kuvert {
         Ok(self.store.delete_draft(id)?)
     }
 
-    /// Attaches the file at `path` to a draft. Its type is told by name and
-    /// content; whether the organisation allows it is for validation to say
-    /// (with the reason), so an unknown type is kept as
-    /// `application/octet-stream` rather than refused here.
+    /// Attaches the file at `path` to a draft. Refused before anything is
+    /// stored ([`compose::check_picked_file`]) when it is not a regular file
+    /// within [`Rules::largest_input_file`](crate::profile::Rules), has no
+    /// usable name, is empty, or is not of a type the profile allows (told
+    /// by its structure): the draft is left as it was.
     pub fn attach_file(&self, id: DraftId, path: &Path) -> Result<(), Error> {
-        let limit = self.profile().rules().largest_input_file();
-        let bytes = crate::files::read_input(path, limit)?;
+        let rules = self.profile().rules();
+        let bytes = crate::files::read_input(path, rules.largest_input_file())?;
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let content_type = match file_type::sniff(&name, &bytes) {
-            Sniffed::Recognised(t) => t.mime(),
-            _ => "application/octet-stream",
-        };
+        let file_type = compose::check_picked_file(&name, &bytes, rules)?;
         self.store
-            .add_draft_attachment(id, &name, content_type, &bytes, self.clock.now())?;
+            .add_draft_attachment(id, &name, file_type.mime(), &bytes, self.clock.now())?;
         Ok(())
     }
 
@@ -66,8 +64,8 @@ impl Kuvert {
     /// Records a saved draft as sent on paper ([`Kuvert::send_on_paper`]);
     /// the draft is removed in the transaction that stores the message.
     pub fn send_draft_on_paper(&self, id: DraftId) -> Result<SendReport, Error> {
-        let form = self.compose_form(id)?;
-        self.send_and_remove(&form, Some(id), super::Channel::Paper)
+        let (form, from) = self.sent_from(id)?;
+        self.send_and_remove(&form, Some(&from), super::Channel::Paper)
     }
 
     /// The size of a saved draft as it would be sent now
@@ -135,8 +133,18 @@ impl Kuvert {
     /// the same transaction that stores the message, so it can never be
     /// sent twice (nor lost when storing fails: then it stays a draft).
     pub fn send_draft(&self, id: DraftId) -> Result<SendReport, Error> {
-        let form = self.compose_form(id)?;
-        self.send_and_remove(&form, Some(id), super::Channel::Digital)
+        let (form, from) = self.sent_from(id)?;
+        self.send_and_remove(&form, Some(&from), super::Channel::Digital)
+    }
+
+    /// The compose form of a saved draft and where it is sent from.
+    fn sent_from(&self, id: DraftId) -> Result<(Draft, SentFrom), Error> {
+        let saved = self.draft(id)?;
+        let from = SentFrom {
+            draft: id,
+            follows_up: saved.follows_up.clone(),
+        };
+        Ok((compose_form(saved), from))
     }
 }
 

@@ -1,6 +1,6 @@
 //! The mailbox folders the officer sees, and which messages each holds.
 
-use kuvert_store::{SentLogQuery, SentSummary};
+use kuvert_store::{FollowUp, SentLogQuery, SentSummary};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
@@ -35,6 +35,10 @@ pub struct FolderItem {
     pub summary: SentSummary,
     /// Why it failed or what the last failed attempt said, when known.
     pub reason: Option<String>,
+    /// For a Failed message: what the officer did about it, if anything
+    /// (sent again, or handled outside Kuvert). One not followed up is
+    /// waiting for the officer.
+    pub follow_up: Option<FollowUp>,
 }
 
 impl Kuvert {
@@ -59,15 +63,23 @@ impl Kuvert {
             limit: FOLDER_LIMIT,
             ..SentLogQuery::default()
         };
-        Ok(self
-            .store
+        let failed = folder == Folder::Failed;
+        self.store
             .search(&query)?
             .into_iter()
-            .map(|summary| FolderItem {
-                summary,
-                reason: None,
+            .map(|summary| {
+                let follow_up = if failed {
+                    self.store.follow_up(&summary.message_id)?
+                } else {
+                    None
+                };
+                Ok(FolderItem {
+                    summary,
+                    reason: None,
+                    follow_up,
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// Every message not yet final (the Outbox and what it is waiting on),
@@ -91,6 +103,7 @@ impl Kuvert {
                     .failure_reason
                     .clone()
                     .or_else(|| m.last_failure.as_ref().map(|f| f.reason.clone())),
+                follow_up: None,
             })
             .collect();
         items.reverse();

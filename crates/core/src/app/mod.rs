@@ -33,8 +33,17 @@ use crate::secrets::{Keyring, Password};
 mod drafts;
 pub use drafts::{compress_attachment, compress_draft_pdfs, Compression};
 mod folders;
+mod follow_up;
+pub use follow_up::FollowUpRefused;
 
 pub use folders::{Folder, FolderItem, FOLDER_LIMIT};
+
+/// The saved draft a message is sent from: removed when the message is
+/// stored, and the Failed message it is sent in place of, if any.
+struct SentFrom {
+    draft: kuvert_store::DraftId,
+    follows_up: Option<MessageId>,
+}
 
 /// A signed delivery and the ids it was signed with.
 struct Signed {
@@ -553,9 +562,14 @@ impl Kuvert {
     fn send_and_remove(
         &self,
         draft: &Draft,
-        sent_from: Option<kuvert_store::DraftId>,
+        sent_from: Option<&SentFrom>,
         channel: Channel,
     ) -> Result<SendReport, Error> {
+        if let Some(failed) = sent_from.and_then(|d| d.follows_up.as_ref()) {
+            // Told plainly before anything is signed; the store refuses it
+            // again in the transaction.
+            self.followable(failed)?;
+        }
         let outgoing = match channel {
             Channel::Digital => self.validate(draft)?,
             Channel::Paper => Outgoing::from_draft_within(
@@ -596,8 +610,15 @@ impl Kuvert {
             batch.enqueue(&record, now)?;
             let step = lifecycle::signed(signed.xml);
             batch.transition(&message_id, step.from(), step.next(), now)?;
-            if let Some(draft) = sent_from {
-                batch.delete_draft(draft)?;
+            if let Some(from) = sent_from {
+                if let Some(failed) = &from.follows_up {
+                    batch.record_follow_up(
+                        failed,
+                        &kuvert_store::FollowUp::SentAgain(message_id.clone()),
+                        now,
+                    )?;
+                }
+                batch.delete_draft(from.draft)?;
             }
             Ok::<_, Error>(message_id)
         })?;

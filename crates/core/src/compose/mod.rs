@@ -65,7 +65,7 @@ pub use envelope::EnvelopeSize;
 pub use file_type::FileType;
 pub use problem::{ComposeError, Field, Problem, ProblemKind};
 
-use crate::profile::{Profile, SupportContact};
+use crate::profile::{Profile, Rules, SupportContact};
 use kuvert_store::CompressedFrom;
 
 /// The `Language` Kuvert sends.
@@ -687,6 +687,71 @@ fn scaled(bytes: u64) -> (String, &'static str) {
     }
 }
 
+/// The type of the file `name` with `bytes`, if it is one the profile
+/// allows: told by its structure, which must agree with its name.
+/// Otherwise the problem, as validation reports it for the attachments.
+fn allowed_file_type(name: &str, bytes: &[u8], rules: &Rules) -> Result<FileType, ProblemKind> {
+    let file_type = match file_type::sniff(name, bytes) {
+        file_type::Sniffed::Recognised(t) => t,
+        file_type::Sniffed::UnknownExtension => {
+            return Err(ProblemKind::UnknownFileType {
+                file: name.to_string(),
+            })
+        }
+        file_type::Sniffed::Mismatch {
+            by_extension,
+            by_content,
+        } => {
+            return Err(ProblemKind::FileTypeMismatch {
+                file: name.to_string(),
+                by_extension,
+                by_content,
+            })
+        }
+    };
+    if rules
+        .allowed_attachment_types
+        .iter()
+        .any(|t| t == file_type.mime())
+    {
+        Ok(file_type)
+    } else {
+        Err(ProblemKind::FileTypeNotAllowed {
+            file: name.to_string(),
+            file_type,
+        })
+    }
+}
+
+/// Whether a picked file may be attached at all, before it is stored in a
+/// draft: a usable name, not empty, and a type the profile allows (told by
+/// its structure). Its size is not judged here: a PDF too large may still
+/// be compressed to fit.
+pub fn check_picked_file(
+    name: &str,
+    bytes: &[u8],
+    rules: &Rules,
+) -> Result<FileType, ComposeError> {
+    let refuse = |kind| {
+        ComposeError::new(vec![Problem {
+            field: Field::Attachments,
+            kind,
+        }])
+    };
+    let name = name.trim();
+    if !usable_file_name(name) {
+        return Err(refuse(ProblemKind::InvalidFileName {
+            file: name.to_string(),
+        }));
+    }
+    if bytes.is_empty() {
+        return Err(refuse(ProblemKind::EmptyAttachment {
+            file: name.to_string(),
+        }));
+    }
+    allowed_file_type(name, bytes, rules).map_err(refuse)
+}
+
 /// Whether `name` can be an attachment's file name on every system that
 /// will store it: not empty, no folder part (`/`, `\\`, `.`, `..`), no
 /// control or invisible character (a right-to-left override makes
@@ -827,37 +892,13 @@ fn attachments(
             });
             continue;
         }
-        let file_type = match file_type::sniff(name, &file.bytes) {
-            file_type::Sniffed::Recognised(t) => t,
-            file_type::Sniffed::UnknownExtension => {
-                ok = fail(ProblemKind::UnknownFileType {
-                    file: name.to_string(),
-                });
-                continue;
-            }
-            file_type::Sniffed::Mismatch {
-                by_extension,
-                by_content,
-            } => {
-                ok = fail(ProblemKind::FileTypeMismatch {
-                    file: name.to_string(),
-                    by_extension,
-                    by_content,
-                });
+        let file_type = match allowed_file_type(name, &file.bytes, rules) {
+            Ok(t) => t,
+            Err(kind) => {
+                ok = fail(kind);
                 continue;
             }
         };
-        if !rules
-            .allowed_attachment_types
-            .iter()
-            .any(|t| t == file_type.mime())
-        {
-            ok = fail(ProblemKind::FileTypeNotAllowed {
-                file: name.to_string(),
-                file_type,
-            });
-            continue;
-        }
         let content_type = match ContentType::new(file_type.mime()) {
             Ok(c) => c,
             Err(e) => {

@@ -325,6 +325,14 @@ fn history_lines_of_both_stores_read_back_as_their_codes() {
             "the intermediary's answer could not be understood",
             HistoryNote::AttemptFailed { attempt: None, reason: Reason::MalformedAnswer },
         ),
+        ("sent_again", Failed, "m-2", HistoryNote::SentAgain { message_id: "m-2".into() }),
+        ("resend_of", Queued, " m-1 ", HistoryNote::ResendOf { message_id: "m-1".into() }),
+        (
+            "handled_outside",
+            Failed,
+            "Lämnat personligen.",
+            HistoryNote::HandledOutside { note: "Lämnat personligen.".into() },
+        ),
         ("queued_again", Queued, "?", HistoryNote::Other { text: "?".into() }),
     ];
     for (kind, state, detail, expected) in cases {

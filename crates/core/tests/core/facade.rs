@@ -116,6 +116,45 @@ fn attached_files_are_typed_by_content_and_kept_with_the_draft() {
 }
 
 #[test]
+fn issue_12_a_picked_file_of_a_type_not_allowed_is_refused_before_the_draft_stores_it() {
+    let o = open();
+    let dir = tempfile::tempdir().unwrap();
+    let id = o.kuvert.save_draft(None, &fields("19850101-2382")).unwrap();
+    let cases: [(&str, &[u8], &str); 5] = [
+        ("program.exe", b"MZ\x90\0\x03\0\0\0", "unknown_file_type"),
+        (
+            "program.pdf",
+            b"MZ\x90\0\x03\0\0\0This program cannot be run in DOS mode.%PDF-1.7",
+            "file_type_mismatch",
+        ),
+        ("tom.pdf", b"", "empty_attachment"),
+        // A GIF is a type Kuvert knows, but the profile does not allow it.
+        (
+            "brev.gif",
+            b"GIF89a\x01\0\x01\0\x80\0\0\0\0\0\xff\xff\xff,",
+            "file_type_not_allowed",
+        ),
+        ("CON.pdf", b"%PDF-1.4\n%%EOF\n", "invalid_file_name"),
+    ];
+    for (name, bytes, code) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        match o.kuvert.attach_file(id, &path) {
+            Err(kuvert_core::Error::Compose(e)) => {
+                assert_eq!(e.problems().len(), 1, "{name}");
+                assert_eq!(e.problems()[0].kind.code(), code, "{name}");
+                assert_eq!(e.problems()[0].field.code(), "attachments", "{name}");
+            }
+            other => panic!("{name}: {other:?}"),
+        }
+        assert!(
+            o.kuvert.draft(id).unwrap().attachments.is_empty(),
+            "{name} was stored"
+        );
+    }
+}
+
+#[test]
 fn a_recipient_without_a_mailbox_goes_to_the_paper_folder_with_its_stored_letter() {
     let o = open();
     let id = o.kuvert.save_draft(None, &fields("19270517-8354")).unwrap();
@@ -479,4 +518,166 @@ fn issue_12_a_404_at_the_message_url_is_a_configuration_error_not_a_failed_messa
     assert!(kuvert.folder(Folder::Failed).unwrap().is_empty());
     assert_eq!(kuvert.folder(Folder::NeedsAttention).unwrap().len(), 1);
     assert_eq!(sandbox.delivery_count(report.message_id().as_str()), 0);
+}
+
+/// Sends to the test person whose mailbox operator cannot deliver, and
+/// waits until the message is Failed.
+fn failed_message(o: &Opened) -> kuvert_core::MessageId {
+    let report = o
+        .kuvert
+        .send_draft(o.kuvert.save_draft(None, &fields("19700101-2389")).unwrap())
+        .unwrap();
+    let id = report.message_id().clone();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while o.kuvert.refresh_status(&id).unwrap().state != SendState::Failed {
+        assert!(std::time::Instant::now() < deadline, "never failed");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    id
+}
+
+/// Issue 12: a Failed message is sent again from a draft made of it; the
+/// two are linked in both histories, it is then no longer waiting for the
+/// officer, and it cannot be sent again a second time.
+#[test]
+fn issue_12_a_failed_message_is_sent_again_once_and_both_histories_link_the_two() {
+    let o = open();
+    let failed = failed_message(&o);
+    let waiting = o.kuvert.folder(Folder::Failed).unwrap();
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(waiting[0].follow_up, None, "waiting for the officer");
+
+    let draft = o.kuvert.send_again(&failed).unwrap();
+    // Asked again before it is sent: the same draft, not a second one.
+    assert_eq!(o.kuvert.send_again(&failed).unwrap(), draft);
+    assert_eq!(o.kuvert.drafts().unwrap().len(), 1);
+    let saved = o.kuvert.draft(draft).unwrap();
+    assert_eq!(saved.fields.subject, "Beslut om bygglov");
+    assert_eq!(saved.fields.case_number, "BN 2026/0123");
+    assert_eq!(saved.follows_up.as_ref(), Some(&failed));
+
+    // The officer corrects the recipient (a colleague found the right one)
+    // and sends it.
+    let mut corrected = saved.fields.clone();
+    corrected.recipient_text = "19850101-2382".into();
+    o.kuvert.save_draft(Some(draft), &corrected).unwrap();
+    let report = o.kuvert.send_draft(draft).unwrap();
+    let new = report.message_id().clone();
+    assert_ne!(new, failed);
+
+    assert_eq!(
+        o.kuvert.follow_up(&failed).unwrap(),
+        Some(kuvert_core::FollowUp::SentAgain(new.clone()))
+    );
+    assert!(notes(&o.kuvert, &failed).contains(&HistoryNote::SentAgain {
+        message_id: new.to_string()
+    }));
+    assert!(notes(&o.kuvert, &new).contains(&HistoryNote::ResendOf {
+        message_id: failed.to_string()
+    }));
+    assert_eq!(o.kuvert.message(&failed).unwrap().state, SendState::Failed);
+    let listed = o.kuvert.folder(Folder::Failed).unwrap();
+    assert!(listed[0].follow_up.is_some(), "no longer waiting");
+
+    // Neither a second resend nor a note afterwards.
+    for refused in [
+        o.kuvert.send_again(&failed).unwrap_err(),
+        o.kuvert.mark_handled(&failed, "Ringde upp").unwrap_err(),
+    ] {
+        let kuvert_core::Error::FollowUp(why) = &refused else {
+            panic!("{refused:?}")
+        };
+        assert_eq!(why.kind(), "already_sent_again");
+        assert!(why.swedish().contains("redan skickats igen"), "{why}");
+    }
+    // Nor of a message that did not fail.
+    let kuvert_core::Error::FollowUp(why) = o.kuvert.send_again(&new).unwrap_err() else {
+        panic!()
+    };
+    assert_eq!(why.kind(), "not_failed");
+    // The chain still vouches for the log with the new events in it.
+    assert_log_intact(&o.kuvert);
+}
+
+/// Issue 12: a follow-up draft of a failed message may go on paper, and
+/// the failed message records that too.
+#[test]
+fn issue_12_a_failed_message_sent_again_on_paper_is_linked_to_the_letter() {
+    let o = open();
+    let failed = failed_message(&o);
+    let draft = o.kuvert.send_again(&failed).unwrap();
+    let mut fields = o.kuvert.draft(draft).unwrap().fields;
+    fields.postal_address = "Testgatan 1\n123 45 Teststad".into();
+    o.kuvert.save_draft(Some(draft), &fields).unwrap();
+    let report = o.kuvert.send_draft_on_paper(draft).unwrap();
+    let new = report.message_id().clone();
+    assert_eq!(o.kuvert.message(&new).unwrap().state, SendState::Paper);
+    assert_eq!(
+        o.kuvert.follow_up(&failed).unwrap(),
+        Some(kuvert_core::FollowUp::SentAgain(new))
+    );
+}
+
+/// Issue 12: a Failed message handled outside Kuvert gets the officer's
+/// note in its sealed history; an empty note or one with invisible
+/// characters is refused in Swedish and nothing is recorded. A follow-up
+/// draft made before is then refused before anything is signed.
+#[test]
+fn issue_12_a_failed_message_marked_as_handled_outside_kuvert_keeps_the_note() {
+    let o = open();
+    let failed = failed_message(&o);
+    let stale = o.kuvert.send_again(&failed).unwrap();
+    for (note, kind) in [
+        ("   ", "note_empty"),
+        ("Lämnat\u{202e}över", "note_forbidden_character"),
+        (&"x".repeat(501)[..], "note_too_long"),
+    ] {
+        let kuvert_core::Error::FollowUp(why) = o.kuvert.mark_handled(&failed, note).unwrap_err()
+        else {
+            panic!("{note:?}")
+        };
+        assert_eq!(why.kind(), kind);
+        assert_eq!(why.field(), "note");
+        assert!(!why.swedish().is_empty());
+        assert_eq!(o.kuvert.follow_up(&failed).unwrap(), None, "{note:?}");
+    }
+    let message = o
+        .kuvert
+        .mark_handled(
+            &failed,
+            "  Beslutet lämnades över personligen den 3 december.  ",
+        )
+        .unwrap();
+    assert_eq!(message.state, SendState::Failed);
+    assert!(
+        notes(&o.kuvert, &failed).contains(&HistoryNote::HandledOutside {
+            note: "Beslutet lämnades över personligen den 3 december.".into()
+        })
+    );
+    let kuvert_core::Error::FollowUp(why) = o.kuvert.send_again(&failed).unwrap_err() else {
+        panic!()
+    };
+    assert_eq!(why.kind(), "already_handled");
+    let kuvert_core::Error::FollowUp(why) = o.kuvert.send_draft(stale).unwrap_err() else {
+        panic!()
+    };
+    assert_eq!(why.kind(), "already_handled");
+    assert_eq!(o.kuvert.drafts().unwrap().len(), 1, "the draft is kept");
+    assert_eq!(
+        o.kuvert.log(&Default::default()).unwrap().len(),
+        1,
+        "nothing stored"
+    );
+    assert_log_intact(&o.kuvert);
+}
+
+fn assert_log_intact(kuvert: &Kuvert) {
+    let verdict = kuvert
+        .verify_log(kuvert_core::ChainScope::Full)
+        .unwrap()
+        .verdict;
+    assert!(
+        matches!(verdict, kuvert_core::ChainVerdict::Intact { .. }),
+        "{verdict:?}"
+    );
 }

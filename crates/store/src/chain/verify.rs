@@ -385,11 +385,11 @@ fn walk(conn: &Connection, first: i64, last: i64, mut prev: Vec<u8>) -> Result<W
                      WHERE x.sort_key = m.sort_key AND x.kind = 'attempt_failed') END,
                 CASE WHEN m.last_seq = c.seq THEN
                     (SELECT x.at FROM status_history x
-                     WHERE x.sort_key = m.sort_key AND x.kind <> 'attempt_failed'
+                     WHERE x.sort_key = m.sort_key AND x.kind IN ('enqueued', 'state_changed')
                      ORDER BY x.seq DESC LIMIT 1) END,
                 CASE WHEN m.last_seq = c.seq THEN
                     (SELECT x.detail FROM status_history x
-                     WHERE x.sort_key = m.sort_key AND x.kind <> 'attempt_failed'
+                     WHERE x.sort_key = m.sort_key AND x.kind IN ('enqueued', 'state_changed')
                      ORDER BY x.seq DESC LIMIT 1) END,
                 m.case_key, m.attachment_count, m.attachment_names
          FROM chain c

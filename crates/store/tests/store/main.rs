@@ -6,6 +6,7 @@ mod concurrency;
 mod drafts;
 mod events;
 mod export;
+mod follow_up;
 mod migrations;
 mod record;
 mod search;
