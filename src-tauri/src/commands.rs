@@ -244,7 +244,32 @@ pub async fn refresh_status(session: State<'_, Session>, id: String) -> Answer<M
 pub(crate) fn message_view(kuvert: &Kuvert, message: Message) -> Result<MessageView, Error> {
     let history = kuvert.history(&message.content.message_id)?;
     let thread = kuvert.thread_of(&message)?;
-    Ok(MessageView::new(message, history, &thread))
+    let follow_up = kuvert.follow_up(&message.content.message_id)?;
+    Ok(MessageView::new(message, history, &thread, follow_up))
+}
+
+/// A draft to send a Failed message again (digitally or on paper, as the
+/// officer then chooses); the same draft while it is not yet sent.
+#[tauri::command]
+pub async fn send_again(session: State<'_, Session>, id: String) -> Answer<i64> {
+    session.with(|o| {
+        let id = kuvert_core::message_id(&id)?;
+        Ok(o.kuvert.send_again(&id)?.0)
+    })
+}
+
+/// Records that a Failed message was handled outside Kuvert, with the
+/// officer's note.
+#[tauri::command]
+pub async fn mark_handled(
+    session: State<'_, Session>,
+    id: String,
+    note: String,
+) -> Answer<MessageView> {
+    session.with(|o| {
+        let id = kuvert_core::message_id(&id)?;
+        message_view(&o.kuvert, o.kuvert.mark_handled(&id, &note)?)
+    })
 }
 
 /// Searches the sent log.

@@ -17,7 +17,7 @@ use kuvert_core::profile::ProfileLayer;
 use kuvert_core::reason::{Answer, CompressedNote, HistoryNote, Reason};
 use kuvert_core::{
     CaseEvent, CheckOutcome, DraftAttachment, DraftFields, DraftSummary, Error, ErrorCode,
-    FolderItem, MatterStatus, Message, Reachability, SavedDraft, SendReport, SendState,
+    FolderItem, FollowUp, MatterStatus, Message, Reachability, SavedDraft, SendReport, SendState,
     SentSummary, StatusEvent,
 };
 use serde::{Deserialize, Serialize};
@@ -136,6 +136,12 @@ impl From<Error> for CommandError {
                     "Organisationen bevarar skickade meddelanden i minst {rule} dagar. Gallring av yngre meddelanden nekas; ange {rule} dagar eller fler (du angav {asked})."
                 ),
                 english: error.to_string(),
+            }],
+            Error::FollowUp(refused) => vec![ProblemView {
+                field: refused.field().into(),
+                kind: refused.kind().into(),
+                swedish: refused.swedish(),
+                english: refused.to_string(),
             }],
             Error::NotAPurger { account } => vec![ProblemView {
                 field: "purge".into(),
@@ -469,12 +475,15 @@ pub struct DraftView {
     pub fields: DraftFieldsView,
     /// Attachments.
     pub attachments: Vec<AttachmentView>,
+    /// The Failed message this draft is sent in place of, if any.
+    pub follows_up: Option<String>,
 }
 
 impl From<SavedDraft> for DraftView {
     fn from(d: SavedDraft) -> Self {
         DraftView {
             id: d.id.0,
+            follows_up: d.follows_up.as_ref().map(ToString::to_string),
             updated_at: time_text(d.updated_at),
             attachments: d.attachments.iter().map(AttachmentView::from).collect(),
             fields: d.fields.into(),
@@ -738,6 +747,9 @@ pub struct MessageRow {
     pub reason: Option<Reason>,
     /// Set for an event message.
     pub event: Option<EventView>,
+    /// A Failed message the officer has followed up (sent again or
+    /// handled outside Kuvert): no longer waiting for them.
+    pub followed_up: bool,
 }
 
 impl From<SentSummary> for MessageRow {
@@ -757,6 +769,7 @@ impl From<SentSummary> for MessageRow {
             attachment_count: s.attachment_count,
             reason: None,
             event: s.event.as_ref().map(EventView::from),
+            followed_up: false,
         }
     }
 }
@@ -765,6 +778,7 @@ impl From<FolderItem> for MessageRow {
     fn from(item: FolderItem) -> Self {
         MessageRow {
             reason: item.reason.as_deref().map(Reason::of),
+            followed_up: item.follow_up.is_some(),
             ..MessageRow::from(item.summary)
         }
     }
@@ -792,6 +806,7 @@ impl From<&Message> for MessageRow {
                 .or_else(|| m.last_failure.as_ref().map(|f| f.reason.as_str()))
                 .map(Reason::of),
             event: c.event.as_ref().map(EventView::from),
+            followed_up: false,
         }
     }
 }
@@ -859,12 +874,49 @@ pub struct MessageView {
     /// For an event message, its case's events oldest first (itself among
     /// them); empty for an ordinary message.
     pub thread: Vec<MessageRow>,
+    /// For a Failed message, what the officer did about it.
+    pub follow_up: Option<FollowUpView>,
+}
+
+/// What the officer did about a Failed message.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FollowUpView {
+    /// Sent again as a new message.
+    SentAgain {
+        /// The new message's id.
+        message_id: String,
+    },
+    /// Handled outside Kuvert.
+    HandledOutside {
+        /// The officer's note.
+        note: String,
+    },
+}
+
+impl From<FollowUp> for FollowUpView {
+    fn from(f: FollowUp) -> Self {
+        match f {
+            FollowUp::SentAgain(id) => FollowUpView::SentAgain {
+                message_id: id.to_string(),
+            },
+            FollowUp::HandledOutside(note) => FollowUpView::HandledOutside {
+                note: note.as_str().to_string(),
+            },
+        }
+    }
 }
 
 impl MessageView {
-    /// A message, its history and its case's thread.
-    pub fn new(m: Message, history: Vec<StatusEvent>, thread: &[Message]) -> Self {
+    /// A message, its history, its case's thread and its follow-up.
+    pub fn new(
+        m: Message,
+        history: Vec<StatusEvent>,
+        thread: &[Message],
+        follow_up: Option<FollowUp>,
+    ) -> Self {
         MessageView {
+            follow_up: follow_up.map(FollowUpView::from),
             thread: thread.iter().map(MessageRow::from).collect(),
             row: MessageRow::from(&m),
             body: m.content.body,
@@ -1271,6 +1323,7 @@ pub fn typescript() -> String {
         HistoryNote::decl(),
         TimelineEntry::decl(),
         StoredAttachmentView::decl(),
+        FollowUpView::decl(),
         MessageView::decl(),
         LogFilterView::decl(),
         ExportKind::decl(),

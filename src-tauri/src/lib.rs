@@ -138,6 +138,8 @@ pub fn run() {
             commands::folder,
             commands::message,
             commands::refresh_status,
+            commands::send_again,
+            commands::mark_handled,
             commands::search_log,
             commands::choose_save_path,
             commands::choose_files,

@@ -14,7 +14,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { compose, sendAndClose, startApp, workDir } from "./harness.mjs";
+import { compose, sendAndClose, startApp, valueOf, workDir } from "./harness.mjs";
 
 const work = workDir("app");
 const saveDir = join(work, "saved");
@@ -159,7 +159,7 @@ test("two event messages in one case: the second follows the first, and the read
   assert.match(await driver.text(thread[1]), /Händelse två E2E/);
 });
 
-test("attachments by the file dialog and by dropping; a type the rules forbid is refused", async () => {
+test("attachments by the file dialog and by dropping; a type the rules forbid is refused before it is stored", async () => {
   await compose(driver, {
     recipient: "19850101-2390",
     operator: "Min myndighetspost (testmiljö)",
@@ -169,10 +169,13 @@ test("attachments by the file dialog and by dropping; a type the rules forbid is
   });
   // The dialog (answered by KUVERT_OPEN_FILES) picks beslut.pdf and program.exe.
   await driver.click(await driver.find("#compose-attach"));
-  const listed = await driver.waitForText("#compose-attachments", "program.exe");
+  // Issue 12: the program is refused before the draft stores it, with a
+  // plain reason; the PDF picked with it is attached.
+  const refused = await driver.waitForText(".error-box", "program.exe");
+  assert.match(refused, /Det går inte att avgöra vilken sorts fil program\.exe är/);
+  const listed = await driver.waitForText("#compose-attachments", "beslut.pdf");
   assert.match(listed, /beslut\.pdf — PDF, 1,4 kB/);
-  assert.match(listed, /program\.exe — .*Filtypen är inte tillåten\./);
-  assert.equal(await driver.attribute(await driver.find("#compose-review"), "disabled"), "true");
+  assert.doesNotMatch(listed, /program\.exe/);
 
   // Dropped on the window: the webview's drag-and-drop event with the path.
   await driver.execute(
@@ -181,9 +184,8 @@ test("attachments by the file dialog and by dropping; a type the rules forbid is
   );
   await driver.waitForText("#compose-attachments", "karta.png — PNG");
 
-  await driver.click(await driver.find("#compose-attachments button[aria-label$='program.exe']"));
-  await driver.until("program.exe to be removed", async () =>
-    !(await driver.text(await driver.find("#compose-attachments"))).includes("program.exe"));
+  await driver.until("the refusal to go once a file is attached", async () =>
+    (await driver.findAll(".error-box")).length === 0);
   await driver.click(await driver.find("#compose-review"));
   const summary = await driver.waitForText("#compose-summary", "via Min myndighetspost", 30_000);
   assert.match(summary, /2 bilagor/);
@@ -443,4 +445,60 @@ test("issue 12: Outlook habits — search box, sortable columns, arrow keys, Del
   await driver.execute("const s = document.querySelector('#language'); s.value = 'sv'; s.dispatchEvent(new Event('change', { bubbles: true }))");
   await driver.until("Swedish kept", async () =>
     JSON.parse(readFileSync(join(dataDir, "preferences.json"), "utf8")).language === "sv");
+});
+
+test("issue 12: a message the mailbox could not deliver is sent again on paper, another is marked as handled outside Kuvert", async () => {
+  const subjects = ["Föreläggande skickas igen E2E", "Föreläggande hanteras utanför E2E"];
+  for (const [i, subject] of subjects.entries()) {
+    await compose(driver, { recipient: "197001012389", operator: "Kivra (testmiljö)", subject, body: "Hej, här kommer föreläggandet.", caseNumber: `KS 2026/09${i}0` });
+    await driver.click(await driver.find("#compose-review"));
+    await driver.waitForText("#compose-summary", "via Kivra", 30_000);
+    await sendAndClose(driver, "submitted");
+  }
+  // The status check finds them undelivered; both wait for the officer.
+  await driver.click(await driver.find("#folder-failed"));
+  await driver.until("both in Misslyckade", async () => {
+    const text = await driver.text(await driver.find("#message-list"));
+    return subjects.every((s) => text.includes(s));
+  }, 120_000);
+  await driver.until("both counted", async () => (await driver.findAll("#count-failed")).length === 1 && (await driver.text(await driver.find("#count-failed"))) === "2", 20_000);
+
+  // Sent again: a new draft of the same message, sent on paper from there.
+  let pane = await openInFolder("failed", subjects[0]);
+  assert.match(pane, /Meddelandet kunde inte levereras/);
+  await driver.click(await driver.find("#follow-up-send-again"));
+  assert.match(await driver.waitForText("#compose-follows-up", "i stället för"), /digitalt igen eller med post/);
+  assert.equal(await valueOf(driver, "#compose-subject"), subjects[0]);
+  await driver.click(await driver.find("#compose-follow-up-paper"));
+  await driver.waitFor("#compose-postal-address");
+  await driver.execute(
+    "const field = document.getElementById('compose-postal-address'); field.value = arguments[0]; field.dispatchEvent(new Event('input', { bubbles: true }));",
+    ["Bo Ek\nStorgatan 2\n123 45 Småstad"],
+  );
+  await driver.click(await driver.find("#compose-send-paper"));
+  await driver.until("the paper outcome", async () => {
+    const found = await driver.findAll("#compose-outcome");
+    return found.length === 1 && (await driver.attribute(found[0], "data-outcome")) === "paper";
+  }, 60_000);
+  await driver.click(await driver.find("#compose-done"));
+  pane = await openInFolder("failed", subjects[0]);
+  assert.match(await driver.waitForText("#reading-follow-up-done", "Skickat igen"), /nytt meddelande/);
+  assert.match(pane, /Skickat igen som ett nytt meddelande \(/);
+  assert.equal((await driver.findAll("#follow-up-send-again")).length, 0, "offered only once");
+  await driver.click(await driver.find("#reading-follow-up-open"));
+  pane = await driver.waitForText("#reading-pane", "Skickat i stället för");
+  assert.match(pane, /Skickad på papper/);
+
+  // Handled outside Kuvert: the note is asked for, in Swedish, then kept.
+  pane = await openInFolder("failed", subjects[1]);
+  await driver.click(await driver.find("#follow-up-handled"));
+  await driver.click(await driver.waitFor("#follow-up-handled-save"));
+  assert.match(await driver.waitForText(".error-box", "Skriv hur meddelandet hanterades", 20_000), /Skriv hur/);
+  await driver.type(await driver.find("#follow-up-note"), "Lämnat över personligen i receptionen.");
+  await driver.click(await driver.find("#follow-up-handled-save"));
+  assert.match(await driver.waitForText("#reading-follow-up-done", "Hanterat utanför Kuvert", 20_000), /Lämnat över personligen i receptionen\./);
+  assert.match(await driver.text(await driver.find("#reading-pane")), /Hanterat utanför Kuvert: Lämnat över personligen/);
+  // Neither waits for the officer any more.
+  await driver.click(await driver.find("#folder-failed"));
+  await driver.until("no longer counted", async () => (await driver.findAll("#count-failed")).length === 0, 20_000);
 });

@@ -36,6 +36,9 @@ const NOTES: Record<HistoryNote["code"], HistoryNote> = {
   paper: { code: "paper" },
   failed: { code: "failed", reason: { code: "not_delivered" } },
   attempt_failed: { code: "attempt_failed", attempt: 2, reason: tls },
+  sent_again: { code: "sent_again", message_id: "4f1c2a9e-0d3b-4e5f-8a6b-7c9d0e1f2a3b" },
+  resend_of: { code: "resend_of", message_id: "4f1c2a9e-0d3b-4e5f-8a6b-7c9d0e1f2a3b" },
+  handled_outside: { code: "handled_outside", note: "Beslutet lämnades över personligen." },
   imported: { code: "imported", text: "moved from a local log in profile x" },
   other: { code: "other", text: "okänd rad" },
 };

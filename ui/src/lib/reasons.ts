@@ -84,6 +84,12 @@ export function noteText(lang: Lang, note: HistoryNote): string {
       return note.attempt === null
         ? t(lang, "note.attemptUnnumbered", { reason: reasonText(lang, note.reason) })
         : t(lang, "note.attempt", { attempt: note.attempt, reason: reasonText(lang, note.reason) });
+    case "sent_again":
+      return t(lang, "note.sentAgain", { id: note.message_id });
+    case "resend_of":
+      return t(lang, "note.resendOf", { id: note.message_id });
+    case "handled_outside":
+      return t(lang, "note.handledOutside", { note: note.note });
     case "other":
       return note.text;
   }

@@ -262,14 +262,7 @@ fn letters_and_filing_package_pdfs_are_the_bytes_of_the_day_they_were_sent() {
         text.contains("Datum: 2026-11-30"),
         "dated the day it was sent: {text}"
     );
-    let verdict = kuvert
-        .verify_log(kuvert_core::ChainScope::Full)
-        .unwrap()
-        .verdict;
-    assert!(
-        matches!(verdict, kuvert_core::ChainVerdict::Intact { .. }),
-        "{verdict:?}"
-    );
+    assert_log_intact(&kuvert);
 }
 
 /// An event message follows the latest event in its case to the same

@@ -51,6 +51,10 @@ export class ComposeController {
   compressing = $state(false);
   /** The officer chose the paper route. */
   chosePaper = $state(false);
+  /** The Failed message this draft is sent in place of, if any. */
+  followsUp = $state<string | null>(null);
+  /** The officer asked to send this follow-up on paper instead. */
+  wantsPaper = $state(false);
 
   readonly #backend: Backend;
   readonly #profile: ProfileView;
@@ -76,6 +80,7 @@ export class ComposeController {
     this.draftId = draft.id;
     this.fields = draft.fields;
     this.attachments = draft.attachments;
+    this.followsUp = draft.follows_up;
     this.#recipientChanged(true);
     void this.measure();
   }
@@ -92,7 +97,7 @@ export class ComposeController {
 
   /** The message goes as a letter (the check said so, or it is too large), so the address is asked for. */
   get paperRoute(): boolean {
-    return this.noMailbox || this.tooLarge;
+    return this.noMailbox || this.tooLarge || this.wantsPaper;
   }
 
   /** The operator when the recipient can receive digital mail. */
@@ -294,7 +299,12 @@ export class ComposeController {
       this.error = null;
       await this.measure();
     } catch (error) {
+      // A refused file is not stored; the files picked before it were.
       this.error = asCommandError(error);
+      if (this.draftId !== null) {
+        this.attachments = (await this.#backend.draft(this.draftId)).attachments;
+        await this.measure();
+      }
     }
   }
 

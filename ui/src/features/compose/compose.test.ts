@@ -93,14 +93,13 @@ describe("case types", () => {
 });
 
 describe("attachments", () => {
-  it("show the organisation's rules", async () => {
+  it("refuse a type the rules forbid before it is stored, keeping the files before it", async () => {
     const c = controller();
     await c.attach(["/docs/beslut.pdf", "/docs/macro.exe"]);
-    const [pdf, exe] = c.attachments;
-    expect(c.attachmentProblems[pdf!.id]).toEqual([]);
-    expect(c.attachmentProblems[exe!.id]).toEqual(["type_not_allowed"]);
-    expect(c.canReview).toBe(false);
-    await c.removeAttachment(exe!.id);
+    expect(c.attachments.map((a) => a.name)).toEqual(["beslut.pdf"]);
+    expect(c.error?.problems[0]?.field).toBe("attachments");
+    expect(c.error?.problems[0]?.swedish).toContain("macro.exe");
+    expect(c.attachmentProblems[c.attachments[0]!.id]).toEqual([]);
     expect(c.canReview).toBe(true);
   });
 
@@ -266,5 +265,44 @@ describe("the sender name (issue 12)", () => {
     const id = c.draftId;
     expect(id).not.toBeNull();
     expect((await backend.draft(id!)).fields.sender_name).toBe("Socialnämnden");
+  });
+});
+
+describe("after a failure", () => {
+  async function failed(): Promise<string> {
+    const c = controller();
+    c.update({ recipient: "197001012389", subject: "Föreläggande", body: "Text", case_number: "BN 2026/9" });
+    await vi.advanceTimersByTimeAsync(500);
+    const outcome = await backend.sendDraft(c.draftId!);
+    backend.tick();
+    expect((await backend.message(outcome.message_id)).row.state).toBe("failed");
+    return outcome.message_id;
+  }
+
+  it("the draft made of a failed message is sent on paper when the officer asks, and the two are linked", async () => {
+    const id = await failed();
+    const draft = await backend.sendAgain(id);
+    expect(await backend.sendAgain(id)).toBe(draft);
+    const c = controller();
+    await c.open(draft);
+    expect(c.followsUp).toBe(id);
+    expect(c.fields.subject).toBe("Föreläggande");
+    expect(c.paperRoute).toBe(false);
+    c.wantsPaper = true;
+    expect(c.paperRoute).toBe(true);
+    c.update({ postal_address: "Bo Ek\nStorgatan 2\n123 45 Småstad" });
+    const outcome = await c.sendOnPaper();
+    expect(outcome?.kind).toBe("paper");
+    const view = await backend.message(id);
+    expect(view.follow_up).toEqual({ kind: "sent_again", message_id: outcome?.message_id });
+    expect(view.row.followed_up).toBe(true);
+    await expect(backend.sendAgain(id)).rejects.toMatchObject({ detail: { problems: [{ kind: "already_sent_again" }] } });
+  });
+
+  it("a failed message is marked as handled only with a note", async () => {
+    const id = await failed();
+    await expect(backend.markHandled(id, "  ")).rejects.toMatchObject({ detail: { problems: [{ field: "note" }] } });
+    const view = await backend.markHandled(id, "Ringde upp mottagaren.");
+    expect(view.follow_up).toEqual({ kind: "handled_outside", note: "Ringde upp mottagaren." });
   });
 });

@@ -57,6 +57,10 @@ export interface Backend {
   folder(folder: Folder): Promise<MessageRow[]>;
   message(id: string): Promise<MessageView>;
   refreshStatus(id: string): Promise<MessageView>;
+  /** A draft to send a Failed message again (digitally or on paper); the same draft until it is sent. */
+  sendAgain(id: string): Promise<number>;
+  /** Records that a Failed message was handled outside Kuvert, with the officer's note. */
+  markHandled(id: string, note: string): Promise<MessageView>;
   searchLog(filter: LogFilterView): Promise<MessageRow[]>;
   chooseSavePath(suggestedName: string): Promise<string | null>;
   chooseFiles(): Promise<string[]>;

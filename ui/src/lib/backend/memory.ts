@@ -2,7 +2,7 @@
 // small built-in directory of test recipients. Unit tests drive it; `tick()`
 // plays the intermediary reporting delivery.
 import { parseIdentity } from "../identity";
-import { BackendError, type Backend } from "./index";
+import { BackendError, emptyFields, type Backend } from "./index";
 import type {
   Preferences,
   CommandError,
@@ -57,7 +57,10 @@ export const testPaths: PathsView = {
 const directory: Record<string, string> = {
   "198501012382": "Kivra (testmiljö)",
   "165568402266": "Min Myndighetspost (testmiljö)",
+  // The mailbox operator cannot deliver to this one: `tick()` fails it.
+  "197001012389": "Kivra (testmiljö)",
 };
+const UNDELIVERABLE = "197001012389";
 
 interface Stored {
   view: MessageView;
@@ -103,6 +106,16 @@ export function memoryBackend(options: { configured?: boolean } = {}): MemoryBac
   };
   const draftOf = (id: number) => drafts.get(id) ?? fail("not_found", `no draft ${id}`);
   const messageOf = (id: string) => messages.get(id) ?? fail("not_found", `no message ${id}`);
+  /** A Failed message not yet followed up, as the core refuses any other. */
+  function followable(id: string): MessageView {
+    const view = messageOf(id).view;
+    const refuse = (kind: string, swedish: string) =>
+      fail("invalid_input", kind, [{ field: "follow_up", kind, swedish, english: kind }]);
+    if (view.row.state !== "failed") refuse("not_failed", "Meddelandet har inte misslyckats.");
+    if (view.follow_up?.kind === "sent_again") refuse("already_sent_again", "Meddelandet har redan skickats igen.");
+    if (view.follow_up?.kind === "handled_outside") refuse("already_handled", "Meddelandet är redan markerat som hanterat.");
+    return view;
+  }
 
   function problems(d: DraftView): ProblemView[] {
     const out: ProblemView[] = [];
@@ -188,6 +201,7 @@ export function memoryBackend(options: { configured?: boolean } = {}): MemoryBac
         updated_at: now(),
         fields: { ...fields },
         attachments: existing?.attachments ?? [],
+        follows_up: existing?.follows_up ?? null,
       });
       return draftId;
     },
@@ -210,7 +224,20 @@ export function memoryBackend(options: { configured?: boolean } = {}): MemoryBac
       const d = draftOf(id);
       for (const path of paths) {
         const file = backend.files.get(path) ?? fail("storage", `${path}: not found`);
-        d.attachments.push({ id: nextAttachment++, name: path.split("/").pop() ?? path, ...file });
+        const name = path.split("/").pop() ?? path;
+        // As the core does: a type the profile does not allow is refused
+        // before it is stored (the files before it are kept).
+        if (!testProfile.rules.allowed_attachment_types.includes(file.content_type)) {
+          fail("invalid_input", "the file cannot be attached", [
+            {
+              field: "attachments",
+              kind: "unknown_file_type",
+              swedish: `Det går inte att avgöra vilken sorts fil ${name} är utifrån namnet.`,
+              english: `Kuvert cannot tell what kind of file ${name} is from its name.`,
+            },
+          ]);
+        }
+        d.attachments.push({ id: nextAttachment++, name, ...file });
       }
       return structuredClone(d);
     },
@@ -312,6 +339,7 @@ export function memoryBackend(options: { configured?: boolean } = {}): MemoryBac
             attachment_count: d.attachments.length,
             reason: null,
             event,
+            followed_up: false,
           },
           body: d.fields.body,
           attention: d.fields.attention || null,
@@ -322,8 +350,16 @@ export function memoryBackend(options: { configured?: boolean } = {}): MemoryBac
           attachments: d.attachments.map((a) => ({ name: a.name, content_type: a.content_type, size: a.size })),
           timeline,
           thread: [],
+          follow_up: null,
         },
       });
+      if (d.follows_up !== null) {
+        const failed = followable(d.follows_up);
+        failed.follow_up = { kind: "sent_again", message_id };
+        failed.row.followed_up = true;
+        failed.timeline.push({ at: now(), kind: "sent_again", state: "failed", detail: message_id, note: { code: "sent_again", message_id } });
+        timeline.push({ at: now(), kind: "resend_of", state, detail: d.follows_up, note: { code: "resend_of", message_id: d.follows_up } });
+      }
       drafts.delete(id);
       return operator
         ? { kind: "submitted", message_id, operator }
@@ -343,6 +379,42 @@ export function memoryBackend(options: { configured?: boolean } = {}): MemoryBac
       return viewOf(id);
     },
     async refreshStatus(id) {
+      return viewOf(id);
+    },
+    async sendAgain(id) {
+      const failed = followable(id);
+      const existing = [...drafts.values()].find((d) => d.follows_up === id);
+      if (existing) return existing.id;
+      const draftId = nextDraft++;
+      drafts.set(draftId, {
+        id: draftId,
+        updated_at: now(),
+        fields: {
+          ...emptyFields,
+          recipient: failed.row.recipient,
+          subject: failed.row.subject,
+          body: failed.body,
+          case_number: failed.row.case_number ?? "",
+          attention: failed.attention ?? "",
+          protection_class: failed.row.protection_class,
+          sender_name: failed.row.sender_name,
+        },
+        attachments: failed.attachments.map((a) => ({ id: nextAttachment++, name: a.name, content_type: a.content_type, size: a.size })),
+        follows_up: id,
+      });
+      return draftId;
+    },
+    async markHandled(id, note) {
+      const text = note.trim();
+      if (text === "") {
+        fail("invalid_input", "say how the message was handled", [
+          { field: "note", kind: "note_empty", swedish: "Skriv hur meddelandet hanterades.", english: "Say how the message was handled." },
+        ]);
+      }
+      const failed = followable(id);
+      failed.follow_up = { kind: "handled_outside", note: text };
+      failed.row.followed_up = true;
+      failed.timeline.push({ at: now(), kind: "handled_outside", state: "failed", detail: text, note: { code: "handled_outside", note: text } });
       return viewOf(id);
     },
     async searchLog(filter) {
@@ -457,6 +529,15 @@ export function memoryBackend(options: { configured?: boolean } = {}): MemoryBac
     tick() {
       for (const m of messages.values()) {
         if (m.view.row.state !== "submitted") continue;
+        const parsed = parseIdentity(m.view.row.recipient);
+        if (parsed.ok && parsed.wire === UNDELIVERABLE) {
+          m.view.row.state = "failed";
+          m.view.row.reason = { code: "not_delivered" };
+          m.view.timeline.push({ at: now(), kind: "state_changed", state: "failed", detail: "the mailbox operator could not deliver", note: { code: "failed", reason: { code: "not_delivered" } } });
+          const change = { message_id: m.view.row.message_id, state: "failed" as const, subject: m.view.row.subject, recipient: m.view.row.recipient };
+          statusListeners.forEach((l) => l(change));
+          continue;
+        }
         m.view.row.state = "delivered";
         m.view.timeline.push({ at: now(), kind: "state_changed", state: "delivered", detail: "delivered", note: { code: "delivered" } });
         const change = { message_id: m.view.row.message_id, state: "delivered" as const, subject: m.view.row.subject, recipient: m.view.row.recipient };

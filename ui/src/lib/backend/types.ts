@@ -260,7 +260,11 @@ fields: DraftFieldsView,
 /**
  * Attachments.
  */
-attachments: Array<AttachmentView>, };
+attachments: Array<AttachmentView>, 
+/**
+ * The Failed message this draft is sent in place of, if any.
+ */
+follows_up: string | null, };
 
 export type DraftRow = { 
 /**
@@ -436,7 +440,12 @@ reason: Reason | null,
 /**
  * Set for an event message.
  */
-event: EventView | null, };
+event: EventView | null, 
+/**
+ * A Failed message the officer has followed up (sent again or
+ * handled outside Kuvert): no longer waiting for them.
+ */
+followed_up: boolean, };
 
 export type Answer = { 
 /**
@@ -548,7 +557,19 @@ attempt: number | null,
 /**
  * Why.
  */
-reason: Reason, } | { "code": "imported", 
+reason: Reason, } | { "code": "sent_again", 
+/**
+ * The new message's id.
+ */
+message_id: string, } | { "code": "resend_of", 
+/**
+ * The failed message's id.
+ */
+message_id: string, } | { "code": "handled_outside", 
+/**
+ * The officer's note, as written.
+ */
+note: string, } | { "code": "imported", 
 /**
  * The line as written.
  */
@@ -594,6 +615,16 @@ content_type: string,
  */
 size: number, };
 
+export type FollowUpView = { "kind": "sent_again", 
+/**
+ * The new message's id.
+ */
+message_id: string, } | { "kind": "handled_outside", 
+/**
+ * The officer's note.
+ */
+note: string, };
+
 export type MessageView = { 
 /**
  * The list row's fields.
@@ -635,7 +666,11 @@ timeline: Array<TimelineEntry>,
  * For an event message, its case's events oldest first (itself among
  * them); empty for an ordinary message.
  */
-thread: Array<MessageRow>, };
+thread: Array<MessageRow>, 
+/**
+ * For a Failed message, what the officer did about it.
+ */
+follow_up: FollowUpView | null, };
 
 export type LogFilterView = { 
 /**
