@@ -447,7 +447,7 @@ test("issue 12: Outlook habits — search box, sortable columns, arrow keys, Del
     JSON.parse(readFileSync(join(dataDir, "preferences.json"), "utf8")).language === "sv");
 });
 
-test("issue 12: a message the mailbox could not deliver is sent again on paper, another is marked as handled outside Kuvert", async () => {
+test("issue 12: a message the mailbox could not deliver is offered again digitally or on paper and sent on paper; another is marked as handled outside Kuvert", async () => {
   const subjects = ["Föreläggande skickas igen E2E", "Föreläggande hanteras utanför E2E"];
   for (const [i, subject] of subjects.entries()) {
     await compose(driver, { recipient: "197001012389", operator: "Kivra (testmiljö)", subject, body: "Hej, här kommer föreläggandet.", caseNumber: `KS 2026/09${i}0` });
@@ -466,17 +466,24 @@ test("issue 12: a message the mailbox could not deliver is sent again on paper, 
   // Sent again: a new draft of the same message, sent on paper from there.
   let pane = await openInFolder("failed", subjects[0]);
   assert.match(pane, /Meddelandet kunde inte levereras/);
-  await driver.click(await driver.find("#follow-up-send-again"));
+  assert.equal((await driver.findAll("#follow-up-send-again")).length, 1, "digitally again is offered");
+  await driver.click(await driver.find("#follow-up-on-paper"));
   assert.match(await driver.waitForText("#compose-follows-up", "i stället för"), /digitalt igen eller med post/);
   assert.equal(await valueOf(driver, "#compose-subject"), subjects[0]);
-  await driver.click(await driver.find("#compose-follow-up-paper"));
-  await driver.waitFor("#compose-postal-address");
+  // The recipient is looked up again; its answer moves the form, so wait
+  // for it before clicking (a click mid-move lands elsewhere).
+  await driver.waitForText("#recipient-status", "Kivra", 30_000);
+  // Paper was chosen already: the address is asked for at once.
+  assert.match(await driver.text(await driver.waitFor("#compose-paper-route")), /skrivs ut som brev – skriv mottagarens adress/);
+  assert.equal((await driver.findAll("#compose-follow-up-paper")).length, 0);
   await driver.execute(
     "const field = document.getElementById('compose-postal-address'); field.value = arguments[0]; field.dispatchEvent(new Event('input', { bubbles: true }));",
     ["Bo Ek\nStorgatan 2\n123 45 Småstad"],
   );
   await driver.click(await driver.find("#compose-send-paper"));
   await driver.until("the paper outcome", async () => {
+    const refused = await driver.findAll("#compose .error-box");
+    if (refused.length > 0) assert.fail(`refused: ${await driver.text(refused[0])}`);
     const found = await driver.findAll("#compose-outcome");
     return found.length === 1 && (await driver.attribute(found[0], "data-outcome")) === "paper";
   }, 60_000);
@@ -484,7 +491,7 @@ test("issue 12: a message the mailbox could not deliver is sent again on paper, 
   pane = await openInFolder("failed", subjects[0]);
   assert.match(await driver.waitForText("#reading-follow-up-done", "Skickat igen"), /nytt meddelande/);
   assert.match(pane, /Skickat igen som ett nytt meddelande \(/);
-  assert.equal((await driver.findAll("#follow-up-send-again")).length, 0, "offered only once");
+  assert.equal((await driver.findAll("#follow-up-send-again")).length + (await driver.findAll("#follow-up-on-paper")).length, 0, "offered only once");
   await driver.click(await driver.find("#reading-follow-up-open"));
   pane = await driver.waitForText("#reading-pane", "Skickat i stället för");
   assert.match(pane, /Skickad på papper/);
