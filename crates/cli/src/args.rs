@@ -62,6 +62,16 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+    /// Record that a Failed message was handled outside Kuvert (by
+    /// telephone, handed over in person, …), with a note in its sealed
+    /// history. It stays Failed and is followed up at most once.
+    Handled {
+        /// The Failed message's id.
+        message_id: String,
+        /// How it was handled (1–500 characters).
+        #[arg(long)]
+        note: String,
+    },
     /// Work through the Outbox: retry what is due, refresh statuses.
     Resume,
     /// Search the sent log.

@@ -137,6 +137,11 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
             refresh,
         } => status(json, &open(profile, cli.data_dir)?, &message_id, refresh),
         Command::Resume => resume(json, &open(profile, cli.data_dir)?),
+        Command::Handled { message_id, note } => {
+            let kuvert = open(profile, cli.data_dir)?;
+            kuvert.mark_handled(&kuvert_core::message_id(&message_id)?, &note)?;
+            status(json, &kuvert, &message_id, false)
+        }
         Command::Letter { message_id, out } => {
             letter(json, &open(profile, cli.data_dir)?, &message_id, out)
         }
@@ -237,6 +242,7 @@ fn run_in_department(json: bool, profile: &Profile, command: Command) -> Result<
         Command::Log(filters) => department::log(json, &client, &filters),
         Command::VerifyLog { .. } => department::verify_log(json, &client),
         Command::Resume => Err(department::not_offered("resume")),
+        Command::Handled { .. } => Err(department::not_offered("handled")),
         Command::Letter { .. } => Err(department::not_offered("letter")),
         Command::Thread { .. } => Err(department::not_offered("thread")),
         Command::Export { .. } => Err(department::not_offered("export")),

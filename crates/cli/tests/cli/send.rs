@@ -372,7 +372,7 @@ fn issue_15_a_whole_case_is_filed_as_one_package() {
 }
 
 #[test]
-fn a_failed_delivery_is_reported_as_failed() {
+fn a_failed_delivery_is_reported_as_failed_and_is_marked_as_handled_once_with_a_note() {
     let officer = Officer::new();
     let sent = officer.json(0, &strs(&send_args("197001012389", "BN 2026/0300")));
     let id = sent["message_id"].as_str().unwrap();
@@ -381,6 +381,37 @@ fn a_failed_delivery_is_reported_as_failed() {
         .as_str()
         .unwrap()
         .contains("could not deliver"));
+
+    // Issue 12: the officer handled it outside Kuvert; a note is required,
+    // and it is recorded once, in the sealed history.
+    let empty = officer.run(&["handled", id, "--note", "  "]);
+    assert_eq!(empty.code, 2, "{empty:?}");
+    assert!(empty.stderr.contains("say how"), "{empty:?}");
+    let handled = officer.json(
+        0,
+        &[
+            "handled",
+            id,
+            "--note",
+            "Lämnat över personligen i receptionen.",
+        ],
+    );
+    assert_eq!(handled["state"], "failed");
+    let last = handled["history"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last["note"]["code"], "handled_outside", "{last}");
+    assert_eq!(
+        last["note"]["note"],
+        "Lämnat över personligen i receptionen."
+    );
+    let again = officer.run(&["handled", id, "--note", "Igen"]);
+    assert_eq!(again.code, 2, "{again:?}");
+    assert!(again.stderr.contains("already"), "{again:?}");
+    officer.json(0, &["verify-log"]);
 }
 
 #[test]
