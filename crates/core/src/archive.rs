@@ -389,7 +389,7 @@ fn write_zip(id: &str, entries: &[Entry], out: impl Write + Seek) -> Result<(), 
 fn event_at(history: &[StatusEvent], state: SendState) -> Option<OffsetDateTime> {
     history
         .iter()
-        .find(|e| e.state == state && e.kind != EventKind::AttemptFailed)
+        .find(|e| e.state == state && e.kind.sets_state())
         .map(|e| e.at)
 }
 

@@ -123,13 +123,10 @@ impl Kuvert {
         };
         let mut attachments = Vec::with_capacity(message.attachments.len());
         for a in &message.attachments {
-            let bytes = self.store.attachment_bytes(a.id)?.ok_or_else(|| {
-                Error::MessageNotFound(format!("attachment {} of {failed}", a.name))
-            })?;
             attachments.push(OutgoingAttachment {
                 name: a.name.clone(),
                 content_type: a.content_type.clone(),
-                bytes,
+                bytes: self.attachment_bytes(failed, a)?,
                 compressed_from: None,
             });
         }

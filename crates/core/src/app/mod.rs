@@ -313,6 +313,21 @@ impl Kuvert {
         &self.profile
     }
 
+    /// The bytes of the stored attachment `attachment` of `message_id`
+    /// ([`Error::MessageNotFound`] when they are gone).
+    pub(crate) fn attachment_bytes(
+        &self,
+        message_id: &MessageId,
+        attachment: &kuvert_store::StoredAttachment,
+    ) -> Result<Vec<u8>, Error> {
+        self.store.attachment_bytes(attachment.id)?.ok_or_else(|| {
+            Error::MessageNotFound(format!(
+                "the attachment {} of {message_id}",
+                attachment.name
+            ))
+        })
+    }
+
     /// The local store (for the facade's own modules; the shells go
     /// through the facade's methods).
     pub(crate) fn store(&self) -> &Store {
@@ -750,10 +765,7 @@ impl Kuvert {
             .iter()
             .filter(|a| a.content_type == "application/pdf")
         {
-            let bytes = self.store.attachment_bytes(a.id)?.ok_or_else(|| {
-                Error::MessageNotFound(format!("the attachment {} of {message_id}", a.name))
-            })?;
-            pdfs.push((a.name.as_str(), bytes));
+            pdfs.push((a.name.as_str(), self.attachment_bytes(message_id, a)?));
         }
         let appendices: Vec<crate::pdf::Appendix<'_>> = pdfs
             .iter()

@@ -69,13 +69,10 @@ impl Kuvert {
         let c = &message.content;
         let mut attachments = Vec::new();
         for a in &message.attachments {
-            let bytes = store.attachment_bytes(a.id)?.ok_or_else(|| {
-                Error::MessageNotFound(format!("attachment {} of {message_id}", a.name))
-            })?;
             attachments.push(ImportedAttachment {
                 name: a.name.clone(),
                 content_type: a.content_type.clone(),
-                base64: b64(&bytes),
+                base64: b64(&self.attachment_bytes(message_id, a)?),
             });
         }
         let history = self

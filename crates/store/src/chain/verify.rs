@@ -119,7 +119,8 @@ struct RowRecord {
     last_error: (Option<String>, Option<String>),
     /// Attempt failures in the history (latest entry only).
     failed_attempts: Option<i64>,
-    /// The latest state-setting history row: at, detail (latest entry only).
+    /// The latest state-setting history row ([`EventKind::sets_state`]:
+    /// `enqueued`, `state_changed`): at, detail (latest entry only).
     state_entry: Option<(i64, String)>,
     case_key: Option<String>,
     attachment_count: Option<i64>,

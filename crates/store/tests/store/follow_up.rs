@@ -178,3 +178,44 @@ fn sending_again_makes_one_draft_with_the_files_however_often_it_is_asked() {
     let plain = s.save_draft(None, &fields, at(4)).unwrap();
     assert_eq!(s.draft(plain).unwrap().unwrap().follows_up, None);
 }
+
+/// The follow-up is part of the sealed record: editing its note, removing
+/// it (so the message could be sent again a second time) or turning it
+/// into another kind of event breaks the chain at that entry.
+#[test]
+fn an_edited_or_removed_follow_up_breaks_the_chain() {
+    let cases = [
+        (
+            "note edited",
+            "UPDATE status_history SET detail = 'Något annat' WHERE kind = 'handled_outside'",
+        ),
+        (
+            "follow-up removed",
+            "DELETE FROM status_history WHERE kind = 'handled_outside'",
+        ),
+        (
+            "kind changed",
+            "UPDATE status_history SET kind = 'attempt_failed' WHERE kind = 'handled_outside'",
+        ),
+    ];
+    for (name, sql) in cases {
+        let (dir, s) = store();
+        failed(&s, 1);
+        let note = HandledNote::new("Lämnat över personligen.").unwrap();
+        s.record_follow_up(&id("m-1"), &FollowUp::HandledOutside(note), at(3))
+            .unwrap();
+        assert!(matches!(
+            s.verify_chain().unwrap(),
+            ChainVerdict::Intact { entries: 3 }
+        ));
+        assert_eq!(
+            crate::support::raw(&dir).execute(sql, []).unwrap(),
+            1,
+            "{name}"
+        );
+        match s.verify_chain().unwrap() {
+            ChainVerdict::Broken { seq, .. } => assert_eq!(seq, 3, "{name}"),
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+}
