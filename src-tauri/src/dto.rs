@@ -143,6 +143,14 @@ impl From<Error> for CommandError {
                 swedish: refused.swedish(),
                 english: refused.to_string(),
             }],
+            Error::Unfinished { message_id, .. } => vec![ProblemView {
+                field: "send".into(),
+                kind: "unfinished".into(),
+                swedish: format!(
+                    "Meddelandet {message_id} är sparat i Utkorgen, men Kuvert kunde inte skriva vad som hände sedan (är disken full?). Det kan redan vara på väg till mottagaren. Skicka det inte igen: Kuvert gör klart det med samma id så snart det går, och mottagaren får det bara en gång."
+                ),
+                english: error.to_string(),
+            }],
             Error::NotAPurger { account } => vec![ProblemView {
                 field: "purge".into(),
                 kind: "not_a_purger".into(),

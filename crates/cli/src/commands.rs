@@ -34,14 +34,21 @@ const NOT_VOUCHED_FOR: u8 = 6;
 /// Exit code for invalid input.
 const INVALID: u8 = 2;
 
-/// Aborts the process at the named [`Checkpoint`], as `kill -9` would stop
-/// it: the crash-recovery tests' hook ([`kuvert_test_hooks::abort_at`],
-/// compiled in only with the `test-hooks` feature).
-struct AbortAt(String);
+/// The test hooks at the send [`Checkpoint`]s, compiled in only with the
+/// `test-hooks` feature: the crash-recovery tests' abort, as `kill -9` would
+/// stop the process ([`kuvert_test_hooks::abort_at`]), and the full-disk
+/// tests' disk that fills up ([`kuvert_test_hooks::disk_full_at`]).
+struct TestCheckpoints {
+    abort_at: Option<String>,
+    disk_full_at: Option<String>,
+}
 
-impl Checkpoints for AbortAt {
+impl Checkpoints for TestCheckpoints {
     fn reached(&self, point: Checkpoint, _: &str) {
-        if point.name() == self.0 {
+        if self.disk_full_at.as_deref() == Some(point.name()) {
+            kuvert_test_hooks::fill_disk();
+        }
+        if self.abort_at.as_deref() == Some(point.name()) {
             std::process::abort();
         }
     }
@@ -80,8 +87,12 @@ fn open(cli_profile: Option<&Path>, data: Option<PathBuf>) -> Result<Kuvert, Err
         _ => {}
     }
     let mut kuvert = Kuvert::open(profile, &paths.database())?;
-    if let Some(point) = kuvert_test_hooks::abort_at() {
-        kuvert = kuvert.with_checkpoints(AbortAt(point));
+    let hooks = TestCheckpoints {
+        abort_at: kuvert_test_hooks::abort_at(),
+        disk_full_at: kuvert_test_hooks::disk_full_at(),
+    };
+    if hooks.abort_at.is_some() || hooks.disk_full_at.is_some() {
+        kuvert = kuvert.with_checkpoints(hooks);
     }
     Ok(kuvert)
 }

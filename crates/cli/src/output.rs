@@ -37,6 +37,10 @@ pub fn error(json_output: bool, error: &Error) {
                 .map(|p| json!({ "field": p.field.code(), "kind": p.kind.code(), "sv": p.swedish(), "en": p.english() }))
                 .collect();
         }
+        if let Error::Unfinished { message_id, .. } = error {
+            body["message_id"] = json!(message_id);
+            body["state"] = json!("outbox");
+        }
         eprintln!("{}", json!({ "error": body }));
     } else {
         eprintln!("kuvert: {message}");

@@ -105,6 +105,17 @@ pub enum Error {
         /// What the resubmission ran into (as recorded).
         reason: String,
     },
+    /// The message was stored in the Outbox, but what came after could not
+    /// be done or recorded (a full disk, the lock file): it may already be
+    /// on its way. It stays in the Outbox and is finished with the same ids
+    /// (which the intermediary recognises), never sent as a second copy.
+    #[error("message {message_id} is stored in the Outbox and may already be on its way to the recipient, but then {cause}. It stays in the Outbox: Kuvert finishes it with the same ids when it can (`kuvert resume`); do not send it again")]
+    Unfinished {
+        /// The stored message.
+        message_id: String,
+        /// What failed after it was stored.
+        cause: Box<Error>,
+    },
     /// A signature does not verify.
     #[error("the signature does not verify: {0}")]
     Verification(#[from] VerifyError),
@@ -218,6 +229,7 @@ impl Error {
                 _ => ErrorCode::Storage,
             },
             Error::Database { .. } => ErrorCode::Storage,
+            Error::Unfinished { cause, .. } => cause.code(),
             Error::DataDir(DataDirError::NoDataDir) => ErrorCode::Configuration,
             Error::Store(_)
             | Error::File { .. }

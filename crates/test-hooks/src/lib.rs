@@ -4,6 +4,9 @@
 //!
 //! - [`abort_at`] (`KUVERT_TEST_ABORT_AT`): the CLI aborts at a named send
 //!   checkpoint, as `kill -9` would stop it (the crash-recovery tests);
+//! - [`disk_full_at`] (`KUVERT_TEST_DISK_FULL_AT`) and [`fill_disk`]: from
+//!   a named send checkpoint on, every write the process makes to a file
+//!   fails as it would on a full disk (the full-disk tests);
 //! - [`save_dir`] (`KUVERT_SAVE_DIR`) and [`open_files`]
 //!   (`KUVERT_OPEN_FILES`): the desktop app's native file dialogs, which
 //!   WebDriver cannot reach, are answered without being shown (the
@@ -49,6 +52,37 @@ pub fn abort_at() -> Option<String> {
     #[cfg(not(feature = "enabled"))]
     {
         None
+    }
+}
+
+/// `KUVERT_TEST_DISK_FULL_AT`: the name of the send checkpoint from which
+/// the process is to find its disk full ([`fill_disk`]).
+pub fn disk_full_at() -> Option<String> {
+    #[cfg(feature = "enabled")]
+    {
+        std::env::var("KUVERT_TEST_DISK_FULL_AT").ok()
+    }
+    #[cfg(not(feature = "enabled"))]
+    {
+        None
+    }
+}
+
+/// From now on every write of this process to a file fails, as on a full
+/// disk: the file-size limit (`RLIMIT_FSIZE`) becomes 0, so the kernel
+/// refuses each write with `EFBIG`, and the signal it would send first
+/// (`SIGXFSZ`) is ignored. Pipes and terminals are not files: the process
+/// can still say what happened. Does nothing unless the hooks are enabled
+/// (and on systems without the limit).
+pub fn fill_disk() {
+    #[cfg(all(feature = "enabled", unix))]
+    {
+        use nix::sys::resource::{setrlimit, Resource};
+        use nix::sys::signal::{signal, SigHandler, Signal};
+        // SAFETY: ignoring a signal installs no handler code.
+        unsafe { signal(Signal::SIGXFSZ, SigHandler::SigIgn) }.expect("ignore SIGXFSZ");
+        setrlimit(Resource::RLIMIT_FSIZE, 0, nix::sys::resource::RLIM_INFINITY)
+            .expect("set the file-size limit");
     }
 }
 

@@ -58,6 +58,58 @@ fn a_send_killed_at_any_checkpoint_is_resumed_and_delivered_exactly_once() {
     }
 }
 
+/// Issue 12: "A `send` that hits a full disk after storing says the message
+/// may already be on its way and stays in the Outbox." The disk fills up at
+/// each step after the message is stored (every write to a file fails from
+/// there, as on a full disk): the send says so and exits 1, the message is
+/// in the Outbox, and `resume` finishes it with the same ids — delivered
+/// exactly once, the log intact.
+#[test]
+fn issue_12_a_send_that_finds_the_disk_full_after_storing_says_it_may_be_on_its_way_and_stays_in_the_outbox(
+) {
+    for point in ["stored", "checked", "distributed"] {
+        let officer = Officer::new();
+        let mut args = vec!["--json".to_string()];
+        args.extend(send_args("198501012390", &format!("KS 2026/full-{point}")));
+        let output = officer
+            .command(&strs(&args))
+            .env("KUVERT_TEST_DISK_FULL_AT", point)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{point}: {stderr}");
+        let error: serde_json::Value = serde_json::from_str(stderr.trim())
+            .unwrap_or_else(|e| panic!("{point}: not JSON ({e}): {stderr}"));
+        let message = error["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains("may already be on its way")
+                && message.contains("stays in the Outbox")
+                && message.contains("do not send it again"),
+            "{point}: {message}"
+        );
+        assert_eq!(error["error"]["state"], "outbox", "{point}: {error}");
+        let id = error["error"]["message_id"].as_str().unwrap();
+
+        let log = officer.log();
+        assert_eq!(log.len(), 1, "{point}: stored once");
+        assert_eq!(log[0]["message_id"], id, "{point}");
+        assert_eq!(log[0]["state"], "signed", "{point}: in the Outbox");
+        assert!(
+            sandbox().delivery_count(id) <= 1,
+            "{point}: at most the one delivery so far"
+        );
+
+        let log = resume_until_all_delivered(&officer);
+        assert_eq!(log.len(), 1, "{point}");
+        assert_eq!(
+            sandbox().delivery_count(id),
+            1,
+            "{point}: delivered exactly once"
+        );
+        officer.json(0, &["verify-log"]);
+    }
+}
+
 #[test]
 fn sends_killed_at_random_moments_lose_nothing_and_duplicate_nothing() {
     let officer = Officer::new();

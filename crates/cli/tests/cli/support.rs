@@ -93,6 +93,7 @@ impl Officer {
             .args(args)
             .current_dir(self.data.path())
             .env_remove("KUVERT_TEST_ABORT_AT")
+            .env_remove("KUVERT_TEST_DISK_FULL_AT")
             .env_remove("KUVERT_DATA_DIR");
         command
     }

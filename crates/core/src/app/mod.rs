@@ -620,11 +620,19 @@ impl Kuvert {
                 }
             }
             let mut record = self.stored_form(draft, &outgoing, &signed, officer);
-            record.document = Some(document);
+            record.document = Some(document.clone());
             let message_id = signed.message_id;
             batch.enqueue(&record, now)?;
             let step = lifecycle::signed(signed.xml);
             batch.transition(&message_id, step.from(), step.next(), now)?;
+            if channel == Channel::Paper {
+                // The officer's choice is recorded with the message itself:
+                // no moment where it waits in the Outbox, where a worker
+                // would send it digitally.
+                let letter = PaperLetter::Pdf(document.clone());
+                let step = lifecycle::on_paper(step.to(), letter)?;
+                batch.transition(&message_id, step.from(), step.next(), now)?;
+            }
             if let Some(from) = sent_from {
                 if let Some(failed) = &from.follows_up {
                     batch.record_follow_up(
@@ -639,28 +647,24 @@ impl Kuvert {
         })?;
         self.checkpoints
             .reached(Checkpoint::Stored, message_id.as_str());
-        let lock = self.outbox_lock(true)?;
-        let report = match channel {
-            Channel::Digital => self.deliver(&message_id),
-            Channel::Paper => self.chosen_paper(&message_id),
+        if channel == Channel::Paper {
+            return Ok(SendReport::Paper {
+                message_id,
+                reason_swedish: "Handläggaren valde att skicka meddelandet med post.".into(),
+                reason_english: "The officer chose to send the message on paper.".into(),
+                letter_pdf: document,
+            });
+        }
+        // From here the message is stored: whatever fails now leaves it in
+        // the Outbox, possibly already with the intermediary.
+        let unfinished = |cause: Error| Error::Unfinished {
+            message_id: message_id.to_string(),
+            cause: Box::new(cause),
         };
+        let lock = self.outbox_lock(true).map_err(unfinished)?;
+        let report = self.deliver(&message_id).map_err(unfinished);
         drop(lock);
         report
-    }
-
-    /// Records the Signed message `message_id` as sent on paper because the
-    /// officer chose paper.
-    fn chosen_paper(&self, message_id: &MessageId) -> Result<SendReport, Error> {
-        let message = self.message(message_id)?;
-        let letter = self.message_document(&message)?;
-        let step = lifecycle::on_paper(message.state, PaperLetter::Pdf(letter.clone()))?;
-        self.persist(message_id, &step)?;
-        Ok(SendReport::Paper {
-            message_id: message_id.clone(),
-            reason_swedish: "Handläggaren valde att skicka meddelandet med post.".into(),
-            reason_english: "The officer chose to send the message on paper.".into(),
-            letter_pdf: letter,
-        })
     }
 
     /// The message as the store keeps it: the validated values, typed, with
