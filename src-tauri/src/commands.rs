@@ -245,7 +245,14 @@ pub(crate) fn message_view(kuvert: &Kuvert, message: Message) -> Result<MessageV
     let history = kuvert.history(&message.content.message_id)?;
     let thread = kuvert.thread_of(&message)?;
     let follow_up = kuvert.follow_up(&message.content.message_id)?;
-    Ok(MessageView::new(message, history, &thread, follow_up))
+    let withdrawable = kuvert.withdrawable(&message.content.message_id)?;
+    Ok(MessageView::new(
+        message,
+        history,
+        &thread,
+        follow_up,
+        withdrawable,
+    ))
 }
 
 /// A draft to send a Failed message again (digitally or on paper, as the
@@ -255,6 +262,16 @@ pub async fn send_again(session: State<'_, Session>, id: String) -> Answer<i64> 
     session.with(|o| {
         let id = kuvert_core::message_id(&id)?;
         Ok(o.kuvert.send_again(&id)?.0)
+    })
+}
+
+/// Withdraws an Outbox message not yet handed to the intermediary; the
+/// draft made of it.
+#[tauri::command]
+pub async fn withdraw(session: State<'_, Session>, id: String) -> Answer<i64> {
+    session.with(|o| {
+        let id = kuvert_core::message_id(&id)?;
+        Ok(o.kuvert.withdraw(&id)?.0)
     })
 }
 

@@ -151,6 +151,12 @@ impl From<Error> for CommandError {
                 ),
                 english: error.to_string(),
             }],
+            Error::Withdraw(refused) => vec![ProblemView {
+                field: "withdraw".into(),
+                kind: refused.kind().into(),
+                swedish: refused.swedish(),
+                english: refused.to_string(),
+            }],
             Error::NotAPurger { account } => vec![ProblemView {
                 field: "purge".into(),
                 kind: "not_a_purger".into(),
@@ -708,6 +714,8 @@ pub enum MessageState {
     Failed,
     /// Recorded as sent on paper.
     Paper,
+    /// Withdrawn by the officer before it was handed to the intermediary.
+    Withdrawn,
 }
 
 impl From<SendState> for MessageState {
@@ -720,6 +728,7 @@ impl From<SendState> for MessageState {
             SendState::Delivered => MessageState::Delivered,
             SendState::Failed => MessageState::Failed,
             SendState::Paper => MessageState::Paper,
+            SendState::Withdrawn => MessageState::Withdrawn,
         }
     }
 }
@@ -882,8 +891,11 @@ pub struct MessageView {
     /// For an event message, its case's events oldest first (itself among
     /// them); empty for an ordinary message.
     pub thread: Vec<MessageRow>,
-    /// For a Failed message, what the officer did about it.
+    /// For a Failed (or withdrawn) message, what the officer did about it.
     pub follow_up: Option<FollowUpView>,
+    /// Whether it may still be withdrawn from the Outbox (not yet handed to
+    /// the intermediary).
+    pub withdrawable: bool,
 }
 
 /// What the officer did about a Failed message.
@@ -916,14 +928,17 @@ impl From<FollowUp> for FollowUpView {
 }
 
 impl MessageView {
-    /// A message, its history, its case's thread and its follow-up.
+    /// A message, its history, its case's thread, its follow-up and
+    /// whether it may be withdrawn.
     pub fn new(
         m: Message,
         history: Vec<StatusEvent>,
         thread: &[Message],
         follow_up: Option<FollowUp>,
+        withdrawable: bool,
     ) -> Self {
         MessageView {
+            withdrawable,
             follow_up: follow_up.map(FollowUpView::from),
             thread: thread.iter().map(MessageRow::from).collect(),
             row: MessageRow::from(&m),

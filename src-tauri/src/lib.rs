@@ -140,6 +140,7 @@ pub fn run() {
             commands::refresh_status,
             commands::send_again,
             commands::mark_handled,
+            commands::withdraw,
             commands::search_log,
             commands::choose_save_path,
             commands::choose_files,

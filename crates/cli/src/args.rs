@@ -72,6 +72,14 @@ pub enum Command {
         #[arg(long)]
         note: String,
     },
+    /// Withdraw a message from the Outbox before it is handed to the
+    /// intermediary: it stays in the sent log as withdrawn (nothing left
+    /// Kuvert) and a draft made of it is kept for the desktop app. Refused
+    /// (exit 2) once the intermediary may have it.
+    Withdraw {
+        /// The message id.
+        message_id: String,
+    },
     /// Work through the Outbox: retry what is due, refresh statuses.
     Resume,
     /// Search the sent log.

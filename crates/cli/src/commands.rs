@@ -153,6 +153,9 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
             kuvert.mark_handled(&kuvert_core::message_id(&message_id)?, &note)?;
             status(json, &kuvert, &message_id, false)
         }
+        Command::Withdraw { message_id } => {
+            withdraw(json, &open(profile, cli.data_dir)?, &message_id)
+        }
         Command::Letter { message_id, out } => {
             letter(json, &open(profile, cli.data_dir)?, &message_id, out)
         }
@@ -254,6 +257,7 @@ fn run_in_department(json: bool, profile: &Profile, command: Command) -> Result<
         Command::VerifyLog { .. } => department::verify_log(json, &client),
         Command::Resume => Err(department::not_offered("resume")),
         Command::Handled { .. } => Err(department::not_offered("handled")),
+        Command::Withdraw { .. } => Err(department::not_offered("withdraw")),
         Command::Letter { .. } => Err(department::not_offered("letter")),
         Command::Thread { .. } => Err(department::not_offered("thread")),
         Command::Export { .. } => Err(department::not_offered("export")),
@@ -644,6 +648,23 @@ fn status(json: bool, kuvert: &Kuvert, message_id: &str, refresh: bool) -> Resul
         }
         lines.join("\n")
     });
+    Ok(0)
+}
+
+/// `kuvert withdraw ID`: takes the message back from the Outbox.
+fn withdraw(json: bool, kuvert: &Kuvert, message_id: &str) -> Result<u8, Error> {
+    let id = kuvert_core::message_id(message_id)?;
+    let draft = kuvert.withdraw(&id)?;
+    print(
+        json,
+        json!({ "message_id": message_id, "state": "withdrawn", "draft": draft.0 }),
+        || {
+            format!(
+                "Withdrawn: message {message_id} was not sent and stays in the sent log as withdrawn.\nIts content is kept as draft {} (open it in the Kuvert app to change and send it).",
+                draft.0
+            )
+        },
+    );
     Ok(0)
 }
 

@@ -443,19 +443,6 @@ fn x(text: &str) -> std::borrow::Cow<'_, str> {
     escape(text)
 }
 
-/// The message's state in Swedish.
-fn state_swedish(state: SendState) -> &'static str {
-    match state {
-        SendState::Queued => "köad",
-        SendState::Signed => "signerad",
-        SendState::Submitted => "inlämnad till förmedlaren",
-        SendState::Pending => "väntar på leverans",
-        SendState::Delivered => "levererad till mottagarens brevlåda",
-        SendState::Failed => "misslyckad",
-        SendState::Paper => "skickad på papper",
-    }
-}
-
 fn dublin_core(message: &Message, history: &[StatusEvent]) -> String {
     let c = &message.content;
     let mut out = String::from(
@@ -528,6 +515,7 @@ fn dublin_core(message: &Message, history: &[StatusEvent]) -> String {
         (SendState::Submitted, "Inlämnad"),
         (SendState::Delivered, "Levererad"),
         (SendState::Paper, "Skickad på papper"),
+        (SendState::Withdrawn, "Återkallad"),
     ] {
         if let Some(at) = event_at(history, state) {
             element("description", &format!("{label}: {}", iso(at)));
@@ -540,7 +528,7 @@ fn dublin_core(message: &Message, history: &[StatusEvent]) -> String {
         "description",
         &format!(
             "Status: {} ({})",
-            state_swedish(message.state),
+            crate::lifecycle::swedish(message.state),
             iso(message.state_at)
         ),
     );
@@ -616,12 +604,12 @@ fn premis_event(event: &StatusEvent) -> (&'static str, String, &'static str) {
         ),
         (EventKind::SentAgain, _) => (
             "transfer",
-            format!("Meddelandet kunde inte levereras och skickades igen som ett nytt meddelande{detail}"),
+            format!("Meddelandet skickades igen som ett nytt meddelande{detail}"),
             "lyckades",
         ),
         (EventKind::ResendOf, _) => (
             "creation",
-            format!("Meddelandet skickades i stället för ett meddelande som inte kunde levereras{detail}"),
+            format!("Meddelandet skickades i stället för ett tidigare meddelande som inte nådde mottagaren{detail}"),
             "lyckades",
         ),
         (EventKind::HandledOutside, _) => (
@@ -649,6 +637,11 @@ fn premis_event(event: &StatusEvent) -> (&'static str, String, &'static str) {
             format!("Meddelandet levererades till mottagarens digitala brevlåda{detail}"),
             "lyckades",
         ),
+        (_, SendState::Withdrawn) => (
+            "modification",
+            format!("Handläggaren återkallade meddelandet innan det lämnades till förmedlaren; det skickades inte{detail}"),
+            "lyckades",
+        ),
         (_, SendState::Paper) => (
             "printing",
             format!("Mottagaren kan inte ta emot digital post; meddelandet skickades som pappersbrev{detail}"),
@@ -659,7 +652,7 @@ fn premis_event(event: &StatusEvent) -> (&'static str, String, &'static str) {
             format!("Meddelandet kunde inte skickas{detail}"),
             "misslyckades",
         ),
-        (_, state) => ("modification", format!("Status: {}{detail}", state_swedish(state)), "lyckades"),
+        (_, state) => ("modification", format!("Status: {}{detail}", crate::lifecycle::swedish(state)), "lyckades"),
     }
 }
 
@@ -790,7 +783,7 @@ fn documentation(
                 .map(|n| n.as_str())
                 .unwrap_or("utan diarienummer"),
             c.subject.as_str(),
-            state_swedish(part.message.state),
+            crate::lifecycle::swedish(part.message.state),
             iso(part.message.state_at)
         ));
     }

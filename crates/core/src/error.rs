@@ -151,6 +151,9 @@ pub enum Error {
     /// handled).
     #[error(transparent)]
     FollowUp(#[from] crate::app::FollowUpRefused),
+    /// A message could not be withdrawn from the Outbox.
+    #[error(transparent)]
+    Withdraw(#[from] crate::app::WithdrawRefused),
     /// The local store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -218,7 +221,9 @@ impl Error {
             Error::MessageNotFound(_) => ErrorCode::NotFound,
             Error::Officer => ErrorCode::Configuration,
             Error::TooYoungToPurge { .. } | Error::NotAPurger { .. } => ErrorCode::InvalidInput,
-            Error::Compress { .. } | Error::FollowUp(_) => ErrorCode::InvalidInput,
+            Error::Compress { .. } | Error::FollowUp(_) | Error::Withdraw(_) => {
+                ErrorCode::InvalidInput
+            }
             Error::Store(StoreError::MessageNotFound { .. }) => ErrorCode::NotFound,
             Error::Department { code, .. } => match code.as_str() {
                 "invalid_input" => ErrorCode::InvalidInput,

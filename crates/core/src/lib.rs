@@ -84,7 +84,8 @@ pub mod secrets;
 pub mod verify;
 
 pub use app::{
-    CheckOutcome, Connection, Folder, FolderItem, FollowUpRefused, Kuvert, SendReport, FOLDER_LIMIT,
+    CheckOutcome, Connection, Folder, FolderItem, FollowUpRefused, Kuvert, SendReport,
+    WithdrawRefused, FOLDER_LIMIT,
 };
 pub use error::{Error, ErrorCode};
 pub use export::ExportFormat;

@@ -41,13 +41,28 @@ use time::OffsetDateTime;
 /// The states and the data a move records, as the store persists them.
 pub use kuvert_store::{AttemptFailure, Mailbox, NextState, PaperLetter, SendState};
 
+/// The state in Swedish, as the officer, the registrar and the archive
+/// read it (the PDF report, the filing package).
+pub fn swedish(state: SendState) -> &'static str {
+    match state {
+        SendState::Queued => "köad",
+        SendState::Signed => "signerad",
+        SendState::Submitted => "inlämnad till förmedlaren",
+        SendState::Pending => "väntar på leverans",
+        SendState::Delivered => "levererad till mottagarens brevlåda",
+        SendState::Failed => "misslyckad",
+        SendState::Paper => "skickad på papper",
+        SendState::Withdrawn => "återkallad av handläggaren",
+    }
+}
+
 /// Whether the state machine has a move `from → to`.
 pub fn allows(from: SendState, to: SendState) -> bool {
     use SendState::*;
     matches!(
         (from, to),
-        (Queued, Signed | Paper | Failed)
-            | (Signed, Submitted | Paper | Failed)
+        (Queued, Signed | Paper | Failed | Withdrawn)
+            | (Signed, Submitted | Paper | Failed | Withdrawn)
             | (Submitted, Pending | Delivered | Failed)
             | (Pending, Delivered | Failed)
             | (Failed, Paper)
@@ -135,6 +150,12 @@ pub fn on_paper(from: SendState, letter: PaperLetter) -> Result<Step, NotAMove> 
 /// reason for the officer.
 pub fn failed(from: SendState, reason: String) -> Result<Step, NotAMove> {
     Step::new(from, NextState::Failed { reason })
+}
+
+/// The officer takes the message back before it was handed to the
+/// intermediary (the store refuses it once the hand-over has begun).
+pub fn withdrawn(from: SendState) -> Result<Step, NotAMove> {
+    Step::new(from, NextState::Withdrawn)
 }
 
 /// How failed attempts are retried.
@@ -498,9 +519,11 @@ mod tests {
                 (Queued, Signed),
                 (Queued, Failed),
                 (Queued, Paper),
+                (Queued, Withdrawn),
                 (Signed, Submitted),
                 (Signed, Failed),
                 (Signed, Paper),
+                (Signed, Withdrawn),
                 (Submitted, Pending),
                 (Submitted, Delivered),
                 (Submitted, Failed),
@@ -509,9 +532,10 @@ mod tests {
                 (Failed, Paper),
             ]
         );
-        // Nothing leaves Delivered or Paper; nothing goes back.
+        // Nothing leaves Delivered, Paper or Withdrawn; nothing goes back.
         for state in SendState::ALL {
             assert!(!allows(Delivered, state) && !allows(Paper, state));
+            assert!(!allows(Withdrawn, state));
             assert!(!allows(state, Queued));
         }
     }

@@ -51,6 +51,11 @@ pub trait Ledger {
         failure: &AttemptFailure,
         at: OffsetDateTime,
     ) -> Result<(), Error>;
+    /// Records, before the first call that submits the Signed message, that
+    /// it is being handed to the intermediary (from then on it cannot be
+    /// withdrawn); `false` when it is no longer Signed, and then it must
+    /// not be submitted.
+    fn hand_over(&self, message_id: &MessageId, at: OffsetDateTime) -> Result<bool, Error>;
     /// Sets when the pipeline should next act on a message that is not final.
     fn reschedule(
         &self,
@@ -91,6 +96,10 @@ impl Ledger for Store {
     ) -> Result<(), Error> {
         Store::record_attempt_failure(self, message_id, expected, failure, at)?;
         Ok(())
+    }
+
+    fn hand_over(&self, message_id: &MessageId, at: OffsetDateTime) -> Result<bool, Error> {
+        Ok(Store::hand_over(self, message_id, at)?)
     }
 
     fn reschedule(
@@ -149,6 +158,12 @@ impl Pipeline<'_> {
             Route::Digital { mailbox } => mailbox,
             Route::Paper { reachability } => return self.to_paper(&message, &reachability),
         };
+        // Recorded before the call: a crash mid-call leaves no other trace
+        // that the intermediary may have it. A message withdrawn meanwhile
+        // is left as it is.
+        if !self.ledger.hand_over(message_id, self.clock.now())? {
+            return Ok(report_for(&self.message(message_id)?));
+        }
         let signed = self
             .ledger
             .signed_xml(message_id)?

@@ -282,6 +282,8 @@ pub enum HistoryNote {
     Delivered,
     /// Sent on paper.
     Paper,
+    /// Withdrawn by the officer before it was handed to the intermediary.
+    Withdrawn,
     /// Failed for good.
     Failed {
         /// Why.
@@ -344,23 +346,34 @@ impl HistoryNote {
             ("imported", _) => HistoryNote::Imported {
                 text: detail.to_string(),
             },
-            ("state_changed" | "transition", SendState::Signed) => HistoryNote::Signed {
-                bytes: detail
-                    .strip_prefix("signed delivery, ")
-                    .and_then(|rest| rest.strip_suffix(" bytes"))
-                    .and_then(|n| n.parse().ok()),
-            },
-            ("state_changed" | "transition", SendState::Submitted) => submitted(detail),
-            ("state_changed" | "transition", SendState::Pending) => HistoryNote::Pending,
-            ("state_changed" | "transition", SendState::Delivered) => HistoryNote::Delivered,
-            ("state_changed" | "transition", SendState::Paper) => HistoryNote::Paper,
-            ("state_changed" | "transition", SendState::Failed) => HistoryNote::Failed {
-                reason: Reason::of(detail),
-            },
+            ("state_changed" | "transition", state) => state_entered(state, detail),
             _ => HistoryNote::Other {
                 text: detail.to_string(),
             },
         }
+    }
+}
+
+/// The line of a move into `state`.
+fn state_entered(state: SendState, detail: &str) -> HistoryNote {
+    match state {
+        SendState::Signed => HistoryNote::Signed {
+            bytes: detail
+                .strip_prefix("signed delivery, ")
+                .and_then(|rest| rest.strip_suffix(" bytes"))
+                .and_then(|n| n.parse().ok()),
+        },
+        SendState::Submitted => submitted(detail),
+        SendState::Pending => HistoryNote::Pending,
+        SendState::Delivered => HistoryNote::Delivered,
+        SendState::Paper => HistoryNote::Paper,
+        SendState::Failed => HistoryNote::Failed {
+            reason: Reason::of(detail),
+        },
+        SendState::Withdrawn => HistoryNote::Withdrawn,
+        SendState::Queued => HistoryNote::Other {
+            text: detail.to_string(),
+        },
     }
 }
 

@@ -59,6 +59,14 @@ impl Ledger for DepartmentLedger {
         at: OffsetDateTime,
     ) -> Result<(), Error> {
         let id = message_id.as_str();
+        if matches!(next, NextState::Withdrawn) {
+            // Department mode offers no withdrawal (yet): its database has
+            // no such state, and nothing here asks for it.
+            return Err(Error::Database {
+                conflict: false,
+                detail: format!("{id}: department mode does not withdraw messages"),
+            });
+        }
         let state = next.state();
         let final_ = state.is_final();
         let (distribution_id, operator, address, reason, letter, detail) = match next {
@@ -123,6 +131,12 @@ impl Ledger for DepartmentLedger {
                 messages::add_history(tx, id, at, "transition", state, detail.as_deref())
             })
             .map_err(core_error)
+    }
+
+    /// Department mode offers no withdrawal, so nothing needs to know that
+    /// a submission began: the message is submitted while it is Signed.
+    fn hand_over(&self, _: &MessageId, _: OffsetDateTime) -> Result<bool, Error> {
+        Ok(true)
     }
 
     fn record_attempt_failure(

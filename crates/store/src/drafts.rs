@@ -11,13 +11,14 @@ use time::OffsetDateTime;
 use crate::error::Context;
 use crate::instant::{from_unix, to_unix};
 use crate::messages::{CompressedFrom, OutgoingAttachment};
-use crate::schema::Migrations;
+use crate::schema::{Migrations, Step};
 use crate::StoreError;
 
 pub(crate) static MIGRATIONS: Migrations = Migrations {
     component: "drafts",
     steps: &[
-        r#"
+        Step::Sql(
+            r#"
 CREATE TABLE drafts (
     id               INTEGER PRIMARY KEY,
     updated_at       INTEGER NOT NULL,
@@ -40,30 +41,39 @@ CREATE TABLE draft_attachments (
 ) STRICT;
 CREATE INDEX draft_attachments_draft ON draft_attachments (draft_id, id);
 "#,
+        ),
         // The matter status an event message is to give its case (`event`
         // stays the yes/no; a draft saved before this reads as the status
         // Kuvert then always sent, senderinitiative).
-        r#"
+        Step::Sql(
+            r#"
 ALTER TABLE drafts ADD COLUMN event_status TEXT
     CHECK (event_status IN ('senderinitiative', 'recipientinitiative', 'closed'));
 "#,
+        ),
         // A file compressed to fit the envelope keeps the size and SHA-256
         // of the file the officer picked, for the sent log's record.
-        r#"
+        Step::Sql(
+            r#"
 ALTER TABLE draft_attachments ADD COLUMN original_size INTEGER;
 ALTER TABLE draft_attachments ADD COLUMN original_sha256 TEXT;
 "#,
+        ),
         // The recipient's postal address, typed when the message goes on
         // paper (the letter's address field).
-        r#"
+        Step::Sql(
+            r#"
 ALTER TABLE drafts ADD COLUMN postal_address TEXT NOT NULL DEFAULT '';
 "#,
+        ),
         // The Failed message a draft is sent in place of ("send again"):
         // sending it records the link in both messages' histories.
-        r#"
+        Step::Sql(
+            r#"
 ALTER TABLE drafts ADD COLUMN follows_up TEXT;
 CREATE UNIQUE INDEX drafts_follows_up ON drafts (follows_up) WHERE follows_up IS NOT NULL;
 "#,
+        ),
     ],
 };
 

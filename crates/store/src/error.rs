@@ -43,6 +43,13 @@ pub enum StoreError {
         /// When the other claim lapses.
         until: time::OffsetDateTime,
     },
+    /// The message cannot be withdrawn: the pipeline has begun to hand it
+    /// to the intermediary, which may already have it.
+    #[error("message {message_id} cannot be withdrawn: it is being handed to the intermediary, which may already have it")]
+    HandedOver {
+        /// The message's id.
+        message_id: String,
+    },
     /// No message with this id is stored (it may have been purged).
     #[error("no message with id {message_id} is stored")]
     MessageNotFound {

@@ -118,8 +118,8 @@ impl HandledNote {
 }
 
 impl Batch<'_> {
-    /// Records `follow_up` for the Failed message `failed`, in this
-    /// transaction. Refused unless `failed` is Failed and has no follow-up
+    /// Records `follow_up` for the Failed (or Withdrawn) message `failed`, in
+    /// this transaction. Refused unless `failed` is so and has no follow-up
     /// yet ([`StoreError::InvalidInput`] on field `follow_up`). For
     /// [`FollowUp::SentAgain`], the new message (stored in this transaction
     /// or before) records which message it was sent in place of.
@@ -146,9 +146,9 @@ impl Batch<'_> {
         if matches!(follow_up, FollowUp::SentAgain(new) if new == failed) {
             return Err(refuse("a message cannot be sent again as itself".into()));
         }
-        if state != SendState::Failed {
+        if !matches!(state, SendState::Failed | SendState::Withdrawn) {
             return Err(refuse(format!(
-                "message {failed} is {state}; only a failed message is followed up"
+                "message {failed} is {state}; only a failed or withdrawn message is followed up"
             )));
         }
         if let Some(done) = recorded(&self.tx, sort_key)? {

@@ -9,12 +9,13 @@ use time::OffsetDateTime;
 use crate::error::Context;
 use crate::instant::from_unix;
 use crate::messages::{parse_state, SendState};
-use crate::schema::Migrations;
+use crate::schema::{Migrations, Step};
 use crate::StoreError;
 
 pub(crate) static MIGRATIONS: Migrations = Migrations {
     component: "status_history",
-    steps: &[r#"
+    steps: &[Step::Sql(
+        r#"
 CREATE TABLE status_history (
     seq         INTEGER PRIMARY KEY,   -- the chain entry's seq
     sort_key    INTEGER NOT NULL REFERENCES messages (sort_key) ON DELETE CASCADE,
@@ -25,7 +26,8 @@ CREATE TABLE status_history (
     blob_sha256 TEXT                   -- SHA-256 of the signed XML / paper letter stored with it
 ) STRICT;
 CREATE INDEX status_history_message ON status_history (sort_key, seq);
-"#],
+"#,
+    )],
 };
 
 /// What kind of event a history entry records.

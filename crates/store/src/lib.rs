@@ -322,6 +322,29 @@ impl Store {
         })
     }
 
+    /// Records, before the first call that submits a Signed message, that
+    /// it is being handed to the intermediary: from then on the
+    /// intermediary may have it (a crash mid-call leaves no other trace), so
+    /// it can no longer be withdrawn. A compare-and-set on Signed: `false`
+    /// when the message is no longer Signed (withdrawn meanwhile, or moved
+    /// on by another process), and then it must not be submitted. Kept on
+    /// later attempts; not a log event.
+    pub fn hand_over(
+        &self,
+        message_id: &MessageId,
+        at: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        self.batch(|b| messages::hand_over(&b.tx, message_id.as_str(), to_unix(at)))
+    }
+
+    /// Whether the message may still be withdrawn: in the Outbox (queued or
+    /// signed) and not yet being handed over ([`Store::hand_over`]).
+    pub fn withdrawable(&self, message_id: &MessageId) -> Result<bool, StoreError> {
+        let (key, state) = messages::locate(&self.conn, message_id.as_str())?;
+        Ok(matches!(state, SendState::Queued | SendState::Signed)
+            && !messages::handed_over(&self.conn, key)?)
+    }
+
     /// Sets when the pipeline should next act on a message that is not
     /// final: `Some(now)` for "retry now" from the officer, a later time for
     /// a status-poll back-off, `None` to hold it. Not a log event.

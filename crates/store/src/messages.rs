@@ -34,7 +34,7 @@ use time::OffsetDateTime;
 
 use crate::error::Context;
 use crate::instant::{from_unix, to_unix};
-use crate::schema::Migrations;
+use crate::schema::{Migrations, Step};
 use crate::{wire, StoreError};
 use kuvert_protocol::delivery::{
     Attention, CaseNumber, MatterStatus, MessageId, ProtectionClass, SenderName, Subject,
@@ -44,7 +44,8 @@ use kuvert_protocol::identity::{OrganizationNumber, RecipientId};
 pub(crate) static MIGRATIONS: Migrations = Migrations {
     component: "messages",
     steps: &[
-        r#"
+        Step::Sql(
+            r#"
 CREATE TABLE messages (
     sort_key          INTEGER PRIMARY KEY,   -- created_at << 20 | n, see module docs
     id                TEXT NOT NULL UNIQUE CHECK (id <> ''),
@@ -112,29 +113,35 @@ CREATE TABLE paper_letters (
     sha256_hex TEXT NOT NULL
 ) STRICT;
 "#,
+        ),
         // Who sent it and to which mailbox (SKL's requirement list, box 2): the
         // officer at enqueue, the mailbox operator as FaR named it at submission.
-        r#"
+        Step::Sql(
+            r#"
 ALTER TABLE messages ADD COLUMN officer_account TEXT;
 ALTER TABLE messages ADD COLUMN officer_name TEXT;
 ALTER TABLE messages ADD COLUMN mailbox_operator TEXT;
 ALTER TABLE messages ADD COLUMN mailbox_address TEXT;
 CREATE INDEX messages_officer ON messages (officer_account) WHERE officer_account IS NOT NULL;
 "#,
+        ),
         // The message as a document (meddelande.pdf), made at send time and
         // kept, so the filing package holds the bytes of that day.
-        r#"
+        Step::Sql(
+            r#"
 CREATE TABLE message_documents (
     sort_key   INTEGER PRIMARY KEY REFERENCES messages (sort_key) ON DELETE CASCADE,
     pdf        BLOB NOT NULL,
     sha256_hex TEXT NOT NULL
 ) STRICT;
 "#,
+        ),
         // Event messages (händelsemeddelanden): the matter status the message
         // gave its case (NULL: an ordinary message) and the EventId it named
         // as its PrecedingEventId. The index serves "the latest event in this
         // case to this recipient" and a case's thread.
-        r#"
+        Step::Sql(
+            r#"
 ALTER TABLE messages ADD COLUMN event_status TEXT
     CHECK (event_status IN ('senderinitiative', 'recipientinitiative', 'closed'));
 ALTER TABLE messages ADD COLUMN preceding_event_id TEXT
@@ -142,6 +149,24 @@ ALTER TABLE messages ADD COLUMN preceding_event_id TEXT
 CREATE INDEX messages_case_events ON messages (case_key, recipient, sort_key)
     WHERE event_status IS NOT NULL;
 "#,
+        ),
+        // Withdrawal: the officer takes a message back before it reached the
+        // intermediary. `handed_over_at` is set before the first submission
+        // attempt; from then on the intermediary may have the message, and
+        // it can no longer be withdrawn.
+        // Messages stored before this step may have been handed over already.
+        Step::Sql(
+            "ALTER TABLE messages ADD COLUMN handed_over_at INTEGER;
+             UPDATE messages SET handed_over_at = state_at WHERE state <> 'queued';",
+        ),
+        Step::Code(|tx| {
+            crate::schema::widen_check(
+                tx,
+                "messages",
+                "'failed','paper')",
+                "'failed','paper','withdrawn')",
+            )
+        }),
     ],
 };
 
@@ -163,11 +188,14 @@ pub enum SendState {
     Failed,
     /// Recorded as sent on paper (final).
     Paper,
+    /// Taken back by the officer before it was handed to the intermediary
+    /// (final; nothing left Kuvert).
+    Withdrawn,
 }
 
 impl SendState {
     /// Every state, in life order.
-    pub const ALL: [SendState; 7] = [
+    pub const ALL: [SendState; 8] = [
         SendState::Queued,
         SendState::Signed,
         SendState::Submitted,
@@ -175,6 +203,7 @@ impl SendState {
         SendState::Delivered,
         SendState::Failed,
         SendState::Paper,
+        SendState::Withdrawn,
     ];
 
     /// The stored (and exported) name: `queued`, `signed`, …
@@ -187,6 +216,7 @@ impl SendState {
             SendState::Delivered => "delivered",
             SendState::Failed => "failed",
             SendState::Paper => "paper",
+            SendState::Withdrawn => "withdrawn",
         }
     }
 
@@ -195,12 +225,12 @@ impl SendState {
         SendState::ALL.into_iter().find(|s| s.as_str() == name)
     }
 
-    /// Delivered, Failed and Paper: the item has left the Outbox and its
-    /// retention period runs.
+    /// Delivered, Failed, Paper and Withdrawn: the item has left the Outbox
+    /// and its retention period runs.
     pub fn is_final(self) -> bool {
         matches!(
             self,
-            SendState::Delivered | SendState::Failed | SendState::Paper
+            SendState::Delivered | SendState::Failed | SendState::Paper | SendState::Withdrawn
         )
     }
 }
@@ -383,6 +413,10 @@ pub enum NextState {
         /// The printed letter.
         letter: PaperLetter,
     },
+    /// Taken back by the officer before it was handed to the intermediary.
+    /// Refused ([`StoreError::HandedOver`]) once the pipeline has begun to
+    /// hand it over ([`Store::hand_over`](crate::Store::hand_over)).
+    Withdrawn,
 }
 
 impl NextState {
@@ -395,6 +429,7 @@ impl NextState {
             NextState::Delivered => SendState::Delivered,
             NextState::Failed { .. } => SendState::Failed,
             NextState::Paper { .. } => SendState::Paper,
+            NextState::Withdrawn => SendState::Withdrawn,
         }
     }
 }
@@ -937,6 +972,11 @@ pub(crate) fn apply(
     // the store persists the move it is given, if the message is still in
     // the state the move starts from.
     let key = expect_state(conn, id, expected)?;
+    if matches!(next, NextState::Withdrawn) && handed_over(conn, key)? {
+        return Err(StoreError::HandedOver {
+            message_id: id.to_owned(),
+        });
+    }
     let to = next.state();
     let final_at = to.is_final().then_some(at);
     // A non-final message is due at once for its next step (signed → submit,
@@ -1029,8 +1069,29 @@ pub(crate) fn apply(
             .during("storing the paper letter")?;
             ("sent on paper".to_owned(), Some(digest))
         }
+        NextState::Withdrawn => ("withdrawn by the officer".to_owned(), None),
     };
     Ok((key, detail, blob_sha256))
+}
+
+/// Whether the pipeline has begun to hand the message with `key` to the
+/// intermediary (see [`Store::hand_over`](crate::Store::hand_over)).
+pub(crate) fn handed_over(conn: &Connection, key: i64) -> Result<bool, StoreError> {
+    conn.prepare_cached("SELECT handed_over_at IS NOT NULL FROM messages WHERE sort_key = ?1")
+        .and_then(|mut s| s.query_row([key], |row| row.get(0)))
+        .during("reading whether a message was handed over")
+}
+
+/// See [`Store::hand_over`](crate::Store::hand_over).
+pub(crate) fn hand_over(conn: &Connection, id: &str, at: i64) -> Result<bool, StoreError> {
+    let changed = conn
+        .prepare_cached(
+            "UPDATE messages SET handed_over_at = coalesce(handed_over_at, ?2)
+             WHERE id = ?1 AND state = 'signed'",
+        )
+        .and_then(|mut s| s.execute(params![id, at]))
+        .during("recording that a message is being handed over")?;
+    Ok(changed == 1)
 }
 
 /// The history detail of a submission: the distribution id and the mailbox
@@ -1156,6 +1217,53 @@ mod tests {
             bad_class.is_err(),
             "protection class 4 must be refused by the table"
         );
+    }
+
+    /// A database written before withdrawal existed: its CHECK on the state
+    /// is widened in place (rows kept, other states still refused), and
+    /// what was already past the Outbox's first step counts as handed over.
+    #[test]
+    fn the_withdrawal_steps_widen_the_state_check_of_an_older_database() {
+        let older = Migrations {
+            component: "messages",
+            steps: &MIGRATIONS.steps[..MIGRATIONS.steps.len() - 2],
+        };
+        let (_dir, conn) = test_database(&[&older]);
+        for (key, id, state) in [(1, "q", "queued"), (2, "s", "signed")] {
+            conn.execute(
+                "INSERT INTO messages (sort_key, id, correlation_id, profile, sender_org, sender_name,
+                    recipient, recipient_display, subject, body, protection_class, created_at, state,
+                    state_at, last_seq)
+                 VALUES (?1, ?2, 'c', 'p', 'o', 'n', '198501012382', 'r', 's', 'b', 2, 0, ?3, 7, 1)",
+                (key, id, state),
+            )
+            .unwrap();
+        }
+        let withdraw = |conn: &Connection, id: &str| {
+            conn.execute(
+                "UPDATE messages SET state = 'withdrawn' WHERE id = ?1",
+                [id],
+            )
+        };
+        assert!(withdraw(&conn, "q").is_err(), "the older CHECK refuses it");
+
+        crate::schema::migrate(&conn, &[&MIGRATIONS]).unwrap();
+        let handed: Vec<(String, Option<i64>)> = conn
+            .prepare("SELECT id, handed_over_at FROM messages ORDER BY sort_key")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(handed, [("q".into(), None), ("s".into(), Some(7))]);
+        assert_eq!(withdraw(&conn, "q").unwrap(), 1);
+        assert!(conn
+            .execute("UPDATE messages SET state = 'gone' WHERE id = 's'", [])
+            .is_err());
+        let check: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(check, "ok");
     }
 
     #[test]

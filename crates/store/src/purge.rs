@@ -13,13 +13,14 @@ use crate::chain::{purge_digest, Entry, Tail, PURGE_KIND};
 use crate::error::Context;
 use crate::instant::{from_unix, to_unix};
 use crate::messages::sha256_hex;
-use crate::schema::Migrations;
+use crate::schema::{Migrations, Step};
 use crate::StoreError;
 
 pub(crate) static MIGRATIONS: Migrations = Migrations {
     component: "purges",
     steps: &[
-        r#"
+        Step::Sql(
+            r#"
 CREATE TABLE purges (
     seq    INTEGER PRIMARY KEY,   -- the chain entry sealing this purge
     at     INTEGER NOT NULL,
@@ -28,11 +29,14 @@ CREATE TABLE purges (
     ids    TEXT NOT NULL          -- purged message ids, sorted, one per line
 ) STRICT;
 "#,
+        ),
         // Who ordered the purge and under which rule (the chain seals both).
-        r#"
+        Step::Sql(
+            r#"
 ALTER TABLE purges ADD COLUMN purger TEXT;
 ALTER TABLE purges ADD COLUMN rule TEXT;
 "#,
+        ),
     ],
 };
 

@@ -14,8 +14,78 @@ use crate::StoreError;
 pub(crate) struct Migrations {
     /// The module's name in `schema_version`.
     pub component: &'static str,
-    /// SQL batches; step `i` brings the module from version `i` to `i + 1`.
-    pub steps: &'static [&'static str],
+    /// Step `i` brings the module from version `i` to `i + 1`.
+    pub steps: &'static [Step],
+}
+
+/// One migration step, run inside the migration's transaction.
+pub(crate) enum Step {
+    /// A batch of SQL.
+    Sql(&'static str),
+    /// What SQL alone cannot say (reading the schema to change it).
+    Code(fn(&Transaction<'_>) -> Result<(), StoreError>),
+}
+
+impl Step {
+    fn run(&self, tx: &Transaction<'_>) -> Result<(), StoreError> {
+        match self {
+            Step::Sql(sql) => tx.execute_batch(sql).during("migrating the schema"),
+            Step::Code(step) => step(tx),
+        }
+    }
+}
+
+/// Widens a `CHECK` constraint of `table` by replacing `old` with `new` in
+/// the table's definition: SQLite's documented way to change a constraint
+/// that leaves the stored rows as they are (lang_altertable.html, "making
+/// other kinds of table schema changes"), with the schema version bumped so
+/// every connection reads the new definition. `old` must occur exactly once.
+pub(crate) fn widen_check(
+    tx: &Transaction<'_>,
+    table: &str,
+    old: &str,
+    new: &str,
+) -> Result<(), StoreError> {
+    let sql: String = tx
+        .query_row(
+            "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?1",
+            [table],
+            |row| row.get(0),
+        )
+        .during("reading a table's definition")?;
+    if sql.matches(old).count() != 1 {
+        return Err(StoreError::Corrupt {
+            what: format!(
+                "the definition of table {table} (the constraint to widen is not in it once)"
+            ),
+        });
+    }
+    let version: i64 = tx
+        .query_row("PRAGMA schema_version", [], |row| row.get(0))
+        .during("reading the schema version")?;
+    tx.execute_batch("PRAGMA writable_schema = ON")
+        .during("widening a constraint")?;
+    let updated = tx
+        .execute(
+            "UPDATE sqlite_schema SET sql = ?1 WHERE type = 'table' AND name = ?2",
+            (sql.replacen(old, new, 1), table),
+        )
+        .during("widening a constraint");
+    tx.execute_batch(&format!(
+        "PRAGMA schema_version = {}; PRAGMA writable_schema = OFF;",
+        version + 1
+    ))
+    .during("widening a constraint")?;
+    updated?;
+    let check: String = tx
+        .query_row("PRAGMA quick_check", [], |row| row.get(0))
+        .during("checking the widened table")?;
+    if check != "ok" {
+        return Err(StoreError::Corrupt {
+            what: format!("table {table} after widening a constraint: {check}"),
+        });
+    }
+    Ok(())
 }
 
 /// Every module, in dependency order (referenced tables first).
@@ -52,7 +122,7 @@ pub(crate) fn migrate(conn: &Connection, all: &[&Migrations]) -> Result<(), Stor
             });
         }
         for step in &migrations.steps[found as usize..] {
-            tx.execute_batch(step).during("migrating the schema")?;
+            step.run(&tx)?;
         }
         if found < supported {
             tx.execute(
@@ -94,13 +164,13 @@ mod tests {
 
     static FIRST: Migrations = Migrations {
         component: "demo",
-        steps: &["CREATE TABLE demo (a INTEGER) STRICT;"],
+        steps: &[Step::Sql("CREATE TABLE demo (a INTEGER) STRICT;")],
     };
     static SECOND: Migrations = Migrations {
         component: "demo",
         steps: &[
-            "CREATE TABLE demo (a INTEGER) STRICT;",
-            "ALTER TABLE demo ADD COLUMN b TEXT;",
+            Step::Sql("CREATE TABLE demo (a INTEGER) STRICT;"),
+            Step::Sql("ALTER TABLE demo ADD COLUMN b TEXT;"),
         ],
     };
 

@@ -34,6 +34,7 @@ const NOTES: Record<HistoryNote["code"], HistoryNote> = {
   pending: { code: "pending" },
   delivered: { code: "delivered" },
   paper: { code: "paper" },
+  withdrawn: { code: "withdrawn" },
   failed: { code: "failed", reason: { code: "not_delivered" } },
   attempt_failed: { code: "attempt_failed", attempt: 2, reason: tls },
   sent_again: { code: "sent_again", message_id: "4f1c2a9e-0d3b-4e5f-8a6b-7c9d0e1f2a3b" },

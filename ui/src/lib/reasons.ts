@@ -76,6 +76,7 @@ export function noteText(lang: Lang, note: HistoryNote): string {
     case "pending":
     case "delivered":
     case "paper":
+    case "withdrawn":
     case "imported":
       return t(lang, `note.${note.code}`);
     case "failed":

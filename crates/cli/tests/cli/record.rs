@@ -175,6 +175,15 @@ fn skl_box_2_the_log_says_to_which_mailbox_each_message_went_and_who_sent_it() {
         assert!(text.contains(first), "{first}: {text}");
     }
     assert!(text.contains(name.split(' ').next().unwrap()), "{text}");
+    // Issue 12: "the PDF report's statuses" in Swedish, never the stored
+    // English names.
+    for english in ["submitted", "pending", "delivered", "queued", "signed"] {
+        assert!(!text.contains(english), "{english}: {text}");
+    }
+    assert!(
+        text.contains("inlämnad") || text.contains("levererad"),
+        "{text}"
+    );
 
     // The filing package's metadata.
     for (id, operator) in &sent {

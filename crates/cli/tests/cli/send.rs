@@ -414,6 +414,73 @@ fn a_failed_delivery_is_reported_as_failed_and_is_marked_as_handled_once_with_a_
     officer.json(0, &["verify-log"]);
 }
 
+/// Issue 12: "Outbox items not yet submitted can be withdrawn." A message
+/// waiting in the Outbox because the look-up timed out (nothing was handed
+/// over) is withdrawn: it stays in the sealed log as withdrawn, a draft
+/// keeps its content, and resuming with a working intermediary sends
+/// nothing. A message the intermediary may already have (it accepted, then
+/// answered 400) is refused, and is then delivered exactly once.
+#[test]
+fn issue_12_an_outbox_message_not_yet_handed_over_is_withdrawn_and_never_sent() {
+    let original = std::fs::read_to_string(sandbox().profile_path()).unwrap();
+    let officer = Officer::with_profile(|text| {
+        text.replace("call_timeout_seconds = 30", "call_timeout_seconds = 1")
+    });
+    let sent = officer.json(4, &strs(&send_args("196001012381", "BN 2026/0401")));
+    assert_eq!(sent["state"], "outbox", "{sent}");
+    let id = sent["message_id"].as_str().unwrap().to_string();
+
+    let withdrawn = officer.json(0, &["withdraw", &id]);
+    assert_eq!(withdrawn["state"], "withdrawn", "{withdrawn}");
+    assert!(withdrawn["draft"].as_i64().unwrap() > 0, "{withdrawn}");
+    let status = officer.json(0, &["status", &id]);
+    assert_eq!(status["state"], "withdrawn", "{status}");
+    let last = status["history"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last["note"]["code"], "withdrawn", "{last}");
+
+    // The intermediary answers again: nothing withdrawn is sent.
+    std::fs::write(&officer.profile, &original).unwrap();
+    let resumed = officer.run(&["resume"]);
+    assert_eq!(resumed.code, 0, "{resumed:?}");
+    assert_eq!(officer.json(0, &["status", &id])["state"], "withdrawn");
+    assert_eq!(sandbox().delivery_count(&id), 0, "never delivered");
+
+    let again = officer.run(&["withdraw", &id]);
+    assert_eq!(again.code, 2, "{again:?}");
+    assert!(
+        again.stderr.contains("only a message in the Outbox"),
+        "{again:?}"
+    );
+    officer.json(0, &["verify-log"]);
+
+    // Handed over (accepted, then answered 400): the intermediary may have
+    // it, so it is not withdrawn; its outcome is found with the same ids.
+    use kuvert_sandbox::{BrokenAnswer, Sandbox, SandboxConfig};
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = SandboxConfig::new(dir.path().join("testmiljo"));
+    config.broken_answers_after_accepting = vec![BrokenAnswer::Status(400)];
+    let broken = Sandbox::start(config).unwrap();
+    let officer = Officer::of(&broken, |text| text);
+    let sent = officer.json(4, &strs(&send_args("198501012382", "BN 2026/0402")));
+    assert_eq!(sent["coded"]["code"], "outcome_unknown", "{sent}");
+    let id = sent["message_id"].as_str().unwrap().to_string();
+    let refused = officer.run(&["withdraw", &id]);
+    assert_eq!(refused.code, 2, "{refused:?}");
+    assert!(
+        refused.stderr.contains("handed to the intermediary"),
+        "{refused:?}"
+    );
+    assert_eq!(officer.json(0, &["status", &id])["state"], "signed");
+    officer.wait_for_state(&id, "delivered", DELIVERY);
+    assert_eq!(broken.delivery_count(&id), 1, "exactly one delivery");
+    officer.json(0, &["verify-log"]);
+}
+
 #[test]
 fn a_slow_intermediary_leaves_the_message_in_the_outbox() {
     let officer = Officer::with_profile(|text| {

@@ -3,7 +3,8 @@
 //! digitally or on paper — a new message, made from a draft that follows
 //! the failed one up, the two linked in both histories when it is sent — or
 //! they mark it as handled outside Kuvert with a note. The failed message
-//! stays Failed and is followed up at most once.
+//! stays Failed and is followed up at most once. A message the officer
+//! withdrew from the Outbox is followed up the same way.
 
 use kuvert_protocol::delivery::MessageId;
 use kuvert_store::{
@@ -20,7 +21,7 @@ use super::Kuvert;
 pub enum FollowUpRefused {
     /// The message has not failed.
     #[error(
-        "message {message_id} is {state}; only a failed message is sent again or marked as handled"
+        "message {message_id} is {state}; only a failed or withdrawn message is sent again or marked as handled"
     )]
     NotFailed {
         /// The message.
@@ -73,7 +74,7 @@ impl FollowUpRefused {
     /// What went wrong, in Swedish, for the officer.
     pub fn swedish(&self) -> String {
         match self {
-            FollowUpRefused::NotFailed { .. } => "Meddelandet har inte misslyckats. Bara ett meddelande som inte kunde levereras kan skickas igen eller markeras som hanterat utanför Kuvert.".into(),
+            FollowUpRefused::NotFailed { .. } => "Meddelandet har inte misslyckats. Bara ett meddelande som inte kunde levereras, eller som återkallades, kan skickas igen eller markeras som hanterat utanför Kuvert.".into(),
             FollowUpRefused::AlreadySentAgain { .. } => "Meddelandet har redan skickats igen som ett nytt meddelande; det nya meddelandet finns i Skickat eller Utkorgen.".into(),
             FollowUpRefused::AlreadyHandled { .. } => "Meddelandet är redan markerat som hanterat utanför Kuvert.".into(),
             FollowUpRefused::Note(NoteProblem::Empty) => "Skriv hur meddelandet hanterades, till exempel ”Beslutet lämnades över personligen den 3 december”.".into(),
@@ -149,10 +150,11 @@ impl Kuvert {
         self.message(failed)
     }
 
-    /// The message `failed`, if it is Failed and not yet followed up.
+    /// The message `failed`, if it is Failed (or Withdrawn) and not yet
+    /// followed up.
     pub(super) fn followable(&self, failed: &MessageId) -> Result<Message, Error> {
         let message = self.message(failed)?;
-        if message.state != SendState::Failed {
+        if !matches!(message.state, SendState::Failed | SendState::Withdrawn) {
             return Err(FollowUpRefused::NotFailed {
                 message_id: failed.clone(),
                 state: message.state,

@@ -35,6 +35,8 @@ pub use drafts::{compress_attachment, compress_draft_pdfs, Compression};
 mod folders;
 mod follow_up;
 pub use follow_up::FollowUpRefused;
+mod withdraw;
+pub use withdraw::WithdrawRefused;
 
 pub use folders::{Folder, FolderItem, FOLDER_LIMIT};
 

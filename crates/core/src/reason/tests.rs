@@ -304,6 +304,7 @@ fn history_lines_of_both_stores_read_back_as_their_codes() {
         ("state_changed", Pending, "delivery pending", HistoryNote::Pending),
         ("state_changed", Delivered, "delivered", HistoryNote::Delivered),
         ("transition", Paper, "", HistoryNote::Paper),
+        ("state_changed", Withdrawn, "withdrawn by the officer", HistoryNote::Withdrawn),
         (
             "state_changed",
             Failed,

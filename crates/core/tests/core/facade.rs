@@ -513,6 +513,80 @@ fn issue_12_a_404_at_the_message_url_is_a_configuration_error_not_a_failed_messa
     assert_eq!(sandbox.delivery_count(report.message_id().as_str()), 0);
 }
 
+/// Issue 12: "Outbox items not yet submitted can be withdrawn." A message
+/// whose look-up failed (the recipient URL is wrong) waits in the Outbox,
+/// never handed over: it is withdrawn, stays in the sealed log as
+/// Withdrawn, and its content comes back as a draft. Sent from that draft
+/// (once the profile is mended), the new message is delivered and the two
+/// are linked in both histories; the withdrawn one never reaches the
+/// mailbox. A delivered message is refused.
+#[test]
+fn issue_12_an_outbox_message_is_withdrawn_and_its_draft_sent_in_its_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let sandbox = Sandbox::start(SandboxConfig::new(dir.path().join("testmiljo"))).unwrap();
+    let text = std::fs::read_to_string(sandbox.profile_path()).unwrap();
+    let url = sandbox.recipient_url();
+    assert!(text.contains(&url), "{text}");
+    let wrong = sandbox
+        .profile_path()
+        .with_file_name("profile-wrong-lookup.toml");
+    std::fs::write(&wrong, text.replace(&url, &format!("{url}-wrong"))).unwrap();
+    let database = dir.path().join("kuvert.sqlite");
+    let kuvert = Kuvert::open(Profile::load(Some(&wrong)).unwrap(), &database).unwrap();
+    let report = kuvert
+        .send_draft(kuvert.save_draft(None, &fields("19850101-2382")).unwrap())
+        .unwrap();
+    let waiting = report.message_id().clone();
+    assert_eq!(kuvert.message(&waiting).unwrap().state, SendState::Signed);
+    assert!(kuvert.withdrawable(&waiting).unwrap());
+
+    let draft = kuvert.withdraw(&waiting).unwrap();
+    assert_eq!(
+        kuvert.message(&waiting).unwrap().state,
+        SendState::Withdrawn
+    );
+    assert_eq!(
+        notes(&kuvert, &waiting).last(),
+        Some(&HistoryNote::Withdrawn)
+    );
+    assert!(!kuvert.withdrawable(&waiting).unwrap());
+    let saved = kuvert.draft(draft).unwrap();
+    assert_eq!(saved.fields.subject, "Beslut om bygglov");
+    assert_eq!(saved.follows_up.as_ref(), Some(&waiting));
+    let kuvert_core::Error::Withdraw(why) = kuvert.withdraw(&waiting).unwrap_err() else {
+        panic!("a second withdrawal must be refused")
+    };
+    assert_eq!(why.kind(), "not_in_outbox");
+
+    // The profile mended: the draft goes, the withdrawn message does not.
+    let kuvert = Kuvert::open(
+        Profile::load(Some(&sandbox.profile_path())).unwrap(),
+        &database,
+    )
+    .unwrap();
+    kuvert.process_outbox().unwrap();
+    let new = kuvert.send_draft(draft).unwrap().message_id().clone();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while kuvert.refresh_status(&new).unwrap().state != SendState::Delivered {
+        assert!(std::time::Instant::now() < deadline, "never delivered");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    assert_eq!(sandbox.delivery_count(new.as_str()), 1);
+    assert_eq!(sandbox.delivery_count(waiting.as_str()), 0);
+    assert!(notes(&kuvert, &waiting).contains(&HistoryNote::SentAgain {
+        message_id: new.to_string()
+    }));
+    assert!(notes(&kuvert, &new).contains(&HistoryNote::ResendOf {
+        message_id: waiting.to_string()
+    }));
+    let kuvert_core::Error::Withdraw(why) = kuvert.withdraw(&new).unwrap_err() else {
+        panic!("a delivered message must be refused")
+    };
+    assert_eq!(why.kind(), "not_in_outbox");
+    assert!(why.swedish().contains("Utkorgen"), "{why}");
+    assert_log_intact(&kuvert);
+}
+
 /// Sends to the test person whose mailbox operator cannot deliver, and
 /// waits until the message is Failed.
 fn failed_message(o: &Opened) -> kuvert_core::MessageId {

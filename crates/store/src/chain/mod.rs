@@ -28,13 +28,14 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::error::Context;
 use crate::messages::Message;
-use crate::schema::Migrations;
+use crate::schema::{Migrations, Step};
 use crate::StoreError;
 
 pub(crate) static MIGRATIONS: Migrations = Migrations {
     component: "chain",
     steps: &[
-        r#"
+        Step::Sql(
+            r#"
 CREATE TABLE chain (
     seq        INTEGER PRIMARY KEY,
     at         INTEGER NOT NULL,
@@ -46,7 +47,9 @@ CREATE TABLE chain (
     hash       BLOB NOT NULL
 ) STRICT;
 "#,
-        r#"
+        ),
+        Step::Sql(
+            r#"
 -- Points up to which a check found the chain intact (see `verify`).
 CREATE TABLE chain_checkpoints (
     seq        INTEGER PRIMARY KEY,   -- the last entry the check covered
@@ -55,11 +58,14 @@ CREATE TABLE chain_checkpoints (
     full       INTEGER NOT NULL CHECK (full IN (0, 1))
 ) STRICT;
 "#,
-        r#"
+        ),
+        Step::Sql(
+            r#"
 -- The log key's signature of a checkpoint (see `anchor`); NULL for those
 -- recorded before checkpoints were signed, which no check starts from.
 ALTER TABLE chain_checkpoints ADD COLUMN signature BLOB;
 "#,
+        ),
     ],
 };
 

@@ -26,7 +26,7 @@ use crate::messages::{
     case_key, message_from_row, prefixed_message_columns, sort_key_floor, CaseEvent, Mailbox,
     Message, MessageContent, Officer, SendState, MESSAGE_COLUMNS,
 };
-use crate::schema::Migrations;
+use crate::schema::{Migrations, Step};
 use crate::StoreError;
 
 mod text;
@@ -37,7 +37,8 @@ pub use text::{MAX_INFIX_EXPANSION, MIN_INFIX_CHARS, MIN_PREFIX_CHARS};
 pub(crate) static MIGRATIONS: Migrations = Migrations {
     component: "messages_fts",
     steps: &[
-        r#"
+        Step::Sql(
+            r#"
 CREATE VIRTUAL TABLE messages_fts USING fts5 (
     subject, body, case_number, recipient, recipient_display, attention, attachment_names,
     content = '', contentless_delete = 1,
@@ -47,12 +48,15 @@ CREATE VIRTUAL TABLE messages_fts USING fts5 (
 -- Every distinct token of 4+ characters ever indexed (see `expand_prefix`).
 CREATE TABLE search_terms (term TEXT PRIMARY KEY) STRICT, WITHOUT ROWID;
 "#,
-        r#"
+        ),
+        Step::Sql(
+            r#"
 -- Trigrams of the dictionary's words, so a word part finds the words
 -- containing it (see `text`).
 CREATE VIRTUAL TABLE search_terms_tri USING fts5 (term, tokenize = 'trigram');
 INSERT INTO search_terms_tri (term) SELECT term FROM search_terms;
 "#,
+        ),
     ],
 };
 

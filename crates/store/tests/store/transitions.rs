@@ -359,3 +359,70 @@ fn awaiting_status_lists_submitted_and_pending_when_due() {
         "final messages are not rescheduled"
     );
 }
+
+/// Withdrawal and hand-over are compare-and-sets on one row: whichever
+/// comes first wins, so a withdrawn message is never handed over and one
+/// being handed over is never withdrawn — also across processes (two
+/// stores on one file). The withdrawal is sealed: the chain verifies.
+#[test]
+fn a_message_being_handed_over_is_never_withdrawn_and_a_withdrawn_one_never_handed_over() {
+    let (dir, s) = store();
+    let other = kuvert_store::Store::open(dir.path().join("kuvert.sqlite")).unwrap();
+    let signed = NextState::Signed {
+        signed_xml: b"<SignedDelivery/>".to_vec(),
+    };
+    for n in [1, 2] {
+        s.enqueue(&message(n), at(0)).unwrap();
+        s.transition(&id(&format!("m-{n}")), SendState::Queued, &signed, at(1))
+            .unwrap();
+    }
+
+    // m-1: withdrawn first, then the worker's hand-over finds it gone.
+    assert!(s.withdrawable(&id("m-1")).unwrap());
+    s.transition(&id("m-1"), SendState::Signed, &NextState::Withdrawn, at(2))
+        .unwrap();
+    assert!(!other.hand_over(&id("m-1"), at(3)).unwrap());
+    assert!(!s.withdrawable(&id("m-1")).unwrap());
+    let m = s.message(&id("m-1")).unwrap().unwrap();
+    assert_eq!(m.state, SendState::Withdrawn);
+    assert_eq!(m.next_attempt_at, None, "nothing left to do");
+    assert!(!ids(&s.due(at(10)).unwrap()).contains(&"m-1"));
+
+    // m-2: handed over first (another process), then withdrawal is refused,
+    // and stays refused after a failed attempt.
+    assert!(other.hand_over(&id("m-2"), at(3)).unwrap());
+    assert!(!s.withdrawable(&id("m-2")).unwrap());
+    let refused = s
+        .transition(&id("m-2"), SendState::Signed, &NextState::Withdrawn, at(4))
+        .unwrap_err();
+    assert!(
+        matches!(refused, StoreError::HandedOver { .. }),
+        "{refused}"
+    );
+    other
+        .record_attempt_failure(
+            &id("m-2"),
+            SendState::Signed,
+            &AttemptFailure {
+                code: "outcome_unknown".into(),
+                reason: "garbled".into(),
+                retryable: true,
+                next_attempt_at: Some(at(5)),
+            },
+            at(4),
+        )
+        .unwrap();
+    assert!(
+        other.hand_over(&id("m-2"), at(6)).unwrap(),
+        "kept on retries"
+    );
+    assert!(!s.withdrawable(&id("m-2")).unwrap());
+    assert_eq!(
+        s.message(&id("m-2")).unwrap().unwrap().state,
+        SendState::Signed
+    );
+    assert!(matches!(
+        s.verify_chain().unwrap(),
+        kuvert_store::ChainVerdict::Intact { .. }
+    ));
+}

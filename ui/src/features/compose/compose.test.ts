@@ -299,6 +299,27 @@ describe("after a failure", () => {
     await expect(backend.sendAgain(id)).rejects.toMatchObject({ detail: { problems: [{ kind: "already_sent_again" }] } });
   });
 
+  it("a message waiting in the Outbox is withdrawn once, and its content comes back as a draft", async () => {
+    const c = controller();
+    c.update({ recipient: "196001012381", subject: "Kallelse", body: "Text", case_number: "BN 2026/10" });
+    await vi.advanceTimersByTimeAsync(500);
+    const outcome = await backend.sendDraft(c.draftId!);
+    expect(outcome.kind).toBe("retrying");
+    const waiting = await backend.message(outcome.message_id);
+    expect(waiting.row.state).toBe("signed");
+    expect(waiting.withdrawable).toBe(true);
+    const draft = await backend.withdraw(outcome.message_id);
+    const view = await backend.message(outcome.message_id);
+    expect(view.row.state).toBe("withdrawn");
+    expect(view.withdrawable).toBe(false);
+    expect(view.timeline.at(-1)?.note).toEqual({ code: "withdrawn" });
+    const again = controller();
+    await again.open(draft);
+    expect(again.followsUp).toBe(outcome.message_id);
+    expect(again.fields.subject).toBe("Kallelse");
+    await expect(backend.withdraw(outcome.message_id)).rejects.toMatchObject({ detail: { problems: [{ field: "withdraw" }] } });
+  });
+
   it("a failed message is marked as handled only with a note", async () => {
     const id = await failed();
     await expect(backend.markHandled(id, "  ")).rejects.toMatchObject({ detail: { problems: [{ field: "note" }] } });

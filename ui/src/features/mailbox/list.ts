@@ -16,7 +16,7 @@ export const NEWEST_FIRST: Sort = { key: "created_at", descending: true };
 export const SORT_KEYS: SortKey[] = ["created_at", "recipient", "subject", "case_number", "state"];
 
 // States in the order of a message's life, so sorting by state groups them sensibly.
-const STATE_ORDER: MessageState[] = ["queued", "signed", "submitted", "pending", "delivered", "paper", "failed"];
+const STATE_ORDER: MessageState[] = ["queued", "signed", "submitted", "pending", "delivered", "paper", "failed", "withdrawn"];
 
 /** Whether a row holds every word of `query` (recipient, subject, diarienummer, sender, officer; case ignored). */
 export function matches(row: MessageRow, query: string): boolean {

@@ -59,6 +59,8 @@ export interface Backend {
   refreshStatus(id: string): Promise<MessageView>;
   /** A draft to send a Failed message again (digitally or on paper); the same draft until it is sent. */
   sendAgain(id: string): Promise<number>;
+  /** Withdraws an Outbox message not yet handed to the intermediary; the draft made of it. */
+  withdraw(id: string): Promise<number>;
   /** Records that a Failed message was handled outside Kuvert, with the officer's note. */
   markHandled(id: string, note: string): Promise<MessageView>;
   searchLog(filter: LogFilterView): Promise<MessageRow[]>;

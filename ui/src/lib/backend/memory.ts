@@ -59,8 +59,11 @@ const directory: Record<string, string> = {
   "165568402266": "Min Myndighetspost (testmiljö)",
   // The mailbox operator cannot deliver to this one: `tick()` fails it.
   "197001012389": "Kivra (testmiljö)",
+  // The intermediary does not answer for this one: the message waits in the Outbox, not handed over.
+  "196001012381": "Kivra (testmiljö)",
 };
 const UNDELIVERABLE = "197001012389";
+const UNANSWERED = "196001012381";
 
 interface Stored {
   view: MessageView;
@@ -106,12 +109,12 @@ export function memoryBackend(options: { configured?: boolean } = {}): MemoryBac
   };
   const draftOf = (id: number) => drafts.get(id) ?? fail("not_found", `no draft ${id}`);
   const messageOf = (id: string) => messages.get(id) ?? fail("not_found", `no message ${id}`);
-  /** A Failed message not yet followed up, as the core refuses any other. */
+  /** A Failed (or withdrawn) message not yet followed up, as the core refuses any other. */
   function followable(id: string): MessageView {
     const view = messageOf(id).view;
     const refuse = (kind: string, swedish: string) =>
       fail("invalid_input", kind, [{ field: "follow_up", kind, swedish, english: kind }]);
-    if (view.row.state !== "failed") refuse("not_failed", "Meddelandet har inte misslyckats.");
+    if (view.row.state !== "failed" && view.row.state !== "withdrawn") refuse("not_failed", "Meddelandet har inte misslyckats.");
     if (view.follow_up?.kind === "sent_again") refuse("already_sent_again", "Meddelandet har redan skickats igen.");
     if (view.follow_up?.kind === "handled_outside") refuse("already_handled", "Meddelandet är redan markerat som hanterat.");
     return view;
@@ -306,13 +309,16 @@ export function memoryBackend(options: { configured?: boolean } = {}): MemoryBac
       if (!parsed.ok) fail("invalid_input", "invalid recipient");
       const message_id = `m-${nextMessage++}`;
       const operator = directory[parsed.wire];
-      const state = operator ? "submitted" : "paper";
+      const waits = parsed.wire === UNANSWERED;
+      const state = waits ? "signed" : operator ? "submitted" : "paper";
       const event = d.fields.event
         ? { status: d.fields.event, preceding_event_id: precedingEvent(d.fields.case_number, parsed.display) }
         : null;
       const timeline: TimelineEntry[] = [
         { at: now(), kind: "enqueued", state: "queued", detail: "queued", note: { code: "queued", compressed: [] } },
-        operator
+        waits
+          ? { at: now(), kind: "state_changed", state, detail: "signed delivery, 5253 bytes", note: { code: "signed", bytes: 5253 } }
+          : operator
           ? {
               at: now(),
               kind: "state_changed",
@@ -351,6 +357,7 @@ export function memoryBackend(options: { configured?: boolean } = {}): MemoryBac
           timeline,
           thread: [],
           follow_up: null,
+          withdrawable: waits,
         },
       });
       if (d.follows_up !== null) {
@@ -361,6 +368,9 @@ export function memoryBackend(options: { configured?: boolean } = {}): MemoryBac
         timeline.push({ at: now(), kind: "resend_of", state, detail: d.follows_up, note: { code: "resend_of", message_id: d.follows_up } });
       }
       drafts.delete(id);
+      if (waits) {
+        return { kind: "retrying", message_id, reason: { code: "timeout", detail: "the look-up was not answered in time" }, next_attempt_at: null };
+      }
       return operator
         ? { kind: "submitted", message_id, operator }
         : { kind: "paper", message_id, reason_swedish: "Har ingen digital brevlåda.", reason_english: "Has no digital mailbox." };
@@ -403,6 +413,18 @@ export function memoryBackend(options: { configured?: boolean } = {}): MemoryBac
         follows_up: id,
       });
       return draftId;
+    },
+    async withdraw(id) {
+      const view = messageOf(id).view;
+      if (!view.withdrawable) {
+        fail("invalid_input", "handed_over", [
+          { field: "withdraw", kind: "handed_over", swedish: "Meddelandet kan inte återkallas.", english: "The message cannot be withdrawn." },
+        ]);
+      }
+      view.row.state = "withdrawn";
+      view.withdrawable = false;
+      view.timeline.push({ at: now(), kind: "state_changed", state: "withdrawn", detail: "withdrawn by the officer", note: { code: "withdrawn" } });
+      return backend.sendAgain(id);
     },
     async markHandled(id, note) {
       const text = note.trim();

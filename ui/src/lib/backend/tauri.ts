@@ -35,6 +35,7 @@ export const tauriBackend: Backend = {
   refreshStatus: (id) => call("refresh_status", { id }),
   sendAgain: (id) => call("send_again", { id }),
   markHandled: (id, note) => call("mark_handled", { id, note }),
+  withdraw: (id) => call("withdraw", { id }),
   searchLog: (filter) => call("search_log", { filter }),
   chooseSavePath: (suggestedName) => call("choose_save_path", { suggestedName }),
   chooseFiles: () => call("choose_files"),

@@ -382,7 +382,7 @@ message_id: string, };
 
 export type Folder = "outbox" | "sent" | "paper" | "failed" | "needs_attention";
 
-export type MessageState = "queued" | "signed" | "submitted" | "pending" | "delivered" | "failed" | "paper";
+export type MessageState = "queued" | "signed" | "submitted" | "pending" | "delivered" | "failed" | "paper" | "withdrawn";
 
 export type MessageRow = { 
 /**
@@ -545,7 +545,7 @@ distribution_id: string | null,
 /**
  * The recipient's mailbox operator, where recorded.
  */
-operator: string | null, } | { "code": "pending" } | { "code": "delivered" } | { "code": "paper" } | { "code": "failed", 
+operator: string | null, } | { "code": "pending" } | { "code": "delivered" } | { "code": "paper" } | { "code": "withdrawn" } | { "code": "failed", 
 /**
  * Why.
  */
@@ -668,9 +668,14 @@ timeline: Array<TimelineEntry>,
  */
 thread: Array<MessageRow>, 
 /**
- * For a Failed message, what the officer did about it.
+ * For a Failed (or withdrawn) message, what the officer did about it.
  */
-follow_up: FollowUpView | null, };
+follow_up: FollowUpView | null, 
+/**
+ * Whether it may still be withdrawn from the Outbox (not yet handed to
+ * the intermediary).
+ */
+withdrawable: boolean, };
 
 export type LogFilterView = { 
 /**
