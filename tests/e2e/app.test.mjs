@@ -509,3 +509,34 @@ test("issue 12: a message the mailbox could not deliver is offered again digital
   await driver.click(await driver.find("#folder-failed"));
   await driver.until("no longer counted", async () => (await driver.findAll("#count-failed")).length === 0, 20_000);
 });
+
+test("issue 12: Send with problems names each field in Swedish, marks them, focuses the first, and a problem goes away when its field is changed", async () => {
+  await driver.click(await driver.find("#new-message"));
+  // With a space, as officers paste it: the app and the core accept it alike.
+  await driver.type(await driver.waitFor("#compose-recipient"), "19850101 2382");
+  await driver.waitForText("#recipient-status", "Kivra", 30_000);
+  await driver.type(await driver.find("#compose-body"), "Beslutet bifogas.");
+  await driver.click(await driver.find("#compose-class option[value='2']"));
+  await driver.click(await driver.find("#compose-review"));
+  const box = await driver.waitForText("#compose .error-box", "Ämne", 30_000);
+  assert.match(box, /Diarienummer/);
+  assert.doesNotMatch(box, /Fill out|subject|case number|is empty|required/i);
+  assert.equal(await driver.execute("return document.activeElement.id"), "compose-subject");
+  const invalid = (id) => driver.execute("return document.getElementById(arguments[0]).getAttribute('aria-invalid')", [id]);
+  assert.equal(await invalid("compose-subject"), "true");
+  assert.equal(await invalid("compose-case-number"), "true");
+  assert.equal(await invalid("compose-body"), "false");
+
+  await driver.type(await driver.find("#compose-subject"), "Beslut om bygglov");
+  await driver.until("the subject's problem to go", async () => {
+    const text = await driver.text(await driver.find("#compose .error-box"));
+    return !text.includes("Ämne") && text.includes("Diarienummer");
+  });
+  assert.equal(await invalid("compose-subject"), "false");
+  assert.equal(await invalid("compose-case-number"), "true");
+  await driver.type(await driver.find("#compose-case-number"), "BN 2026/0777");
+  await driver.until("no problem left", async () => (await driver.findAll("#compose .error-box")).length === 0);
+  await driver.click(await driver.find("#compose-review"));
+  assert.match(await driver.waitForText("#compose-summary", "Beslut om bygglov", 30_000), /19850101-2382/);
+  await sendAndClose(driver, "submitted");
+});

@@ -173,8 +173,17 @@ export class ComposeController {
     const recipientChanged = patch.recipient !== undefined && patch.recipient !== this.fields.recipient;
     this.fields = { ...this.fields, ...patch };
     if (this.step === "summary") this.step = "edit";
+    this.#clearProblems(Object.keys(patch));
     this.#scheduleSave();
     if (recipientChanged) this.#recipientChanged(false);
+  }
+
+  /** A field's problem goes away once the officer changes it (the next review tells whether it is fixed). */
+  #clearProblems(fields: string[]): void {
+    const problems = this.error?.problems ?? [];
+    const left = problems.filter((p) => !fields.includes(p.field));
+    if (left.length === problems.length) return;
+    this.error = left.length > 0 && this.error ? { ...this.error, problems: left } : null;
   }
 
   /** Starts from a case type: fills what is still empty. */

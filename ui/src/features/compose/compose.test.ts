@@ -120,6 +120,12 @@ describe("sending", () => {
     expect(c.step).toBe("edit");
     expect(c.error?.code).toBe("invalid_input");
     expect(c.error?.problems.map((p) => p.field)).toEqual(["subject", "body", "protection_class", "case_number"]);
+    // Each problem goes away when its field is changed; the others stay.
+    c.update({ subject: "Beslut" });
+    expect(c.problemFields).toEqual(["body", "protection_class", "case_number"]);
+    c.update({ body: "Text", protection_class: 2, case_number: "KS 2026/1" });
+    expect(c.error).toBeNull();
+    expect(await c.review()).toBe(true);
   });
 
   it("shows the summary, sends, and the message becomes delivered", async () => {
