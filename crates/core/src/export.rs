@@ -247,7 +247,7 @@ impl Kuvert {
 fn report_row(row: &SentSummary) -> Vec<String> {
     vec![
         LocalTime::of(row.created_at).minute_text(),
-        crate::lifecycle::swedish(row.state).to_string(),
+        crate::lifecycle::swedish_label(row.state).to_string(),
         row.recipient.display_form(),
         row.case_number
             .as_ref()

@@ -56,6 +56,21 @@ pub fn swedish(state: SendState) -> &'static str {
     }
 }
 
+/// The state as a table's cell names it, in Swedish (the PDF report), in
+/// the app's words: `Levererad`, `Skickad på papper`, …
+pub fn swedish_label(state: SendState) -> &'static str {
+    match state {
+        SendState::Queued => "Köad",
+        SendState::Signed => "Signerad, väntar",
+        SendState::Submitted => "Skickad",
+        SendState::Pending => "Under leverans",
+        SendState::Delivered => "Levererad",
+        SendState::Failed => "Misslyckad",
+        SendState::Paper => "Skickad på papper",
+        SendState::Withdrawn => "Återkallad",
+    }
+}
+
 /// Whether the state machine has a move `from → to`.
 pub fn allows(from: SendState, to: SendState) -> bool {
     use SendState::*;

@@ -181,7 +181,7 @@ fn skl_box_2_the_log_says_to_which_mailbox_each_message_went_and_who_sent_it() {
         assert!(!text.contains(english), "{english}: {text}");
     }
     assert!(
-        text.contains("inlämnad") || text.contains("levererad"),
+        text.contains("Skickad") || text.contains("Levererad"),
         "{text}"
     );
 
