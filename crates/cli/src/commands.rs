@@ -256,7 +256,9 @@ fn run_in_department(json: bool, profile: &Profile, command: Command) -> Result<
         Command::Log(filters) => department::log(json, &client, &filters),
         Command::VerifyLog { .. } => department::verify_log(json, &client),
         Command::Resume => Err(department::not_offered("resume")),
-        Command::Handled { .. } => Err(department::not_offered("handled")),
+        Command::Handled { message_id, note } => {
+            department::handled(json, &client, &message_id, &note)
+        }
         Command::Withdraw { .. } => Err(department::not_offered("withdraw")),
         Command::Letter { .. } => Err(department::not_offered("letter")),
         Command::Thread { .. } => Err(department::not_offered("thread")),

@@ -141,6 +141,18 @@ pub fn send(
 }
 
 /// `kuvert status ID`.
+/// `kuvert handled ID --note TEXT` through the server: the officer's own
+/// Failed message, handled outside Kuvert; then its status.
+pub fn handled(
+    json: bool,
+    client: &DepartmentClient,
+    message_id: &str,
+    note: &str,
+) -> Result<u8, Error> {
+    client.mark_handled(message_id.trim(), note)?;
+    status(json, client, message_id)
+}
+
 pub fn status(json: bool, client: &DepartmentClient, message_id: &str) -> Result<u8, Error> {
     let message = client.message(message_id.trim())?;
     let history = client.history(message_id.trim())?;

@@ -9,6 +9,7 @@
 //! | `GET /v1/messages/{id}` | one message |
 //! | `GET /v1/messages/{id}/history` | its history |
 //! | `GET /v1/messages/{id}/letter` | the printed letter of one sent on paper (PDF) |
+//! | `POST /v1/messages/{id}/handled` | a Failed message handled outside Kuvert, with a [`HandledRequest`] note (its officer) |
 //! | `GET /v1/log/verify` | the chain check (registrars) |
 //! | `POST /v1/purge` | a retention purge (registrars, within the rule) |
 //! | `POST /v1/import` | one message of an officer's local log (`kuvert migrate-to-department`) |
@@ -22,7 +23,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
-use kuvert_core::department::wire::{ApiError, ImportedMessage, PurgeRequest, Submission, WhoAmI};
+use kuvert_core::department::wire::{
+    ApiError, HandledRequest, ImportedMessage, PurgeRequest, Submission, WhoAmI,
+};
 use serde::Deserialize;
 
 use crate::department::{Department, Refusal};
@@ -41,6 +44,7 @@ pub fn router(department: Arc<Department>) -> Router<()> {
         .route("/v1/messages/{id}", get(message))
         .route("/v1/messages/{id}/history", get(history))
         .route("/v1/messages/{id}/letter", get(letter))
+        .route("/v1/messages/{id}/handled", post(handled))
         .route("/v1/log/verify", get(verify_log))
         .route("/v1/purge", post(purge))
         .route("/v1/import", post(import))
@@ -189,6 +193,19 @@ async fn letter(
 ) -> Result<Response, Answer> {
     let pdf = as_caller(department, identity, move |d, caller| d.letter(caller, &id)).await?;
     Ok(([(axum::http::header::CONTENT_TYPE, "application/pdf")], pdf).into_response())
+}
+
+async fn handled(
+    State(department): State<Arc<Department>>,
+    Extension(identity): Extension<Identity>,
+    Path(id): Path<String>,
+    Json(request): Json<HandledRequest>,
+) -> Result<Response, Answer> {
+    let view = as_caller(department, identity, move |d, caller| {
+        d.mark_handled(caller, &id, &request.note)
+    })
+    .await?;
+    Ok(Json(view).into_response())
 }
 
 async fn purge(

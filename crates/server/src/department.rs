@@ -457,6 +457,86 @@ impl Department {
         })
     }
 
+    /// Records, for the officer who sent it, that a Failed message was
+    /// handled outside Kuvert (by telephone, in person, …), with the
+    /// officer's note: a history line `handled_outside`, sealed in the
+    /// chain. The message stays Failed and is followed up at most once; the
+    /// note is trimmed, 1–500 characters, without control or invisible
+    /// characters (as on a desktop).
+    ///
+    /// # Errors
+    ///
+    /// [`Refusal::Forbidden`] for anyone but an officer;
+    /// [`Refusal::NotFound`] for a message the caller did not send;
+    /// [`Refusal::Invalid`] for a bad note, a message that has not failed,
+    /// or one already followed up.
+    pub fn mark_handled(
+        &self,
+        caller: &Caller,
+        message_id: &str,
+        note: &str,
+    ) -> Result<MessageView, Refusal> {
+        use kuvert_core::{FollowUpRefused, HandledNote};
+        if caller.role() != Role::Officer {
+            return Err(Refusal::Forbidden(
+                "Bara handläggaren som skickade meddelandet kan markera det som hanterat.".into(),
+            ));
+        }
+        let refused = |why: FollowUpRefused| Refusal::Invalid {
+            problems: vec![why.swedish()],
+        };
+        let note = HandledNote::new(note).map_err(|p| refused(FollowUpRefused::Note(p)))?;
+        let id = kuvert_core::message_id(message_id).map_err(|_| Refusal::NotFound)?;
+        let now = self.clock.now();
+        self.db.as_caller(caller, |tx| {
+            if self.visible(tx, caller, message_id)?.is_none() {
+                return Err(Refusal::NotFound);
+            }
+            // The rest is the service's: the row locked (two notes at once
+            // record one), the history line and its chain entry written.
+            act_as(tx, None)?;
+            let state: String = tx
+                .query_one(
+                    "SELECT state FROM messages WHERE id = $1 FOR UPDATE",
+                    &[&message_id],
+                )
+                .during("locking the message")?
+                .get(0);
+            let state = SendState::parse(&state).ok_or_else(|| {
+                Refusal::Internal(format!("{message_id} has an unknown state {state}"))
+            })?;
+            if state != SendState::Failed {
+                return Err(refused(FollowUpRefused::NotFailed {
+                    message_id: id.clone(),
+                    state,
+                }));
+            }
+            let done: i64 = tx
+                .query_one(
+                    "SELECT count(*) FROM history
+                     WHERE message_id = $1 AND kind IN ('handled_outside', 'sent_again')",
+                    &[&message_id],
+                )
+                .during("reading the follow-ups")?
+                .get(0);
+            if done > 0 {
+                return Err(refused(FollowUpRefused::AlreadyHandled {
+                    message_id: id.clone(),
+                }));
+            }
+            messages::add_history(
+                tx,
+                message_id,
+                now,
+                "handled_outside",
+                SendState::Failed,
+                Some(note.as_str()),
+            )?;
+            Ok(())
+        })?;
+        self.message(caller, message_id)
+    }
+
     /// Purges, for a registrar, what has been final for more than
     /// `older_than_days` and the retention rule allows (their units' only,
     /// when they read named units): the messages, attachments and history

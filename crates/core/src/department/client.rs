@@ -176,6 +176,26 @@ impl DepartmentClient {
         answer(reply)
     }
 
+    /// Records that the caller's Failed message was handled outside Kuvert,
+    /// with `note`; the message as it stands then.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Department`] (`invalid_input` for a bad note, a message not
+    /// Failed or already followed up; `not_found`) or [`Error::Call`].
+    pub fn mark_handled(&self, message_id: &str, note: &str) -> Result<MessageView, Error> {
+        let body = serde_json::to_vec(&super::wire::HandledRequest {
+            note: note.to_string(),
+        })
+        .expect("a note serialises");
+        let url = format!("{}/v1/messages/{}/handled", self.base, encode(message_id));
+        let reply = self
+            .https
+            .call_json(&url, Some(body))
+            .map_err(|e| Error::Call(e.into()))?;
+        answer(reply)
+    }
+
     /// Imports one message of the officer's local log; `false` when the
     /// server has it already (a migration run again adds nothing).
     ///

@@ -210,6 +210,13 @@ impl LogCheck {
     }
 }
 
+/// An officer's note that a Failed message was handled outside Kuvert.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HandledRequest {
+    /// How it was handled (1–500 characters).
+    pub note: String,
+}
+
 /// A registrar's order to purge (gallra) what the retention rule allows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PurgeRequest {

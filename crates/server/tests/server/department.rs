@@ -556,3 +556,89 @@ fn an_officers_local_log_moves_to_the_department_twice_without_duplicates_and_on
     }
     assert_eq!(rut.log(None, 10).unwrap().len(), 3);
 }
+
+/// Issue 12 in department mode: an officer marks their own Failed message
+/// (the test environment's undeliverable test person) as handled outside
+/// Kuvert with a note, once; the line is sealed in the chain. A bad note, a
+/// second note, another officer, a registrar and a message that has not
+/// failed are refused, and nothing is recorded.
+#[test]
+fn issue_12_a_failed_message_is_marked_as_handled_once_by_its_officer_and_sealed() {
+    let department = Department::start();
+    let anna = department.client(OFFICER_A);
+    let failed = anna
+        .submit(
+            &Draft {
+                recipient: "19700101-2389".into(),
+                ..draft("Kallelse som inte når fram")
+            },
+            "h-1",
+        )
+        .unwrap();
+    wait_for_state(&anna, &failed.message_id, &["failed"]);
+    let delivered = anna.submit(&draft("Beslut"), "h-2").unwrap();
+    wait_for_state(
+        &anna,
+        &delivered.message_id,
+        &["submitted", "pending", "delivered"],
+    );
+
+    let refused = |result: Result<_, kuvert_core::Error>| match result {
+        Err(kuvert_core::Error::Department { code, problems, .. }) => (code, problems.join(" ")),
+        Err(kuvert_core::Error::MessageNotFound(_)) => ("not_found".into(), String::new()),
+        other => panic!("{other:?}"),
+    };
+    let (code, why) = refused(anna.mark_handled(&failed.message_id, "  "));
+    assert_eq!(code, "invalid_input");
+    assert!(why.contains("Skriv hur meddelandet hanterades"), "{why}");
+    let (code, why) = refused(anna.mark_handled(&delivered.message_id, "Ringde upp."));
+    assert_eq!(code, "invalid_input");
+    assert!(why.contains("har inte misslyckats"), "{why}");
+    let bo = department.client(OFFICER_B);
+    assert_eq!(
+        refused(bo.mark_handled(&failed.message_id, "Ringde upp.")).0,
+        "not_found"
+    );
+    let registrar = department.client(REGISTRAR);
+    assert_eq!(
+        refused(registrar.mark_handled(&failed.message_id, "Ringde upp.")).0,
+        "forbidden"
+    );
+    let lines = |c: &DepartmentClient| c.history(&failed.message_id).unwrap();
+    let before = lines(&anna).len();
+
+    let view = anna
+        .mark_handled(&failed.message_id, "Lämnat över personligen i receptionen.")
+        .unwrap();
+    assert_eq!(view.state, "failed");
+    let history = lines(&anna);
+    assert_eq!(history.len(), before + 1);
+    let last = history.last().unwrap();
+    assert_eq!(last.kind, "handled_outside");
+    assert_eq!(
+        last.detail.as_deref(),
+        Some("Lämnat över personligen i receptionen.")
+    );
+    let (code, why) = refused(anna.mark_handled(&failed.message_id, "Igen."));
+    assert_eq!(code, "invalid_input");
+    assert!(why.contains("redan markerat"), "{why}");
+    assert_eq!(lines(&anna).len(), before + 1, "nothing more recorded");
+
+    let db = kuvert_server::db::Database::connect(&department.postgres.url(), 2).unwrap();
+    let report = db
+        .as_service(|tx| kuvert_server::chain::verify(tx))
+        .unwrap();
+    assert!(report.intact(), "{:?}", report.breaks);
+    // The note is sealed: edited by hand, the chain says so.
+    department
+        .sql()
+        .execute(
+            "UPDATE history SET detail = 'Skickat med post.' WHERE kind = 'handled_outside'",
+            &[],
+        )
+        .unwrap();
+    let report = db
+        .as_service(|tx| kuvert_server::chain::verify(tx))
+        .unwrap();
+    assert!(!report.intact());
+}
