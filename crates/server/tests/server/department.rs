@@ -642,3 +642,35 @@ fn issue_12_a_failed_message_is_marked_as_handled_once_by_its_officer_and_sealed
         .unwrap();
     assert!(!report.intact());
 }
+
+/// Issue 12 in department mode: a recipient without a digital mailbox gets
+/// the server's letter with the postal address the officer typed, in the
+/// envelope's window (read back with pdftotext).
+#[test]
+fn issue_12_the_servers_paper_letter_prints_the_postal_address() {
+    let department = Department::start();
+    let anna = department.client(OFFICER_A);
+    let sent = anna
+        .submit(
+            &Draft {
+                recipient: "19270517-8354".into(),
+                postal_address: "Åsa Öberg\nStorgatan 1 B\n123 45 Småstad".into(),
+                ..draft("Kallelse med post")
+            },
+            "p-1",
+        )
+        .unwrap();
+    wait_for_state(&anna, &sent.message_id, &["paper"]);
+    let pdf = anna.letter(&sent.message_id).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("brev.pdf");
+    std::fs::write(&path, &pdf).unwrap();
+    let text = std::process::Command::new("pdftotext")
+        .args(["-layout", path.to_str().unwrap(), "-"])
+        .output()
+        .expect("pdftotext (poppler-utils; scripts/deps installs it)");
+    let text = String::from_utf8(text.stdout).unwrap();
+    for line in ["Åsa Öberg", "Storgatan 1 B", "123 45 Småstad"] {
+        assert!(text.contains(line), "{line}: {text}");
+    }
+}
