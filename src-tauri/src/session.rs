@@ -185,7 +185,11 @@ impl Session {
         // Before the test environment writes into the data directory: the
         // old app folder's test environment may be there to move first.
         self.paths.prepare().map_err(Error::from)?;
-        let sandbox = Sandbox::start(SandboxConfig::new(self.paths.test_environment_dir()))
+        let mut config = SandboxConfig::new(self.paths.test_environment_dir());
+        if let Some(seconds) = kuvert_test_hooks::slow_seconds() {
+            config.slow_delay = std::time::Duration::from_secs(seconds);
+        }
+        let sandbox = Sandbox::start(config)
             .map_err(|e| CommandError::new(ErrorKind::Configuration, e.to_string()))?;
         let profile = Profile::load(Some(&sandbox.profile_path())).map_err(Error::from)?;
         let recipe = Recipe {

@@ -43,6 +43,9 @@ before(async () => {
       KUVERT_DATA_DIR: dataDir,
       KUVERT_SAVE_DIR: saveDir,
       KUVERT_OPEN_FILES: [pdf, program].join(":"),
+      // The test person 19600101-2381's look-ups outlast a call's 30 s: a
+      // message to them waits in the Outbox, never handed over.
+      KUVERT_TEST_SLOW_SECONDS: "40",
     },
     args: ["--test-environment"],
   }));
@@ -539,4 +542,44 @@ test("issue 12: Send with problems names each field in Swedish, marks them, focu
   await driver.click(await driver.find("#compose-review"));
   assert.match(await driver.waitForText("#compose-summary", "Beslut om bygglov", 30_000), /19850101-2382/);
   await sendAndClose(driver, "submitted");
+});
+
+test("issue 12: a message waiting in the Outbox, not yet handed over, is withdrawn and comes back as a draft", async () => {
+  await driver.click(await driver.find("#new-message"));
+  await driver.type(await driver.waitFor("#compose-recipient"), "196001012381");
+  await driver.type(await driver.find("#compose-subject"), "Återkallas E2E");
+  await driver.type(await driver.find("#compose-body"), "Kallelse till möte.");
+  await driver.type(await driver.find("#compose-case-number"), "KS 2026/0901");
+  await driver.click(await driver.find("#compose-class option[value='2']"));
+  // The look-up does not answer in time; the officer sends anyway.
+  await driver.until("the look-up to give up", async () => {
+    const status = await driver.text(await driver.find("#recipient-status"));
+    return status.length > 0 && !status.includes("…");
+  }, 60_000);
+  await driver.click(await driver.find("#compose-review"));
+  await driver.waitFor("#compose-summary", 30_000);
+  await sendAndClose(driver, "retrying");
+
+  const pane = await openInFolder("outbox", "Återkallas E2E");
+  assert.match(pane, /Återkalla/);
+  await driver.click(await driver.find("#withdraw-start"));
+  assert.match(await driver.text(await driver.find("#reading-withdraw")), /Det skickas inte/);
+  await driver.click(await driver.find("#withdraw-confirm"));
+  // Its content comes back as a draft that follows it up.
+  await driver.waitFor("#compose-follows-up", 30_000);
+  assert.equal(await valueOf(driver, "#compose-subject"), "Återkallas E2E");
+  assert.equal(await valueOf(driver, "#compose-case-number"), "KS 2026/0901");
+  await driver.press("\uE00C");
+  await driver.until("the compose form to close", async () => (await driver.findAll("#compose")).length === 0);
+  await driver.click(await driver.find("#folder-outbox"));
+  await driver.until("the Outbox without it", async () => {
+    const rows = await driver.findAll("#message-list button[data-message-id]");
+    for (const row of rows) if ((await driver.text(row)).includes("Återkallas E2E")) return false;
+    return true;
+  });
+  // The Diarium keeps it, withdrawn, in Swedish.
+  await driver.click(await driver.find("#nav-registrar"));
+  const table = await driver.waitForText("#log-table", "Återkallas E2E", 30_000);
+  assert.match(table, /Återkallad/);
+  assert.doesNotMatch(table, /withdrawn/);
 });

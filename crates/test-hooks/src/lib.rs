@@ -7,6 +7,10 @@
 //! - [`disk_full_at`] (`KUVERT_TEST_DISK_FULL_AT`) and [`fill_disk`]: from
 //!   a named send checkpoint on, every write the process makes to a file
 //!   fails as it would on a full disk (the full-disk tests);
+//! - [`slow_seconds`] (`KUVERT_TEST_SLOW_SECONDS`): the desktop app's
+//!   built-in test environment holds back its answers about the "slow" test
+//!   person this long, longer than a call waits, so a message to them stays
+//!   in the Outbox without being handed over (the withdrawal E2E test);
 //! - [`save_dir`] (`KUVERT_SAVE_DIR`) and [`open_files`]
 //!   (`KUVERT_OPEN_FILES`): the desktop app's native file dialogs, which
 //!   WebDriver cannot reach, are answered without being shown (the
@@ -83,6 +87,21 @@ pub fn fill_disk() {
         unsafe { signal(Signal::SIGXFSZ, SigHandler::SigIgn) }.expect("ignore SIGXFSZ");
         setrlimit(Resource::RLIMIT_FSIZE, 0, nix::sys::resource::RLIM_INFINITY)
             .expect("set the file-size limit");
+    }
+}
+
+/// `KUVERT_TEST_SLOW_SECONDS`: how long the built-in test environment
+/// holds back answers about its slow test person.
+pub fn slow_seconds() -> Option<u64> {
+    #[cfg(feature = "enabled")]
+    {
+        std::env::var("KUVERT_TEST_SLOW_SECONDS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+    }
+    #[cfg(not(feature = "enabled"))]
+    {
+        None
     }
 }
 
