@@ -221,6 +221,17 @@ pub enum Command {
         #[arg(value_name = "FILE")]
         file: PathBuf,
     },
+    /// Check what sending needs and say what to fix: the profile, the
+    /// organisation's certificate (validity, days left, organisation
+    /// number), the password in the keyring, the CA bundle, each endpoint
+    /// over mutual TLS, the data directory. Exit 0 when all is well, 7 when
+    /// something needs attention soon (a certificate expiring within
+    /// --warn-days), 2 when sending does not work.
+    Doctor {
+        /// Warn about a certificate expiring within this many days.
+        #[arg(long, value_name = "N", default_value_t = kuvert_core::doctor::WARN_DAYS[0])]
+        warn_days: u32,
+    },
     /// Where Kuvert keeps its files: the data directory, the store and its
     /// Outbox lock, the profile files read, the certificate store, the log
     /// file, and the desktop app's old data folder if there is one.

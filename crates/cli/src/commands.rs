@@ -140,6 +140,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         } => sandbox(json, state, department, database_url),
         Command::Password { action } => password(profile, &action),
         Command::Paths => paths(json, profile, cli.data_dir),
+        Command::Doctor { warn_days } => doctor(json, profile, cli.data_dir, warn_days),
         Command::ImportCertificate { file } => import_certificate(json, profile, &file),
         Command::Check { ids } => check(json, &open(profile, cli.data_dir)?, &ids),
         Command::Send(args) => send(json, &open(profile, cli.data_dir)?, args),
@@ -238,6 +239,7 @@ fn uses_the_log(command: &Command) -> bool {
             | Command::Sandbox { .. }
             | Command::Password { .. }
             | Command::Paths
+            | Command::Doctor { .. }
             | Command::ImportCertificate { .. }
             | Command::Check { .. }
             | Command::MigrateToDepartment { .. }
@@ -1234,6 +1236,53 @@ fn password(profile: Option<&Path>, action: &str) -> Result<u8, Error> {
 
 /// `kuvert paths`: reads nothing but names and whether files exist; moves
 /// nothing (the move of the app's old folder happens when a store is opened).
+/// Exit code of `kuvert doctor` when something needs attention soon.
+const ATTENTION: u8 = 7;
+
+/// `kuvert doctor`: every check, what was found and what to fix.
+fn doctor(
+    json: bool,
+    profile: Option<&Path>,
+    data: Option<PathBuf>,
+    warn_days: u32,
+) -> Result<u8, Error> {
+    use kuvert_core::doctor::{checkup, Health};
+    let profile = Profile::load(profile)?;
+    let paths = Paths::from_environment(data)?;
+    let checkup = checkup(
+        &profile,
+        &Keyring::system(),
+        paths.data_dir(),
+        warn_days,
+        time::OffsetDateTime::now_utc(),
+    );
+    let worst = checkup.worst();
+    print(
+        json,
+        json!({ "health": worst, "warn_days": warn_days, "fewest_days_left": checkup.fewest_days_left(), "findings": checkup.findings }),
+        || {
+            let mut lines = Vec::new();
+            for f in &checkup.findings {
+                let mark = match f.health {
+                    Health::Ok => "ok     ",
+                    Health::Warning => "WARNING",
+                    Health::Problem => "PROBLEM",
+                };
+                lines.push(format!("{mark} {:<22} {}", f.check, f.found));
+                if let Some(fix) = &f.fix {
+                    lines.push(format!("        {:<22} fix: {fix}", ""));
+                }
+            }
+            lines.join("\n")
+        },
+    );
+    Ok(match worst {
+        Health::Ok => 0,
+        Health::Warning => ATTENTION,
+        Health::Problem => INVALID,
+    })
+}
+
 fn paths(json: bool, profile: Option<&Path>, data: Option<PathBuf>) -> Result<u8, Error> {
     let paths = Paths::from_environment(data)?.with_profile(profile.map(Path::to_path_buf));
     let files = paths.profile_files();

@@ -327,7 +327,7 @@ fn check_validity(
 }
 
 /// The instant of an ASN.1 time; `None` outside what `time` represents.
-fn instant(asn1: &Asn1TimeRef) -> Option<OffsetDateTime> {
+pub(crate) fn instant(asn1: &Asn1TimeRef) -> Option<OffsetDateTime> {
     let diff = Asn1Time::from_unix(0).ok()?.diff(asn1).ok()?;
     OffsetDateTime::from_unix_timestamp(i64::from(diff.days) * 86_400 + i64::from(diff.secs)).ok()
 }
@@ -340,7 +340,10 @@ fn minute_text(asn1: &Asn1TimeRef) -> String {
 
 /// A certificate naming an organisation number must name the sender's: the
 /// intermediary refuses deliveries whose sender is not the certificate's.
-fn check_organisation(identity: &ClientIdentity, profile: &Profile) -> Result<(), ImportError> {
+pub(crate) fn check_organisation(
+    identity: &ClientIdentity,
+    profile: &Profile,
+) -> Result<(), ImportError> {
     let Some(found) = identity.summary().organisation_number else {
         return Ok(());
     };

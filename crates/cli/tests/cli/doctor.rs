@@ -1,0 +1,135 @@
+//! `kuvert doctor` against the test environment: all well; a certificate
+//! about to expire (a warning and exit 7 within --warn-days, nothing below
+//! it); an expired one (a problem, exit 2). The certificates are issued by
+//! the test environment's own CA, as a renewal would be.
+
+use kuvert_testpki::{issue_organisation_certificate_valid_between, CertifiedKey};
+use serde_json::Value;
+
+use crate::support::{sandbox, Officer};
+
+const DAY: i64 = 86_400;
+
+/// An officer whose profile uses a certificate of the test environment's
+/// CA valid from `from_days` to `to_days` (relative to now).
+fn officer_with_certificate(from_days: i64, to_days: i64) -> Officer {
+    let dir = sandbox().state_dir().to_path_buf();
+    let ca = CertifiedKey {
+        cert_pem: std::fs::read_to_string(dir.join("ca.pem")).unwrap(),
+        key_pem: std::fs::read_to_string(dir.join("sandbox-pki").join("ca-key.pem")).unwrap(),
+    };
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let cert = issue_organisation_certificate_valid_between(
+        &ca,
+        "162021003898",
+        "Kommun B",
+        now + from_days * DAY,
+        now + to_days * DAY,
+    )
+    .unwrap();
+    let stem = format!("doctor-{from_days}-{to_days}");
+    std::fs::write(dir.join(format!("{stem}.pem")), &cert.cert_pem).unwrap();
+    std::fs::write(dir.join(format!("{stem}.key")), &cert.key_pem).unwrap();
+    Officer::with_profile(|text| {
+        text.lines()
+            .map(|line| {
+                if line.starts_with("cert_pem") {
+                    format!("cert_pem = \"{stem}.pem\"")
+                } else if line.starts_with("key_pem") {
+                    format!("key_pem = \"{stem}.key\"   # test key")
+                } else {
+                    line.to_string()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    })
+}
+
+fn finding<'a>(report: &'a Value, check: &str) -> &'a Value {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check"] == check)
+        .unwrap_or_else(|| panic!("no {check} in {report}"))
+}
+
+#[test]
+fn doctor_finds_everything_well_in_the_test_environment() {
+    let officer = Officer::new();
+    let report = officer.json(0, &["doctor"]);
+    assert_eq!(report["health"], "ok", "{report}");
+    for check in [
+        "profile",
+        "certificate",
+        "ca_bundle",
+        "endpoint.recipient",
+        "endpoint.message",
+        "data_dir",
+    ] {
+        assert_eq!(finding(&report, check)["health"], "ok", "{check}: {report}");
+    }
+    assert!(
+        finding(&report, "certificate")["days_left"]
+            .as_i64()
+            .unwrap()
+            > 30
+    );
+}
+
+#[test]
+fn doctor_warns_about_a_certificate_expiring_within_the_warn_days_and_exits_7() {
+    let officer = officer_with_certificate(-300, 10);
+    let report = officer.json(7, &["doctor", "--warn-days", "14"]);
+    assert_eq!(report["health"], "warning", "{report}");
+    let certificate = finding(&report, "certificate");
+    assert_eq!(certificate["health"], "warning", "{report}");
+    let days = certificate["days_left"].as_i64().unwrap();
+    assert!((9..=10).contains(&days), "{certificate}");
+    assert!(
+        certificate["found"]
+            .as_str()
+            .unwrap()
+            .contains("expires in"),
+        "{certificate}"
+    );
+    assert!(certificate["fix"]
+        .as_str()
+        .unwrap()
+        .contains("new certificate"));
+    // It still works today: the intermediary takes it.
+    assert_eq!(
+        finding(&report, "endpoint.message")["health"],
+        "ok",
+        "{report}"
+    );
+    assert_eq!(report["fewest_days_left"].as_i64(), Some(days));
+
+    // Below the threshold asked for, nothing to warn about.
+    let report = officer.json(0, &["doctor", "--warn-days", "7"]);
+    assert_eq!(finding(&report, "certificate")["health"], "ok", "{report}");
+    // For people: the line says what to do.
+    let run = officer.run(&["doctor", "--warn-days", "30"]);
+    assert_eq!(run.code, 7, "{run:?}");
+    assert!(run.stdout.contains("WARNING certificate"), "{run:?}");
+    assert!(
+        run.stdout.contains("fix: order a new certificate"),
+        "{run:?}"
+    );
+}
+
+#[test]
+fn doctor_reports_an_expired_certificate_as_a_problem_and_exits_2() {
+    let officer = officer_with_certificate(-400, -2);
+    let report = officer.json(2, &["doctor"]);
+    assert_eq!(report["health"], "problem", "{report}");
+    let certificate = finding(&report, "certificate");
+    assert_eq!(certificate["health"], "problem", "{report}");
+    assert!(certificate["found"].as_str().unwrap().contains("expired"));
+    assert!(certificate["days_left"].as_i64().unwrap() < 0);
+    assert!(certificate["fix"]
+        .as_str()
+        .unwrap()
+        .contains("kuvert import-certificate"));
+}
