@@ -31,6 +31,31 @@ pub async fn app_status(session: State<'_, Session>) -> Result<AppStatus, Comman
         test_environment: state.as_ref().is_some_and(|(_, test)| *test),
         profile: state.as_ref().map(|(p, _)| ProfileView::from(p)),
         problem: session.problem(),
+        certificate: state
+            .as_ref()
+            .and_then(|(profile, _)| certificate_health(profile)),
+    })
+}
+
+/// The organisation's certificate when it needs attention: within the
+/// first of [`kuvert_core::doctor::WARN_DAYS`] of expiring, or not valid.
+fn certificate_health(profile: &kuvert_core::profile::Profile) -> Option<CertificateHealthView> {
+    use kuvert_core::doctor::{certificate_health, Health, WARN_DAYS};
+    let finding = certificate_health(
+        profile,
+        &Keyring::system(),
+        WARN_DAYS[0],
+        time::OffsetDateTime::now_utc(),
+    )?;
+    let health = match finding.health {
+        Health::Ok => return None,
+        Health::Warning => "warning",
+        Health::Problem => "problem",
+    };
+    Some(CertificateHealthView {
+        health: health.into(),
+        days_left: finding.days_left.unwrap_or(0),
+        found: finding.found,
     })
 }
 

@@ -286,6 +286,21 @@ pub struct AppStatus {
     pub profile: Option<ProfileView>,
     /// Why the configured profile could not be opened, if it could not.
     pub problem: Option<CommandError>,
+    /// The organisation's certificate when it needs attention (expiring
+    /// within 30 days, or not valid today): the header warns.
+    pub certificate: Option<CertificateHealthView>,
+}
+
+/// The organisation's certificate, as the header warns about it.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct CertificateHealthView {
+    /// `warning` (expiring soon) or `problem` (not valid today).
+    pub health: String,
+    /// Whole days until it expires (negative: expired).
+    #[ts(type = "number")]
+    pub days_left: i64,
+    /// What was found (English, for IT).
+    pub found: String,
 }
 
 /// The answer about one recipient.
@@ -1326,6 +1341,7 @@ pub fn typescript() -> String {
         RulesView::decl(),
         ProfileView::decl(),
         AppStatus::decl(),
+        CertificateHealthView::decl(),
         RecipientCheck::decl(),
         MatterStatusView::decl(),
         EventView::decl(),

@@ -174,6 +174,30 @@ pub fn checkup(
     Checkup { findings }
 }
 
+/// The organisation's certificate as the app's header warns about it: its
+/// finding (days left; a warning within `warn_days`, a problem when it is
+/// not valid today). `None` when it cannot be read now (a password the
+/// keyring does not have, a missing file: `kuvert doctor` says which).
+pub fn certificate_health(
+    profile: &Profile,
+    keyring: &Keyring,
+    warn_days: u32,
+    now: OffsetDateTime,
+) -> Option<Finding> {
+    let password = if profile.certificate().needs_password() {
+        Some(keyring.password(profile).ok()?.0)
+    } else {
+        None
+    };
+    let identity = profile.client_identity(password.as_ref()).ok()?;
+    Some(certificate_finding(
+        "certificate",
+        identity.certificate(),
+        warn_days,
+        now,
+    ))
+}
+
 /// The password from the keyring where the certificate needs one.
 fn password(profile: &Profile, keyring: &Keyring, findings: &mut Vec<Finding>) -> Option<Password> {
     if !profile.certificate().needs_password() {

@@ -5,6 +5,7 @@ import { parseIdentity } from "../identity";
 import { BackendError, emptyFields, type Backend } from "./index";
 import type {
   Preferences,
+  CertificateHealthView,
   CommandError,
   DraftFieldsView,
   DraftView,
@@ -82,6 +83,8 @@ export interface MemoryBackend extends Backend {
   certificateChoice: string | null;
   /** The desktop app's old data folder that `paths()` reports. */
   legacy: LegacyView | null;
+  /** The organisation's certificate as `appStatus()` reports it (`null`: nothing to warn about). */
+  certificate: CertificateHealthView | null;
   /** Simulates files dropped on the window. */
   drop(paths: string[]): void;
   /** Calls made, by name (for assertions). */
@@ -164,6 +167,7 @@ export function memoryBackend(options: { configured?: boolean } = {}): MemoryBac
     certificates: new Map(),
     certificateChoice: null,
     legacy: null,
+    certificate: null,
     written: [],
     calls: [],
     async preferences() {
@@ -173,7 +177,7 @@ export function memoryBackend(options: { configured?: boolean } = {}): MemoryBac
       preferences.language = language;
     },
     async appStatus() {
-      return { configured, test_environment: configured, profile: configured ? testProfile : null, problem: null };
+      return { configured, test_environment: configured, profile: configured ? testProfile : null, problem: null, certificate: backend.certificate };
     },
     async useTestEnvironment() {
       configured = true;

@@ -138,7 +138,26 @@ profile: ProfileView | null,
 /**
  * Why the configured profile could not be opened, if it could not.
  */
-problem: CommandError | null, };
+problem: CommandError | null, 
+/**
+ * The organisation's certificate when it needs attention (expiring
+ * within 30 days, or not valid today): the header warns.
+ */
+certificate: CertificateHealthView | null, };
+
+export type CertificateHealthView = { 
+/**
+ * `warning` (expiring soon) or `problem` (not valid today).
+ */
+health: string, 
+/**
+ * Whole days until it expires (negative: expired).
+ */
+days_left: number, 
+/**
+ * What was found (English, for IT).
+ */
+found: string, };
 
 export type RecipientCheck = { "kind": "invalid", 
 /**
