@@ -480,6 +480,19 @@ fn issue_12_garbled_answers_after_acceptance_end_delivered_once_not_failed() {
     assert!(kuvert.folder(Folder::Failed).unwrap().is_empty());
 }
 
+/// The test environment's profile with `url` (one of its endpoints) made
+/// wrong: the endpoint answers 404. Written beside it, so its relative
+/// paths still hold.
+fn profile_with_wrong_url(sandbox: &Sandbox, url: &str) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(sandbox.profile_path()).unwrap();
+    assert!(text.contains(url), "{text}");
+    let wrong = sandbox
+        .profile_path()
+        .with_file_name("profile-wrong-url.toml");
+    std::fs::write(&wrong, text.replace(url, &format!("{url}-wrong"))).unwrap();
+    wrong
+}
+
 /// Issue 12: a 404 at a misconfigured message URL is a configuration error
 /// naming the profile key, and the message stays in the Outbox (never
 /// Failed, never delivered, nothing at the mailbox).
@@ -487,13 +500,7 @@ fn issue_12_garbled_answers_after_acceptance_end_delivered_once_not_failed() {
 fn issue_12_a_404_at_the_message_url_is_a_configuration_error_not_a_failed_message() {
     let dir = tempfile::tempdir().unwrap();
     let sandbox = Sandbox::start(SandboxConfig::new(dir.path().join("testmiljo"))).unwrap();
-    let text = std::fs::read_to_string(sandbox.profile_path()).unwrap();
-    let url = sandbox.message_url();
-    assert!(text.contains(&url), "{text}");
-    let wrong = sandbox
-        .profile_path()
-        .with_file_name("profile-wrong-url.toml");
-    std::fs::write(&wrong, text.replace(&url, &format!("{url}-wrong"))).unwrap();
+    let wrong = profile_with_wrong_url(&sandbox, &sandbox.message_url());
     let profile = Profile::load(Some(&wrong)).unwrap();
     let kuvert = Kuvert::open(profile, &dir.path().join("kuvert.sqlite")).unwrap();
     let report = kuvert
@@ -524,13 +531,7 @@ fn issue_12_a_404_at_the_message_url_is_a_configuration_error_not_a_failed_messa
 fn issue_12_an_outbox_message_is_withdrawn_and_its_draft_sent_in_its_place() {
     let dir = tempfile::tempdir().unwrap();
     let sandbox = Sandbox::start(SandboxConfig::new(dir.path().join("testmiljo"))).unwrap();
-    let text = std::fs::read_to_string(sandbox.profile_path()).unwrap();
-    let url = sandbox.recipient_url();
-    assert!(text.contains(&url), "{text}");
-    let wrong = sandbox
-        .profile_path()
-        .with_file_name("profile-wrong-lookup.toml");
-    std::fs::write(&wrong, text.replace(&url, &format!("{url}-wrong"))).unwrap();
+    let wrong = profile_with_wrong_url(&sandbox, &sandbox.recipient_url());
     let database = dir.path().join("kuvert.sqlite");
     let kuvert = Kuvert::open(Profile::load(Some(&wrong)).unwrap(), &database).unwrap();
     let report = kuvert
