@@ -1234,8 +1234,6 @@ fn password(profile: Option<&Path>, action: &str) -> Result<u8, Error> {
     Ok(0)
 }
 
-/// `kuvert paths`: reads nothing but names and whether files exist; moves
-/// nothing (the move of the app's old folder happens when a store is opened).
 /// Exit code of `kuvert doctor` when something needs attention soon.
 const ATTENTION: u8 = 7;
 
@@ -1283,6 +1281,8 @@ fn doctor(
     })
 }
 
+/// `kuvert paths`: reads nothing but names and whether files exist; moves
+/// nothing (the move of the app's old folder happens when a store is opened).
 fn paths(json: bool, profile: Option<&Path>, data: Option<PathBuf>) -> Result<u8, Error> {
     let paths = Paths::from_environment(data)?.with_profile(profile.map(Path::to_path_buf));
     let files = paths.profile_files();

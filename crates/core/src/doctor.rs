@@ -246,7 +246,7 @@ fn certificate_finding(
         finding.health = Health::Problem;
         finding.found = format!("{} is not valid yet", summary.subject_cn);
         finding.fix = Some("check the computer's clock, or use a certificate valid today".into());
-    } else if days_left.is_some_and(|d| d < 0) || until.is_some_and(|u| u <= now) {
+    } else if until.is_some_and(|u| u <= now) {
         finding.health = Health::Problem;
         finding.found = format!("{} expired on {until_text}", summary.subject_cn);
         finding.fix =
