@@ -31,32 +31,39 @@ pub async fn app_status(session: State<'_, Session>) -> Result<AppStatus, Comman
         test_environment: state.as_ref().is_some_and(|(_, test)| *test),
         profile: state.as_ref().map(|(p, _)| ProfileView::from(p)),
         problem: session.problem(),
-        certificate: state
-            .as_ref()
-            .and_then(|(profile, _)| certificate_health(profile)),
     })
 }
 
-/// The organisation's certificate when it needs attention: within the
+/// The open profile's certificate when it needs attention: within the
 /// first of [`kuvert_core::doctor::WARN_DAYS`] of expiring, or not valid.
-fn certificate_health(profile: &kuvert_core::profile::Profile) -> Option<CertificateHealthView> {
+/// Asked for apart from [`app_status`], after the window shows: it reads
+/// the certificate (and the keyring for its password).
+#[tauri::command]
+pub async fn certificate_health(
+    session: State<'_, Session>,
+) -> Result<Option<CertificateHealthView>, CommandError> {
     use kuvert_core::doctor::{certificate_health, Health, WARN_DAYS};
-    let finding = certificate_health(
-        profile,
+    let Some((profile, _)) = session.state() else {
+        return Ok(None);
+    };
+    let Some(finding) = certificate_health(
+        &profile,
         &Keyring::system(),
         WARN_DAYS[0],
         time::OffsetDateTime::now_utc(),
-    )?;
+    ) else {
+        return Ok(None);
+    };
     let health = match finding.health {
-        Health::Ok => return None,
+        Health::Ok => return Ok(None),
         Health::Warning => "warning",
         Health::Problem => "problem",
     };
-    Some(CertificateHealthView {
+    Ok(Some(CertificateHealthView {
         health: health.into(),
         days_left: finding.days_left.unwrap_or(0),
         found: finding.found,
-    })
+    }))
 }
 
 /// The officer's remembered choices (the language).

@@ -286,12 +286,10 @@ pub struct AppStatus {
     pub profile: Option<ProfileView>,
     /// Why the configured profile could not be opened, if it could not.
     pub problem: Option<CommandError>,
-    /// The organisation's certificate when it needs attention (expiring
-    /// within 30 days, or not valid today): the header warns.
-    pub certificate: Option<CertificateHealthView>,
 }
 
-/// The organisation's certificate, as the header warns about it.
+/// The organisation's certificate when it needs attention (expiring within
+/// 30 days, or not valid today), as the header warns about it.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct CertificateHealthView {
     /// `warning` (expiring soon) or `problem` (not valid today).

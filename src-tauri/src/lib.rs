@@ -141,6 +141,7 @@ pub fn run() {
             commands::send_again,
             commands::mark_handled,
             commands::withdraw,
+            commands::certificate_health,
             commands::search_log,
             commands::choose_save_path,
             commands::choose_files,

@@ -3,6 +3,7 @@
 // running the UI in a plain browser).
 import type { PrintFileView,
   AppStatus,
+  CertificateHealthView,
   Language,
   Preferences,
   ChainView,
@@ -33,6 +34,8 @@ export type * from "./types";
 
 export interface Backend {
   appStatus(): Promise<AppStatus>;
+  /** The open profile's certificate when it needs attention (`null`: nothing to warn about). */
+  certificateHealth(): Promise<CertificateHealthView | null>;
   /** The officer's remembered choices (the language). */
   preferences(): Promise<Preferences>;
   /** Remembers the language for the next start and for notifications. */

@@ -83,7 +83,7 @@ export interface MemoryBackend extends Backend {
   certificateChoice: string | null;
   /** The desktop app's old data folder that `paths()` reports. */
   legacy: LegacyView | null;
-  /** The organisation's certificate as `appStatus()` reports it (`null`: nothing to warn about). */
+  /** The organisation's certificate as `certificateHealth()` reports it (`null`: nothing to warn about). */
   certificate: CertificateHealthView | null;
   /** Simulates files dropped on the window. */
   drop(paths: string[]): void;
@@ -177,7 +177,10 @@ export function memoryBackend(options: { configured?: boolean } = {}): MemoryBac
       preferences.language = language;
     },
     async appStatus() {
-      return { configured, test_environment: configured, profile: configured ? testProfile : null, problem: null, certificate: backend.certificate };
+      return { configured, test_environment: configured, profile: configured ? testProfile : null, problem: null };
+    },
+    async certificateHealth() {
+      return configured ? backend.certificate : null;
     },
     async useTestEnvironment() {
       configured = true;

@@ -15,6 +15,7 @@ async function call<T>(command: string, args: Record<string, unknown> = {}): Pro
 
 export const tauriBackend: Backend = {
   appStatus: () => call("app_status"),
+  certificateHealth: () => call("certificate_health"),
   preferences: () => call("preferences"),
   setLanguage: (language) => call("set_language", { language }),
   useTestEnvironment: () => call("use_test_environment"),

@@ -138,12 +138,7 @@ profile: ProfileView | null,
 /**
  * Why the configured profile could not be opened, if it could not.
  */
-problem: CommandError | null, 
-/**
- * The organisation's certificate when it needs attention (expiring
- * within 30 days, or not valid today): the header warns.
- */
-certificate: CertificateHealthView | null, };
+problem: CommandError | null, };
 
 export type CertificateHealthView = { 
 /**
