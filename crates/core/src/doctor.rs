@@ -239,7 +239,12 @@ fn certificate_finding(
     );
     let mut finding = Finding::ok(
         check,
-        format!("{} is valid until {until_text}", summary.subject_cn),
+        // Only its dates are checked here: whether the intermediary trusts
+        // it is the endpoints' check, over mutual TLS.
+        format!(
+            "{} is within its validity dates until {until_text}",
+            summary.subject_cn
+        ),
     );
     finding.days_left = days_left;
     if from.is_some_and(|f| f > now) {
