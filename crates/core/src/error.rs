@@ -235,7 +235,9 @@ impl Error {
             },
             Error::Database { .. } => ErrorCode::Storage,
             Error::Unfinished { cause, .. } => cause.code(),
-            Error::DataDir(DataDirError::NoDataDir) => ErrorCode::Configuration,
+            Error::DataDir(DataDirError::NoDataDir | DataDirError::NetworkShare { .. }) => {
+                ErrorCode::Configuration
+            }
             Error::Store(_)
             | Error::File { .. }
             | Error::Pdf(_)

@@ -40,6 +40,7 @@
 //! ```
 
 pub mod legacy;
+pub mod network;
 
 use std::path::{Path, PathBuf};
 
@@ -114,6 +115,15 @@ pub enum DataDirError {
         from: PathBuf,
         /// The data directory.
         to: PathBuf,
+    },
+    /// The data directory is on a network share, where the store's
+    /// write-ahead log does not work ([`network`]). Nothing was opened.
+    #[error("Kuvert's data folder {} is on a network share ({file_system}); Kuvert keeps its store on this computer's own disk, because the store cannot work safely over a network share. Set {DATA_DIR_VARIABLE} to a folder on the local disk, or ask IT to keep Kuvert's folder out of folder redirection", dir.display())]
+    NetworkShare {
+        /// The data directory.
+        dir: PathBuf,
+        /// Which network file system.
+        file_system: &'static str,
     },
     /// The old app folder's store could not be opened for the move.
     #[error("Kuvert's data in {} could not be moved: {source}", from.display())]
@@ -306,10 +316,17 @@ impl Paths {
     ///
     /// # Errors
     ///
-    /// A [`DataDirError`]: the directory cannot be created, or the move
+    /// A [`DataDirError`]: the directory is on a network share, it cannot
+    /// be created, or the move
     /// cannot be done now (an older Kuvert has the old store open); then
     /// no store should be opened, so that the move is not overtaken.
     pub fn prepare(&self) -> Result<Prepared, DataDirError> {
+        if let Some(file_system) = network::network_file_system(self.data_dir()) {
+            return Err(DataDirError::NetworkShare {
+                dir: self.data_dir().to_path_buf(),
+                file_system,
+            });
+        }
         legacy::prepare(self, &legacy::Steps::real())
     }
 }
