@@ -231,6 +231,11 @@ pub enum Command {
         /// Warn about a certificate expiring within this many days.
         #[arg(long, value_name = "N", default_value_t = kuvert_core::doctor::WARN_DAYS[0])]
         warn_days: u32,
+        /// Also write a diagnostics bundle for support to FILE (a ZIP: the
+        /// findings, the profile files and the end of the log, identity
+        /// numbers masked; never messages, certificates or keys).
+        #[arg(long, value_name = "FILE")]
+        bundle: Option<PathBuf>,
     },
     /// Where Kuvert keeps its files: the data directory, the store and its
     /// Outbox lock, the profile files read, the certificate store, the log

@@ -140,7 +140,9 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         } => sandbox(json, state, department, database_url),
         Command::Password { action } => password(profile, &action),
         Command::Paths => paths(json, profile, cli.data_dir),
-        Command::Doctor { warn_days } => doctor(json, profile, cli.data_dir, warn_days),
+        Command::Doctor { warn_days, bundle } => {
+            doctor(json, profile, cli.data_dir, warn_days, bundle.as_deref())
+        }
         Command::ImportCertificate { file } => import_certificate(json, profile, &file),
         Command::Check { ids } => check(json, &open(profile, cli.data_dir)?, &ids),
         Command::Send(args) => send(json, &open(profile, cli.data_dir)?, args),
@@ -1243,7 +1245,9 @@ fn doctor(
     profile: Option<&Path>,
     data: Option<PathBuf>,
     warn_days: u32,
+    bundle: Option<&Path>,
 ) -> Result<u8, Error> {
+    use kuvert_core::diagnostics::{write_bundle, BundleInput};
     use kuvert_core::doctor::{checkup, Health};
     let profile = Profile::load(profile)?;
     let paths = Paths::from_environment(data)?;
@@ -1255,11 +1259,26 @@ fn doctor(
         time::OffsetDateTime::now_utc(),
     );
     let worst = checkup.worst();
+    if let Some(out) = bundle {
+        write_bundle(
+            out,
+            &BundleInput {
+                program: concat!("kuvert ", env!("CARGO_PKG_VERSION")),
+                checkup: &checkup,
+                profile_files: profile.files().to_vec(),
+                log_file: paths.log_file(),
+                data_dir: paths.data_dir().to_path_buf(),
+            },
+        )?;
+    }
     print(
         json,
-        json!({ "health": worst, "warn_days": warn_days, "fewest_days_left": checkup.fewest_days_left(), "findings": checkup.findings }),
+        json!({ "health": worst, "warn_days": warn_days, "fewest_days_left": checkup.fewest_days_left(), "findings": checkup.findings, "bundle": bundle }),
         || {
             let mut lines = Vec::new();
+            if let Some(out) = bundle {
+                lines.push(format!("diagnostics bundle written to {}", out.display()));
+            }
             for f in &checkup.findings {
                 let mark = match f.health {
                     Health::Ok => "ok     ",

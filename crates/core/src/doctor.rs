@@ -326,8 +326,15 @@ fn endpoints(profile: &Profile, password: Option<&Password>) -> Vec<Finding> {
     .collect()
 }
 
-/// The data directory: writable, with room for the log.
+/// The data directory: on the local disk, writable, with room for the log.
 fn data_dir_finding(dir: &Path) -> Finding {
+    if let Some(file_system) = crate::paths::network::network_file_system(dir) {
+        return Finding::problem(
+            "data_dir",
+            format!("{} is on a network share ({file_system})", dir.display()),
+            "keep Kuvert's data on the local disk (the store cannot work safely over a network share): set KUVERT_DATA_DIR to a local folder, or keep the folder out of folder redirection",
+        );
+    }
     let probe = dir.join(".kuvert-doctor");
     if let Err(error) = std::fs::create_dir_all(dir).and_then(|()| std::fs::write(&probe, b"probe"))
     {

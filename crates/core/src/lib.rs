@@ -61,6 +61,7 @@ pub mod certificate_import;
 pub mod compose;
 pub mod compress;
 pub mod department;
+pub mod diagnostics;
 pub mod doctor;
 pub mod error;
 pub mod export;

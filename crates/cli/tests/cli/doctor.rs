@@ -133,3 +133,59 @@ fn doctor_reports_an_expired_certificate_as_a_problem_and_exits_2() {
         .unwrap()
         .contains("kuvert import-certificate"));
 }
+
+/// Every entry of the ZIP at `path`, by name, as text.
+fn zip_entries(path: &std::path::Path) -> std::collections::BTreeMap<String, String> {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    (0..zip.len())
+        .map(|i| {
+            let mut entry = zip.by_index(i).unwrap();
+            let mut text = String::new();
+            entry.read_to_string(&mut text).unwrap();
+            (entry.name().unwrap().to_string(), text)
+        })
+        .collect()
+}
+
+#[test]
+fn doctor_bundle_holds_the_findings_profile_and_log_for_it_with_identity_numbers_masked_and_no_secrets(
+) {
+    // A profile with a password pasted into it by mistake (as a comment: a
+    // key Kuvert does not know is refused), and a log line
+    // with an unmasked (test) identity number, as a fault text from
+    // elsewhere could carry.
+    let officer =
+        Officer::with_profile(|text| format!("# password = \"Hemligt-lösen-99\"\n{text}"));
+    std::fs::write(
+        officer.data.path().join("kuvert.log"),
+        "2026-12-03 WARN the intermediary said: no mailbox for 19850101-2382\n",
+    )
+    .unwrap();
+    let bundle = officer.data.path().join("felsokning.zip");
+    let report = officer.json(0, &["doctor", "--bundle", bundle.to_str().unwrap()]);
+    assert_eq!(report["bundle"], bundle.to_str().unwrap());
+
+    let entries = zip_entries(&bundle);
+    let names: Vec<&str> = entries.keys().map(String::as_str).collect();
+    assert!(names.contains(&"LASMIG.txt"), "{names:?}");
+    assert!(names.contains(&"about.json"), "{names:?}");
+    assert!(names.contains(&"log/kuvert.log"), "{names:?}");
+    assert!(
+        names.iter().any(|n| n.starts_with("profile/1-")),
+        "{names:?}"
+    );
+    let doctor: Value = serde_json::from_str(&entries["doctor.json"]).unwrap();
+    assert_eq!(doctor["health"], "ok");
+    assert_eq!(doctor["findings"], report["findings"]);
+    assert!(entries["log/kuvert.log"].contains("no mailbox for 19850101-****"));
+    let everything: String = entries.values().cloned().collect();
+    assert!(!everything.contains("19850101-2382"));
+    assert!(!everything.contains("Hemligt-lösen-99"));
+    // Certificates and keys are named by path in the profile, never included.
+    assert!(
+        !everything.contains("BEGIN"),
+        "a certificate or key went in"
+    );
+    assert!(!names.iter().any(|n| n.ends_with(".sqlite")), "{names:?}");
+}
