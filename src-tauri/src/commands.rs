@@ -10,13 +10,15 @@ use kuvert_core::files::write_whole;
 use kuvert_core::filter::LogFilter;
 use kuvert_core::profile::ProfileLocations;
 use kuvert_core::secrets::{Keyring, Password};
-use kuvert_core::{DraftId, Error, Kuvert, Message};
+use kuvert_core::{DraftFields, DraftId, Error, Kuvert, Message};
 use tauri::{AppHandle, State};
 
 use crate::dialogs;
 use crate::dto::*;
+use crate::handoff::Handoffs;
 use crate::outbox;
 use crate::preferences::{self, Language, Preferences};
+use crate::print_inbox;
 use crate::session::Session;
 
 type Answer<T> = Result<T, CommandError>;
@@ -154,6 +156,62 @@ pub async fn attach_files(
         }
         Ok(o.kuvert.draft(DraftId(id))?.into())
     })
+}
+
+/// The oldest request another program handed over ([`crate::handoff`]),
+/// made into a draft: its fields filled in, its files attached by the same
+/// rules as the file dialog's (a refused file is named, the others are
+/// attached). `None` when nothing waits. Print jobs Kuvert moved into its
+/// data directory are removed once attached or refused.
+#[tauri::command]
+pub async fn take_compose_request(
+    session: State<'_, Session>,
+    handoffs: State<'_, Handoffs>,
+) -> Answer<Option<HandoffView>> {
+    let Some(request) = handoffs.take() else {
+        return Ok(None);
+    };
+    let made = session.with(|o| {
+        let fields = DraftFields {
+            recipient_text: request.recipient.clone().unwrap_or_default(),
+            subject: request.subject.clone().unwrap_or_default(),
+            case_number: request.case_number.clone().unwrap_or_default(),
+            ..DraftFields::default()
+        };
+        let draft = o.kuvert.save_draft(None, &fields)?;
+        let refused = request
+            .files
+            .iter()
+            .filter_map(|file| {
+                let error = o.kuvert.attach_file(draft, file).err()?;
+                Some(RefusedFileView {
+                    file_name: file
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                    error: error.into(),
+                })
+            })
+            .collect();
+        Ok(HandoffView {
+            draft_id: draft.0,
+            refused,
+        })
+    });
+    match made {
+        Ok(view) => {
+            if request.owned {
+                print_inbox::forget(&request.files);
+            }
+            Ok(Some(view))
+        }
+        Err(error) => {
+            // Not made (no profile open, the store failing): it waits for
+            // the next try rather than being lost.
+            handoffs.push_front(request);
+            Err(error)
+        }
+    }
 }
 
 /// Removes an attachment from a draft.
@@ -509,6 +567,46 @@ pub async fn import_certificate(
         outbox::follow(app, recipe);
     }
     Ok(InstalledCertificateView::new(installed, &profile))
+}
+
+/// "Spara felsökningsinfo": runs every doctor check and writes the
+/// diagnostics bundle for IT to `path` ([`kuvert_core::diagnostics`]:
+/// findings, profile files, the end of the log; identity numbers masked,
+/// never messages, certificates or keys). Returns what it holds.
+#[tauri::command]
+pub async fn save_diagnostics(session: State<'_, Session>, path: String) -> Answer<Written> {
+    use kuvert_core::diagnostics::{write_bundle, BundleInput};
+    use kuvert_core::doctor::{checkup, WARN_DAYS};
+    let Some((profile, _)) = session.state() else {
+        return Err(CommandError::new(
+            ErrorKind::NotConfigured,
+            "no profile is open",
+        ));
+    };
+    let paths = session.paths();
+    let checkup = checkup(
+        &profile,
+        &Keyring::system(),
+        paths.data_dir(),
+        WARN_DAYS[0],
+        time::OffsetDateTime::now_utc(),
+    );
+    let bundle = write_bundle(
+        Path::new(&path),
+        &BundleInput {
+            program: concat!("kuvert-desktop ", env!("CARGO_PKG_VERSION")),
+            checkup: &checkup,
+            profile_files: profile.files().to_vec(),
+            log_file: paths.log_file(),
+            data_dir: paths.data_dir().to_path_buf(),
+        },
+    )?;
+    Ok(Written {
+        path,
+        count: bundle.entries.len() as u64,
+        purges_path: None,
+        anchor_path: None,
+    })
 }
 
 /// Where Kuvert keeps its files (Settings), the same as `kuvert paths`.

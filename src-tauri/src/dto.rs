@@ -11,6 +11,7 @@
 use kuvert_core::certificate_import::InstalledCertificate;
 use kuvert_core::compose::{ComposeError, EnvelopeSize, Problem};
 use kuvert_core::local_time::LocalTime;
+use kuvert_core::paths::DataDirError;
 use kuvert_core::paths::{LegacyState, Paths};
 use kuvert_core::profile::Profile;
 use kuvert_core::profile::ProfileLayer;
@@ -117,6 +118,15 @@ impl From<Error> for CommandError {
         };
         let problems = match &error {
             Error::Compose(compose) => problems(compose),
+            Error::DataDir(DataDirError::NetworkShare { dir, file_system }) => vec![ProblemView {
+                field: "data_dir".into(),
+                kind: "network_share".into(),
+                swedish: format!(
+                    "Kuverts datamapp {} ligger på en nätverksresurs ({file_system}). Kuvert måste ha sina data på datorns egen disk, eftersom lagret inte fungerar säkert över nätverket. Be IT undanta mappen från mappomdirigering, eller sätt KUVERT_DATA_DIR till en lokal mapp.",
+                    dir.display()
+                ),
+                english: error.to_string(),
+            }],
             Error::CertificateImport(import) => vec![ProblemView {
                 field: "certificate".into(),
                 kind: import.kind().into(),
@@ -594,6 +604,26 @@ pub struct CompressionView {
     pub compressed_size: u64,
     /// The draft with the compressed file.
     pub draft: DraftView,
+}
+
+/// A draft made of what another program handed to Kuvert
+/// ([`crate::handoff`]): the compose form opens on it.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct HandoffView {
+    /// The new draft.
+    #[ts(type = "number")]
+    pub draft_id: i64,
+    /// The files that could not be attached, each with why.
+    pub refused: Vec<RefusedFileView>,
+}
+
+/// A handed-over file Kuvert did not attach.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct RefusedFileView {
+    /// The file's name.
+    pub file_name: String,
+    /// Why (the same error the file dialog's choice would give).
+    pub error: CommandError,
 }
 
 /// How a send ended for now.
@@ -1350,6 +1380,8 @@ pub fn typescript() -> String {
         SummaryView::decl(),
         EnvelopeView::decl(),
         CompressionView::decl(),
+        RefusedFileView::decl(),
+        HandoffView::decl(),
         SendOutcome::decl(),
         Folder::decl(),
         MessageState::decl(),

@@ -16,7 +16,13 @@
 //! - `KUVERT_DATA_DIR`: where the store and the test environment live
 //!   (default: `$XDG_DATA_HOME/kuvert`, the data directory the `kuvert`
 //!   command uses too; see [`kuvert_core::paths`]);
-//! - `KUVERT_LOG`: what to log (default `warn,kuvert_core=info,…`).
+//! - `KUVERT_LOG`: what to log (default `warn,kuvert_core=info,…`);
+//! - `--attach FILE… [--to ID] [--subject S] [--case DNR]`, plain paths,
+//!   `file://` URLs or a `kuvert://compose?…` link: open the compose form
+//!   with that filled in ([`handoff`]). Given to a second start, they reach
+//!   the running app (the single-instance plugin) and the second one ends;
+//! - `KUVERT_PRINT_SPOOL`: where the "Kuvert" printer leaves print jobs
+//!   ([`print_inbox`]).
 //!
 //! ```
 //! // The TypeScript the UI is type-checked against.
@@ -27,16 +33,19 @@
 pub mod commands;
 pub mod dialogs;
 pub mod dto;
+pub mod handoff;
 pub mod logging;
 pub mod outbox;
 pub mod preferences;
+pub mod print_inbox;
 pub mod session;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use kuvert_core::paths::Paths;
 use tauri::Manager;
 
+use crate::handoff::Handoffs;
 use crate::session::Session;
 
 /// Kuvert's window is forms and lists: WebKit's accelerated compositing buys
@@ -81,6 +90,20 @@ fn open_at_start(app: &tauri::AppHandle) {
     session.mark_started();
 }
 
+/// Another `kuvert-desktop` was started while this one runs: what it was
+/// asked to compose waits for the window, which comes to the front.
+fn second_start(app: &tauri::AppHandle, args: Vec<String>, cwd: String) {
+    tracing::info!("a second start handed over its arguments");
+    if let Some(request) = handoff::from_args(args.get(1..).unwrap_or_default(), Path::new(&cwd)) {
+        app.state::<Handoffs>().hand_over(app, request);
+    }
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.unminimize();
+        let _ = window.show();
+        let _ = window.set_focus();
+    }
+}
+
 /// Runs the app until its window closes.
 pub fn run() {
     prefer_software_compositing();
@@ -93,6 +116,10 @@ pub fn run() {
     };
     logging::init(&paths.log_file());
     let app = tauri::Builder::default()
+        // First: a second start hands its arguments (files to attach, a
+        // kuvert:// link) to the running app and exits before anything else.
+        .plugin(tauri_plugin_single_instance::init(second_start))
+        .plugin(tauri_plugin_window_state::Builder::default().build())
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_notification::init())
         .setup(move |app| {
@@ -112,6 +139,14 @@ pub fn run() {
                 .data_directory(paths.webview_dir())
                 .build()?;
             app.manage(Session::starting_with(paths.clone()));
+            let handoffs = Handoffs::default();
+            let args: Vec<String> = std::env::args().skip(1).collect();
+            let cwd = std::env::current_dir().unwrap_or_default();
+            if let Some(request) = handoff::from_args(&args, &cwd) {
+                handoffs.push(request);
+            }
+            app.manage(handoffs);
+            print_inbox::follow(app.handle().clone(), paths.data_dir().to_path_buf());
             // The window shows while the profile (or the test environment)
             // opens; the commands wait for it.
             let handle = app.handle().clone();
@@ -130,6 +165,7 @@ pub fn run() {
             commands::delete_draft,
             commands::attach_files,
             commands::remove_attachment,
+            commands::take_compose_request,
             commands::summarise,
             commands::send_draft,
             commands::envelope_size,
@@ -157,6 +193,7 @@ pub fn run() {
             commands::choose_certificate,
             commands::import_certificate,
             commands::paths,
+            commands::save_diagnostics,
         ])
         .run(tauri::tauri_build_context!());
     if let Err(error) = app {

@@ -333,3 +333,21 @@ describe("after a failure", () => {
     expect(view.follow_up).toEqual({ kind: "handled_outside", note: "Ringde upp mottagaren." });
   });
 });
+
+describe("what another program hands over", () => {
+  it("becomes a draft with its fields and files; a refused file is named with why, the others attached", async () => {
+    let told = 0;
+    await backend.onComposeRequested(() => told++);
+    backend.handOver({ files: ["/docs/beslut.pdf", "/docs/macro.exe"], recipient: "19850101-2382", subject: "Beslut", case_number: "KS 2026/1" });
+    expect(told).toBe(1);
+    const handed = await backend.takeComposeRequest();
+    expect(handed?.refused.map((r) => r.file_name)).toEqual(["macro.exe"]);
+    expect(handed?.refused[0]?.error.code).toBe("invalid_input");
+    const c = controller();
+    await c.open(handed!.draft_id);
+    expect(c.fields.subject).toBe("Beslut");
+    expect(c.fields.case_number).toBe("KS 2026/1");
+    expect(c.attachments.map((a) => a.name)).toEqual(["beslut.pdf"]);
+    expect(await backend.takeComposeRequest()).toBeNull();
+  });
+});

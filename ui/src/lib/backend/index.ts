@@ -13,6 +13,7 @@ import type { PrintFileView,
   DraftRow,
   DraftView,
   EnvelopeView,
+  HandoffView,
   ExportKind,
   InstalledCertificateView,
   PathsView,
@@ -47,6 +48,8 @@ export interface Backend {
   drafts(): Promise<DraftRow[]>;
   deleteDraft(id: number): Promise<void>;
   attachFiles(id: number, paths: string[]): Promise<DraftView>;
+  /** What another program handed to Kuvert (`--attach`, a kuvert:// link, a print job), made into a draft; `null`: nothing waits. */
+  takeComposeRequest(): Promise<HandoffView | null>;
   removeAttachment(id: number, attachmentId: number): Promise<DraftView>;
   /** `paper`: the recipient has no digital mailbox, so it goes as a letter (which needs the address). */
   summarise(id: number, operator: string | null, paper: boolean): Promise<SummaryView>;
@@ -87,10 +90,14 @@ export interface Backend {
   importCertificate(path: string, password: string): Promise<InstalledCertificateView>;
   /** Where Kuvert keeps its files, as `kuvert paths` shows them. */
   paths(): Promise<PathsView>;
+  /** "Spara felsökningsinfo": the diagnostics bundle for IT, written to `path`. */
+  saveDiagnostics(path: string): Promise<Written>;
   /** Background status changes; returns a function that stops listening. */
   onStatusChange(listener: (change: StatusChange) => void): Promise<() => void>;
   /** Files dropped on the window (paths); returns a function that stops listening. */
   onFilesDropped(listener: (paths: string[]) => void): Promise<() => void>;
+  /** Calls `listener` when another program has handed something over (take it with `takeComposeRequest`). */
+  onComposeRequested(listener: () => void): Promise<() => void>;
 }
 
 /** Every rejected backend call carries one `CommandError`. */

@@ -9,6 +9,7 @@ import type {
   CommandError,
   DraftFieldsView,
   DraftView,
+  HandoffView,
   LegacyView,
   MessageRow,
   MessageView,
@@ -87,6 +88,8 @@ export interface MemoryBackend extends Backend {
   certificate: CertificateHealthView | null;
   /** Simulates files dropped on the window. */
   drop(paths: string[]): void;
+  /** Simulates another program handing files and fields to Kuvert (a second start, a print job). */
+  handOver(request: { files?: string[]; recipient?: string; subject?: string; case_number?: string }): void;
   /** Calls made, by name (for assertions). */
   calls: string[];
 }
@@ -106,6 +109,8 @@ export function memoryBackend(options: { configured?: boolean } = {}): MemoryBac
   const purges: PurgeRecordView[] = [];
   const statusListeners: ((c: StatusChange) => void)[] = [];
   const dropListeners: ((p: string[]) => void)[] = [];
+  const composeListeners: (() => void)[] = [];
+  const handedOver: { files?: string[]; recipient?: string; subject?: string; case_number?: string }[] = [];
   const now = () => new Date().toISOString();
   const need = () => {
     if (!configured) fail("not_configured", "no profile is open");
@@ -544,12 +549,44 @@ export function memoryBackend(options: { configured?: boolean } = {}): MemoryBac
         profile,
       };
     },
+    async saveDiagnostics(path) {
+      need();
+      backend.written.push(path);
+      return { path, count: 5, purges_path: null, anchor_path: null };
+    },
     async paths() {
       return { ...structuredClone(testPaths), legacy: structuredClone(backend.legacy) };
     },
     async onStatusChange(listener) {
       statusListeners.push(listener);
       return () => statusListeners.splice(statusListeners.indexOf(listener), 1);
+    },
+    async takeComposeRequest() {
+      const request = handedOver.shift();
+      if (!request) return null;
+      const draftId = await backend.saveDraft(null, {
+        ...emptyFields,
+        recipient: request.recipient ?? "",
+        subject: request.subject ?? "",
+        case_number: request.case_number ?? "",
+      });
+      const refused: HandoffView["refused"] = [];
+      for (const path of request.files ?? []) {
+        try {
+          await backend.attachFiles(draftId, [path]);
+        } catch (error) {
+          refused.push({ file_name: path.split("/").pop() ?? path, error: (error as BackendError).detail });
+        }
+      }
+      return { draft_id: draftId, refused };
+    },
+    handOver(request) {
+      handedOver.push(request);
+      composeListeners.forEach((l) => l());
+    },
+    async onComposeRequested(listener) {
+      composeListeners.push(listener);
+      return () => composeListeners.splice(composeListeners.indexOf(listener), 1);
     },
     async onFilesDropped(listener) {
       dropListeners.push(listener);

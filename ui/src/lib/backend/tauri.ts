@@ -40,6 +40,7 @@ export const tauriBackend: Backend = {
   searchLog: (filter) => call("search_log", { filter }),
   chooseSavePath: (suggestedName) => call("choose_save_path", { suggestedName }),
   chooseFiles: () => call("choose_files"),
+  takeComposeRequest: () => call("take_compose_request"),
   exportLog: (format, filter, path) => call("export_log", { format, filter, path }),
   archiveMessage: (id, path) => call("archive_message", { id, path }),
   archiveLog: (filter, path) => call("archive_log", { filter, path }),
@@ -52,8 +53,10 @@ export const tauriBackend: Backend = {
   chooseCertificate: () => call("choose_certificate"),
   importCertificate: (path, password) => call("import_certificate", { path, password }),
   paths: () => call("paths"),
+  saveDiagnostics: (path) => call("save_diagnostics", { path }),
   onStatusChange: (listener) =>
     listen<StatusChange>("message-status", (event) => listener(event.payload)),
+  onComposeRequested: (listener) => listen("compose-requested", () => listener()),
   onFilesDropped: (listener) =>
     getCurrentWebview().onDragDropEvent((event) => {
       if (event.payload.type === "drop") listener(event.payload.paths);

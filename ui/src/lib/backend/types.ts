@@ -348,6 +348,26 @@ compressed_size: number,
  */
 draft: DraftView, };
 
+export type RefusedFileView = { 
+/**
+ * The file's name.
+ */
+file_name: string, 
+/**
+ * Why (the same error the file dialog's choice would give).
+ */
+error: CommandError, };
+
+export type HandoffView = { 
+/**
+ * The new draft.
+ */
+draft_id: number, 
+/**
+ * The files that could not be attached, each with why.
+ */
+refused: Array<RefusedFileView>, };
+
 export type SendOutcome = { "kind": "submitted", 
 /**
  * Message id.
