@@ -62,6 +62,7 @@ pub async fn certificate_health(
         Health::Problem => "problem",
     };
     Ok(Some(CertificateHealthView {
+        check: finding.check,
         health: health.into(),
         days_left: finding.days_left.unwrap_or(0),
         found: finding.found,

@@ -302,6 +302,9 @@ pub struct AppStatus {
 /// 30 days, or not valid today), as the header warns about it.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct CertificateHealthView {
+    /// Whose: `certificate` (the organisation's) or `ca_bundle` (a CA
+    /// certificate the intermediary's servers are trusted by).
+    pub check: String,
     /// `warning` (expiring soon) or `problem` (not valid today).
     pub health: String,
     /// Whole days until it expires (negative: expired).

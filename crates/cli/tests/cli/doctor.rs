@@ -67,8 +67,26 @@ fn doctor_finds_everything_well_in_the_test_environment() {
         "endpoint.recipient",
         "endpoint.message",
         "data_dir",
+        "certificate.key_usage",
     ] {
         assert_eq!(finding(&report, check)["health"], "ok", "{check}: {report}");
+    }
+    // The certificate the intermediary's server presented, with its days left.
+    let servers: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| {
+            f["check"]
+                .as_str()
+                .unwrap()
+                .starts_with("server_certificate.")
+        })
+        .collect();
+    assert!(!servers.is_empty(), "{report}");
+    for server in servers {
+        assert_eq!(server["health"], "ok", "{server}");
+        assert!(server["days_left"].as_i64().unwrap() > 30, "{server}");
     }
     assert!(
         finding(&report, "certificate")["days_left"]
@@ -188,4 +206,49 @@ fn doctor_bundle_holds_the_findings_profile_and_log_for_it_with_identity_numbers
         "a certificate or key went in"
     );
     assert!(!names.iter().any(|n| n.ends_with(".sqlite")), "{names:?}");
+}
+
+#[test]
+fn doctor_refuses_a_certificate_not_made_for_signing_and_tls_client_authentication() {
+    // A TLS server's certificate from the same CA: valid, but its extended
+    // key usage is serverAuth only.
+    let dir = sandbox().state_dir().to_path_buf();
+    let ca = CertifiedKey {
+        cert_pem: std::fs::read_to_string(dir.join("ca.pem")).unwrap(),
+        key_pem: std::fs::read_to_string(dir.join("sandbox-pki").join("ca-key.pem")).unwrap(),
+    };
+    let server = kuvert_testpki::issue_server_certificate(&ca, &["kuvert.example"], &[]).unwrap();
+    std::fs::write(dir.join("doctor-server.pem"), &server.cert_pem).unwrap();
+    std::fs::write(dir.join("doctor-server.key"), &server.key_pem).unwrap();
+    let officer = Officer::with_profile(|text| {
+        text.lines()
+            .map(|line| {
+                if line.starts_with("cert_pem") {
+                    "cert_pem = \"doctor-server.pem\"".to_string()
+                } else if line.starts_with("key_pem") {
+                    "key_pem = \"doctor-server.key\"   # test key".to_string()
+                } else {
+                    line.to_string()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    });
+    let report = officer.json(2, &["doctor"]);
+    let usage = finding(&report, "certificate.key_usage");
+    assert_eq!(usage["health"], "problem", "{report}");
+    assert!(
+        usage["found"]
+            .as_str()
+            .unwrap()
+            .contains("lacks clientAuth"),
+        "{usage}"
+    );
+    assert!(
+        usage["fix"]
+            .as_str()
+            .unwrap()
+            .contains("TLS client authentication"),
+        "{usage}"
+    );
 }

@@ -142,6 +142,11 @@ problem: CommandError | null, };
 
 export type CertificateHealthView = { 
 /**
+ * Whose: `certificate` (the organisation's) or `ca_bundle` (a CA
+ * certificate the intermediary's servers are trusted by).
+ */
+check: string, 
+/**
  * `warning` (expiring soon) or `problem` (not valid today).
  */
 health: string, 

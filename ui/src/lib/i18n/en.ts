@@ -56,6 +56,8 @@ export const en: Record<TextKey, string> = {
   "state.failed": "Failed",
   "state.paper": "Sent on paper",
   "state.withdrawn": "Withdrawn",
+  "certificate.caExpiresIn": "A CA certificate the intermediary is checked against expires in {days} days. Ask IT to install the intermediary's new one in time.",
+  "certificate.caInvalid": "A CA certificate the intermediary is checked against is no longer valid. Ask IT to install the intermediary's new one.",
   "certificate.expiresIn": "The organisation's certificate expires in {days} days. Ask IT to order and install a new one in time.",
   "certificate.expiresTomorrow": "The organisation's certificate expires tomorrow. Ask IT to install a new one today.",
   "certificate.invalid": "The organisation's certificate is no longer valid. Messages cannot be sent until IT has installed a new one.",

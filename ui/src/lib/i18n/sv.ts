@@ -54,6 +54,8 @@ export const sv = {
   "state.failed": "Misslyckad",
   "state.paper": "Skickad på papper",
   "state.withdrawn": "Återkallad",
+  "certificate.caExpiresIn": "Ett CA-certifikat som förmedlaren kontrolleras mot går ut om {days} dagar. Be IT installera förmedlarens nya i tid.",
+  "certificate.caInvalid": "Ett CA-certifikat som förmedlaren kontrolleras mot gäller inte längre. Be IT installera förmedlarens nya.",
   "certificate.expiresIn": "Organisationens certifikat går ut om {days} dagar. Be IT beställa och installera ett nytt i tid.",
   "certificate.expiresTomorrow": "Organisationens certifikat går ut i morgon. Be IT installera ett nytt i dag.",
   "certificate.invalid": "Organisationens certifikat gäller inte längre. Meddelanden kan inte skickas förrän IT har installerat ett nytt.",

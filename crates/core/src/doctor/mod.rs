@@ -1,12 +1,15 @@
 //! `kuvert doctor`: what IT checks when sending does not work, or on a
 //! schedule for monitoring — the profile, the organisation's certificate
 //! (validity, days left, its organisation number against the profile's),
-//! the certificate password in the keyring, the CA bundle's certificates,
-//! whether each endpoint of the intermediary answers over mutual TLS, and
-//! the data directory (writable, free space). Each finding says what to fix.
+//! its key usage, the certificate password in the keyring, the CA bundle's
+//! certificates, whether each endpoint of the intermediary answers over
+//! mutual TLS and the certificate its server presents, and the data
+//! directory (on the local disk, writable, free space). Each finding says what to fix.
 //!
 //! Certificates are warned about [`WARN_DAYS`] before they expire (the
 //! officer's app shows the same in its header).
+
+mod certificates;
 
 use std::path::Path;
 
@@ -139,7 +142,8 @@ pub fn checkup(
                     "use the organisation's own certificate (kuvert import-certificate FILE), or correct [sender] organisation_number",
                 ));
             }
-            true
+            findings.push(certificates::key_usage_finding(identity.certificate()));
+            Some(identity)
         }
         Err(error) => {
             findings.push(Finding::problem(
@@ -147,7 +151,7 @@ pub fn checkup(
                 error.to_string(),
                 "check [certificate] in the profile and the password (kuvert password set)",
             ));
-            false
+            None
         }
     };
     match profile.ca_bundle() {
@@ -167,8 +171,11 @@ pub fn checkup(
             "point [service] ca_bundle at the intermediary's CA certificates (PEM)",
         )),
     }
-    if identity {
+    if let Some(identity) = &identity {
         findings.extend(endpoints(profile, password.as_ref()));
+        findings.extend(certificates::server_findings(
+            profile, identity, warn_days, now,
+        ));
     }
     findings.push(data_dir_finding(data_dir));
     Checkup { findings }
@@ -176,8 +183,10 @@ pub fn checkup(
 
 /// The organisation's certificate as the app's header warns about it: its
 /// finding (days left; a warning within `warn_days`, a problem when it is
-/// not valid today). `None` when it cannot be read now (a password the
-/// keyring does not have, a missing file: `kuvert doctor` says which).
+/// not valid today), or, when a CA certificate of the bundle expires
+/// sooner and needs attention, that one's. `None` when the organisation's
+/// certificate cannot be read now (a password the keyring does not have, a
+/// missing file: `kuvert doctor` says which).
 pub fn certificate_health(
     profile: &Profile,
     keyring: &Keyring,
@@ -190,12 +199,19 @@ pub fn certificate_health(
         None
     };
     let identity = profile.client_identity(password.as_ref()).ok()?;
-    Some(certificate_finding(
-        "certificate",
-        identity.certificate(),
-        warn_days,
-        now,
-    ))
+    let own = certificate_finding("certificate", identity.certificate(), warn_days, now);
+    let soonest_ca = profile.ca_bundle().ok().and_then(|bundle| {
+        bundle
+            .certificates()
+            .iter()
+            .map(|ca| certificate_finding("ca_bundle", ca, warn_days, now))
+            .filter(|f| f.health != Health::Ok)
+            .min_by_key(|f| f.days_left)
+    });
+    Some(match soonest_ca {
+        Some(ca) if own.health == Health::Ok || ca.days_left < own.days_left => ca,
+        _ => own,
+    })
 }
 
 /// The password from the keyring where the certificate needs one.
