@@ -83,7 +83,10 @@ fn open_at_start(app: &tauri::AppHandle) {
         }
     };
     match opened {
-        Ok(Some(recipe)) => outbox::follow(app.clone(), recipe),
+        Ok(Some(recipe)) => {
+            logging::apply_profile_level(recipe.profile().log_level());
+            outbox::follow(app.clone(), recipe);
+        }
         Ok(None) => {}
         Err(problem) => session.set_problem(problem),
     }

@@ -52,6 +52,11 @@ pub struct Recipe {
 }
 
 impl Recipe {
+    /// The profile it opens.
+    pub fn profile(&self) -> &Profile {
+        &self.profile
+    }
+
     /// Opens a handle.
     pub fn open(&self) -> Result<Kuvert, Error> {
         Ok(Kuvert::open(self.profile.clone(), &self.database)?

@@ -32,8 +32,17 @@ pub(super) struct ProfileFile {
     pub(super) rules: RulesTable,
     pub(super) retention: RetentionTable,
     pub(super) department: DepartmentTable,
+    pub(super) log: LogTable,
     /// `[[case_type]]`; a file that has the list replaces the lower files' lists.
     pub(super) case_type: Option<Vec<CaseTypeTable>>,
+}
+
+/// `[log]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a [log] table")]
+pub(super) struct LogTable {
+    /// How much the app writes to its log file: `error` … `trace`.
+    pub(super) level: Option<String>,
 }
 
 /// `[profile]`.

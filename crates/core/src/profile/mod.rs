@@ -296,6 +296,7 @@ pub struct Profile {
     rules: Rules,
     case_types: Vec<CaseType>,
     department: Option<Department>,
+    log_level: Option<String>,
     files: Vec<PathBuf>,
 }
 
@@ -318,6 +319,9 @@ struct Sourced<T> {
     file: PathBuf,
     key: String,
 }
+
+/// The values of `[log] level`, least to most.
+pub const LOG_LEVELS: [&str; 5] = ["error", "warn", "info", "debug", "trace"];
 
 /// The MIME types allowed when the profile does not list any.
 pub const DEFAULT_ALLOWED_TYPES: [&str; 4] =
@@ -411,6 +415,12 @@ impl Profile {
     pub fn from_toml_str(text: &str, base_dir: &Path) -> Result<Profile, ProfileError> {
         let file = base_dir.join("profile.toml");
         validate::profile(Layers(vec![Layer::parse(text, &file, base_dir)?]))
+    }
+
+    /// `[log] level`: how much the desktop app writes to its log file
+    /// (`KUVERT_LOG` still wins); `None` for the default.
+    pub fn log_level(&self) -> Option<&str> {
+        self.log_level.as_deref()
     }
 
     /// The department server, when the profile is in department mode.

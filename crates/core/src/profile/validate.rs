@@ -77,6 +77,7 @@ pub(super) fn profile(layers: Layers) -> Result<Profile, ProfileError> {
     let rules = read.rules()?;
     let case_types = read.case_types(&support)?;
     let department = read.department()?;
+    let log_level = read.log_level()?;
 
     Ok(Profile {
         name,
@@ -93,6 +94,7 @@ pub(super) fn profile(layers: Layers) -> Result<Profile, ProfileError> {
         rules,
         case_types,
         department,
+        log_level,
         files: layers.files(),
     })
 }
@@ -228,6 +230,27 @@ impl<'a> Reader<'a> {
             ));
         }
         Ok(url.to_string())
+    }
+
+    /// `log.level`: one of [`LOG_LEVELS`](super::LOG_LEVELS).
+    fn log_level(&self) -> Result<Option<String>, ProfileError> {
+        let key = key!(log.level);
+        let Some((level, file)) = self.text(key) else {
+            return Ok(None);
+        };
+        let level = level.trim().to_ascii_lowercase();
+        if super::LOG_LEVELS.contains(&level.as_str()) {
+            Ok(Some(level))
+        } else {
+            Err(invalid(
+                file,
+                key.name,
+                format!(
+                    "{level:?} is not a log level; write one of {}",
+                    super::LOG_LEVELS.join(", ")
+                ),
+            ))
+        }
     }
 
     /// `[department]`: both keys or neither; the URL an https:// address.

@@ -141,6 +141,33 @@ fn the_rules_can_ask_for_pdf_a_1b() {
     );
 }
 
+/// Issue 16: `[log] level` sets how much the desktop app logs; a level that
+/// is none is refused naming the key, and none given is the default.
+#[test]
+fn the_log_level_comes_from_the_profile() {
+    let text = support::profile_text_with(
+        "retention_days = 3650",
+        "retention_days = 3650\n\n[log]\nlevel = \"Debug\"",
+    );
+    let profile = Profile::from_toml_str(&text, fixture().dir()).unwrap();
+    assert_eq!(profile.log_level(), Some("debug"));
+    assert_eq!(support::profile().log_level(), None);
+    let text = support::profile_text_with(
+        "retention_days = 3650",
+        "retention_days = 3650\n\n[log]\nlevel = \"loud\"",
+    );
+    match Profile::from_toml_str(&text, fixture().dir()).unwrap_err() {
+        ProfileError::Invalid { key, reason, .. } => {
+            assert_eq!(key, "log.level");
+            assert!(
+                reason.contains("error, warn, info, debug, trace"),
+                "{reason}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
 fn write(path: &Path, text: &str) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(path, text).unwrap();
