@@ -17,8 +17,19 @@ pub struct ProfileLocations {
 }
 
 impl ProfileLocations {
-    /// The standard places, from this process's environment.
+    /// The standard places, from this process's environment. On Windows
+    /// the system file is `%ProgramData%\Kuvert\profile.toml` (where IT's
+    /// software distribution puts it) and the user's
+    /// `%APPDATA%\kuvert\profile.toml`.
     pub fn from_environment() -> Self {
+        if cfg!(windows) {
+            let program_data = std::env::var_os("ProgramData")
+                .map_or_else(|| PathBuf::from(r"C:\ProgramData"), PathBuf::from);
+            return ProfileLocations {
+                system: program_data.join("Kuvert").join("profile.toml"),
+                user: dirs::config_dir().map(|c| c.join("kuvert").join("profile.toml")),
+            };
+        }
         Self::from_lookup(|name| std::env::var_os(name).map(PathBuf::from))
     }
 
