@@ -107,6 +107,36 @@ fn second_start(app: &tauri::AppHandle, args: Vec<String>, cwd: String) {
     }
 }
 
+/// Writes the window's size and position soon after each change, not only
+/// when the app ends normally (the window-state plugin's own moment): a
+/// session that ends by logging out or a crash keeps them too.
+fn keep_window_state(window: &tauri::WebviewWindow) {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::Arc;
+    use tauri_plugin_window_state::{AppHandleExt, StateFlags};
+    let changes = Arc::new(AtomicU64::new(0));
+    let app = window.app_handle().clone();
+    window.on_window_event(move |event| {
+        if !matches!(
+            event,
+            tauri::WindowEvent::Resized(_) | tauri::WindowEvent::Moved(_)
+        ) {
+            return;
+        }
+        // Once the window has stayed put for a moment: a drag is many events.
+        let change = changes.fetch_add(1, Ordering::SeqCst) + 1;
+        let (changes, app) = (changes.clone(), app.clone());
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(700));
+            if changes.load(Ordering::SeqCst) == change {
+                if let Err(error) = app.save_window_state(StateFlags::all()) {
+                    tracing::warn!("the window's size and position were not kept: {error}");
+                }
+            }
+        });
+    });
+}
+
 /// Runs the app until its window closes.
 pub fn run() {
     prefer_software_compositing();
@@ -138,9 +168,10 @@ pub fn run() {
                 .find(|w| w.label == "main")
                 .cloned()
                 .ok_or("tauri.conf.json has no main window")?;
-            tauri::WebviewWindowBuilder::from_config(app.handle(), &window)?
+            let window = tauri::WebviewWindowBuilder::from_config(app.handle(), &window)?
                 .data_directory(paths.webview_dir())
                 .build()?;
+            keep_window_state(&window);
             app.manage(Session::starting_with(paths.clone()));
             let handoffs = Handoffs::default();
             let args: Vec<String> = std::env::args().skip(1).collect();
