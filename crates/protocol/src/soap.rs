@@ -8,7 +8,8 @@
 
 use crate::identity::{mask_identity_numbers, OrganizationNumber, RecipientId};
 use crate::xml::names::{
-    COMMON_V1, COMMON_V3, MESSAGE_V1, MESSAGE_V3, RECIPIENT_V1, RECIPIENT_V3, SOAP_ENV,
+    COMMON_V1, COMMON_V3, MESSAGE_V1, MESSAGE_V3, RECIPIENT_V1, RECIPIENT_V3, SERVICE_V1,
+    SERVICE_V3, SOAP_ENV,
 };
 use crate::xml::writer::CanonicalWriter;
 use crate::xml::{parse, Element, Ns, XmlError};
@@ -21,6 +22,9 @@ const M3: Ns = Ns::prefixed("msg3", MESSAGE_V3);
 const SIGNED_DELIVERY_START: &str =
     "<SignedDelivery xmlns=\"http://minameddelanden.gov.se/schema/Message/v3\">";
 const SIGNED_DELIVERY_END: &str = "</SignedDelivery>";
+const SEALED_DELIVERY_START: &str =
+    "<SealedDelivery xmlns=\"http://minameddelanden.gov.se/schema/Message/v3\">";
+const SEALED_DELIVERY_END: &str = "</SealedDelivery>";
 
 /// Why a SOAP response could not be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -151,6 +155,37 @@ pub fn distribute_secure_request(signed_delivery: &[u8]) -> Result<Vec<u8>, Soap
     out.extend_from_slice(head.as_bytes());
     out.extend_from_slice(inner);
     out.extend_from_slice(tail.as_bytes());
+    Ok(out)
+}
+
+/// The head of the `deliverSecure` request (Service/v3) around a sealed
+/// delivery's content; [`DELIVER_SECURE_TAIL`] closes it.
+pub fn deliver_secure_head() -> String {
+    format!(
+        "<soap:Envelope xmlns:soap=\"{SOAP_ENV}\"><soap:Body><svc3:deliverSecure xmlns:svc3=\"{SERVICE_V3}\"><svc3:deliverSecure xmlns=\"{MESSAGE_V3}\">"
+    )
+}
+
+/// The tail of the `deliverSecure` request.
+pub const DELIVER_SECURE_TAIL: &str =
+    "</svc3:deliverSecure></svc3:deliverSecure></soap:Body></soap:Envelope>";
+
+/// The `deliverSecure` request (Service/v3) a förmedlare sends to a
+/// mailbox operator, carrying a standalone `SealedDelivery` document as
+/// [`seal`](crate::seal::seal) writes it. The sealed content travels
+/// unchanged: the inner wrapper declares the Message/v3 default namespace
+/// it was sealed under, so the operator cuts out the sealed document byte
+/// for byte.
+pub fn deliver_secure_request(sealed_delivery: &[u8]) -> Result<Vec<u8>, SoapError> {
+    let inner = sealed_delivery
+        .strip_prefix(SEALED_DELIVERY_START.as_bytes())
+        .and_then(|rest| rest.strip_suffix(SEALED_DELIVERY_END.as_bytes()))
+        .ok_or(SoapError::NotCanonicalDelivery)?;
+    let head = deliver_secure_head();
+    let mut out = Vec::with_capacity(head.len() + inner.len() + DELIVER_SECURE_TAIL.len());
+    out.extend_from_slice(head.as_bytes());
+    out.extend_from_slice(inner);
+    out.extend_from_slice(DELIVER_SECURE_TAIL.as_bytes());
     Ok(out)
 }
 
@@ -414,6 +449,80 @@ pub fn parse_distribute_secure_response(xml: &str) -> Result<String, SoapError> 
         return Err(invalid("return", id));
     }
     Ok(id.to_string())
+}
+
+/// A mailbox operator's answer to `deliverSecure` (`DeliveryResult`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryResult {
+    /// The operator's transaction id.
+    pub transaction_id: String,
+    /// Per recipient, whether the delivery was taken.
+    pub statuses: Vec<(RecipientId, bool)>,
+}
+
+/// Reads a `deliverSecureResponse` (faults become [`SoapError::Fault`]),
+/// strictly in the contract's shape: one `return` holding a plain
+/// `TransId` and then one or more `Status` (`RecipientId`, `Delivered`),
+/// nothing else.
+pub fn parse_deliver_secure_response(xml: &str) -> Result<DeliveryResult, SoapError> {
+    let body = body_element(xml)?;
+    let response = expect(&body, SERVICE_V3, "deliverSecureResponse")?;
+    let [result] = exactly(response, [(SERVICE_V3, "return")])?;
+    let mut parts = result.elements();
+    let transaction_id = match parts.next() {
+        Some(first) => expect(first, SERVICE_V1, "TransId")?.text(),
+        None => return Err(SoapError::Missing("TransId")),
+    };
+    let transaction_id = transaction_id.trim();
+    if !is_plain_id(transaction_id) {
+        return Err(invalid("TransId", transaction_id));
+    }
+    let statuses = parts
+        .map(|status| {
+            expect(status, SERVICE_V1, "Status")?;
+            let [id, delivered] = exactly(
+                status,
+                [(SERVICE_V1, "RecipientId"), (SERVICE_V1, "Delivered")],
+            )?;
+            let delivered = match delivered.text().trim() {
+                "true" | "1" => true,
+                "false" | "0" => false,
+                other => return Err(invalid("Delivered", other)),
+            };
+            let text = id.text();
+            let recipient =
+                RecipientId::from_wire(text.trim()).map_err(|_| invalid("RecipientId", &text))?;
+            Ok((recipient, delivered))
+        })
+        .collect::<Result<Vec<_>, SoapError>>()?;
+    if statuses.is_empty() {
+        return Err(SoapError::Missing("Status"));
+    }
+    Ok(DeliveryResult {
+        transaction_id: transaction_id.to_string(),
+        statuses,
+    })
+}
+
+/// The children of `parent`, exactly these in this order.
+fn exactly<'a, const N: usize>(
+    parent: &'a Element,
+    names: [(&str, &'static str); N],
+) -> Result<[&'a Element; N], SoapError> {
+    let mut children = parent.elements();
+    let mut found = Vec::with_capacity(N);
+    for (ns, local) in names {
+        let child = children.next().ok_or(SoapError::Missing(local))?;
+        found.push(expect(child, ns, local)?);
+    }
+    if let Some(extra) = children.next() {
+        return Err(SoapError::UnexpectedElement {
+            expected: "no further element",
+            found: extra.local.clone(),
+        });
+    }
+    // N were pushed, one per name.
+    found.try_into().map_err(|_| SoapError::Missing(names[0].1))
 }
 
 /// A distribution id Kuvert keeps, shows and sends back: 1–50 ASCII

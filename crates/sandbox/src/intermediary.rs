@@ -15,7 +15,7 @@ use kuvert_protocol::soap::{DeliveryStatus, DistributionStatus, DistributionType
 use kuvert_service::answers::{self, CheckDistributionStatusRequest, IsReachableRequest};
 use kuvert_service::received::{read_signed_delivery, ReceivedError};
 use kuvert_service::{Request, Response};
-use kuvert_transport::certificate_organisation_number;
+use kuvert_transport::{certificate_organisation_number, CallError};
 
 use crate::directory::{self, Scenario, SENDER_ORGANISATION};
 use crate::faults::{Code, Fault};
@@ -426,17 +426,16 @@ fn attempt(shared: &Shared, distribution: &Distribution) -> Result<bool, String>
             return Ok(false);
         }
     };
-    let request = answers::deliver_secure_request(&sealed).map_err(|e| e.to_string())?;
-    let reply = shared
-        .operator_client
-        .post_soap(&shared.operator_url(distribution.operator), &request)
-        .map_err(|e| e.to_string())?;
-    let text = String::from_utf8_lossy(&reply.body);
-    match answers::parse_deliver_secure_response(&text) {
+    match shared
+        .operators
+        .deliver_secure(&shared.operator_url(distribution.operator), &sealed)
+    {
         Ok(result) => Ok(result
             .statuses
             .iter()
             .any(|(r, delivered)| r.as_str() == distribution.recipient && *delivered)),
+        // Not asked: left Pending, resumed at the next start.
+        Err(CallError::Transport(e)) => Err(e.to_string()),
         Err(e) => {
             tracing::info!(distribution = %distribution.id, "the operator refused the delivery: {e}");
             Ok(false)

@@ -62,7 +62,7 @@ use kuvert_protocol::verify::{
 use kuvert_service::{
     Handler, HttpsServer, Request, Response, RunningServer, ServerError, ServerTls,
 };
-use kuvert_transport::{CaBundle, ClientConfig, ClientIdentity, HttpsClient};
+use kuvert_transport::{CaBundle, ClientConfig, ClientIdentity, HttpsClient, Operators};
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use directory::{Operator, Scenario};
@@ -216,7 +216,7 @@ pub(crate) struct Shared {
     records: Mutex<Records>,
     seal_key: SigningKey,
     intermediary_cert_der: Vec<u8>,
-    operator_client: HttpsClient,
+    operators: Operators,
     urls: OnceLock<Urls>,
     deliveries: Mutex<Vec<JoinHandle<()>>>,
     accepting: AtomicBool,
@@ -352,7 +352,7 @@ impl Sandbox {
             records: Mutex::new(records),
             seal_key,
             intermediary_cert_der,
-            operator_client,
+            operators: Operators::new(operator_client),
             urls: OnceLock::new(),
             deliveries: Mutex::new(Vec::new()),
             accepting: AtomicBool::new(true),

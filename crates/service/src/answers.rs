@@ -51,12 +51,9 @@ fn distribute_head() -> String {
 }
 const DISTRIBUTE_TAIL: &str = "</signedDelivery></distributeSecure></soap:Body></soap:Envelope>";
 
-fn deliver_head() -> String {
-    format!(
-        "<soap:Envelope xmlns:soap=\"{SOAP_ENV}\"><soap:Body><svc3:deliverSecure xmlns:svc3=\"{SERVICE_V3}\"><svc3:deliverSecure xmlns=\"{MESSAGE_V3}\">"
-    )
-}
-const DELIVER_TAIL: &str = "</svc3:deliverSecure></svc3:deliverSecure></soap:Body></soap:Envelope>";
+use kuvert_protocol::soap::{
+    deliver_secure_head as deliver_head, DELIVER_SECURE_TAIL as DELIVER_TAIL,
+};
 
 // ------------------------------------------------------------------ helpers
 
@@ -376,23 +373,9 @@ pub fn check_distribution_status_response(statuses: &[DistributionStatus]) -> Ve
 
 // ----------------------------------------------------------- deliverSecure
 
-/// The `deliverSecure` request (Service/v3) an intermediary sends to a
-/// mailbox operator, carrying a standalone `SealedDelivery` document as
-/// [`kuvert_protocol::seal::seal`] writes it. The sealed content travels unchanged:
-/// the inner wrapper declares the Message/v3 default namespace it was sealed
-/// under.
-pub fn deliver_secure_request(sealed_delivery: &[u8]) -> Result<Vec<u8>, SoapError> {
-    let inner = sealed_delivery
-        .strip_prefix(SEALED_DELIVERY_START.as_bytes())
-        .and_then(|rest| rest.strip_suffix(SEALED_DELIVERY_END.as_bytes()))
-        .ok_or(SoapError::NotCanonicalDelivery)?;
-    let head = deliver_head();
-    let mut out = Vec::with_capacity(head.len() + inner.len() + DELIVER_TAIL.len());
-    out.extend_from_slice(head.as_bytes());
-    out.extend_from_slice(inner);
-    out.extend_from_slice(DELIVER_TAIL.as_bytes());
-    Ok(out)
-}
+pub use kuvert_protocol::soap::{
+    deliver_secure_request, parse_deliver_secure_response, DeliveryResult,
+};
 
 /// Reads a `deliverSecure` request and returns the standalone
 /// `SealedDelivery` it carries (byte for byte for requests in the shape
@@ -412,15 +395,6 @@ pub fn parse_deliver_secure_request(xml: &str) -> Result<Vec<u8>, SoapError> {
     canonical_payload(&doc, (SERVICE_V3, "deliverSecure"), "SealedDelivery")
 }
 
-/// A mailbox operator's answer to `deliverSecure` (`DeliveryResult`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeliveryResult {
-    /// The operator's transaction id.
-    pub transaction_id: String,
-    /// Per recipient, whether the delivery was taken.
-    pub statuses: Vec<(RecipientId, bool)>,
-}
-
 /// The `deliverSecureResponse`.
 pub fn deliver_secure_response(result: &DeliveryResult) -> Vec<u8> {
     envelope(|w| {
@@ -435,36 +409,6 @@ pub fn deliver_secure_response(result: &DeliveryResult) -> Vec<u8> {
         }
         w.close()?;
         w.close()
-    })
-}
-
-/// Reads a `deliverSecureResponse` (faults become [`SoapError::Fault`]).
-pub fn parse_deliver_secure_response(xml: &str) -> Result<DeliveryResult, SoapError> {
-    let body = body_element(xml)?;
-    let response = expect(&body, SERVICE_V3, "deliverSecureResponse")?;
-    let (result, _) = only_children(response, SERVICE_V3, "return", None)?;
-    let (trans, statuses) = only_children(
-        result,
-        SERVICE_V1,
-        "TransId",
-        Some(("Status", 1, usize::MAX)),
-    )?;
-    let statuses = statuses
-        .into_iter()
-        .map(|status| {
-            let (id, rest) =
-                only_children(status, SERVICE_V1, "RecipientId", Some(("Delivered", 1, 1)))?;
-            let delivered = match rest[0].text().trim() {
-                "true" | "1" => true,
-                "false" | "0" => false,
-                other => return Err(invalid("Delivered", other)),
-            };
-            Ok((recipient(id, "RecipientId")?, delivered))
-        })
-        .collect::<Result<_, SoapError>>()?;
-    Ok(DeliveryResult {
-        transaction_id: trans.text().trim().to_string(),
-        statuses,
     })
 }
 
