@@ -592,15 +592,10 @@ pub async fn save_diagnostics(session: State<'_, Session>, path: String) -> Answ
         WARN_DAYS[0],
         time::OffsetDateTime::now_utc(),
     );
+    let program = concat!("kuvert-desktop ", env!("CARGO_PKG_VERSION"));
     let bundle = write_bundle(
         Path::new(&path),
-        &BundleInput {
-            program: concat!("kuvert-desktop ", env!("CARGO_PKG_VERSION")),
-            checkup: &checkup,
-            profile_files: profile.files().to_vec(),
-            log_file: paths.log_file(),
-            data_dir: paths.data_dir().to_path_buf(),
-        },
+        &BundleInput::of(program, &checkup, &profile, paths),
     )?;
     Ok(Written {
         path,

@@ -1260,16 +1260,8 @@ fn doctor(
     );
     let worst = checkup.worst();
     if let Some(out) = bundle {
-        write_bundle(
-            out,
-            &BundleInput {
-                program: concat!("kuvert ", env!("CARGO_PKG_VERSION")),
-                checkup: &checkup,
-                profile_files: profile.files().to_vec(),
-                log_file: paths.log_file(),
-                data_dir: paths.data_dir().to_path_buf(),
-            },
-        )?;
+        let program = concat!("kuvert ", env!("CARGO_PKG_VERSION"));
+        write_bundle(out, &BundleInput::of(program, &checkup, &profile, &paths))?;
     }
     print(
         json,

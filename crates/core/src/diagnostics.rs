@@ -53,6 +53,25 @@ pub struct Bundle {
     pub entries: Vec<String>,
 }
 
+impl<'a> BundleInput<'a> {
+    /// What `program` puts in a bundle for `profile` with its files where
+    /// `paths` say.
+    pub fn of(
+        program: &'a str,
+        checkup: &'a Checkup,
+        profile: &crate::profile::Profile,
+        paths: &crate::paths::Paths,
+    ) -> Self {
+        BundleInput {
+            program,
+            checkup,
+            profile_files: profile.files().to_vec(),
+            log_file: paths.log_file(),
+            data_dir: paths.data_dir().to_path_buf(),
+        }
+    }
+}
+
 const README: &str = "Kuvert – felsökningsinformation för IT\n\
 \n\
 Innehåll: Kuverts version och system (about.json), kontrollerna från\n\
