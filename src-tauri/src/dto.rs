@@ -245,6 +245,9 @@ pub struct ProfileView {
     pub certificate_file: String,
     /// The profile files read.
     pub files: Vec<String>,
+    /// `intermediary` (through an intermediary) or `direct` (Kuvert's own
+    /// förmedling: FaR, then the recipient's mailbox operator).
+    pub mode: String,
 }
 
 impl From<&Profile> for ProfileView {
@@ -281,6 +284,7 @@ impl From<&Profile> for ProfileView {
             needs_password: p.certificate().needs_password(),
             certificate_file: p.certificate().certificate_path().display().to_string(),
             files: p.files().iter().map(|f| f.display().to_string()).collect(),
+            mode: p.mode().code().to_string(),
         }
     }
 }

@@ -15,7 +15,7 @@ use kuvert_core::seams::{Checkpoint, Checkpoints};
 use kuvert_core::secrets::{Keyring, Password};
 use kuvert_core::{
     CaseEvent, ChainScope, ChainVerdict, CheckOutcome, Error, ExportFormat, Kuvert, Mailbox,
-    Message, Officer, SendReport, SentSummary, StatusEvent,
+    Message, Officer, SendReport, SendState, SentSummary, StatusEvent,
 };
 use serde_json::{json, Value};
 
@@ -456,14 +456,28 @@ fn report_send(
             mailbox,
         } => {
             let operator = mailbox.as_ref().map_or("", |m| m.operator.as_str());
+            // Own förmedling: the operator's answer was the outcome.
+            let delivered = kuvert.message(message_id)?.state == SendState::Delivered;
+            let (state, how, id_name) = if delivered {
+                (
+                    "delivered",
+                    "delivered to the mailbox",
+                    "the operator's transaction id",
+                )
+            } else {
+                (
+                    "submitted",
+                    "submitted to the intermediary",
+                    "distribution id",
+                )
+            };
             print(
                 json,
-                json!({ "message_id": message_id.as_str(), "state": "submitted", "distribution_id": distribution_id, "operator": operator, "mailbox": mailbox_json(mailbox.as_ref()) }),
+                json!({ "message_id": message_id.as_str(), "state": state, "distribution_id": distribution_id, "operator": operator, "mailbox": mailbox_json(mailbox.as_ref()) }),
                 || {
                     format!(
-                        "Sent{}: {} via {operator}\nMessage id {message_id}, distribution id {distribution_id}",
+                        "Sent{}: {how} via {operator}\nMessage id {message_id}, {id_name} {distribution_id}",
                         summary.map(|s| format!(" ({s})")).unwrap_or_default(),
-                        "submitted to the intermediary",
                     )
                 },
             );

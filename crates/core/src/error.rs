@@ -116,6 +116,9 @@ pub enum Error {
         /// What failed after it was stored.
         cause: Box<Error>,
     },
+    /// A signed delivery could not be sealed (direct mode).
+    #[error("the message could not be sealed for the mailbox operator: {0}")]
+    Seal(#[from] kuvert_protocol::seal::SealError),
     /// A signature does not verify.
     #[error("the signature does not verify: {0}")]
     Verification(#[from] VerifyError),
@@ -241,6 +244,7 @@ impl Error {
             Error::Store(_)
             | Error::File { .. }
             | Error::Pdf(_)
+            | Error::Seal(_)
             | Error::DataDir(_)
             | Error::NotAMove(_) => ErrorCode::Storage,
         }

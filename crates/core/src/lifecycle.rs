@@ -155,6 +155,16 @@ pub fn submitted(
     )
 }
 
+/// Direct mode: the mailbox operator took the delivery (its answer was
+/// recorded as Submitted, with its transaction id): Submitted → Delivered,
+/// with no status to wait for.
+pub fn delivered_directly() -> Step {
+    Step {
+        from: SendState::Submitted,
+        next: NextState::Delivered,
+    }
+}
+
 /// The recipient cannot receive digital mail: recorded as sent on paper
 /// with the letter.
 pub fn on_paper(from: SendState, letter: PaperLetter) -> Result<Step, NotAMove> {

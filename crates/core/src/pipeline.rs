@@ -12,11 +12,13 @@
 
 use kuvert_protocol::date::CalendarDate;
 use kuvert_protocol::delivery::MessageId;
+use kuvert_protocol::dsig::SigningKey;
+use kuvert_protocol::seal::seal;
 use kuvert_protocol::soap::Reachability;
 use kuvert_store::{
     AttemptFailure, Message, MessageContent, NextState, PaperLetter, SendState, Store,
 };
-use kuvert_transport::{CallError, Intermediary};
+use kuvert_transport::{CallError, Intermediary, Operators};
 use time::OffsetDateTime;
 
 use crate::app::SendReport;
@@ -118,14 +120,27 @@ pub struct Pipeline<'a> {
     pub profile: &'a Profile,
     /// Where messages are read and their moves recorded.
     pub ledger: &'a dyn Ledger,
-    /// The intermediary's client.
+    /// The intermediary's client (in direct mode only its `isReachable`,
+    /// asked of FaR).
     pub intermediary: &'a Intermediary,
+    /// In direct mode, Kuvert's own förmedling; `None` through an
+    /// intermediary.
+    pub direct: Option<Direct<'a>>,
     /// Where "now" comes from.
     pub clock: &'a dyn Clock,
     /// Told at each checkpoint (the crash tests stop the process there).
     pub checkpoints: &'a dyn Checkpoints,
     /// How failed attempts are retried and statuses polled.
     pub policy: &'a RetryPolicy,
+}
+
+/// What Kuvert's own förmedling needs (`[service] mode = "direct"`).
+#[derive(Debug, Clone, Copy)]
+pub struct Direct<'a> {
+    /// The mailbox operators' client.
+    pub operators: &'a Operators,
+    /// The key the seal is made with (the förmedlare's certificate).
+    pub seal_key: &'a SigningKey,
 }
 
 impl Pipeline<'_> {
@@ -168,6 +183,9 @@ impl Pipeline<'_> {
             .ledger
             .signed_xml(message_id)?
             .ok_or_else(|| Error::MessageNotFound(message_id.to_string()))?;
+        if let Some(direct) = self.direct {
+            return self.deliver_directly(&message, direct, &signed, mailbox);
+        }
         match self.intermediary.distribute_secure(&signed) {
             Ok(distribution_id) => {
                 self.checkpoints
@@ -187,6 +205,75 @@ impl Pipeline<'_> {
         }
     }
 
+    /// Direct mode: seals the signed delivery (today's date as received,
+    /// its signature checked when it was signed) and hands it to the
+    /// recipient's operator at the address FaR gave (`mailbox`). The
+    /// operator's answer is the
+    /// outcome: taken → Submitted with the operator's transaction id, then
+    /// at once Delivered; not taken → Failed. A call that fails is retried
+    /// as through an intermediary, with the same sealed content: the
+    /// operators take a repeated delivery once.
+    fn deliver_directly(
+        &self,
+        message: &Message,
+        direct: Direct<'_>,
+        signed: &[u8],
+        mailbox: lifecycle::Mailbox,
+    ) -> Result<SendReport, Error> {
+        let message_id = &message.content.message_id;
+        let received = crate::app::calendar_date(self.clock.now());
+        let sealed = seal(
+            &String::from_utf8_lossy(signed),
+            received,
+            true,
+            direct.seal_key,
+        )?;
+        let address = mailbox.service_address.as_str();
+        match direct.operators.deliver_secure(address, &sealed) {
+            Ok(result) => {
+                self.checkpoints
+                    .reached(Checkpoint::Distributed, message_id.as_str());
+                let taken = result
+                    .statuses
+                    .iter()
+                    .any(|(r, delivered)| *r == message.content.recipient && *delivered);
+                if !taken {
+                    let reason = format!(
+                        "{} did not take the message (transaction {})",
+                        mailbox.operator, result.transaction_id
+                    );
+                    self.persist(
+                        message_id,
+                        &lifecycle::failed(message.state, reason.clone())?,
+                    )?;
+                    return Ok(SendReport::Failed {
+                        message_id: message_id.clone(),
+                        reason,
+                    });
+                }
+                tracing::info!(
+                    message = %message_id,
+                    operator = %mailbox.operator,
+                    address,
+                    sealed_on = %received,
+                    transaction = %result.transaction_id,
+                    "delivered directly to the mailbox operator"
+                );
+                let step = lifecycle::submitted(
+                    message.state,
+                    result.transaction_id.clone(),
+                    mailbox.clone(),
+                )?;
+                self.persist(message_id, &step)?;
+                self.checkpoints
+                    .reached(Checkpoint::Submitted, message_id.as_str());
+                self.persist(message_id, &lifecycle::delivered_directly())?;
+                Ok(report_for(&self.message(message_id)?))
+            }
+            Err(error) => self.failed_call(message, Call::Distribution, &error),
+        }
+    }
+
     /// Asks the intermediary for the status of a submitted message and
     /// records any change; the next check is scheduled while it is not final.
     /// A check that fails is an [`Error::Call`], never the old state.
@@ -196,8 +283,15 @@ impl Pipeline<'_> {
         else {
             return Ok(message.clone());
         };
-        let now = self.clock.now();
         let message_id = &message.content.message_id;
+        if self.direct.is_some() {
+            // Direct mode has no status to ask for: Submitted means the
+            // operator took it, and it is Delivered (a stop in between
+            // left it Submitted).
+            self.persist(message_id, &lifecycle::delivered_directly())?;
+            return self.message(message_id);
+        }
+        let now = self.clock.now();
         let statuses = self
             .intermediary
             .check_distribution_status(self.profile.organisation_number(), distribution_id);

@@ -216,6 +216,10 @@ pub(crate) struct Shared {
     records: Mutex<Records>,
     seal_key: SigningKey,
     intermediary_cert_der: Vec<u8>,
+    /// The registered förmedlare the mailbox operators take deliveries
+    /// from, by certificate (DER): this intermediary, and the test
+    /// organisation for its own förmedling (direct mode).
+    formedlare_der: Vec<Vec<u8>>,
     operators: Operators,
     urls: OnceLock<Urls>,
     deliveries: Mutex<Vec<JoinHandle<()>>>,
@@ -261,10 +265,21 @@ impl Shared {
     /// the sender's signature by the sender and the seal by this
     /// intermediary. Any doubt refuses it.
     fn verify_strictly(&self, text: &str) -> Result<Verification, VerifyError> {
+        self.verify_sealed_by(text, &self.intermediary_cert_der, pki::INTERMEDIARY_NAME)
+    }
+
+    /// [`Shared::verify_strictly`] with the seal made by the förmedlare
+    /// whose certificate is `sealer_der`.
+    fn verify_sealed_by(
+        &self,
+        text: &str,
+        sealer_der: &[u8],
+        sealer: &str,
+    ) -> Result<Verification, VerifyError> {
         let anchors = TrustAnchors::from_pem(self.pki.ca.cert_pem.as_bytes(), self.now_unix())?;
         let intermediary = Intermediary::Certificate {
-            der: self.intermediary_cert_der.clone(),
-            subject: pki::INTERMEDIARY_NAME.to_string(),
+            der: sealer_der.to_vec(),
+            subject: sealer.to_string(),
         };
         let policy = Policy {
             anchors: Some(&anchors),
@@ -323,6 +338,7 @@ impl Sandbox {
         )
         .map_err(SandboxError::pki)?;
         let intermediary_cert_der = pki.intermediary.cert_der().map_err(SandboxError::pki)?;
+        let sender_cert_der = pki.sender.cert_der().map_err(SandboxError::pki)?;
         let operator_client = HttpsClient::new(ClientConfig::new(
             ClientIdentity::from_pem(
                 pki.intermediary.cert_pem.as_bytes(),
@@ -351,6 +367,7 @@ impl Sandbox {
             store,
             records: Mutex::new(records),
             seal_key,
+            formedlare_der: vec![intermediary_cert_der.clone(), sender_cert_der],
             intermediary_cert_der,
             operators: Operators::new(operator_client),
             urls: OnceLock::new(),
@@ -428,6 +445,11 @@ impl Sandbox {
             &sandbox.message_url(),
             sandbox.shared.config.max_envelope_bytes,
         )?;
+        profile::write_direct(
+            &sandbox.direct_profile_path(),
+            &sandbox.recipient_url(),
+            sandbox.shared.config.max_envelope_bytes,
+        )?;
         intermediary::resume_pending(&sandbox.shared);
         tracing::info!(
             service = %sandbox.shared.urls().service,
@@ -445,6 +467,13 @@ impl Sandbox {
     /// `DIR/profile.toml`, the profile that points Kuvert at this sandbox.
     pub fn profile_path(&self) -> PathBuf {
         self.state_dir().join("profile.toml")
+    }
+
+    /// `DIR/profile-direct.toml`: the same organisation in direct mode
+    /// (own förmedling): FaR is this sandbox's Recipient/v3, and Kuvert
+    /// seals and hands each message to the recipient's operator itself.
+    pub fn direct_profile_path(&self) -> PathBuf {
+        self.state_dir().join("profile-direct.toml")
     }
 
     /// The CA certificate (PEM file) every sandbox certificate chains to.

@@ -1,7 +1,11 @@
-//! The mailbox operators' Service/v3 `deliverSecure`: only the sandbox's
-//! intermediary may call it (checked by its client certificate), and a
+//! The mailbox operators' Service/v3 `deliverSecure`: only a registered
+//! förmedlare may call it (checked by its client certificate: the
+//! sandbox's intermediary, or the test organisation in direct mode), and a
 //! delivery is taken only when it is a schema-valid sealed delivery whose
-//! two signatures verify and whose recipient has a mailbox here.
+//! two signatures verify — the seal by the calling förmedlare, the
+//! delivery by its sender — and whose recipient has a mailbox here. The
+//! same message to the same recipient is taken once: a repeat gets the
+//! first transaction's answer.
 
 use std::sync::Arc;
 
@@ -40,12 +44,18 @@ fn deliver_secure(
     operator: Operator,
     request: &Request,
 ) -> Result<Response, Fault> {
-    if request.peer_certificate_der.as_deref() != Some(shared.intermediary_cert_der.as_slice()) {
-        return Err(Fault::client(
-            Code::Sender,
-            "Only the test environment's intermediary may deliver to a mailbox operator.",
-        ));
-    }
+    // A registered förmedlare only (this intermediary, or the test
+    // organisation's own förmedling); its certificate must be the seal's.
+    let caller = request
+        .peer_certificate_der
+        .as_deref()
+        .filter(|der| shared.formedlare_der.iter().any(|f| f.as_slice() == *der))
+        .ok_or_else(|| {
+            Fault::client(
+                Code::Sender,
+                "Only a registered förmedlare may deliver to a mailbox operator.",
+            )
+        })?;
     let xml = std::str::from_utf8(&request.body)
         .map_err(|_| Fault::client(Code::NotSchemaValid, "The request is not UTF-8 text."))?;
     let sealed = answers::parse_deliver_secure_request(xml).map_err(|e| {
@@ -62,7 +72,12 @@ fn deliver_secure(
             format!("The sealed delivery is refused: {e}"),
         )
     })?;
-    shared.verify_strictly(text).map_err(|e| {
+    let sealer = if caller == shared.intermediary_cert_der.as_slice() {
+        crate::pki::INTERMEDIARY_NAME
+    } else {
+        crate::directory::SENDER_NAME
+    };
+    shared.verify_sealed_by(text, caller, sealer).map_err(|e| {
         Fault::client(
             Code::Signature,
             format!("A signature of the sealed delivery does not verify: {e}"),
@@ -84,18 +99,36 @@ fn deliver_secure(
     }
     let recipient_id = RecipientId::from_wire(&recipient)
         .map_err(|e| Fault::client(Code::NotSchemaValid, format!("Recipient: {e}")))?;
-    let transaction_id = uuid::Uuid::new_v4().to_string();
-    let path = shared.store.sealed_path(operator, &transaction_id);
-    shared
-        .store
-        .write(&path, &sealed)
-        .map_err(|e| Fault::server(Code::Internal, e.to_string()))?;
     let message_id = content
         .delivery
         .messages
         .first()
         .map(|m| m.id.clone())
         .unwrap_or_default();
+    // A repeated delivery (the same message to the same recipient, as a
+    // förmedlare retries after a lost answer) is taken once: the first
+    // transaction's answer again.
+    let earlier = shared
+        .records()
+        .mailbox
+        .iter()
+        .find(|e| e.operator == operator && e.message_id == message_id && e.recipient == recipient)
+        .map(|e| e.transaction_id.clone());
+    if let Some(transaction_id) = earlier {
+        return Ok(Response::xml(
+            200,
+            answers::deliver_secure_response(&DeliveryResult {
+                transaction_id,
+                statuses: vec![(recipient_id, true)],
+            }),
+        ));
+    }
+    let transaction_id = uuid::Uuid::new_v4().to_string();
+    let path = shared.store.sealed_path(operator, &transaction_id);
+    shared
+        .store
+        .write(&path, &sealed)
+        .map_err(|e| Fault::server(Code::Internal, e.to_string()))?;
     let received_unix = shared.now_unix();
     shared
         .update(|records| {

@@ -91,6 +91,49 @@ body = {komplettering}
     )
 }
 
+/// The direct-mode profile (own förmedling): the same organisation and
+/// certificate, FaR at `far_url`, the operators checked against the
+/// sandbox CA.
+pub(crate) fn render_direct(far_url: &str, max_envelope_bytes: u64) -> String {
+    let intermediary = render(
+        "https://unused.invalid/r",
+        "https://unused.invalid/m",
+        max_envelope_bytes,
+    );
+    let mut out = String::with_capacity(intermediary.len() + 256);
+    for line in intermediary.lines() {
+        if line.starts_with("recipient_url = ") {
+            out.push_str("mode = \"direct\"   # Kuvert is its own förmedlare: FaR, then the recipient's mailbox operator\n");
+            out.push_str(&format!("far_url = {}\n", quoted(far_url)));
+            out.push_str(&format!(
+                "operator_ca_bundle = {}   # the mailbox operators' CA\n",
+                quoted(CA_PEM)
+            ));
+        } else if line.starts_with("message_url = ") {
+            continue;
+        } else if line == format!("name = {}", quoted("Testmiljö")) {
+            out.push_str(&format!(
+                "name = {}\n",
+                quoted("Testmiljö (egen förmedling)")
+            ));
+        } else {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Writes the direct-mode profile to `path`.
+pub(crate) fn write_direct(
+    path: &Path,
+    far_url: &str,
+    max_envelope_bytes: u64,
+) -> Result<(), SandboxError> {
+    std::fs::write(path, render_direct(far_url, max_envelope_bytes))
+        .map_err(|e| SandboxError::io(path, e))
+}
+
 /// Writes the profile to `path`.
 pub(crate) fn write(
     path: &Path,

@@ -852,6 +852,8 @@ impl Department {
             profile: &self.profile,
             ledger: &ledger,
             intermediary: &self.intermediary,
+            // The server refuses a direct-mode profile at start.
+            direct: None,
             clock: self.clock.as_ref(),
             checkpoints: &NoCheckpoints,
             policy: &self.policy,

@@ -47,6 +47,10 @@ pub enum StartError {
     /// The organisation's profile or certificate is not usable.
     #[error("the organisation profile: {0}")]
     Profile(#[from] kuvert_core::profile::ProfileError),
+    /// The organisation profile uses own förmedling (`[service] mode =
+    /// "direct"`), which kuvert-server does not do yet.
+    #[error("{0}: service.mode = \"direct\" (own förmedling) is not supported by kuvert-server yet; use an intermediary profile for the department")]
+    DirectMode(std::path::PathBuf),
     /// The password file could not be read.
     #[error("the organisation certificate's password file {}: {source}", path.display())]
     PasswordFile {
@@ -90,6 +94,12 @@ pub struct RunningServer {
 /// [`StartError`] naming what is not usable.
 pub fn start(config: &ServerConfig) -> Result<RunningServer, StartError> {
     let profile = kuvert_core::profile::Profile::load(Some(&config.profile))?;
+    if !matches!(
+        profile.mode(),
+        kuvert_core::profile::ServiceMode::Intermediary
+    ) {
+        return Err(StartError::DirectMode(config.profile.clone()));
+    }
     let password = match &config.password_file {
         Some(path) => Some(Password::new(
             std::fs::read_to_string(path)

@@ -24,8 +24,21 @@ fn resume_until_all_delivered(officer: &Officer) -> Vec<serde_json::Value> {
 
 #[test]
 fn a_send_killed_at_any_checkpoint_is_resumed_and_delivered_exactly_once() {
+    killed_at_each_checkpoint(Officer::new);
+}
+
+/// Issue 14: the same in direct mode (own förmedling). Killed after the
+/// operator took it and before Kuvert recorded that ("distributed"), the
+/// resumed send delivers the same sealed message again, and the operator
+/// takes it once.
+#[test]
+fn direct_mode_a_send_killed_at_any_checkpoint_is_resumed_and_delivered_exactly_once() {
+    killed_at_each_checkpoint(Officer::direct);
+}
+
+fn killed_at_each_checkpoint(officer: fn() -> Officer) {
     for point in CHECKPOINTS {
-        let officer = Officer::new();
+        let officer = officer();
         let output = officer
             .command(&strs(&send_args(
                 "198501012390",
@@ -112,7 +125,17 @@ fn issue_12_a_send_that_finds_the_disk_full_after_storing_says_it_may_be_on_its_
 
 #[test]
 fn sends_killed_at_random_moments_lose_nothing_and_duplicate_nothing() {
-    let officer = Officer::new();
+    killed_at_random_moments(&Officer::new());
+}
+
+/// Issue 14: "kill-injection in direct mode (0 lost, 0 duplicated at the
+/// operator)".
+#[test]
+fn direct_mode_sends_killed_at_random_moments_lose_nothing_and_duplicate_nothing() {
+    killed_at_random_moments(&Officer::direct());
+}
+
+fn killed_at_random_moments(officer: &Officer) {
     let mut confirmed = Vec::new();
     // Deterministic "random" delays spread over a send's lifetime.
     for (round, delay_ms) in [5u64, 40, 90, 150, 220, 300, 420, 650]
@@ -136,7 +159,7 @@ fn sends_killed_at_random_moments_lose_nothing_and_duplicate_nothing() {
             confirmed.push(answer["message_id"].as_str().unwrap().to_string());
         }
     }
-    let log = resume_until_all_delivered(&officer);
+    let log = resume_until_all_delivered(officer);
     let stored: Vec<&str> = log
         .iter()
         .map(|m| m["message_id"].as_str().unwrap())

@@ -70,7 +70,17 @@ impl Officer {
     /// With the profile of `sandbox` (a test environment of the test's
     /// own, e.g. with fault injection) edited by `edit`.
     pub fn of(sandbox: &Sandbox, edit: impl FnOnce(String) -> String) -> Officer {
-        let text = std::fs::read_to_string(sandbox.profile_path()).unwrap();
+        Officer::from_file(sandbox, &sandbox.profile_path(), edit)
+    }
+
+    /// With the test environment's direct-mode profile (own förmedling,
+    /// `profile-direct.toml`).
+    pub fn direct() -> Officer {
+        Officer::from_file(sandbox(), &sandbox().direct_profile_path(), |text| text)
+    }
+
+    fn from_file(sandbox: &Sandbox, file: &Path, edit: impl FnOnce(String) -> String) -> Officer {
+        let text = std::fs::read_to_string(file).unwrap();
         let data = tempfile::tempdir().unwrap();
         let name = data
             .path()

@@ -15,7 +15,7 @@ use kuvert_store::{
     ChainCheck, ChainScope, Message, OutgoingAttachment, OutgoingMessage, PaperLetter, PurgeRecord,
     PurgeReport, SendState, SentLogQuery, SentSummary, StatusEvent, Store,
 };
-use kuvert_transport::Intermediary;
+use kuvert_transport::{Intermediary, Operators};
 use time::OffsetDateTime;
 
 use crate::compose::envelope::envelope_bytes;
@@ -24,8 +24,8 @@ use crate::error::Error;
 use crate::lifecycle::{self, Mailbox, RetryPolicy, Step};
 use crate::officer::Officer;
 use crate::pdf::letter::Letter;
-use crate::pipeline::{self, Pipeline};
-use crate::profile::Profile;
+use crate::pipeline::{self, Direct, Pipeline};
+use crate::profile::{Profile, ServiceMode};
 use crate::reachability;
 use crate::seams::{Checkpoint, Checkpoints, Clock, Ids, NoCheckpoints, RandomIds, SystemClock};
 use crate::secrets::{Keyring, Password};
@@ -89,6 +89,8 @@ pub struct Connection {
 struct ConnectionParts {
     key: OnceLock<SigningKey>,
     intermediary: OnceLock<Intermediary>,
+    /// In direct mode, the mailbox operators' client (`None` otherwise).
+    operators: OnceLock<Option<Operators>>,
 }
 
 impl std::fmt::Debug for Connection {
@@ -374,7 +376,9 @@ impl Kuvert {
         }
         if client_missing {
             let intermediary = self.profile.intermediary(password.as_ref())?;
+            let operators = self.profile.operators(password.as_ref())?;
             let _ = parts.intermediary.set(intermediary);
+            let _ = parts.operators.set(operators);
         }
         Ok(())
     }
@@ -727,12 +731,36 @@ impl Kuvert {
         }
     }
 
+    /// In direct mode, what Kuvert's own förmedling needs: the operators'
+    /// client and the key that seals (the organisation's, as it signs).
+    fn direct(&self) -> Result<Option<Direct<'_>>, Error> {
+        if !matches!(self.profile.mode(), ServiceMode::Direct { .. }) {
+            return Ok(None);
+        }
+        self.prepare(Needs::KeyAndClient)?;
+        let parts = &self.connection.parts;
+        Ok(parts
+            .operators
+            .get()
+            .and_then(Option::as_ref)
+            .zip(parts.key.get())
+            .map(|(operators, seal_key)| Direct {
+                operators,
+                seal_key,
+            }))
+    }
+
     /// The send pipeline over this handle's store.
-    fn pipeline<'a>(&'a self, intermediary: &'a Intermediary) -> Pipeline<'a> {
+    fn pipeline<'a>(
+        &'a self,
+        intermediary: &'a Intermediary,
+        direct: Option<Direct<'a>>,
+    ) -> Pipeline<'a> {
         Pipeline {
             profile: &self.profile,
             ledger: &self.store,
             intermediary,
+            direct,
             clock: self.clock.as_ref(),
             checkpoints: self.checkpoints.as_ref(),
             policy: &self.policy,
@@ -745,7 +773,9 @@ impl Kuvert {
         if message.state != SendState::Signed {
             return Ok(pipeline::report_for(&message));
         }
-        self.pipeline(self.intermediary()?).deliver(message_id)
+        let direct = self.direct()?;
+        self.pipeline(self.intermediary()?, direct)
+            .deliver(message_id)
     }
 
     /// The letter as it was stored when the message was recorded as sent on
@@ -876,7 +906,8 @@ impl Kuvert {
         {
             return Ok(message.clone());
         }
-        self.pipeline(self.intermediary()?).refresh(message)
+        let direct = self.direct()?;
+        self.pipeline(self.intermediary()?, direct).refresh(message)
     }
 
     /// Persists a move of the lifecycle (compare-and-set on its start).

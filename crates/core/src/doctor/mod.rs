@@ -302,11 +302,22 @@ fn endpoints(profile: &Profile, password: Option<&Password>) -> Vec<Finding> {
         }
     };
     let endpoints = profile.endpoints();
-    [
-        ("endpoint.recipient", "service.recipient_url", endpoints.recipient),
-        ("endpoint.message", "service.message_url", endpoints.message),
-    ]
-    .into_iter()
+    let checks = match profile.mode() {
+        crate::profile::ServiceMode::Intermediary => vec![
+            (
+                "endpoint.recipient",
+                "service.recipient_url",
+                endpoints.recipient,
+            ),
+            ("endpoint.message", "service.message_url", endpoints.message),
+        ],
+        // Own förmedling: FaR; each operator's address comes from FaR.
+        crate::profile::ServiceMode::Direct { .. } => {
+            vec![("endpoint.far", "service.far_url", endpoints.recipient)]
+        }
+    };
+    checks
+        .into_iter()
     .map(|(check, key, url)| {
         let answered = |status: u16| {
             Finding::ok(

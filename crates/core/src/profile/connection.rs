@@ -3,10 +3,10 @@
 
 use kuvert_protocol::dsig::{SignError, SigningKey};
 use kuvert_transport::{
-    CaBundle, ClientConfig, ClientIdentity, HttpsClient, IdentityError, Intermediary,
+    CaBundle, ClientConfig, ClientIdentity, HttpsClient, IdentityError, Intermediary, Operators,
 };
 
-use super::{CertificateSource, Profile, ProfileError, Sourced};
+use super::{CertificateSource, Profile, ProfileError, ServiceMode, Sourced};
 use crate::secrets::Password;
 
 impl Profile {
@@ -108,6 +108,47 @@ impl Profile {
             }
         })?;
         Ok(Intermediary::new(https, self.endpoints()))
+    }
+
+    /// In direct mode, a client for the mailbox operators: the
+    /// organisation's certificate (the förmedlare's), their CA bundle
+    /// (`service.operator_ca_bundle`), the profile's time-outs and proxy.
+    /// `None` through an intermediary.
+    ///
+    /// # Errors
+    ///
+    /// As [`Profile::intermediary`], or the operators' CA bundle cannot be
+    /// read.
+    pub fn operators(
+        &self,
+        password: Option<&Password>,
+    ) -> Result<Option<Operators>, ProfileError> {
+        let ServiceMode::Direct { operator_ca_bundle } = &self.mode else {
+            return Ok(None);
+        };
+        let source = Sourced {
+            value: operator_ca_bundle.clone(),
+            file: self.ca_bundle.file.clone(),
+            key: "service.operator_ca_bundle".to_string(),
+        };
+        let bundle = CaBundle::from_pem(&read(&source, operator_ca_bundle)?).map_err(|e| {
+            ProfileError::Invalid {
+                file: source.file.clone(),
+                key: source.key.clone(),
+                reason: format!("{}: {e}", operator_ca_bundle.display()),
+            }
+        })?;
+        let mut config = ClientConfig::new(self.client_identity(password)?, bundle);
+        config.connect_timeout = self.connect_timeout;
+        config.call_timeout = self.call_timeout;
+        config.proxy = self.proxy.clone();
+        let https = HttpsClient::new(config).map_err(|e| ProfileError::Certificate {
+            file: self.certificate.file.clone(),
+            key: self.certificate.key.clone(),
+            reason: e.to_string(),
+            wrong_password: false,
+        })?;
+        Ok(Some(Operators::new(https)))
     }
 
     fn password_required(&self) -> ProfileError {

@@ -70,8 +70,15 @@ pub(super) struct SenderTable {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, expecting = "a [service] table")]
 pub(super) struct ServiceTable {
+    /// `"intermediary"` (the default) or `"direct"` (own förmedling).
+    pub(super) mode: Option<String>,
     pub(super) recipient_url: Option<String>,
     pub(super) message_url: Option<String>,
+    /// Direct mode: FaR's Recipient/v3.
+    pub(super) far_url: Option<String>,
+    /// Direct mode: the mailbox operators' CA certificates, a file name
+    /// relative to the profile file.
+    pub(super) operator_ca_bundle: Option<String>,
     /// A file name, relative to the profile file.
     pub(super) ca_bundle: Option<String>,
     #[serde(default, deserialize_with = "integer")]

@@ -288,6 +288,7 @@ pub struct Profile {
     sender_names: Vec<SenderName>,
     support: SupportContact,
     endpoints: Endpoints,
+    mode: ServiceMode,
     ca_bundle: Sourced<PathBuf>,
     connect_timeout: Duration,
     call_timeout: Duration,
@@ -298,6 +299,32 @@ pub struct Profile {
     department: Option<Department>,
     log_level: Option<String>,
     files: Vec<PathBuf>,
+}
+
+/// How messages reach the recipients' mailboxes (`[service] mode`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServiceMode {
+    /// Through an intermediary (SKL's scenario 1, the default): it looks the
+    /// recipient up in FaR, seals and delivers; Kuvert polls the status.
+    Intermediary,
+    /// Kuvert is its own förmedlare (SKL's scenario 2): it asks FaR
+    /// (`far_url`) which mailbox operator the recipient chose, seals the
+    /// signed delivery with the organisation's certificate and hands it to
+    /// that operator's `deliverSecure`, whose answer is the outcome.
+    Direct {
+        /// The mailbox operators' CA certificates.
+        operator_ca_bundle: PathBuf,
+    },
+}
+
+impl ServiceMode {
+    /// `intermediary` or `direct`, as the profile writes it.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ServiceMode::Intermediary => "intermediary",
+            ServiceMode::Direct { .. } => "direct",
+        }
+    }
 }
 
 /// Department mode: the `kuvert-server` this profile's messages go through
@@ -466,9 +493,16 @@ impl Profile {
         &self.support
     }
 
-    /// The intermediary's endpoints.
+    /// The endpoints Kuvert calls: the intermediary's Recipient/v3 and
+    /// Message/v3; in direct mode FaR's Recipient/v3 as `recipient` and no
+    /// `message` (empty: each operator's address comes from FaR).
     pub fn endpoints(&self) -> Endpoints {
         self.endpoints.clone()
+    }
+
+    /// Through an intermediary, or Kuvert's own förmedling.
+    pub fn mode(&self) -> &ServiceMode {
+        &self.mode
     }
 
     /// The CA bundle file that server certificates are checked against.

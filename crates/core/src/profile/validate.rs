@@ -19,8 +19,9 @@ use crate::pdf::PdfProfile;
 
 use super::file::{key, CaseTypeTable, Key, Layer, Layers};
 use super::{
-    CaseType, CertificateSource, Department, Environment, Profile, ProfileError, Rules, Sourced,
-    SupportContact, DEFAULT_ALLOWED_TYPES, DEFAULT_MAX_ENVELOPE_BYTES, MIN_ENVELOPE_BYTES,
+    CaseType, CertificateSource, Department, Environment, Profile, ProfileError, Rules,
+    ServiceMode, Sourced, SupportContact, DEFAULT_ALLOWED_TYPES, DEFAULT_MAX_ENVELOPE_BYTES,
+    MIN_ENVELOPE_BYTES,
 };
 use crate::compose::file_type::FileType;
 
@@ -65,10 +66,7 @@ pub(super) fn profile(layers: Layers) -> Result<Profile, ProfileError> {
         }
     };
     let support = read.support(&sender_names[0])?;
-    let endpoints = Endpoints {
-        recipient: read.service_url(key!(service.recipient_url))?,
-        message: read.service_url(key!(service.message_url))?,
-    };
+    let (mode, endpoints) = read.service_mode()?;
     let ca_bundle = read.required_path(key!(service.ca_bundle))?;
     let connect_timeout = read.seconds(key!(service.connect_timeout_seconds), 10)?;
     let call_timeout = read.seconds(key!(service.call_timeout_seconds), 120)?;
@@ -86,6 +84,7 @@ pub(super) fn profile(layers: Layers) -> Result<Profile, ProfileError> {
         sender_names,
         support,
         endpoints,
+        mode,
         ca_bundle,
         connect_timeout,
         call_timeout,
@@ -230,6 +229,60 @@ impl<'a> Reader<'a> {
             ));
         }
         Ok(url.to_string())
+    }
+
+    /// `service.mode` and the endpoints it needs: the intermediary's
+    /// `recipient_url` and `message_url`, or in direct mode FaR's `far_url`
+    /// and the operators' `operator_ca_bundle`. A key of the other mode is
+    /// refused, naming it, so that a half-changed profile never sends
+    /// somewhere unintended.
+    fn service_mode(&self) -> Result<(ServiceMode, Endpoints), ProfileError> {
+        let mode_key = key!(service.mode);
+        let direct = match self.text(mode_key) {
+            None => false,
+            Some((mode, file)) => match mode.trim() {
+                "intermediary" => false,
+                "direct" => true,
+                other => {
+                    return Err(invalid(
+                        file,
+                        mode_key.name,
+                        format!("{other:?} is not a mode; write \"intermediary\" (through an intermediary, the default) or \"direct\" (Kuvert is its own förmedlare)"),
+                    ))
+                }
+            },
+        };
+        let refuse = |key: Key<String>, why: &str| -> Result<(), ProfileError> {
+            match self.layers.value(&key) {
+                Some((_, layer)) => Err(invalid(&layer.file, key.name, why.to_string())),
+                None => Ok(()),
+            }
+        };
+        if direct {
+            let why = "not used with mode = \"direct\": FaR is far_url, and each recipient's mailbox operator comes from FaR; remove it";
+            refuse(key!(service.recipient_url), why)?;
+            refuse(key!(service.message_url), why)?;
+            let far = self.service_url(key!(service.far_url))?;
+            let operator_ca_bundle = self.required_path(key!(service.operator_ca_bundle))?.value;
+            Ok((
+                ServiceMode::Direct { operator_ca_bundle },
+                Endpoints {
+                    recipient: far,
+                    message: String::new(),
+                },
+            ))
+        } else {
+            let why = "only used with mode = \"direct\" (own förmedling); remove it, or set service.mode = \"direct\"";
+            refuse(key!(service.far_url), why)?;
+            refuse(key!(service.operator_ca_bundle), why)?;
+            Ok((
+                ServiceMode::Intermediary,
+                Endpoints {
+                    recipient: self.service_url(key!(service.recipient_url))?,
+                    message: self.service_url(key!(service.message_url))?,
+                },
+            ))
+        }
     }
 
     /// `log.level`: one of [`LOG_LEVELS`](super::LOG_LEVELS).

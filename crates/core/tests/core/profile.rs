@@ -498,7 +498,7 @@ fn unknown_keys_and_wrong_types_say_what_is_expected() {
             "recipient_url =",
             "recipient_ur =",
             "service.recipient_ur",
-            "unknown key `recipient_ur` (a typing error?); expected one of `recipient_url`, `message_url`",
+            "unknown key `recipient_ur` (a typing error?); expected one of `mode`, `recipient_url`, `message_url`, `far_url`, `operator_ca_bundle`",
         ),
         (
             "[rules]",

@@ -120,9 +120,18 @@ fn another_certified_organisation_is_not_a_registered_sender() {
 }
 
 #[test]
-fn the_operator_endpoint_refuses_callers_other_than_the_intermediary() {
+fn the_operator_endpoint_refuses_callers_that_are_not_a_registered_formedlare() {
     let sandbox = sandbox();
-    let https = https(sandbox, identity(sandbox), Duration::from_secs(10));
+    // Certified by the test environment's CA, but not a förmedlare.
+    let other = kuvert_testpki::issue_organisation_certificate(
+        &sandbox.pki().ca,
+        "165568402266",
+        "Annan organisation",
+    )
+    .unwrap();
+    let identity =
+        ClientIdentity::from_pem(other.cert_pem.as_bytes(), other.key_pem.as_bytes()).unwrap();
+    let https = https(sandbox, identity, Duration::from_secs(10));
     let reply = https
         .post_soap(
             &sandbox.operator_url(kuvert_sandbox::Operator::Kivra),
@@ -136,6 +145,40 @@ fn the_operator_endpoint_refuses_callers_other_than_the_intermediary() {
     };
     assert!(fault.is_client_fault());
     assert_eq!(fault.detail.unwrap().error_code, 5003);
+}
+
+/// Issue 14: a registered förmedlare (the test organisation, in direct
+/// mode) delivers only what it sealed itself: the seal must be made with
+/// the calling förmedlare's certificate, not another one's.
+#[test]
+fn a_formedlare_delivering_a_delivery_sealed_by_another_is_refused_and_its_own_is_taken_once() {
+    let sandbox = sandbox();
+    let operators = kuvert_transport::Operators::new(https(
+        sandbox,
+        identity(sandbox),
+        Duration::from_secs(10),
+    ));
+    let id = message_id();
+    let document = signed(sandbox, &delivery("198501012382", &id, vec![]));
+    let text = String::from_utf8(document).unwrap();
+    let today = kuvert_protocol::date::CalendarDate::new(2026, 12, 3).unwrap();
+    let intermediary_key = SigningKey::from_pem(
+        sandbox.pki().intermediary.cert_pem.as_bytes(),
+        sandbox.pki().intermediary.key_pem.as_bytes(),
+    )
+    .unwrap();
+    let address = sandbox.operator_url(kuvert_sandbox::Operator::Kivra);
+    let by_another = kuvert_protocol::seal::seal(&text, today, true, &intermediary_key).unwrap();
+    let description = client_fault(operators.deliver_secure(&address, &by_another), 5002);
+    assert!(description.contains("signature"), "{description}");
+    assert_eq!(sandbox.delivery_count(&id), 0);
+
+    let own = kuvert_protocol::seal::seal(&text, today, true, &signing_key(sandbox)).unwrap();
+    let first = operators.deliver_secure(&address, &own).unwrap();
+    let again = operators.deliver_secure(&address, &own).unwrap();
+    assert_eq!(first.transaction_id, again.transaction_id);
+    assert!(again.statuses.iter().all(|(_, delivered)| *delivered));
+    assert_eq!(sandbox.delivery_count(&id), 1);
 }
 
 /// The intermediary holds envelopes to `max_envelope_bytes` to the byte: at

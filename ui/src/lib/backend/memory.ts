@@ -24,6 +24,7 @@ import type {
 export const testProfile: ProfileView = {
   name: "Testmiljö",
   environment: "test",
+  mode: "intermediary",
   organisation_number: "202100-3898",
   sender_names: ["Kommun B"],
   support: ["Kommun B kundtjänst", "Telefon: 010-000 00 00"],

@@ -120,7 +120,12 @@ certificate_file: string,
 /**
  * The profile files read.
  */
-files: Array<string>, };
+files: Array<string>, 
+/**
+ * `intermediary` (through an intermediary) or `direct` (Kuvert's own
+ * förmedling: FaR, then the recipient's mailbox operator).
+ */
+mode: string, };
 
 export type AppStatus = { 
 /**

@@ -1,0 +1,206 @@
+//! Issue 14, own förmedling (SKL's "Förmedling", scenario 2): with
+//! `[service] mode = "direct"` Kuvert asks FaR which mailbox operator the
+//! recipient chose, seals the signed delivery itself and hands it to that
+//! operator's `deliverSecure` over mutual TLS — against the test
+//! environment, whose operators take deliveries only from a registered
+//! förmedlare whose certificate made the seal. What the operator stored is
+//! judged by xmlsec1 (both signatures) and xmllint (the contracts'
+//! `SealedDelivery` type).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use kuvert_sandbox::Operator;
+
+use crate::support::{sandbox, send_args, strs, Officer};
+
+/// The official contracts, beside the repository (or KUVERT_MM_CONTRACTS).
+fn contracts() -> PathBuf {
+    std::env::var_os("KUVERT_MM_CONTRACTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/mm-contracts")
+        })
+}
+
+fn run(command: &mut Command) -> (bool, String) {
+    let out = command
+        .output()
+        .expect("xmlsec1 and xmllint (scripts/deps installs them)");
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+/// Both signatures of the sealed delivery `file` verify with xmlsec1
+/// against the test environment's CA, and it is a `SealedDelivery` by the
+/// contracts' schema.
+fn judge_sealed(file: &Path, dir: &Path) {
+    let ca = sandbox().ca_pem_path();
+    let (ok, out) = run(Command::new("xmlsec1")
+        .args(["--verify", "--trusted-pem"])
+        .arg(&ca)
+        .args(["--node-xpath", "/*/*[local-name()='Signature']"])
+        .arg(file));
+    assert!(ok, "xmlsec1 rejected the seal: {out}");
+    let sealed = std::fs::read_to_string(file).unwrap();
+    let doc = kuvert_protocol::xml::parse(&sealed).unwrap();
+    let inner = kuvert_protocol::dsig::extract_as_root(
+        &doc,
+        kuvert_protocol::xml::names::MESSAGE_V3,
+        "SignedDelivery",
+        kuvert_protocol::xml::names::MESSAGE_V3,
+        "SignedDelivery",
+    )
+    .unwrap();
+    let inner_file = dir.join("inner-signed.xml");
+    std::fs::write(&inner_file, &inner).unwrap();
+    let (ok, out) = run(Command::new("xmlsec1")
+        .args(["--verify", "--trusted-pem"])
+        .arg(&ca)
+        .arg(&inner_file));
+    assert!(ok, "xmlsec1 rejected the sender's signature: {out}");
+    let schema = dir.join("sealed.xsd");
+    std::fs::write(
+        &schema,
+        format!(
+            r#"<?xml version="1.0"?>
+<schema xmlns="http://www.w3.org/2001/XMLSchema"
+        xmlns:m3="http://minameddelanden.gov.se/schema/Message/v3"
+        targetNamespace="http://minameddelanden.gov.se/schema/Message/v3"
+        elementFormDefault="qualified">
+  <include schemaLocation="{}"/>
+  <element name="SealedDelivery" type="m3:SealedDelivery"/>
+</schema>"#,
+            contracts().join("schema/v3/Message.xsd").display()
+        ),
+    )
+    .unwrap();
+    let (ok, out) = run(Command::new("xmllint")
+        .args(["--noout", "--nonet", "--schema"])
+        .arg(&schema)
+        .arg(file));
+    assert!(ok, "xmllint rejected the sealed delivery: {out}");
+}
+
+#[test]
+fn skl_formedling_direct_mode_seals_and_delivers_to_the_recipients_operator_once() {
+    let officer = Officer::direct();
+    for (recipient, operator) in [
+        ("19850101-2382", Operator::Kivra),
+        ("19850101-2390", Operator::MinMyndighetspost),
+        // FaR answers slowly for this one; the operator takes it.
+        ("19600101-2381", Operator::MinMyndighetspost),
+    ] {
+        let sent = officer.json(0, &strs(&send_args(recipient, "BN 2026/1400")));
+        assert_eq!(sent["state"], "delivered", "{sent}");
+        let id = sent["message_id"].as_str().unwrap().to_string();
+        // The operator's answer is the outcome: delivered, no status to wait for.
+        let status = officer.json(0, &["status", &id]);
+        assert_eq!(status["state"], "delivered", "{status}");
+        assert_eq!(sandbox().delivery_count(&id), 1, "{recipient}");
+        let delivered = sandbox()
+            .delivered_messages(operator)
+            .into_iter()
+            .find(|m| m.message_id == id)
+            .unwrap();
+        assert_eq!(delivered.sender_id, "162021003898");
+        // Kuvert's own förmedling, not the intermediary's: the transaction
+        // is the operator's, and the intermediary never saw the message.
+        assert_eq!(
+            status["distribution_id"],
+            delivered.transaction_id.as_str(),
+            "{status}"
+        );
+        assert_eq!(
+            sandbox().distribution_progress(&delivered.transaction_id),
+            None
+        );
+        judge_sealed(&delivered.sealed_delivery_file, officer.data.path());
+
+        // Sent again (a retry after a lost answer does the same): the
+        // operator takes it once.
+        let again = officer.json(0, &["resume"]);
+        assert!(again.as_array().unwrap().is_empty(), "{again}");
+        assert_eq!(sandbox().delivery_count(&id), 1);
+    }
+}
+
+#[test]
+fn direct_mode_recipients_without_a_digital_mailbox_go_on_paper_as_through_an_intermediary() {
+    let officer = Officer::direct();
+    // Not registered, registration pending, sender not accepted.
+    for recipient in ["192705178354", "201701012393", "199001012385"] {
+        let letter = officer.data.path().join(format!("brev-{recipient}.pdf"));
+        let mut args = send_args(recipient, "BN 2026/1401");
+        args.extend(["--paper-out".into(), letter.display().to_string()]);
+        let sent = officer.json(3, &strs(&args));
+        assert_eq!(sent["state"], "paper", "{recipient}: {sent}");
+        assert!(std::fs::read(&letter).unwrap().starts_with(b"%PDF-"));
+        assert_eq!(
+            sandbox().delivery_count(sent["message_id"].as_str().unwrap()),
+            0
+        );
+    }
+}
+
+#[test]
+fn direct_mode_keeps_a_message_in_the_outbox_when_the_operator_cannot_take_it() {
+    let officer = Officer::direct();
+    let mut args = vec!["--json".to_string()];
+    args.extend(send_args("19700101-2389", "BN 2026/1402"));
+    let run = officer.run(&strs(&args));
+    let sent = run.json();
+    assert_eq!(sent["state"], "outbox", "{run:?}");
+    assert!(
+        sent["reason"]
+            .as_str()
+            .unwrap()
+            .contains("cannot take deliveries"),
+        "{sent}"
+    );
+    let id = sent["message_id"].as_str().unwrap();
+    assert_eq!(sandbox().delivery_count(id), 0);
+}
+
+#[test]
+fn direct_mode_profile_keys_of_the_other_mode_are_refused_naming_the_key() {
+    let text = std::fs::read_to_string(sandbox().direct_profile_path()).unwrap();
+    for (edit, key) in [
+        (
+            text.replace("mode = \"direct\"", "mode = \"dirket\""),
+            "service.mode",
+        ),
+        (
+            text.replace(
+                "far_url = ",
+                "recipient_url = \"https://x.example/r\"\nfar_url = ",
+            ),
+            "service.recipient_url",
+        ),
+        (
+            text.lines()
+                .filter(|l| !l.starts_with("operator_ca_bundle"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            "service.operator_ca_bundle",
+        ),
+        (
+            text.lines()
+                .filter(|l| !l.starts_with("mode = "))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            "service.far_url",
+        ),
+    ] {
+        let officer = Officer::with_profile(|_| edit.clone());
+        let run = officer.run(&["check", "19850101-2382"]);
+        assert_eq!(run.code, 2, "{key}: {run:?}");
+        assert!(run.stderr.contains(key), "{key}: {run:?}");
+    }
+}
