@@ -252,3 +252,25 @@ fn doctor_refuses_a_certificate_not_made_for_signing_and_tls_client_authenticati
         "{usage}"
     );
 }
+
+/// Issue 14: in direct mode doctor checks FaR (not the intermediary's two
+/// endpoints) and the mailbox operators' CA certificates.
+#[test]
+fn doctor_in_direct_mode_checks_far_and_the_operators_ca() {
+    let officer = Officer::direct();
+    let report = officer.json(0, &["doctor"]);
+    assert_eq!(finding(&report, "endpoint.far")["health"], "ok", "{report}");
+    assert_eq!(
+        finding(&report, "operator_ca_bundle")["health"],
+        "ok",
+        "{report}"
+    );
+    assert!(
+        !report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["check"] == "endpoint.message"),
+        "{report}"
+    );
+}

@@ -171,6 +171,25 @@ pub fn checkup(
             "point [service] ca_bundle at the intermediary's CA certificates (PEM)",
         )),
     }
+    // Own förmedling: the mailbox operators' CA certificates too.
+    match profile.operator_ca_bundle() {
+        Ok(Some(bundle)) => {
+            for certificate in bundle.certificates() {
+                findings.push(certificate_finding(
+                    "operator_ca_bundle",
+                    certificate,
+                    warn_days,
+                    now,
+                ));
+            }
+        }
+        Ok(None) => {}
+        Err(error) => findings.push(Finding::problem(
+            "operator_ca_bundle",
+            error.to_string(),
+            "point [service] operator_ca_bundle at the mailbox operators' CA certificates (PEM)",
+        )),
+    }
     if let Some(identity) = &identity {
         findings.extend(endpoints(profile, password.as_ref()));
         findings.extend(certificates::server_findings(

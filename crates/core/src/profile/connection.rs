@@ -110,6 +110,31 @@ impl Profile {
         Ok(Intermediary::new(https, self.endpoints()))
     }
 
+    /// In direct mode, the mailbox operators' CA certificates
+    /// (`service.operator_ca_bundle`); `None` through an intermediary.
+    ///
+    /// # Errors
+    ///
+    /// The file cannot be read or holds no PEM certificate.
+    pub fn operator_ca_bundle(&self) -> Result<Option<CaBundle>, ProfileError> {
+        let ServiceMode::Direct { operator_ca_bundle } = &self.mode else {
+            return Ok(None);
+        };
+        let source = Sourced {
+            value: operator_ca_bundle.clone(),
+            file: self.ca_bundle.file.clone(),
+            key: "service.operator_ca_bundle".to_string(),
+        };
+        let bytes = read(&source, operator_ca_bundle)?;
+        CaBundle::from_pem(&bytes)
+            .map(Some)
+            .map_err(|e| ProfileError::Invalid {
+                file: source.file.clone(),
+                key: source.key.clone(),
+                reason: format!("{}: {e}", operator_ca_bundle.display()),
+            })
+    }
+
     /// In direct mode, a client for the mailbox operators: the
     /// organisation's certificate (the förmedlare's), their CA bundle
     /// (`service.operator_ca_bundle`), the profile's time-outs and proxy.
@@ -123,21 +148,9 @@ impl Profile {
         &self,
         password: Option<&Password>,
     ) -> Result<Option<Operators>, ProfileError> {
-        let ServiceMode::Direct { operator_ca_bundle } = &self.mode else {
+        let Some(bundle) = self.operator_ca_bundle()? else {
             return Ok(None);
         };
-        let source = Sourced {
-            value: operator_ca_bundle.clone(),
-            file: self.ca_bundle.file.clone(),
-            key: "service.operator_ca_bundle".to_string(),
-        };
-        let bundle = CaBundle::from_pem(&read(&source, operator_ca_bundle)?).map_err(|e| {
-            ProfileError::Invalid {
-                file: source.file.clone(),
-                key: source.key.clone(),
-                reason: format!("{}: {e}", operator_ca_bundle.display()),
-            }
-        })?;
         let mut config = ClientConfig::new(self.client_identity(password)?, bundle);
         config.connect_timeout = self.connect_timeout;
         config.call_timeout = self.call_timeout;
