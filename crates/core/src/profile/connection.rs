@@ -85,11 +85,32 @@ impl Profile {
     ///
     /// As [`Profile::client_identity`] and [`Profile::ca_bundle`].
     pub fn client_config(&self, password: Option<&Password>) -> Result<ClientConfig, ProfileError> {
-        let mut config = ClientConfig::new(self.client_identity(password)?, self.ca_bundle()?);
+        self.config_trusting(password, self.ca_bundle()?)
+    }
+
+    /// The organisation's identity, the profile's time-outs and proxy, and
+    /// `bundle` to check servers against.
+    fn config_trusting(
+        &self,
+        password: Option<&Password>,
+        bundle: CaBundle,
+    ) -> Result<ClientConfig, ProfileError> {
+        let mut config = ClientConfig::new(self.client_identity(password)?, bundle);
         config.connect_timeout = self.connect_timeout;
         config.call_timeout = self.call_timeout;
         config.proxy = self.proxy.clone();
         Ok(config)
+    }
+
+    /// The HTTPS client for `config`; a TLS set-up that fails is blamed on
+    /// the certificate.
+    fn https_client(&self, config: ClientConfig) -> Result<HttpsClient, ProfileError> {
+        HttpsClient::new(config).map_err(|e| ProfileError::Certificate {
+            file: self.certificate.file.clone(),
+            key: self.certificate.key.clone(),
+            reason: e.to_string(),
+            wrong_password: false,
+        })
     }
 
     /// A client for the profile's intermediary.
@@ -99,14 +120,7 @@ impl Profile {
     /// As [`Profile::client_config`], or the TLS set-up failed
     /// ([`ProfileError::Certificate`]).
     pub fn intermediary(&self, password: Option<&Password>) -> Result<Intermediary, ProfileError> {
-        let https = HttpsClient::new(self.client_config(password)?).map_err(|e| {
-            ProfileError::Certificate {
-                file: self.certificate.file.clone(),
-                key: self.certificate.key.clone(),
-                reason: e.to_string(),
-                wrong_password: false,
-            }
-        })?;
+        let https = self.https_client(self.client_config(password)?)?;
         Ok(Intermediary::new(https, self.endpoints()))
     }
 
@@ -151,16 +165,7 @@ impl Profile {
         let Some(bundle) = self.operator_ca_bundle()? else {
             return Ok(None);
         };
-        let mut config = ClientConfig::new(self.client_identity(password)?, bundle);
-        config.connect_timeout = self.connect_timeout;
-        config.call_timeout = self.call_timeout;
-        config.proxy = self.proxy.clone();
-        let https = HttpsClient::new(config).map_err(|e| ProfileError::Certificate {
-            file: self.certificate.file.clone(),
-            key: self.certificate.key.clone(),
-            reason: e.to_string(),
-            wrong_password: false,
-        })?;
+        let https = self.https_client(self.config_trusting(password, bundle)?)?;
         Ok(Some(Operators::new(https)))
     }
 

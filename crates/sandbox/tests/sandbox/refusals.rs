@@ -87,15 +87,21 @@ fn a_client_certificate_from_another_ca_fails_the_handshake() {
     );
 }
 
-#[test]
-fn another_certified_organisation_is_not_a_registered_sender() {
-    let sandbox = sandbox();
-    let other = kuvert_testpki::issue_organisation_certificate(
+/// Another organisation's certificate from the test environment's CA: it
+/// is neither a registered sender nor a förmedlare.
+fn other_organisation(sandbox: &Sandbox) -> kuvert_testpki::CertifiedKey {
+    kuvert_testpki::issue_organisation_certificate(
         &sandbox.pki().ca,
         "165568402266",
         "Annan organisation",
     )
-    .unwrap();
+    .unwrap()
+}
+
+#[test]
+fn another_certified_organisation_is_not_a_registered_sender() {
+    let sandbox = sandbox();
+    let other = other_organisation(sandbox);
     let identity =
         ClientIdentity::from_pem(other.cert_pem.as_bytes(), other.key_pem.as_bytes()).unwrap();
     let client = client_with(sandbox, identity, Duration::from_secs(10));
@@ -123,12 +129,7 @@ fn another_certified_organisation_is_not_a_registered_sender() {
 fn the_operator_endpoint_refuses_callers_that_are_not_a_registered_formedlare() {
     let sandbox = sandbox();
     // Certified by the test environment's CA, but not a förmedlare.
-    let other = kuvert_testpki::issue_organisation_certificate(
-        &sandbox.pki().ca,
-        "165568402266",
-        "Annan organisation",
-    )
-    .unwrap();
+    let other = other_organisation(sandbox);
     let identity =
         ClientIdentity::from_pem(other.cert_pem.as_bytes(), other.key_pem.as_bytes()).unwrap();
     let https = https(sandbox, identity, Duration::from_secs(10));
