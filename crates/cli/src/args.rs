@@ -246,6 +246,10 @@ pub enum Command {
         /// set (reads the password from standard input) or forget.
         #[arg(value_parser = ["set", "forget"])]
         action: String,
+        /// The password of direct mode's own seal certificate (`[seal]`)
+        /// instead of the organisation's.
+        #[arg(long)]
+        seal: bool,
     },
 }
 

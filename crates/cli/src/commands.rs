@@ -12,7 +12,7 @@ use kuvert_core::paths::{DataDirSource, Paths, Prepared};
 use kuvert_core::profile::Profile;
 use kuvert_core::reason::{HistoryNote, Reason};
 use kuvert_core::seams::{Checkpoint, Checkpoints};
-use kuvert_core::secrets::{Keyring, Password};
+use kuvert_core::secrets::{CertificateRole, Keyring, Password};
 use kuvert_core::{
     CaseEvent, ChainScope, ChainVerdict, CheckOutcome, Error, ExportFormat, Kuvert, Mailbox,
     Message, Officer, SendReport, SendState, SentSummary, StatusEvent,
@@ -138,7 +138,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
             department,
             database_url,
         } => sandbox(json, state, department, database_url),
-        Command::Password { action } => password(profile, &action),
+        Command::Password { action, seal } => password(profile, &action, seal),
         Command::Paths => paths(json, profile, cli.data_dir),
         Command::Doctor { warn_days, bundle } => {
             doctor(json, profile, cli.data_dir, warn_days, bundle.as_deref())
@@ -1227,11 +1227,24 @@ fn password_from_stdin() -> Result<Password, Error> {
     Ok(Password::new(text))
 }
 
-fn password(profile: Option<&Path>, action: &str) -> Result<u8, Error> {
+fn password(profile: Option<&Path>, action: &str, seal: bool) -> Result<u8, Error> {
     let profile = Profile::load(profile)?;
     let keyring = Keyring::system();
+    let role = if seal {
+        if profile.own_seal().is_none() {
+            return Err(Error::InvalidInput {
+                field: "--seal",
+                reason: "the profile has no [seal] certificate of its own (direct mode seals with \
+                         [certificate], whose password is set without --seal)"
+                    .to_string(),
+            });
+        }
+        CertificateRole::Seal
+    } else {
+        CertificateRole::Organisation
+    };
     if action == "forget" {
-        let removed = keyring.forget_password(&profile)?;
+        let removed = keyring.forget_password_for(&profile, role)?;
         println!(
             "{}",
             if removed {
@@ -1242,9 +1255,14 @@ fn password(profile: Option<&Path>, action: &str) -> Result<u8, Error> {
         );
         return Ok(0);
     }
-    keyring.store_password(&profile, &password_from_stdin()?)?;
+    keyring.store_password_for(&profile, role, &password_from_stdin()?)?;
     println!(
-        "Password stored in the keyring for profile {:?}.",
+        "{} stored in the keyring for profile {:?}.",
+        if seal {
+            "Seal certificate password"
+        } else {
+            "Password"
+        },
         profile.name()
     );
     Ok(0)

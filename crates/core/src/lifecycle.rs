@@ -155,6 +155,25 @@ pub fn submitted(
     )
 }
 
+/// Direct mode: Kuvert sealed the delivery on `sealed_on` and the
+/// recipient's mailbox operator (`mailbox`) took it, answering with
+/// `transaction_id`: Signed → Submitted.
+pub fn handed_to_operator(
+    from: SendState,
+    transaction_id: String,
+    mailbox: Mailbox,
+    sealed_on: kuvert_protocol::date::CalendarDate,
+) -> Result<Step, NotAMove> {
+    Step::new(
+        from,
+        NextState::HandedToOperator {
+            transaction_id,
+            mailbox,
+            sealed_on: sealed_on.to_string(),
+        },
+    )
+}
+
 /// Direct mode: the mailbox operator took the delivery (its answer was
 /// recorded as Submitted, with its transaction id): Submitted → Delivered,
 /// with no status to wait for.

@@ -259,10 +259,11 @@ impl Pipeline<'_> {
                     transaction = %result.transaction_id,
                     "delivered directly to the mailbox operator"
                 );
-                let step = lifecycle::submitted(
+                let step = lifecycle::handed_to_operator(
                     message.state,
                     result.transaction_id.clone(),
                     mailbox.clone(),
+                    received,
                 )?;
                 self.persist(message_id, &step)?;
                 self.checkpoints

@@ -276,6 +276,18 @@ pub enum HistoryNote {
         /// The recipient's mailbox operator, where recorded.
         operator: Option<String>,
     },
+    /// Direct mode (own förmedling): sealed by the organisation and handed
+    /// to the recipient's mailbox operator, which took it.
+    HandedToOperator {
+        /// The operator's transaction id from its answer.
+        transaction_id: String,
+        /// The mailbox operator.
+        operator: String,
+        /// The operator's address the delivery went to.
+        address: String,
+        /// The seal's date (`YYYY-MM-DD`).
+        sealed_on: String,
+    },
     /// The mailbox operator has not yet confirmed delivery.
     Pending,
     /// Delivered to the recipient's digital mailbox.
@@ -420,9 +432,13 @@ fn compressed_entry(text: &str) -> Option<(CompressedNote, &str)> {
     ))
 }
 
-/// "distribution id X; mailbox OPERATOR (ADDRESS)", "distribution id X", or
-/// (kuvert-server) the bare id.
+/// "distribution id X; mailbox OPERATOR (ADDRESS)", "distribution id X",
+/// (kuvert-server) the bare id, or in direct mode "operator transaction id
+/// X; mailbox OPERATOR (ADDRESS); sealed on DATE".
 fn submitted(detail: &str) -> HistoryNote {
+    if let Some(note) = handed_to_operator(detail) {
+        return note;
+    }
     let (id, mailbox) = match detail.strip_prefix("distribution id ") {
         Some(rest) => match rest.split_once("; mailbox ") {
             Some((id, mailbox)) => (id, Some(mailbox)),
@@ -438,6 +454,20 @@ fn submitted(detail: &str) -> HistoryNote {
         distribution_id: (!id.is_empty()).then(|| id.to_string()),
         operator,
     }
+}
+
+/// "operator transaction id X; mailbox OPERATOR (ADDRESS); sealed on DATE".
+fn handed_to_operator(detail: &str) -> Option<HistoryNote> {
+    let rest = detail.strip_prefix("operator transaction id ")?;
+    let (transaction_id, rest) = rest.split_once("; mailbox ")?;
+    let (mailbox, sealed_on) = rest.rsplit_once("; sealed on ")?;
+    let (operator, address) = mailbox.strip_suffix(')')?.rsplit_once(" (")?;
+    Some(HistoryNote::HandedToOperator {
+        transaction_id: transaction_id.to_string(),
+        operator: operator.to_string(),
+        address: address.to_string(),
+        sealed_on: sealed_on.to_string(),
+    })
 }
 
 /// "attempt N failed (code): reason" (the local store) or the bare reason

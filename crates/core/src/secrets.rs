@@ -20,13 +20,47 @@ use std::path::Path;
 
 use kuvert_store::LogKey;
 
-use crate::profile::Profile;
+use crate::profile::{CertificateSource, Profile};
 
 /// The keyring service name under which Kuvert stores passwords.
 pub const SERVICE: &str = "kuvert";
 
 /// The environment variable headless automation may use instead of the keyring.
 pub const PASSWORD_ENV: &str = "KUVERT_CERT_PASSWORD";
+
+/// The environment variable headless automation may use for the password of
+/// direct mode's own seal certificate (`[seal]`).
+pub const SEAL_PASSWORD_ENV: &str = "KUVERT_SEAL_PASSWORD";
+
+/// Which of the profile's certificates a password opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CertificateRole {
+    /// The organisation's certificate (`[certificate]`): signs, and calls
+    /// the intermediary.
+    #[default]
+    Organisation,
+    /// The certificate that seals in direct mode: `[seal]`, or else the
+    /// organisation's (then it shares that password entry).
+    Seal,
+}
+
+impl CertificateRole {
+    /// The certificate this role names in `profile`.
+    pub fn certificate<'p>(&self, profile: &'p Profile) -> &'p CertificateSource {
+        match self {
+            CertificateRole::Organisation => profile.certificate(),
+            CertificateRole::Seal => profile.seal_certificate(),
+        }
+    }
+
+    /// The environment variable of the headless fallback.
+    pub fn environment_variable(&self) -> &'static str {
+        match self {
+            CertificateRole::Organisation => PASSWORD_ENV,
+            CertificateRole::Seal => SEAL_PASSWORD_ENV,
+        }
+    }
+}
 
 /// Headless fallback for the sent log's key (64 hex digits) where no
 /// keyring can be reached, e.g. a service account on a server.
@@ -68,21 +102,25 @@ pub enum PasswordSource {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SecretError {
-    /// No password is stored for this profile and certificate, and
-    /// [`PASSWORD_ENV`] is not set.
+    /// No password is stored for this profile and certificate, and its
+    /// environment variable ([`PASSWORD_ENV`] or [`SEAL_PASSWORD_ENV`]) is
+    /// not set.
     #[error(
         "no certificate password is stored for {account:?}; enter it once (it is kept in the \
-         keyring), or for headless automation set {PASSWORD_ENV}"
+         keyring), or for headless automation set {variable}"
     )]
     NotStored {
         /// The keyring account.
         account: String,
+        /// The headless fallback's environment variable.
+        variable: &'static str,
     },
     /// The keyring (Secret Service) cannot be reached or refused access, and
     /// [`PASSWORD_ENV`] is not set.
     #[error(
         "the keyring cannot be used ({detail}); unlock it or start a Secret Service such as \
-         gnome-keyring, or for headless automation set {PASSWORD_ENV}"
+         gnome-keyring, or for headless automation set {PASSWORD_ENV} (and {SEAL_PASSWORD_ENV} \
+         for a separate seal certificate)"
     )]
     Unavailable {
         /// What the keyring reported (never secret data).
@@ -100,10 +138,16 @@ pub enum SecretError {
 /// certificate file, so that two profiles (test and production) or two
 /// certificates never share a password entry.
 pub fn account(profile: &Profile) -> String {
+    account_for(profile, CertificateRole::Organisation)
+}
+
+/// The keyring account for the certificate `role` names: as [`account`],
+/// so a seal that is the organisation's certificate shares its entry.
+pub fn account_for(profile: &Profile, role: CertificateRole) -> String {
     format!(
         "{} — {}",
         profile.name(),
-        profile.certificate().certificate_path().display()
+        role.certificate(profile).certificate_path().display()
     )
 }
 
@@ -164,11 +208,15 @@ impl Keyring {
         &self.service
     }
 
-    fn entry(&self, profile: &Profile) -> Result<keyring::Entry, SecretError> {
-        if !profile.certificate().needs_password() {
+    fn entry(
+        &self,
+        profile: &Profile,
+        role: CertificateRole,
+    ) -> Result<keyring::Entry, SecretError> {
+        if !role.certificate(profile).needs_password() {
             return Err(SecretError::NotNeeded);
         }
-        keyring::Entry::new(&self.service, &account(profile)).map_err(unavailable)
+        keyring::Entry::new(&self.service, &account_for(profile, role)).map_err(unavailable)
     }
 
     /// Stores (or replaces) the password for the profile's certificate.
@@ -182,13 +230,27 @@ impl Keyring {
         profile: &Profile,
         password: &Password,
     ) -> Result<(), SecretError> {
+        self.store_password_for(profile, CertificateRole::Organisation, password)
+    }
+
+    /// Stores (or replaces) the password for the certificate `role` names.
+    ///
+    /// # Errors
+    ///
+    /// As [`Keyring::store_password`].
+    pub fn store_password_for(
+        &self,
+        profile: &Profile,
+        role: CertificateRole,
+        password: &Password,
+    ) -> Result<(), SecretError> {
         if password.expose().is_empty() {
             return Err(SecretError::Empty);
         }
-        self.entry(profile)?
+        self.entry(profile, role)?
             .set_password(password.expose())
             .map_err(unavailable)?;
-        tracing::info!(service = %self.service, account = %account(profile), "certificate password stored in the keyring");
+        tracing::info!(service = %self.service, account = %account_for(profile, role), "certificate password stored in the keyring");
         Ok(())
     }
 
@@ -201,23 +263,44 @@ impl Keyring {
     /// [`SecretError::NotStored`] or [`SecretError::Unavailable`] when
     /// neither source has it; [`SecretError::NotNeeded`] for PEM certificates.
     pub fn password(&self, profile: &Profile) -> Result<(Password, PasswordSource), SecretError> {
-        let account = account(profile);
-        let keyring_result = self.entry(profile).and_then(|entry| {
+        self.password_for(profile, CertificateRole::Organisation)
+    }
+
+    /// The password for the certificate `role` names, as
+    /// [`Keyring::password`] (the seal's fallback is [`SEAL_PASSWORD_ENV`]
+    /// when it has its own certificate).
+    ///
+    /// # Errors
+    ///
+    /// As [`Keyring::password`].
+    pub fn password_for(
+        &self,
+        profile: &Profile,
+        role: CertificateRole,
+    ) -> Result<(Password, PasswordSource), SecretError> {
+        // A seal that is the organisation's certificate is its password.
+        let role = match (role, profile.own_seal()) {
+            (CertificateRole::Seal, None) => CertificateRole::Organisation,
+            (role, _) => role,
+        };
+        let account = account_for(profile, role);
+        let variable = role.environment_variable();
+        let keyring_result = self.entry(profile, role).and_then(|entry| {
             entry
                 .get_password()
-                .map_err(unavailable_or_missing(&account))
+                .map_err(unavailable_or_missing(&account, variable))
         });
         let failure = match keyring_result {
             Ok(password) => return Ok((Password(password), PasswordSource::Keyring)),
             Err(SecretError::NotNeeded) => return Err(SecretError::NotNeeded),
             Err(e) => e,
         };
-        match (self.environment)(PASSWORD_ENV).filter(|p| !p.is_empty()) {
+        match (self.environment)(variable).filter(|p| !p.is_empty()) {
             Some(password) => {
                 tracing::warn!(
                     account = %account,
                     reason = %failure,
-                    "using the certificate password from {PASSWORD_ENV}; \
+                    "using the certificate password from {variable}; \
                      store it in the keyring instead unless this is headless automation"
                 );
                 Ok((Password(password), PasswordSource::Environment))
@@ -232,9 +315,22 @@ impl Keyring {
     ///
     /// [`SecretError::Unavailable`] or [`SecretError::NotNeeded`].
     pub fn forget_password(&self, profile: &Profile) -> Result<bool, SecretError> {
-        match self.entry(profile)?.delete_credential() {
+        self.forget_password_for(profile, CertificateRole::Organisation)
+    }
+
+    /// Removes the stored password of the certificate `role` names.
+    ///
+    /// # Errors
+    ///
+    /// As [`Keyring::forget_password`].
+    pub fn forget_password_for(
+        &self,
+        profile: &Profile,
+        role: CertificateRole,
+    ) -> Result<bool, SecretError> {
+        match self.entry(profile, role)?.delete_credential() {
             Ok(()) => {
-                tracing::info!(service = %self.service, account = %account(profile), "certificate password removed from the keyring");
+                tracing::info!(service = %self.service, account = %account_for(profile, role), "certificate password removed from the keyring");
                 Ok(true)
             }
             Err(keyring::Error::NoEntry) => Ok(false),
@@ -298,10 +394,14 @@ impl Keyring {
     }
 }
 
-fn unavailable_or_missing(account: &str) -> impl Fn(keyring::Error) -> SecretError + '_ {
+fn unavailable_or_missing<'a>(
+    account: &'a str,
+    variable: &'static str,
+) -> impl Fn(keyring::Error) -> SecretError + 'a {
     move |e| match e {
         keyring::Error::NoEntry => SecretError::NotStored {
             account: account.to_string(),
+            variable,
         },
         other => unavailable(other),
     }

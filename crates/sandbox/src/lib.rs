@@ -217,9 +217,11 @@ pub(crate) struct Shared {
     seal_key: SigningKey,
     intermediary_cert_der: Vec<u8>,
     /// The registered förmedlare the mailbox operators take deliveries
-    /// from, by certificate (DER): this intermediary, and the test
-    /// organisation for its own förmedling (direct mode).
-    formedlare_der: Vec<Vec<u8>>,
+    /// from, by certificate (DER) with the name they know it by: this
+    /// intermediary, and the test organisation for its own förmedling
+    /// (direct mode) with its förmedlare certificate or its organisation
+    /// certificate.
+    formedlare: Vec<(Vec<u8>, &'static str)>,
     operators: Operators,
     urls: OnceLock<Urls>,
     deliveries: Mutex<Vec<JoinHandle<()>>>,
@@ -266,6 +268,15 @@ impl Shared {
     /// intermediary. Any doubt refuses it.
     fn verify_strictly(&self, text: &str) -> Result<Verification, VerifyError> {
         self.verify_sealed_by(text, &self.intermediary_cert_der, pki::INTERMEDIARY_NAME)
+    }
+
+    /// The registered förmedlare whose certificate (DER) is `der`: the
+    /// certificate as registered, and its name.
+    fn registered_formedlare(&self, der: &[u8]) -> Option<(&[u8], &'static str)> {
+        self.formedlare
+            .iter()
+            .find(|(registered, _)| registered.as_slice() == der)
+            .map(|(registered, name)| (registered.as_slice(), *name))
     }
 
     /// [`Shared::verify_strictly`] with the seal made by the förmedlare
@@ -339,6 +350,7 @@ impl Sandbox {
         .map_err(SandboxError::pki)?;
         let intermediary_cert_der = pki.intermediary.cert_der().map_err(SandboxError::pki)?;
         let sender_cert_der = pki.sender.cert_der().map_err(SandboxError::pki)?;
+        let formedlare_cert_der = pki.formedlare.cert_der().map_err(SandboxError::pki)?;
         let operator_client = HttpsClient::new(ClientConfig::new(
             ClientIdentity::from_pem(
                 pki.intermediary.cert_pem.as_bytes(),
@@ -367,7 +379,11 @@ impl Sandbox {
             store,
             records: Mutex::new(records),
             seal_key,
-            formedlare_der: vec![intermediary_cert_der.clone(), sender_cert_der],
+            formedlare: vec![
+                (intermediary_cert_der.clone(), pki::INTERMEDIARY_NAME),
+                (formedlare_cert_der, pki::FORMEDLARE_NAME),
+                (sender_cert_der, directory::SENDER_NAME),
+            ],
             intermediary_cert_der,
             operators: Operators::new(operator_client),
             urls: OnceLock::new(),

@@ -46,10 +46,10 @@ fn deliver_secure(
 ) -> Result<Response, Fault> {
     // A registered förmedlare only (this intermediary, or the test
     // organisation's own förmedling); its certificate must be the seal's.
-    let caller = request
+    let (caller, sealer) = request
         .peer_certificate_der
         .as_deref()
-        .filter(|der| shared.formedlare_der.iter().any(|f| f.as_slice() == *der))
+        .and_then(|der| shared.registered_formedlare(der))
         .ok_or_else(|| {
             Fault::client(
                 Code::Sender,
@@ -72,11 +72,6 @@ fn deliver_secure(
             format!("The sealed delivery is refused: {e}"),
         )
     })?;
-    let sealer = if caller == shared.intermediary_cert_der.as_slice() {
-        crate::pki::INTERMEDIARY_NAME
-    } else {
-        crate::directory::SENDER_NAME
-    };
     shared.verify_sealed_by(text, caller, sealer).map_err(|e| {
         Fault::client(
             Code::Signature,

@@ -33,6 +33,13 @@ pub const INTERMEDIARY_NAME: &str = "Kuvert sandbox förmedlingstjänst";
 pub(crate) const CA_PEM: &str = "ca.pem";
 pub(crate) const SENDER_CERT: &str = "sender-cert.pem";
 pub(crate) const SENDER_KEY: &str = "sender-key.pem";
+/// The test organisation's förmedlare certificate for its own förmedling
+/// (`profile-direct.toml`'s `[seal]`).
+pub(crate) const FORMEDLARE_CERT: &str = "formedlare-cert.pem";
+pub(crate) const FORMEDLARE_KEY: &str = "formedlare-key.pem";
+
+/// The test organisation's förmedlare name in its seal certificate.
+pub const FORMEDLARE_NAME: &str = "Kommun B förmedling";
 const PRIVATE_DIR: &str = "sandbox-pki";
 
 /// Every certificate and key of the sandbox.
@@ -46,6 +53,9 @@ pub struct SandboxPki {
     pub server: CertifiedKey,
     /// The intermediary's certificate (sealing and TLS client).
     pub intermediary: CertifiedKey,
+    /// The test organisation's own förmedlare certificate (direct mode's
+    /// seal and TLS client to the mailbox operators), registered with them.
+    pub formedlare: CertifiedKey,
 }
 
 struct Files {
@@ -79,9 +89,11 @@ impl Files {
 
 impl SandboxPki {
     /// Loads the PKI from `dir`, or generates and writes it when any part is
-    /// missing.
+    /// missing. A state directory from before the förmedlare certificate
+    /// existed keeps its PKI and gains one, issued by its CA.
     pub(crate) fn load_or_generate(dir: &Path) -> Result<Self, SandboxError> {
         let files = Files::in_dir(dir);
+        let formedlare = (dir.join(FORMEDLARE_CERT), dir.join(FORMEDLARE_KEY));
         if files.all().iter().all(|(c, k)| c.is_file() && k.is_file()) {
             let read = |(c, k): &(PathBuf, PathBuf)| -> Result<CertifiedKey, SandboxError> {
                 Ok(CertifiedKey {
@@ -89,14 +101,26 @@ impl SandboxPki {
                     key_pem: read_text(k)?,
                 })
             };
+            let ca = read(&files.ca)?;
+            let formedlare = if formedlare.0.is_file() && formedlare.1.is_file() {
+                read(&formedlare)?
+            } else {
+                let issued = issue_formedlare_certificate(&ca)?;
+                write_text(&formedlare.0, &issued.cert_pem)?;
+                write_text(&formedlare.1, &issued.key_pem)?;
+                issued
+            };
             return Ok(SandboxPki {
-                ca: read(&files.ca)?,
+                ca,
                 sender: read(&files.sender)?,
                 server: read(&files.server)?,
                 intermediary: read(&files.intermediary)?,
+                formedlare,
             });
         }
         let pki = Self::generate()?;
+        write_text(&formedlare.0, &pki.formedlare.cert_pem)?;
+        write_text(&formedlare.1, &pki.formedlare.key_pem)?;
         fs::create_dir_all(dir.join(PRIVATE_DIR)).map_err(|e| SandboxError::io(dir, e))?;
         for ((cert, key), material) in
             files
@@ -125,13 +149,22 @@ impl SandboxPki {
         .map_err(SandboxError::pki)?;
         let intermediary =
             issue_intermediary_certificate(&ca).map_err(|e| SandboxError::Pki(e.to_string()))?;
+        let formedlare = issue_formedlare_certificate(&ca)?;
         Ok(SandboxPki {
             ca,
             sender,
             server,
             intermediary,
+            formedlare,
         })
     }
+}
+
+/// The test organisation's förmedlare certificate: an organisation
+/// certificate of Kommun B under another name, a key of its own.
+fn issue_formedlare_certificate(ca: &CertifiedKey) -> Result<CertifiedKey, SandboxError> {
+    issue_organisation_certificate(ca, SENDER_ORGANISATION, FORMEDLARE_NAME)
+        .map_err(SandboxError::pki)
 }
 
 fn read_text(path: &Path) -> Result<String, SandboxError> {

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::pki::{CA_PEM, SENDER_CERT, SENDER_KEY};
+use crate::pki::{CA_PEM, FORMEDLARE_CERT, FORMEDLARE_KEY, SENDER_CERT, SENDER_KEY};
 use crate::SandboxError;
 
 /// A TOML basic string.
@@ -93,7 +93,8 @@ body = {komplettering}
 
 /// The direct-mode profile (own förmedling): the same organisation and
 /// certificate, FaR at `far_url`, the operators checked against the
-/// sandbox CA.
+/// sandbox CA, and the organisation's förmedlare certificate (`[seal]`)
+/// sealing and calling the operators.
 pub(crate) fn render_direct(far_url: &str, max_envelope_bytes: u64) -> String {
     let intermediary = render(
         "https://unused.invalid/r",
@@ -111,6 +112,15 @@ pub(crate) fn render_direct(far_url: &str, max_envelope_bytes: u64) -> String {
             ));
         } else if line.starts_with("message_url = ") {
             continue;
+        } else if line == "[rules]" {
+            // The förmedlare certificate that seals and calls the operators.
+            out.push_str(&format!(
+                "[seal]\ncert_pem = {}\nkey_pem = {}   # unencrypted test key of the test organisation's förmedlare certificate\n\n",
+                quoted(FORMEDLARE_CERT),
+                quoted(FORMEDLARE_KEY)
+            ));
+            out.push_str(line);
+            out.push('\n');
         } else if line == format!("name = {}", quoted("Testmiljö")) {
             out.push_str(&format!(
                 "name = {}\n",

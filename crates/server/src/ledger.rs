@@ -81,6 +81,20 @@ impl Ledger for DepartmentLedger {
                 None,
                 Some(distribution_id.clone()),
             ),
+            // The server refuses direct mode (`StartError::DirectMode`);
+            // should a hand-over to an operator reach it, it is kept as one.
+            NextState::HandedToOperator {
+                transaction_id,
+                mailbox,
+                ..
+            } => (
+                Some(transaction_id.as_str()),
+                Some(mailbox.operator.as_str()),
+                Some(mailbox.service_address.as_str()),
+                None,
+                None,
+                Some(transaction_id.clone()),
+            ),
             NextState::Failed { reason } => (
                 None,
                 None,

@@ -399,6 +399,18 @@ pub enum NextState {
         /// The recipient's mailbox, as FaR named it when the recipient was checked.
         mailbox: Mailbox,
     },
+    /// Direct mode (own förmedling): Kuvert sealed the delivery and the
+    /// recipient's mailbox operator took it. Recorded as Submitted, its
+    /// transaction id where an intermediary's distribution id would be; the
+    /// history says to whom, where and when it was sealed.
+    HandedToOperator {
+        /// The operator's transaction id from its `deliverSecure` answer.
+        transaction_id: String,
+        /// The operator and the address the delivery was sent to.
+        mailbox: Mailbox,
+        /// The seal's receive date (`YYYY-MM-DD`, Swedish time).
+        sealed_on: String,
+    },
     /// The intermediary reports delivery as pending.
     Pending,
     /// The intermediary reports the delivery as delivered.
@@ -424,7 +436,9 @@ impl NextState {
     pub fn state(&self) -> SendState {
         match self {
             NextState::Signed { .. } => SendState::Signed,
-            NextState::Submitted { .. } => SendState::Submitted,
+            NextState::Submitted { .. } | NextState::HandedToOperator { .. } => {
+                SendState::Submitted
+            }
             NextState::Pending => SendState::Pending,
             NextState::Delivered => SendState::Delivered,
             NextState::Failed { .. } => SendState::Failed,
@@ -985,7 +999,9 @@ pub(crate) fn apply(
     // and nobody else picks the message up meanwhile.
     let next_attempt_at = (!to.is_final()).then_some(at);
     let mailbox = match next {
-        NextState::Submitted { mailbox, .. } => Some(mailbox),
+        NextState::Submitted { mailbox, .. } | NextState::HandedToOperator { mailbox, .. } => {
+            Some(mailbox)
+        }
         _ => None,
     };
     let changed = conn
@@ -1011,6 +1027,9 @@ pub(crate) fn apply(
                     NextState::Submitted {
                         distribution_id, ..
                     } => Some(distribution_id.as_str()),
+                    NextState::HandedToOperator { transaction_id, .. } => {
+                        Some(transaction_id.as_str())
+                    }
                     _ => None,
                 },
                 match next {
@@ -1053,6 +1072,14 @@ pub(crate) fn apply(
             distribution_id,
             mailbox,
         } => (submitted_detail(distribution_id, Some(mailbox)), None),
+        NextState::HandedToOperator {
+            transaction_id,
+            mailbox,
+            sealed_on,
+        } => (
+            handed_to_operator_detail(transaction_id, mailbox, sealed_on),
+            None,
+        ),
         NextState::Pending => ("delivery pending".to_owned(), None),
         NextState::Delivered => ("delivered".to_owned(), None),
         NextState::Failed { reason } => (reason.clone(), None),
@@ -1104,6 +1131,34 @@ pub(crate) fn submitted_detail(distribution_id: &str, mailbox: Option<&Mailbox>)
         ),
         None => format!("distribution id {distribution_id}"),
     }
+}
+
+/// The history detail of [`NextState::HandedToOperator`]: "operator
+/// transaction id X; mailbox OPERATOR (ADDRESS); sealed on YYYY-MM-DD".
+pub(crate) fn handed_to_operator_detail(
+    transaction_id: &str,
+    mailbox: &Mailbox,
+    sealed_on: &str,
+) -> String {
+    format!(
+        "{OPERATOR_TRANSACTION}{transaction_id}; mailbox {} ({}); sealed on {sealed_on}",
+        mailbox.operator, mailbox.service_address
+    )
+}
+
+/// How [`handed_to_operator_detail`] begins.
+pub(crate) const OPERATOR_TRANSACTION: &str = "operator transaction id ";
+
+/// The seal date at the end of a [`handed_to_operator_detail`], when it is
+/// a well-formed `YYYY-MM-DD`.
+pub(crate) fn sealed_on(detail: &str) -> Option<&str> {
+    let (_, date) = detail.rsplit_once("; sealed on ")?;
+    let well_formed = date.len() == 10
+        && date.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            _ => b.is_ascii_digit(),
+        });
+    well_formed.then_some(date)
 }
 
 /// See [`Store::claim`](crate::Store::claim).

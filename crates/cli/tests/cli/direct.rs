@@ -12,7 +12,7 @@ use std::process::Command;
 
 use kuvert_sandbox::Operator;
 
-use crate::support::{sandbox, send_args, strs, Officer};
+use crate::support::{sandbox, send_args, strs, Officer, Run};
 
 /// The official contracts, beside the repository (or KUVERT_MM_CONTRACTS).
 fn contracts() -> PathBuf {
@@ -35,6 +35,37 @@ fn run(command: &mut Command) -> (bool, String) {
             String::from_utf8_lossy(&out.stderr)
         ),
     )
+}
+
+/// The base64 text of the certificate in the seal (the outer signature) of
+/// the sealed delivery `file`.
+fn seal_certificate(file: &Path) -> String {
+    let text = std::fs::read_to_string(file).unwrap();
+    // The seal is the last signature; its certificate the last one.
+    let start = text.rfind("X509Certificate>").unwrap();
+    let before = &text[..start];
+    let open = before.rfind("X509Certificate>").unwrap() + "X509Certificate>".len();
+    let body = &text[open..];
+    let end = body.find('<').unwrap();
+    body[..end].split_whitespace().collect()
+}
+
+/// The base64 body of the first certificate in a PEM file.
+fn pem_body(file: &Path) -> String {
+    std::fs::read_to_string(file)
+        .unwrap()
+        .lines()
+        .skip_while(|l| !l.starts_with("-----BEGIN CERTIFICATE"))
+        .skip(1)
+        .take_while(|l| !l.starts_with("-----END"))
+        .collect()
+}
+
+/// The direct profile's `[seal]` table replaced by `table` (`""`: none).
+fn with_seal(text: &str, table: &str) -> String {
+    let start = text.find("[seal]").expect("the direct profile has [seal]");
+    let end = start + text[start..].find("[rules]").unwrap();
+    format!("{}{table}{}", &text[..start], &text[end..])
 }
 
 /// Both signatures of the sealed delivery `file` verify with xmlsec1
@@ -122,6 +153,32 @@ fn skl_formedling_direct_mode_seals_and_delivers_to_the_recipients_operator_once
             None
         );
         judge_sealed(&delivered.sealed_delivery_file, officer.data.path());
+        // Sealed with the organisation's förmedlare certificate (`[seal]`),
+        // and the history says to whom, where and when.
+        assert_eq!(
+            seal_certificate(&delivered.sealed_delivery_file),
+            pem_body(&sandbox().state_dir().join("formedlare-cert.pem"))
+        );
+        let handed = status["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["note"]["code"] == "handed_to_operator")
+            .unwrap_or_else(|| panic!("no hand-over in {status}"));
+        assert_eq!(handed["note"]["operator"], operator.name(), "{handed}");
+        assert_eq!(
+            handed["note"]["transaction_id"],
+            delivered.transaction_id.as_str()
+        );
+        assert_eq!(
+            handed["note"]["address"], status["mailbox"]["service_address"],
+            "{status}"
+        );
+        assert_eq!(
+            handed["note"]["sealed_on"].as_str().unwrap().len(),
+            10,
+            "{handed}"
+        );
 
         // Sent again (a retry after a lost answer does the same): the
         // operator takes it once.
@@ -199,6 +256,147 @@ fn direct_mode_profile_keys_of_the_other_mode_are_refused_naming_the_key() {
         ),
     ] {
         let officer = Officer::with_profile(|_| edit.clone());
+        let run = officer.run(&["check", "19850101-2382"]);
+        assert_eq!(run.code, 2, "{key}: {run:?}");
+        assert!(run.stderr.contains(key), "{key}: {run:?}");
+    }
+}
+
+#[test]
+fn direct_mode_without_a_seal_certificate_of_its_own_seals_with_the_organisations() {
+    let officer = Officer::from_direct(|text| with_seal(&text, ""));
+    let sent = officer.json(0, &strs(&send_args("19850101-2382", "BN 2026/1403")));
+    assert_eq!(sent["state"], "delivered", "{sent}");
+    let id = sent["message_id"].as_str().unwrap();
+    let delivered = sandbox()
+        .delivered_messages(Operator::Kivra)
+        .into_iter()
+        .find(|m| m.message_id == id)
+        .unwrap();
+    judge_sealed(&delivered.sealed_delivery_file, officer.data.path());
+    assert_eq!(
+        seal_certificate(&delivered.sealed_delivery_file),
+        pem_body(&sandbox().state_dir().join("sender-cert.pem"))
+    );
+}
+
+#[test]
+fn direct_mode_seal_pkcs12_password_has_its_own_keyring_entry_and_nothing_is_stored_without_it() {
+    let keys = tempfile::tempdir().unwrap();
+    let p12 = keys.path().join("formedlare.p12");
+    let state = sandbox().state_dir();
+    let status = Command::new("openssl")
+        .args(["pkcs12", "-export", "-in"])
+        .arg(state.join("formedlare-cert.pem"))
+        .arg("-inkey")
+        .arg(state.join("formedlare-key.pem"))
+        .args([
+            "-name",
+            "Kommun B förmedling",
+            "-passout",
+            "pass:sigill-test-2026",
+            "-out",
+        ])
+        .arg(&p12)
+        .status()
+        .expect("openssl (scripts/deps installs it)");
+    assert!(status.success());
+    let table = format!("[seal]\npkcs12 = {:?}\n\n", p12.display().to_string());
+    let officer = Officer::from_direct(|text| with_seal(&text, &table));
+
+    // No password for the seal: refused before anything is stored, naming
+    // the seal's own headless fallback.
+    let mut args = vec!["--json".to_string()];
+    args.extend(send_args("19850101-2382", "BN 2026/1404"));
+    let mut command = officer.command(&strs(&args));
+    command.env_remove("KUVERT_SEAL_PASSWORD");
+    let refused = Run::from(command.output().unwrap());
+    assert_ne!(refused.code, 0, "{refused:?}");
+    assert!(
+        refused.stderr.contains("KUVERT_SEAL_PASSWORD")
+            && refused.stderr.contains("formedlare.p12"),
+        "{refused:?}"
+    );
+    assert!(officer.json(0, &["log"]).as_array().unwrap().is_empty());
+
+    // `kuvert password set --seal` stores it; the organisation's (PEM, no
+    // password) is untouched, and the send goes through.
+    let stored = with_stdin(
+        &officer,
+        &["password", "set", "--seal"],
+        "sigill-test-2026\n",
+    );
+    assert_eq!(stored.code, 0, "{stored:?}");
+    assert!(
+        stored.stdout.contains("Seal certificate password"),
+        "{stored:?}"
+    );
+    let sent = officer.json(0, &strs(&send_args("19850101-2382", "BN 2026/1404")));
+    assert_eq!(sent["state"], "delivered", "{sent}");
+    let id = sent["message_id"].as_str().unwrap();
+    let delivered = sandbox()
+        .delivered_messages(Operator::Kivra)
+        .into_iter()
+        .find(|m| m.message_id == id)
+        .unwrap();
+    assert_eq!(
+        seal_certificate(&delivered.sealed_delivery_file),
+        pem_body(&state.join("formedlare-cert.pem"))
+    );
+    let forgotten = officer.run(&["password", "forget", "--seal"]);
+    assert_eq!(forgotten.code, 0, "{forgotten:?}");
+    assert!(forgotten.stdout.contains("removed"), "{forgotten:?}");
+
+    // A profile without a seal of its own has no seal password to set.
+    let plain = Officer::from_direct(|text| with_seal(&text, ""));
+    let refused = with_stdin(&plain, &["password", "set", "--seal"], "x\n");
+    assert_eq!(refused.code, 2, "{refused:?}");
+    assert!(refused.stderr.contains("[seal]"), "{refused:?}");
+}
+
+/// `kuvert ARGS` on `officer`'s profile with `input` on standard input.
+fn with_stdin(officer: &Officer, args: &[&str], input: &str) -> Run {
+    use std::io::Write;
+    let mut child = officer
+        .command(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    Run::from(child.wait_with_output().unwrap())
+}
+
+#[test]
+fn a_seal_table_is_a_profile_error_outside_direct_mode_or_half_filled_naming_the_key() {
+    let intermediary = std::fs::read_to_string(sandbox().profile_path())
+        .unwrap()
+        .replace(
+        "[rules]",
+        "[seal]\ncert_pem = \"formedlare-cert.pem\"\nkey_pem = \"formedlare-key.pem\"\n\n[rules]",
+    );
+    let direct = std::fs::read_to_string(sandbox().direct_profile_path()).unwrap();
+    for (text, key) in [
+        (intermediary, "seal.cert_pem"),
+        (
+            with_seal(&direct, "[seal]\ncert_pem = \"formedlare-cert.pem\"\n\n"),
+            "seal.key_pem",
+        ),
+        (
+            with_seal(
+                &direct,
+                "[seal]\npkcs12 = \"nowhere.p12\"\nkey_pem = \"formedlare-key.pem\"\n\n",
+            ),
+            "seal",
+        ),
+    ] {
+        let officer = Officer::with_profile(|_| text.clone());
         let run = officer.run(&["check", "19850101-2382"]);
         assert_eq!(run.code, 2, "{key}: {run:?}");
         assert!(run.stderr.contains(key), "{key}: {run:?}");

@@ -33,7 +33,7 @@ pub struct Run {
 }
 
 impl Run {
-    fn from(output: Output) -> Run {
+    pub fn from(output: Output) -> Run {
         Run {
             // A process killed by a signal has no exit code.
             code: output.status.code().unwrap_or(-1),
@@ -76,7 +76,12 @@ impl Officer {
     /// With the test environment's direct-mode profile (own förmedling,
     /// `profile-direct.toml`).
     pub fn direct() -> Officer {
-        Officer::from_file(sandbox(), &sandbox().direct_profile_path(), |text| text)
+        Officer::from_direct(|text| text)
+    }
+
+    /// With the direct-mode profile edited by `edit`.
+    pub fn from_direct(edit: impl FnOnce(String) -> String) -> Officer {
+        Officer::from_file(sandbox(), &sandbox().direct_profile_path(), edit)
     }
 
     fn from_file(sandbox: &Sandbox, file: &Path, edit: impl FnOnce(String) -> String) -> Officer {

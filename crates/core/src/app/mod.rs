@@ -28,7 +28,7 @@ use crate::pipeline::{self, Direct, Pipeline};
 use crate::profile::{Profile, ServiceMode};
 use crate::reachability;
 use crate::seams::{Checkpoint, Checkpoints, Clock, Ids, NoCheckpoints, RandomIds, SystemClock};
-use crate::secrets::{Keyring, Password};
+use crate::secrets::{CertificateRole, Keyring, Password};
 
 mod drafts;
 pub use drafts::{compress_attachment, compress_draft_pdfs, Compression};
@@ -91,6 +91,9 @@ struct ConnectionParts {
     intermediary: OnceLock<Intermediary>,
     /// In direct mode, the mailbox operators' client (`None` otherwise).
     operators: OnceLock<Option<Operators>>,
+    /// In direct mode with its own `[seal]` certificate, the key that
+    /// seals (`None`: `key` seals too).
+    seal_key: OnceLock<Option<SigningKey>>,
 }
 
 impl std::fmt::Debug for Connection {
@@ -376,11 +379,36 @@ impl Kuvert {
         }
         if client_missing {
             let intermediary = self.profile.intermediary(password.as_ref())?;
-            let operators = self.profile.operators(password.as_ref())?;
+            let (operators, seal_key) = self.direct_parts(password.as_ref())?;
             let _ = parts.intermediary.set(intermediary);
             let _ = parts.operators.set(operators);
+            let _ = parts.seal_key.set(seal_key);
         }
         Ok(())
+    }
+
+    /// In direct mode, the operators' client and (with its own `[seal]`
+    /// certificate, whose password has its own keyring entry) the key that
+    /// seals; `password` is the organisation certificate's.
+    fn direct_parts(
+        &self,
+        password: Option<&Password>,
+    ) -> Result<(Option<Operators>, Option<SigningKey>), Error> {
+        let Some(own_seal) = self.profile.own_seal() else {
+            return Ok((self.profile.operators(password)?, None));
+        };
+        let seal_password = if own_seal.needs_password() {
+            Some(
+                self.keyring
+                    .password_for(&self.profile, CertificateRole::Seal)?
+                    .0,
+            )
+        } else {
+            None
+        };
+        let operators = self.profile.operators(seal_password.as_ref())?;
+        let seal_key = self.profile.seal_key(seal_password.as_ref())?;
+        Ok((operators, Some(seal_key)))
     }
 
     /// Validates a draft without sending anything.
@@ -732,18 +760,23 @@ impl Kuvert {
     }
 
     /// In direct mode, what Kuvert's own förmedling needs: the operators'
-    /// client and the key that seals (the organisation's, as it signs).
+    /// client and the key that seals (`[seal]`'s, or else the
+    /// organisation's, as it signs).
     fn direct(&self) -> Result<Option<Direct<'_>>, Error> {
         if !matches!(self.profile.mode(), ServiceMode::Direct { .. }) {
             return Ok(None);
         }
         self.prepare(Needs::KeyAndClient)?;
         let parts = &self.connection.parts;
+        let seal_key = match parts.seal_key.get() {
+            Some(Some(own)) => Some(own),
+            _ => parts.key.get(),
+        };
         Ok(parts
             .operators
             .get()
             .and_then(Option::as_ref)
-            .zip(parts.key.get())
+            .zip(seal_key)
             .map(|(operators, seal_key)| Direct {
                 operators,
                 seal_key,

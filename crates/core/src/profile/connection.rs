@@ -36,22 +36,7 @@ impl Profile {
         &self,
         password: Option<&Password>,
     ) -> Result<ClientIdentity, ProfileError> {
-        let source = &self.certificate;
-        let result = match &source.value {
-            CertificateSource::Pkcs12 { path } => {
-                let password = password.ok_or_else(|| self.password_required())?;
-                ClientIdentity::from_pkcs12(&read(source, path)?, password.expose())
-            }
-            CertificateSource::Pem { certificate, key } => {
-                ClientIdentity::from_pem(&read(source, certificate)?, &read(source, key)?)
-            }
-        };
-        result.map_err(|e| ProfileError::Certificate {
-            file: source.file.clone(),
-            key: source.key.clone(),
-            wrong_password: matches!(e, IdentityError::WrongPassword),
-            reason: e.to_string(),
-        })
+        identity_of(&self.certificate, password)
     }
 
     /// The key that signs deliveries: the same certificate as the TLS identity.
@@ -60,22 +45,22 @@ impl Profile {
     ///
     /// As [`Profile::client_identity`].
     pub fn signing_key(&self, password: Option<&Password>) -> Result<SigningKey, ProfileError> {
-        let source = &self.certificate;
-        let result = match &source.value {
-            CertificateSource::Pkcs12 { path } => {
-                let password = password.ok_or_else(|| self.password_required())?;
-                SigningKey::from_pkcs12(&read(source, path)?, password.expose())
-            }
-            CertificateSource::Pem { certificate, key } => {
-                SigningKey::from_pem(&read(source, certificate)?, &read(source, key)?)
-            }
-        };
-        result.map_err(|e| ProfileError::Certificate {
-            file: source.file.clone(),
-            key: source.key.clone(),
-            wrong_password: matches!(e, SignError::WrongPassword),
-            reason: e.to_string(),
-        })
+        key_of(&self.certificate, password)
+    }
+
+    /// The key that seals deliveries in direct mode: `[seal]`'s, or else the
+    /// organisation's certificate's ([`Profile::seal_certificate`]).
+    /// `password` opens that certificate.
+    ///
+    /// # Errors
+    ///
+    /// As [`Profile::client_identity`], for the seal's certificate.
+    pub fn seal_key(&self, password: Option<&Password>) -> Result<SigningKey, ProfileError> {
+        key_of(self.seal_source(), password)
+    }
+
+    fn seal_source(&self) -> &Sourced<CertificateSource> {
+        self.seal.as_ref().unwrap_or(&self.certificate)
     }
 
     /// The HTTPS client configuration: identity, CA bundle and the profile's
@@ -85,17 +70,18 @@ impl Profile {
     ///
     /// As [`Profile::client_identity`] and [`Profile::ca_bundle`].
     pub fn client_config(&self, password: Option<&Password>) -> Result<ClientConfig, ProfileError> {
-        self.config_trusting(password, self.ca_bundle()?)
+        self.config_trusting(&self.certificate, password, self.ca_bundle()?)
     }
 
-    /// The organisation's identity, the profile's time-outs and proxy, and
+    /// The identity `source`, the profile's time-outs and proxy, and
     /// `bundle` to check servers against.
     fn config_trusting(
         &self,
+        source: &Sourced<CertificateSource>,
         password: Option<&Password>,
         bundle: CaBundle,
     ) -> Result<ClientConfig, ProfileError> {
-        let mut config = ClientConfig::new(self.client_identity(password)?, bundle);
+        let mut config = ClientConfig::new(identity_of(source, password)?, bundle);
         config.connect_timeout = self.connect_timeout;
         config.call_timeout = self.call_timeout;
         config.proxy = self.proxy.clone();
@@ -103,11 +89,15 @@ impl Profile {
     }
 
     /// The HTTPS client for `config`; a TLS set-up that fails is blamed on
-    /// the certificate.
-    fn https_client(&self, config: ClientConfig) -> Result<HttpsClient, ProfileError> {
+    /// the certificate `source`.
+    fn https_client(
+        &self,
+        source: &Sourced<CertificateSource>,
+        config: ClientConfig,
+    ) -> Result<HttpsClient, ProfileError> {
         HttpsClient::new(config).map_err(|e| ProfileError::Certificate {
-            file: self.certificate.file.clone(),
-            key: self.certificate.key.clone(),
+            file: source.file.clone(),
+            key: source.key.clone(),
             reason: e.to_string(),
             wrong_password: false,
         })
@@ -120,7 +110,7 @@ impl Profile {
     /// As [`Profile::client_config`], or the TLS set-up failed
     /// ([`ProfileError::Certificate`]).
     pub fn intermediary(&self, password: Option<&Password>) -> Result<Intermediary, ProfileError> {
-        let https = self.https_client(self.client_config(password)?)?;
+        let https = self.https_client(&self.certificate, self.client_config(password)?)?;
         Ok(Intermediary::new(https, self.endpoints()))
     }
 
@@ -149,10 +139,10 @@ impl Profile {
             })
     }
 
-    /// In direct mode, a client for the mailbox operators: the
-    /// organisation's certificate (the förmedlare's), their CA bundle
-    /// (`service.operator_ca_bundle`), the profile's time-outs and proxy.
-    /// `None` through an intermediary.
+    /// In direct mode, a client for the mailbox operators: the förmedlare
+    /// certificate ([`Profile::seal_certificate`], opened with
+    /// `seal_password`), their CA bundle (`service.operator_ca_bundle`), the
+    /// profile's time-outs and proxy. `None` through an intermediary.
     ///
     /// # Errors
     ///
@@ -160,20 +150,66 @@ impl Profile {
     /// read.
     pub fn operators(
         &self,
-        password: Option<&Password>,
+        seal_password: Option<&Password>,
     ) -> Result<Option<Operators>, ProfileError> {
         let Some(bundle) = self.operator_ca_bundle()? else {
             return Ok(None);
         };
-        let https = self.https_client(self.config_trusting(password, bundle)?)?;
+        let source = self.seal_source();
+        let https =
+            self.https_client(source, self.config_trusting(source, seal_password, bundle)?)?;
         Ok(Some(Operators::new(https)))
     }
+}
 
-    fn password_required(&self) -> ProfileError {
-        ProfileError::PasswordRequired {
-            file: self.certificate.file.clone(),
-            key: self.certificate.key.clone(),
+/// The TLS client identity of `source`; `password` opens a PKCS#12 file.
+fn identity_of(
+    source: &Sourced<CertificateSource>,
+    password: Option<&Password>,
+) -> Result<ClientIdentity, ProfileError> {
+    let result = match &source.value {
+        CertificateSource::Pkcs12 { path } => {
+            let password = password.ok_or_else(|| password_required(source))?;
+            ClientIdentity::from_pkcs12(&read(source, path)?, password.expose())
         }
+        CertificateSource::Pem { certificate, key } => {
+            ClientIdentity::from_pem(&read(source, certificate)?, &read(source, key)?)
+        }
+    };
+    result.map_err(|e| ProfileError::Certificate {
+        file: source.file.clone(),
+        key: source.key.clone(),
+        wrong_password: matches!(e, IdentityError::WrongPassword),
+        reason: e.to_string(),
+    })
+}
+
+/// The signing key of `source`; `password` opens a PKCS#12 file.
+fn key_of(
+    source: &Sourced<CertificateSource>,
+    password: Option<&Password>,
+) -> Result<SigningKey, ProfileError> {
+    let result = match &source.value {
+        CertificateSource::Pkcs12 { path } => {
+            let password = password.ok_or_else(|| password_required(source))?;
+            SigningKey::from_pkcs12(&read(source, path)?, password.expose())
+        }
+        CertificateSource::Pem { certificate, key } => {
+            SigningKey::from_pem(&read(source, certificate)?, &read(source, key)?)
+        }
+    };
+    result.map_err(|e| ProfileError::Certificate {
+        file: source.file.clone(),
+        key: source.key.clone(),
+        wrong_password: matches!(e, SignError::WrongPassword),
+        reason: e.to_string(),
+    })
+}
+
+fn password_required(source: &Sourced<CertificateSource>) -> ProfileError {
+    ProfileError::PasswordRequired {
+        file: source.file.clone(),
+        key: source.key.clone(),
     }
 }
 

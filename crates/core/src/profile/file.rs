@@ -29,6 +29,9 @@ pub(super) struct ProfileFile {
     pub(super) sender: SenderTable,
     pub(super) service: ServiceTable,
     pub(super) certificate: CertificateTable,
+    /// `[seal]`: direct mode's own förmedlare certificate, when it is not
+    /// `[certificate]`'s.
+    pub(super) seal: CertificateTable,
     pub(super) rules: RulesTable,
     pub(super) retention: RetentionTable,
     pub(super) department: DepartmentTable,
@@ -89,9 +92,10 @@ pub(super) struct ServiceTable {
     pub(super) proxy: Option<String>,
 }
 
-/// `[certificate]`: its keys only make sense together, so the highest file
-/// that sets any of them supplies all of them ([`Layers::certificate`]).
-/// The values are file names, relative to the profile file.
+/// `[certificate]` (and `[seal]`, which has the same keys): its keys only
+/// make sense together, so the highest file that sets any of them supplies
+/// all of them ([`Layers::certificate`], [`Layers::seal`]). The values are
+/// file names, relative to the profile file.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, expecting = "a [certificate] table")]
 pub(super) struct CertificateTable {
@@ -101,7 +105,7 @@ pub(super) struct CertificateTable {
 }
 
 impl CertificateTable {
-    fn is_set(&self) -> bool {
+    pub(super) fn is_set(&self) -> bool {
         self.pkcs12.is_some() || self.cert_pem.is_some() || self.key_pem.is_some()
     }
 }
@@ -360,6 +364,16 @@ impl Layers {
             .rev()
             .find(|layer| layer.content.certificate.is_set())
             .map(|layer| (&layer.content.certificate, layer))
+    }
+
+    /// The `[seal]` table of the highest-priority file that sets any of its
+    /// keys, replacing the lower files' tables as a whole.
+    pub(super) fn seal(&self) -> Option<(&CertificateTable, &Layer)> {
+        self.0
+            .iter()
+            .rev()
+            .find(|layer| layer.content.seal.is_set())
+            .map(|layer| (&layer.content.seal, layer))
     }
 
     /// The `[[case_type]]` list of the highest-priority file that has one:

@@ -294,6 +294,9 @@ pub struct Profile {
     call_timeout: Duration,
     proxy: Proxy,
     certificate: Sourced<CertificateSource>,
+    /// Direct mode's own förmedlare certificate (`[seal]`); `None` when
+    /// `certificate` seals too.
+    seal: Option<Sourced<CertificateSource>>,
     rules: Rules,
     case_types: Vec<CaseType>,
     department: Option<Department>,
@@ -309,8 +312,9 @@ pub enum ServiceMode {
     Intermediary,
     /// Kuvert is its own förmedlare (SKL's scenario 2): it asks FaR
     /// (`far_url`) which mailbox operator the recipient chose, seals the
-    /// signed delivery with the organisation's certificate and hands it to
-    /// that operator's `deliverSecure`, whose answer is the outcome.
+    /// signed delivery with the förmedlare certificate (`[seal]`, or else
+    /// the organisation's) and hands it to that operator's `deliverSecure`,
+    /// whose answer is the outcome.
     Direct {
         /// The mailbox operators' CA certificates.
         operator_ca_bundle: PathBuf,
@@ -529,6 +533,19 @@ impl Profile {
     /// Where the certificate comes from.
     pub fn certificate(&self) -> &CertificateSource {
         &self.certificate.value
+    }
+
+    /// Direct mode's own förmedlare certificate (`[seal]`), when the
+    /// profile names one; otherwise the organisation's certificate
+    /// ([`Profile::certificate`]) seals and calls the operators too.
+    pub fn own_seal(&self) -> Option<&CertificateSource> {
+        self.seal.as_ref().map(|s| &s.value)
+    }
+
+    /// The certificate that seals deliveries and calls the mailbox
+    /// operators in direct mode: `[seal]`, or else `[certificate]`.
+    pub fn seal_certificate(&self) -> &CertificateSource {
+        self.own_seal().unwrap_or(&self.certificate.value)
     }
 
     /// The organisation's rules.

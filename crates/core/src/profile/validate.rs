@@ -17,7 +17,7 @@ use kuvert_transport::{Endpoints, Proxy, ProxyUrl};
 use super::envelope_capacity;
 use crate::pdf::PdfProfile;
 
-use super::file::{key, CaseTypeTable, Key, Layer, Layers};
+use super::file::{key, CaseTypeTable, CertificateTable, Key, Layer, Layers};
 use super::{
     CaseType, CertificateSource, Department, Environment, Profile, ProfileError, Rules,
     ServiceMode, Sourced, SupportContact, DEFAULT_ALLOWED_TYPES, DEFAULT_MAX_ENVELOPE_BYTES,
@@ -72,6 +72,7 @@ pub(super) fn profile(layers: Layers) -> Result<Profile, ProfileError> {
     let call_timeout = read.seconds(key!(service.call_timeout_seconds), 120)?;
     let proxy = read.proxy()?;
     let certificate = read.certificate(environment)?;
+    let seal = read.seal(&mode, environment)?;
     let rules = read.rules()?;
     let case_types = read.case_types(&support)?;
     let department = read.department()?;
@@ -90,6 +91,7 @@ pub(super) fn profile(layers: Layers) -> Result<Profile, ProfileError> {
         call_timeout,
         proxy,
         certificate,
+        seal,
         rules,
         case_types,
         department,
@@ -384,61 +386,34 @@ impl<'a> Reader<'a> {
                 "name the organisation's PKCS#12 certificate file",
             ));
         };
-        let path = |name: &Option<String>, key: &str| {
-            name.as_deref()
-                .map(|name| file_name(name, layer, key))
-                .transpose()
+        certificate_source(table, layer, "certificate", environment)
+    }
+
+    /// `[seal]`: direct mode's own förmedlare certificate, `None` when the
+    /// organisation's `[certificate]` seals too. Refused outside direct mode.
+    fn seal(
+        &self,
+        mode: &ServiceMode,
+        environment: Environment,
+    ) -> Result<Option<Sourced<CertificateSource>>, ProfileError> {
+        let Some((table, layer)) = self.layers.seal() else {
+            return Ok(None);
         };
-        let pkcs12 = path(&table.pkcs12, "certificate.pkcs12")?;
-        let cert_pem = path(&table.cert_pem, "certificate.cert_pem")?;
-        let key_pem = path(&table.key_pem, "certificate.key_pem")?;
-        let sourced = |value, key: &str| Sourced {
-            value,
-            file: layer.file.clone(),
-            key: key.to_string(),
-        };
-        let file = layer.file.as_path();
-        match (pkcs12, cert_pem, key_pem) {
-            (Some(path), None, None) => Ok(sourced(
-                CertificateSource::Pkcs12 { path },
-                "certificate.pkcs12",
-            )),
-            (None, Some(certificate), Some(key)) => {
-                if environment != Environment::Test {
-                    return Err(invalid(
-                        file,
-                        "certificate.cert_pem",
-                        "PEM files with an unencrypted key are only allowed with \
-                         environment = \"test\"; use a PKCS#12 file (pkcs12 = …)"
-                            .into(),
-                    ));
-                }
-                Ok(sourced(
-                    CertificateSource::Pem { certificate, key },
-                    "certificate.cert_pem",
-                ))
-            }
-            (Some(_), _, _) => Err(invalid(
-                file,
-                "certificate",
-                "give either pkcs12 or cert_pem with key_pem, not both".into(),
-            )),
-            (None, Some(_), None) => Err(invalid(
-                file,
-                "certificate.key_pem",
-                "missing; cert_pem needs key_pem".into(),
-            )),
-            (None, None, Some(_)) => Err(invalid(
-                file,
-                "certificate.cert_pem",
-                "missing; key_pem needs cert_pem".into(),
-            )),
-            // `Layers::certificate` only returns a table that sets a key.
-            (None, None, None) => Err(self.missing(
-                "certificate.pkcs12",
-                "name the organisation's PKCS#12 certificate file",
-            )),
+        if !matches!(mode, ServiceMode::Direct { .. }) {
+            let key = if table.pkcs12.is_some() {
+                "seal.pkcs12"
+            } else {
+                "seal.cert_pem"
+            };
+            return Err(invalid(
+                &layer.file,
+                key,
+                "only used with service.mode = \"direct\" (the förmedlare certificate that seals); \
+                 remove [seal], or set service.mode = \"direct\""
+                    .into(),
+            ));
         }
+        certificate_source(table, layer, "seal", environment).map(Some)
     }
 
     fn rules(&self) -> Result<Rules, ProfileError> {
@@ -659,4 +634,70 @@ fn case_type(
         support,
         retention_days,
     })
+}
+
+/// A `[certificate]` or `[seal]` table (`table_name`) as a certificate
+/// source: a PKCS#12 file, or in test environments a PEM pair.
+fn certificate_source(
+    table: &CertificateTable,
+    layer: &Layer,
+    table_name: &str,
+    environment: Environment,
+) -> Result<Sourced<CertificateSource>, ProfileError> {
+    let path = |name: &Option<String>, key: &str| {
+        name.as_deref()
+            .map(|name| file_name(name, layer, key))
+            .transpose()
+    };
+    let pkcs12 = path(&table.pkcs12, &format!("{table_name}.pkcs12"))?;
+    let cert_pem = path(&table.cert_pem, &format!("{table_name}.cert_pem"))?;
+    let key_pem = path(&table.key_pem, &format!("{table_name}.key_pem"))?;
+    let sourced = |value, key: &str| Sourced {
+        value,
+        file: layer.file.clone(),
+        key: key.to_string(),
+    };
+    let file = layer.file.as_path();
+    match (pkcs12, cert_pem, key_pem) {
+        (Some(path), None, None) => Ok(sourced(
+            CertificateSource::Pkcs12 { path },
+            &format!("{table_name}.pkcs12"),
+        )),
+        (None, Some(certificate), Some(key)) => {
+            if environment != Environment::Test {
+                return Err(invalid(
+                    file,
+                    &format!("{table_name}.cert_pem"),
+                    "PEM files with an unencrypted key are only allowed with \
+                     environment = \"test\"; use a PKCS#12 file (pkcs12 = …)"
+                        .into(),
+                ));
+            }
+            Ok(sourced(
+                CertificateSource::Pem { certificate, key },
+                &format!("{table_name}.cert_pem"),
+            ))
+        }
+        (Some(_), _, _) => Err(invalid(
+            file,
+            table_name,
+            "give either pkcs12 or cert_pem with key_pem, not both".into(),
+        )),
+        (None, Some(_), None) => Err(invalid(
+            file,
+            &format!("{table_name}.key_pem"),
+            "missing; cert_pem needs key_pem".into(),
+        )),
+        (None, None, Some(_)) => Err(invalid(
+            file,
+            &format!("{table_name}.cert_pem"),
+            "missing; key_pem needs cert_pem".into(),
+        )),
+        // `Layers::certificate` only returns a table that sets a key.
+        (None, None, None) => Err(invalid(
+            file,
+            &format!("{table_name}.pkcs12"),
+            "missing; name a PKCS#12 certificate file".into(),
+        )),
+    }
 }

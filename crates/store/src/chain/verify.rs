@@ -563,10 +563,20 @@ fn check_entry(
             (None, None) => None,
             _ => return altered(format!("the mailbox of message {id}")),
         };
-        let recorded = h
-            .distribution_id
-            .as_deref()
-            .map(|d| messages::submitted_detail(d, mailbox.as_ref()));
+        // Direct mode's hand-over to the operator names the seal's date too.
+        let recorded = h.distribution_id.as_deref().map(|d| {
+            match (
+                h.detail.starts_with(messages::OPERATOR_TRANSACTION),
+                &mailbox,
+            ) {
+                (true, Some(mailbox)) => messages::handed_to_operator_detail(
+                    d,
+                    mailbox,
+                    messages::sealed_on(&h.detail).unwrap_or("?"),
+                ),
+                _ => messages::submitted_detail(d, mailbox.as_ref()),
+            }
+        });
         if recorded.as_deref() != Some(h.detail.as_str()) {
             return altered(format!("the mailbox of message {id}"));
         }
