@@ -9,7 +9,7 @@ use kuvert_core::compose::Route;
 use kuvert_core::files::write_whole;
 use kuvert_core::filter::LogFilter;
 use kuvert_core::profile::ProfileLocations;
-use kuvert_core::secrets::{Keyring, Password};
+use kuvert_core::secrets::{CertificateRole, Keyring, Password};
 use kuvert_core::{DraftFields, DraftId, Error, Kuvert, Message};
 use tauri::{AppHandle, State};
 
@@ -612,10 +612,24 @@ pub async fn paths(session: State<'_, Session>) -> Answer<PathsView> {
     Ok(PathsView::new(&paths, &database))
 }
 
-/// Stores the certificate password in the OS keyring.
+/// Stores the certificate password in the OS keyring: the organisation's,
+/// or with `seal` that of direct mode's own seal certificate.
 #[tauri::command]
-pub async fn store_password(session: State<'_, Session>, password: String) -> Answer<()> {
+pub async fn store_password(
+    session: State<'_, Session>,
+    password: String,
+    seal: Option<bool>,
+) -> Answer<()> {
+    let role = if seal == Some(true) {
+        CertificateRole::Seal
+    } else {
+        CertificateRole::Organisation
+    };
     session.with(|o| {
-        Ok(Keyring::system().store_password(o.kuvert.profile(), &Password::new(password))?)
+        Ok(Keyring::system().store_password_for(
+            o.kuvert.profile(),
+            role,
+            &Password::new(password),
+        )?)
     })
 }

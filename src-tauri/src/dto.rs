@@ -248,6 +248,11 @@ pub struct ProfileView {
     /// `intermediary` (through an intermediary) or `direct` (Kuvert's own
     /// förmedling: FaR, then the recipient's mailbox operator).
     pub mode: String,
+    /// Direct mode's own seal certificate file (`[seal]`), when the profile
+    /// names one (otherwise the organisation's certificate seals).
+    pub seal_file: Option<String>,
+    /// Whether that seal certificate needs a password of its own.
+    pub seal_needs_password: bool,
 }
 
 impl From<&Profile> for ProfileView {
@@ -285,6 +290,10 @@ impl From<&Profile> for ProfileView {
             certificate_file: p.certificate().certificate_path().display().to_string(),
             files: p.files().iter().map(|f| f.display().to_string()).collect(),
             mode: p.mode().code().to_string(),
+            seal_file: p
+                .own_seal()
+                .map(|seal| seal.certificate_path().display().to_string()),
+            seal_needs_password: p.own_seal().is_some_and(|seal| seal.needs_password()),
         }
     }
 }

@@ -1,8 +1,9 @@
 // Issue 14 in the real window: a profile in direct mode (own förmedling,
 // `profile-direct.toml` of `kuvert sandbox`, run as its own process). The
-// app says which mode it uses (Settings); a message to a reachable
-// recipient is sealed by Kuvert and handed to the recipient's operator,
-// and shows as delivered; one whose operator cannot take it stays in the
+// app says which mode it uses and which certificate seals (Settings); a
+// message to a reachable recipient is sealed by Kuvert and handed to the
+// recipient's operator, and shows as delivered with the seal's date and
+// the operator's address in its history; one whose operator cannot take it stays in the
 // Outbox with the reason.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -37,6 +38,8 @@ test("Settings names the profile's mode: own förmedling", async () => {
   const mode = await driver.waitFor("#settings-mode");
   assert.equal(await driver.attribute(mode, "data-mode"), "direct");
   assert.match(await driver.text(mode), /^Egen förmedling/);
+  // The förmedlare certificate of its own ([seal]) that seals.
+  assert.match(await driver.text(await driver.find("#settings-seal-file")), /formedlare-cert\.pem/);
   await driver.click(await driver.find("#nav-mailbox"));
 });
 
@@ -62,6 +65,12 @@ test("a message to a reachable recipient is sealed, handed to Kivra and shows as
     await driver.click(await driver.find("#folder-sent"));
     return false;
   }, 30_000);
+  // The history says when it was sealed and to whom, where, it was handed.
+  for (const row of await driver.findAll("#message-list button[data-message-id]")) {
+    if ((await driver.text(row)).includes("Beslut egen förmedling E2E")) await driver.click(row);
+  }
+  const pane = await driver.waitForText("#reading-pane", "lämnat direkt till Kivra", 30_000);
+  assert.match(pane, /Förseglat \d{4}-\d{2}-\d{2} och lämnat direkt till Kivra \(testmiljö\) \(https:\/\/[^)]+\), transaktions-id \S+/);
 });
 
 test("a message the operator cannot take stays in the Outbox with the reason", async () => {

@@ -31,6 +31,13 @@ const NOTES: Record<HistoryNote["code"], HistoryNote> = {
   queued: { code: "queued", compressed: [{ name: "skanning.pdf", from_bytes: 6_400_000, to_bytes: 670_000 }] },
   signed: { code: "signed", bytes: 5253 },
   submitted: { code: "submitted", distribution_id: "d-1", operator: "Kivra" },
+  handed_to_operator: {
+    code: "handed_to_operator",
+    transaction_id: "t-7",
+    operator: "Kivra",
+    address: "https://127.0.0.1:8444/kivra/Service/v3",
+    sealed_on: "2026-12-04",
+  },
   pending: { code: "pending" },
   delivered: { code: "delivered" },
   paper: { code: "paper" },
@@ -87,6 +94,13 @@ describe("reasons and history lines", () => {
     expect(noteText("sv", NOTES.queued)).toBe("Lagt i Utkorgen; skanning.pdf komprimerad från 6,4 MB till 670,0 kB");
     expect(noteText("sv", NOTES.signed)).toBe("Signerat med organisationens certifikat (5,3 kB)");
     expect(noteText("en", NOTES.signed)).toBe("Signed with the organisation's certificate (5.3 kB)");
+  });
+
+  it("name the operator, its address, the seal's date and the transaction in direct mode", () => {
+    expect(noteText("sv", NOTES.handed_to_operator)).toBe(
+      "Förseglat 2026-12-04 och lämnat direkt till Kivra (https://127.0.0.1:8444/kivra/Service/v3), transaktions-id t-7",
+    );
+    expect(noteText("en", NOTES.handed_to_operator)).toContain("handed directly to Kivra");
   });
 
   it("tell a message that waits for a check from one that failed", () => {

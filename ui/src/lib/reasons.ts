@@ -73,6 +73,8 @@ export function noteText(lang: Lang, note: HistoryNote): string {
       const handed = note.distribution_id === null ? t(lang, "note.submitted") : t(lang, "note.submittedId", { id: note.distribution_id });
       return note.operator === null ? handed : `${handed}; ${t(lang, "note.mailbox", { operator: note.operator })}`;
     }
+    case "handed_to_operator":
+      return t(lang, "note.handedToOperator", { sealed: note.sealed_on, operator: note.operator, address: note.address, id: note.transaction_id });
     case "pending":
     case "delivered":
     case "paper":

@@ -402,3 +402,50 @@ fn a_seal_table_is_a_profile_error_outside_direct_mode_or_half_filled_naming_the
         assert!(run.stderr.contains(key), "{key}: {run:?}");
     }
 }
+
+#[test]
+fn direct_mode_an_operator_whose_certificate_is_not_trusted_gets_nothing_and_the_message_waits() {
+    // The operators' CA bundle names another CA: the TLS handshake with
+    // the operator fails, so nothing is handed over and the message stays
+    // in the Outbox with a plain reason.
+    let keys = tempfile::tempdir().unwrap();
+    let other_ca = keys.path().join("other-ca.pem");
+    let status = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+        ])
+        .args(["-subj", "/CN=Annan CA", "-keyout"])
+        .arg(keys.path().join("other-ca-key.pem"))
+        .arg("-out")
+        .arg(&other_ca)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("openssl (scripts/deps installs it)");
+    assert!(status.success());
+    let officer = Officer::from_direct(|text| {
+        text.lines()
+            .map(|line| {
+                if line.starts_with("operator_ca_bundle") {
+                    format!("operator_ca_bundle = {:?}", other_ca.display().to_string())
+                } else {
+                    line.to_string()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    });
+    let mut args = vec!["--json".to_string()];
+    args.extend(send_args("19850101-2382", "BN 2026/1405"));
+    let run = officer.run(&strs(&args));
+    let sent = run.json();
+    assert_eq!(sent["state"], "outbox", "{run:?}");
+    let id = sent["message_id"].as_str().unwrap();
+    assert_eq!(sandbox().delivery_count(id), 0);
+    let status = officer.json(0, &["status", id]);
+    assert_eq!(status["state"], "signed", "{status}");
+    let reason = sent["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("secure connection") || reason.contains("certificate"),
+        "{sent}"
+    );
+}

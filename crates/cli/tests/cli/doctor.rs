@@ -260,6 +260,18 @@ fn doctor_in_direct_mode_checks_far_and_the_operators_ca() {
     let officer = Officer::direct();
     let report = officer.json(0, &["doctor"]);
     assert_eq!(finding(&report, "endpoint.far")["health"], "ok", "{report}");
+    // The seal certificate of its own ([seal]): read, valid, usable.
+    let seal = finding(&report, "seal");
+    assert_eq!(seal["health"], "ok", "{report}");
+    assert!(
+        seal["found"].as_str().unwrap().contains("förmedling"),
+        "{seal}"
+    );
+    assert_eq!(
+        finding(&report, "seal.key_usage")["health"],
+        "ok",
+        "{report}"
+    );
     assert_eq!(
         finding(&report, "operator_ca_bundle")["health"],
         "ok",
@@ -273,4 +285,17 @@ fn doctor_in_direct_mode_checks_far_and_the_operators_ca() {
             .any(|f| f["check"] == "endpoint.message"),
         "{report}"
     );
+
+    // A seal whose key file is gone is a problem naming [seal].
+    let broken = Officer::from_direct(|text| {
+        text.replace(
+            "key_pem = \"formedlare-key.pem\"",
+            "key_pem = \"no-such-key.pem\"",
+        )
+    });
+    let run = broken.run(&["--json", "doctor"]);
+    let report = run.json();
+    let seal = finding(&report, "seal");
+    assert_eq!(seal["health"], "problem", "{report}");
+    assert!(seal["fix"].as_str().unwrap().contains("[seal]"), "{seal}");
 }

@@ -19,7 +19,7 @@ use time::OffsetDateTime;
 
 use crate::certificate_import::instant;
 use crate::profile::Profile;
-use crate::secrets::{Keyring, Password};
+use crate::secrets::{CertificateRole, Keyring, Password};
 use kuvert_local_time::LocalTime;
 use kuvert_transport::{HttpsClient, TransportError};
 
@@ -154,6 +154,7 @@ pub fn checkup(
             None
         }
     };
+    seal_findings(profile, keyring, warn_days, now, &mut findings);
     match profile.ca_bundle() {
         Ok(bundle) => {
             for certificate in bundle.certificates() {
@@ -235,25 +236,75 @@ pub fn certificate_health(
 
 /// The password from the keyring where the certificate needs one.
 fn password(profile: &Profile, keyring: &Keyring, findings: &mut Vec<Finding>) -> Option<Password> {
-    if !profile.certificate().needs_password() {
+    password_for(profile, keyring, CertificateRole::Organisation, findings)
+}
+
+/// The password of the certificate `role` names, where it needs one, with
+/// a finding (`keyring`, or `seal.keyring`) saying where it came from.
+fn password_for(
+    profile: &Profile,
+    keyring: &Keyring,
+    role: CertificateRole,
+    findings: &mut Vec<Finding>,
+) -> Option<Password> {
+    if !role.certificate(profile).needs_password() {
         return None;
     }
-    match keyring.password(profile) {
+    let (check, fix) = match role {
+        CertificateRole::Organisation => (
+            "keyring",
+            "store the certificate password: kuvert password set",
+        ),
+        CertificateRole::Seal => (
+            "seal.keyring",
+            "store the seal certificate's password: kuvert password set --seal",
+        ),
+    };
+    match keyring.password_for(profile, role) {
         Ok((password, source)) => {
             findings.push(Finding::ok(
-                "keyring",
+                check,
                 format!("the certificate password comes from {source:?}"),
             ));
             Some(password)
         }
         Err(error) => {
-            findings.push(Finding::problem(
-                "keyring",
-                error.to_string(),
-                "store the certificate password: kuvert password set",
-            ));
+            findings.push(Finding::problem(check, error.to_string(), fix));
             None
         }
+    }
+}
+
+/// Direct mode's own seal certificate (`[seal]`), when the profile has
+/// one: its password, validity and key usage.
+fn seal_findings(
+    profile: &Profile,
+    keyring: &Keyring,
+    warn_days: u32,
+    now: OffsetDateTime,
+    findings: &mut Vec<Finding>,
+) {
+    if profile.own_seal().is_none() {
+        return;
+    }
+    let password = password_for(profile, keyring, CertificateRole::Seal, findings);
+    match profile.seal_identity(password.as_ref()) {
+        Ok(identity) => {
+            findings.push(certificate_finding(
+                "seal",
+                identity.certificate(),
+                warn_days,
+                now,
+            ));
+            let mut usage = certificates::key_usage_finding(identity.certificate());
+            usage.check = "seal.key_usage".to_string();
+            findings.push(usage);
+        }
+        Err(error) => findings.push(Finding::problem(
+            "seal",
+            error.to_string(),
+            "check [seal] in the profile and its password (kuvert password set --seal)",
+        )),
     }
 }
 

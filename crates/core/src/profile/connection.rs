@@ -59,6 +59,19 @@ impl Profile {
         key_of(self.seal_source(), password)
     }
 
+    /// The TLS client identity of the certificate that seals in direct
+    /// mode ([`Profile::seal_certificate`]); `password` opens it.
+    ///
+    /// # Errors
+    ///
+    /// As [`Profile::client_identity`], for the seal's certificate.
+    pub fn seal_identity(
+        &self,
+        password: Option<&Password>,
+    ) -> Result<ClientIdentity, ProfileError> {
+        identity_of(self.seal_source(), password)
+    }
+
     fn seal_source(&self) -> &Sourced<CertificateSource> {
         self.seal.as_ref().unwrap_or(&self.certificate)
     }

@@ -211,6 +211,27 @@ fn every_column() -> (tempfile::TempDir, Store) {
     .unwrap();
     s.record_attempt_failure(&id("m-4"), SendState::Queued, &failure("http_503"), at(13))
         .unwrap();
+    // m-6 delivered in direct mode: sealed by Kuvert, handed to Kivra.
+    s.enqueue(&message(6), at(14)).unwrap();
+    for (expected, next) in [
+        (
+            SendState::Queued,
+            NextState::Signed {
+                signed_xml: b"<SignedDelivery/>".to_vec(),
+            },
+        ),
+        (
+            SendState::Signed,
+            NextState::HandedToOperator {
+                transaction_id: "t-6".into(),
+                mailbox: kivra(),
+                sealed_on: "2026-12-04".into(),
+            },
+        ),
+        (SendState::Submitted, NextState::Delivered),
+    ] {
+        s.transition(&id("m-6"), expected, &next, at(15)).unwrap();
+    }
     (dir, s)
 }
 
@@ -271,6 +292,9 @@ fn every_column_a_registrar_reads_is_covered_by_the_chain() {
         ("paper letter", format!("UPDATE paper_letters SET pdf = x'00' WHERE sort_key = {}", of("m-3"))),
         ("history time", format!("UPDATE status_history SET at = at + 1 WHERE sort_key = {}", of("m-2"))),
         ("history detail", format!("UPDATE status_history SET detail = 'x' WHERE sort_key = {}", of("m-4"))),
+        ("operator transaction id (direct mode)", m("m-6", "distribution_id = 't-annan'")),
+        ("operator address (direct mode)", m("m-6", "mailbox_address = 'https://annan.example'")),
+        ("seal date (direct mode)", format!("UPDATE status_history SET detail = replace(detail, 'sealed on 2026-12-04', 'sealed on 2026-12-05') WHERE sort_key = {}", of("m-6"))),
     ];
     let original = std::fs::read(dir.path().join("kuvert.sqlite")).unwrap();
     for (what, sql) in &edits {

@@ -83,7 +83,8 @@ export interface Backend {
   purge(days: number, dryRun: boolean): Promise<PurgeView>;
   purges(): Promise<PurgeRecordView[]>;
   verifyLog(): Promise<ChainView>;
-  storePassword(password: string): Promise<void>;
+  /** Stores a certificate password; `seal`: direct mode's own seal certificate's. */
+  storePassword(password: string, seal?: boolean): Promise<void>;
   /** Asks for a certificate file (native dialog); `null` when cancelled. */
   chooseCertificate(): Promise<string | null>;
   /** Imports a PKCS#12 certificate into the per-user profile and opens it. */

@@ -40,6 +40,8 @@ export const testProfile: ProfileView = {
     retention_days: 3650,
   },
   needs_password: false,
+  seal_file: null,
+  seal_needs_password: false,
   certificate_file: "/tmp/testmiljo/sender-cert.pem",
   files: ["/tmp/testmiljo/profile.toml"],
 };

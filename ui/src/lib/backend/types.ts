@@ -125,7 +125,16 @@ files: Array<string>,
  * `intermediary` (through an intermediary) or `direct` (Kuvert's own
  * förmedling: FaR, then the recipient's mailbox operator).
  */
-mode: string, };
+mode: string, 
+/**
+ * Direct mode's own seal certificate file (`[seal]`), when the profile
+ * names one (otherwise the organisation's certificate seals).
+ */
+seal_file: string | null, 
+/**
+ * Whether that seal certificate needs a password of its own.
+ */
+seal_needs_password: boolean, };
 
 export type AppStatus = { 
 /**
@@ -589,7 +598,23 @@ distribution_id: string | null,
 /**
  * The recipient's mailbox operator, where recorded.
  */
-operator: string | null, } | { "code": "pending" } | { "code": "delivered" } | { "code": "paper" } | { "code": "withdrawn" } | { "code": "failed", 
+operator: string | null, } | { "code": "handed_to_operator", 
+/**
+ * The operator's transaction id from its answer.
+ */
+transaction_id: string, 
+/**
+ * The mailbox operator.
+ */
+operator: string, 
+/**
+ * The operator's address the delivery went to.
+ */
+address: string, 
+/**
+ * The seal's date (`YYYY-MM-DD`).
+ */
+sealed_on: string, } | { "code": "pending" } | { "code": "delivered" } | { "code": "paper" } | { "code": "withdrawn" } | { "code": "failed", 
 /**
  * Why.
  */
