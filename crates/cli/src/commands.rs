@@ -266,7 +266,11 @@ fn run_in_department(json: bool, profile: &Profile, command: Command) -> Result<
         Command::Withdraw { .. } => Err(department::not_offered("withdraw")),
         Command::Letter { .. } => Err(department::not_offered("letter")),
         Command::Thread { .. } => Err(department::not_offered("thread")),
-        Command::Export { .. } => Err(department::not_offered("export")),
+        Command::Export {
+            format,
+            out,
+            filters,
+        } => department::export(json, &client, &format, &out, &filters),
         Command::Archive { .. } => Err(department::not_offered("archive")),
         Command::Purge {
             older_than,

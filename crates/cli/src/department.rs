@@ -188,6 +188,47 @@ pub fn status(json: bool, client: &DepartmentClient, message_id: &str) -> Result
 /// `kuvert log`: the messages this caller may read (an officer's own, a
 /// registrar's units').
 pub fn log(json: bool, client: &DepartmentClient, filters: &Filters) -> Result<u8, Error> {
+    text_only(filters)?;
+    let found = client.log(filters.text.as_deref(), filters.limit)?;
+    print(json, json!(found), || {
+        found.iter().map(line).collect::<Vec<_>>().join("\n")
+    });
+    Ok(0)
+}
+
+/// `kuvert export --format csv --out FILE`: the server's CSV of what the
+/// caller may read (a registrar: the organisation's, or their units').
+pub fn export(
+    json: bool,
+    client: &DepartmentClient,
+    format: &str,
+    out: &Path,
+    filters: &Filters,
+) -> Result<u8, Error> {
+    if format != "csv" {
+        return Err(Error::InvalidInput {
+            field: "--format",
+            reason: format!("department mode exports CSV (--format csv) for now, not {format:?}"),
+        });
+    }
+    text_only(filters)?;
+    let rows = client.export_csv(filters.text.as_deref(), out)?;
+    print(
+        json,
+        json!({ "format": "csv", "path": out, "messages": rows }),
+        || {
+            format!(
+                "Wrote {rows} messages of the department log to {}.",
+                out.display()
+            )
+        },
+    );
+    Ok(0)
+}
+
+/// The department log is searched by text only (for now): any other
+/// filter is refused rather than ignored.
+fn text_only(filters: &Filters) -> Result<(), Error> {
     let others = filters.recipient.is_some()
         || filters.case.is_some()
         || filters.from.is_some()
@@ -203,11 +244,7 @@ pub fn log(json: bool, client: &DepartmentClient, filters: &Filters) -> Result<u
             reason: "the department log is searched with --text and --limit for now".into(),
         });
     }
-    let found = client.log(filters.text.as_deref(), filters.limit)?;
-    print(json, json!(found), || {
-        found.iter().map(line).collect::<Vec<_>>().join("\n")
-    });
-    Ok(0)
+    Ok(())
 }
 
 /// `kuvert verify-log`: the server walks the whole chain (registrars).

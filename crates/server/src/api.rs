@@ -10,6 +10,7 @@
 //! | `GET /v1/messages/{id}/history` | its history |
 //! | `GET /v1/messages/{id}/letter` | the printed letter of one sent on paper (PDF) |
 //! | `POST /v1/messages/{id}/handled` | a Failed message handled outside Kuvert, with a [`HandledRequest`] note (its officer) |
+//! | `GET /v1/export.csv?q=` | the log the caller may read as CSV, oldest first ([`crate::export`]); `X-Kuvert-Rows` counts the messages |
 //! | `GET /v1/log/verify` | the chain check (registrars) |
 //! | `POST /v1/purge` | a retention purge (registrars, within the rule) |
 //! | `POST /v1/import` | one message of an officer's local log (`kuvert migrate-to-department`) |
@@ -45,6 +46,7 @@ pub fn router(department: Arc<Department>) -> Router<()> {
         .route("/v1/messages/{id}/history", get(history))
         .route("/v1/messages/{id}/letter", get(letter))
         .route("/v1/messages/{id}/handled", post(handled))
+        .route("/v1/export.csv", get(export_csv))
         .route("/v1/log/verify", get(verify_log))
         .route("/v1/purge", post(purge))
         .route("/v1/import", post(import))
@@ -152,6 +154,44 @@ async fn log(
     })
     .await?;
     Ok(Json(found).into_response())
+}
+
+/// The export is written to a temporary file first, so that a failure
+/// is an error answer rather than a cut-off file, then streamed.
+async fn export_csv(
+    State(department): State<Arc<Department>>,
+    Extension(identity): Extension<Identity>,
+    Query(query): Query<LogQuery>,
+) -> Result<Response, Answer> {
+    let (file, rows) = as_caller(department, identity, move |d, caller| {
+        use std::io::{Seek, SeekFrom};
+        let internal = |e: std::io::Error| Refusal::Internal(format!("the export's file: {e}"));
+        let mut file = tempfile::tempfile().map_err(internal)?;
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, &mut file);
+        let rows = d.export_csv(caller, query.q.as_deref(), &mut out)?;
+        drop(out);
+        file.seek(SeekFrom::Start(0)).map_err(internal)?;
+        Ok((file, rows))
+    })
+    .await?;
+    let body = axum::body::Body::from_stream(tokio_util::io::ReaderStream::with_capacity(
+        tokio::fs::File::from_std(file),
+        1 << 16,
+    ));
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/csv; charset=utf-8".to_string(),
+            ),
+            (
+                axum::http::HeaderName::from_static("x-kuvert-rows"),
+                rows.to_string(),
+            ),
+        ],
+        body,
+    )
+        .into_response())
 }
 
 async fn message(

@@ -18,6 +18,7 @@ use kuvert_transport::Intermediary;
 
 use crate::chain::{self, ChainReport};
 use crate::db::{act_as, Database, DbError, During};
+use crate::export;
 use crate::ledger::DepartmentLedger;
 use crate::messages::{self, NewMessage, Stored};
 use crate::staff::{Caller, Role};
@@ -433,6 +434,33 @@ impl Department {
             &[&pattern, &max_rows],
             limit,
         )
+    }
+
+    /// The CSV export of what the caller may read (with `text` as a
+    /// substring of the search text, when given), oldest first, written to
+    /// `out` from one snapshot. Returns the number of messages.
+    ///
+    /// # Errors
+    ///
+    /// [`Refusal::Forbidden`] for administrators, [`Refusal::Unavailable`],
+    /// or [`Refusal::Internal`] when `out` cannot be written.
+    pub fn export_csv(
+        &self,
+        caller: &Caller,
+        text: Option<&str>,
+        out: &mut impl std::io::Write,
+    ) -> Result<u64, Refusal> {
+        self.db.as_caller(caller, |tx| {
+            export::csv(tx, caller, text, out).map_err(|e| match e {
+                export::ExportError::NotAllowed => Refusal::Forbidden(
+                    "Administratörer läser inga meddelanden och kan inte exportera loggen.".into(),
+                ),
+                export::ExportError::Database(e) => e.into(),
+                export::ExportError::Write(e) => {
+                    Refusal::Internal(format!("writing the export: {e}"))
+                }
+            })
+        })
     }
 
     /// The printed letter of a message sent on paper, if the caller may

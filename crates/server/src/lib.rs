@@ -25,6 +25,7 @@ pub mod chain;
 pub mod config;
 pub mod db;
 pub mod department;
+pub mod export;
 pub mod ledger;
 pub mod messages;
 pub mod staff;

@@ -106,8 +106,9 @@ fn write_err(source: std::io::Error) -> StoreError {
     StoreError::Write { source }
 }
 
-/// Appends one text cell, guarded and quoted as the module docs say.
-pub(crate) fn push_cell(cell: &[u8], line: &mut Vec<u8>) {
+/// Appends one text cell, guarded and quoted as the module docs say (also
+/// for department mode's export, which writes the same CSV).
+pub fn push_cell(cell: &[u8], line: &mut Vec<u8>) {
     let guard = matches!(
         cell.first(),
         Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
@@ -134,7 +135,8 @@ pub(crate) fn push_cell(cell: &[u8], line: &mut Vec<u8>) {
     }
 }
 
-fn push_int(n: i64, line: &mut Vec<u8>) {
+/// Appends a whole number as a cell.
+pub fn push_int(n: i64, line: &mut Vec<u8>) {
     let mut buf = [0u8; 20];
     let mut i = buf.len();
     let mut v = n.unsigned_abs();

@@ -88,6 +88,24 @@ pub struct HttpReply {
     pub body: Vec<u8>,
 }
 
+/// How long [`HttpsClient::download`] waits for the answer's head at
+/// least: an export is prepared whole before it is sent.
+const DOWNLOAD_HEAD_TIMEOUT: Duration = Duration::from_secs(15 * 60);
+
+/// What [`HttpsClient::download`] got.
+#[derive(Debug)]
+pub enum Download {
+    /// A 2xx answer, its body written to the file.
+    Saved {
+        /// The body's size.
+        bytes: u64,
+        /// The response headers (those that are text), names in lower case.
+        headers: Vec<(String, String)>,
+    },
+    /// Another status: the server's answer, read as by a call.
+    Refused(HttpReply),
+}
+
 /// A reusable HTTPS client with mutual TLS and a pool of kept-alive
 /// connections. Cheap to clone; clones share the pool. Usable from any
 /// thread, including one of another async runtime (the call blocks it).
@@ -225,6 +243,34 @@ impl HttpsClient {
         self.call(url, request, Accept::Any)
     }
 
+    /// Downloads `url` (GET) into `file`: a 2xx body is written as it
+    /// arrives, without the size limit of a call and with the call
+    /// time-out between chunks rather than for the whole (the answer's
+    /// head may take up to 15 minutes); any other status is
+    /// [`Download::Refused`] with the server's (bounded) answer.
+    pub fn download(&self, url: &str, file: std::fs::File) -> Result<Download, TransportError> {
+        let url = require_https(url)?;
+        let request = self.inner.client.get(url);
+        let idle = self.inner.call_timeout;
+        let exchange = Exchange {
+            address: address_of(url),
+            proxy: self.inner.proxy.clone(),
+            // A server may prepare the whole file before it answers.
+            deadline: Instant::now() + self.inner.call_timeout.max(DOWNLOAD_HEAD_TIMEOUT),
+            max_response_bytes: self.inner.max_response_bytes,
+            accept: Accept::Any,
+            connections: Arc::clone(&self.inner.connections),
+        };
+        self.inner
+            .driver
+            .run(exchange.download(request, file, idle))
+            .unwrap_or_else(|| {
+                Err(TransportError::Io {
+                    detail: "the HTTPS client failed unexpectedly".to_owned(),
+                })
+            })
+    }
+
     /// How many connections this client (with its clones) has opened so
     /// far, each with its own TLS handshake. Calls on a kept-alive
     /// connection add nothing.
@@ -287,6 +333,16 @@ enum NoResponse {
 
 impl Exchange {
     async fn run(self, request: reqwest::RequestBuilder) -> Result<HttpReply, TransportError> {
+        let response = self.head(request).await?;
+        self.reply(response).await
+    }
+
+    /// The response head, sent once more on a new connection when a
+    /// kept-alive one turned out closed.
+    async fn head(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, TransportError> {
         // A server may close a kept-alive connection just as it is reused; the
         // request then meets a closed connection before any answer. That is
         // not a failure of the call, so it is sent once more, on a new
@@ -303,11 +359,15 @@ impl Exchange {
             }
             (outcome, _) => outcome,
         };
-        let response = match response {
-            Ok(response) => response,
-            Err(NoResponse::Failed(error)) => return Err(self.failed(&error)),
-            Err(NoResponse::TimedOut(phase)) => return Err(self.timed_out(phase)),
-        };
+        match response {
+            Ok(response) => Ok(response),
+            Err(NoResponse::Failed(error)) => Err(self.failed(&error)),
+            Err(NoResponse::TimedOut(phase)) => Err(self.timed_out(phase)),
+        }
+    }
+
+    /// The reply to a response head: its status checked, its body read.
+    async fn reply(&self, response: reqwest::Response) -> Result<HttpReply, TransportError> {
         let status = response.status().as_u16();
         let content_type = response
             .headers()
@@ -334,6 +394,48 @@ impl Exchange {
             content_type,
             body,
         })
+    }
+
+    /// A download: a 2xx body goes to `file` chunk by chunk, each chunk
+    /// within `idle` of the one before (the whole may take longer than a
+    /// call); any other status is read as a reply, for the caller.
+    async fn download(
+        mut self,
+        request: reqwest::RequestBuilder,
+        mut file: std::fs::File,
+        idle: Duration,
+    ) -> Result<Download, TransportError> {
+        use std::io::Write;
+        let mut response = self.head(request).await?;
+        if !response.status().is_success() {
+            return self.reply(response).await.map(Download::Refused);
+        }
+        let headers = response
+            .headers()
+            .iter()
+            .filter_map(|(name, value)| {
+                Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
+            })
+            .collect();
+        let mut bytes = 0u64;
+        loop {
+            self.deadline = Instant::now() + idle;
+            match timeout_at(self.deadline, response.chunk()).await {
+                Ok(Ok(Some(chunk))) => {
+                    file.write_all(&chunk).map_err(|e| TransportError::Io {
+                        detail: format!("writing the download: {e}"),
+                    })?;
+                    bytes += chunk.len() as u64;
+                }
+                Ok(Ok(None)) => break,
+                Ok(Err(error)) => return Err(self.failed(&error)),
+                Err(_) => return Err(self.timed_out(TimeoutPhase::Response)),
+            }
+        }
+        file.sync_all().map_err(|e| TransportError::Io {
+            detail: format!("writing the download: {e}"),
+        })?;
+        Ok(Download::Saved { bytes, headers })
     }
 
     /// Sends the request and waits for the response head.

@@ -73,7 +73,7 @@ pub mod proxy;
 mod trust;
 
 pub use certificate::{certificate_organisation_number, CertificateSummary};
-pub use client::{ClientConfig, HttpReply, HttpsClient};
+pub use client::{ClientConfig, Download, HttpReply, HttpsClient};
 pub use error::{TimeoutPhase, TlsFailure, TransportError};
 pub use identity::{ClientIdentity, IdentityError};
 pub use intermediary::{CallError, Endpoints, Intermediary};

@@ -1,6 +1,6 @@
 //! [`DepartmentClient`]: the officer's side of `kuvert-server`'s API.
 
-use kuvert_transport::{CaBundle, HttpReply, HttpsClient};
+use kuvert_transport::{CaBundle, Download, HttpReply, HttpsClient};
 use serde::de::DeserializeOwned;
 
 use super::wire::{
@@ -145,6 +145,44 @@ impl DepartmentClient {
             return Ok(reply.body);
         }
         answer::<()>(reply).map(|()| Vec::new())
+    }
+
+    /// The CSV export of what the caller may read (`text`: a substring of
+    /// the search text), written to `out`: first to `out` with `.part`
+    /// added, renamed into place once complete, so a failed download
+    /// leaves no file that looks finished. Returns the number of messages.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Department`] (`forbidden` for administrators),
+    /// [`Error::Call`], or [`Error::File`] when `out` cannot be written.
+    pub fn export_csv(&self, text: Option<&str>, out: &std::path::Path) -> Result<u64, Error> {
+        let mut url = format!("{}/v1/export.csv", self.base);
+        if let Some(text) = text {
+            url.push_str(&format!("?q={}", encode(text)));
+        }
+        let mut part = out.as_os_str().to_owned();
+        part.push(".part");
+        let part = std::path::PathBuf::from(part);
+        let file = std::fs::File::create(&part).map_err(Error::file(&part))?;
+        let outcome = self.https.download(&url, file);
+        let saved = match outcome {
+            Ok(Download::Saved { headers, .. }) => headers,
+            Ok(Download::Refused(reply)) => {
+                let _ = std::fs::remove_file(&part);
+                return answer::<()>(reply).map(|()| 0);
+            }
+            Err(e) => {
+                let _ = std::fs::remove_file(&part);
+                return Err(Error::Call(e.into()));
+            }
+        };
+        std::fs::rename(&part, out).map_err(Error::file(out))?;
+        Ok(saved
+            .iter()
+            .find(|(name, _)| name == "x-kuvert-rows")
+            .and_then(|(_, rows)| rows.parse().ok())
+            .unwrap_or(0))
     }
 
     /// The server's check of the whole log's chain (registrars).

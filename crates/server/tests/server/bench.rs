@@ -144,6 +144,53 @@ fn bench_registrar_search_at_a_million_messages() {
         println!("| {query} | {hits} | {p50:.1} | {p95:.1} |");
     }
     println!("worst p95: {worst:.1} ms over {runs} runs per query, at {n} messages");
+
+    // The registrar's CSV export of the whole log through the HTTPS API
+    // (row-level security on, written to a file), against `psql \copy` of
+    // the same columns from the same query as the database's superuser.
+    let dir = tempfile::tempdir().unwrap();
+    let median = |mut samples: Vec<Duration>| {
+        samples.sort();
+        samples[samples.len() / 2]
+    };
+    let mut kuvert = Vec::new();
+    let mut copy = Vec::new();
+    let mut bytes = (0, 0);
+    for round in 0..3 {
+        let out = dir.path().join(format!("kuvert-{round}.csv"));
+        let started = Instant::now();
+        let rows = registrar.export_csv(None, &out).unwrap();
+        kuvert.push(started.elapsed());
+        assert_eq!(rows as usize, n);
+        bytes.0 = std::fs::metadata(&out).unwrap().len();
+        std::fs::remove_file(&out).unwrap();
+
+        let out = dir.path().join(format!("psql-{round}.csv"));
+        let started = Instant::now();
+        let status = std::process::Command::new("psql")
+            .arg(department.postgres.url())
+            .args(["-q", "-c"])
+            .arg(format!(
+                "\\copy ({} ORDER BY m.seq) TO '{}' WITH (FORMAT csv, HEADER true, DELIMITER ';')",
+                kuvert_server::export::SELECT,
+                out.display()
+            ))
+            .status()
+            .unwrap();
+        copy.push(started.elapsed());
+        assert!(status.success());
+        bytes.1 = std::fs::metadata(&out).unwrap().len();
+        std::fs::remove_file(&out).unwrap();
+    }
+    let (kuvert, copy) = (median(kuvert), median(copy));
+    println!(
+        "CSV export of {n} messages: Kuvert (HTTPS, as the registrar) {:.2} s, {} MB / psql \\copy {:.2} s, {} MB = {:.2} (median of 3)",
+        kuvert.as_secs_f64(),
+        bytes.0 / 1_000_000,
+        copy.as_secs_f64(),
+        bytes.1 / 1_000_000,
+        kuvert.as_secs_f64() / copy.as_secs_f64()
+    );
 }
 
 #[test]

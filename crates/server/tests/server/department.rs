@@ -674,3 +674,88 @@ fn issue_12_the_servers_paper_letter_prints_the_postal_address() {
         assert!(text.contains(line), "{line}: {text}");
     }
 }
+
+/// Issue 13: "exports … read from the server": `GET /v1/export.csv` is the
+/// desktop's CSV (same columns, BOM, `;`, CRLF, formula guard) over what
+/// the caller may read — an officer their own messages, the registrar the
+/// organisation's — and a download that fails leaves no file.
+#[test]
+fn the_department_csv_export_holds_what_the_caller_may_read_in_the_desktops_format() {
+    let mut department = Department::start();
+    let anna = department.client(OFFICER_A);
+    let bertil = department.client(OFFICER_B);
+    let rut = department.client(REGISTRAR);
+    let a = anna
+        .submit(&draft("=SUMMA(A1) bygglov"), "export-a")
+        .unwrap();
+    let b = bertil
+        .submit(&draft("Beslut om bistånd"), "export-b")
+        .unwrap();
+    for (client, id) in [(&anna, &a.message_id), (&bertil, &b.message_id)] {
+        wait_for_state(client, id, &["submitted", "pending", "delivered"]);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let export = |client: &DepartmentClient, text: Option<&str>, name: &str| {
+        let out = dir.path().join(name);
+        let rows = client.export_csv(text, &out).unwrap();
+        let bytes = std::fs::read(&out).unwrap();
+        assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "{name}: no BOM");
+        let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+        let lines: Vec<String> = text.split("\r\n").map(str::to_string).collect();
+        assert_eq!(
+            lines[0],
+            kuvert_store::export::CSV_COLUMNS.join(";"),
+            "{name}: the desktop's columns"
+        );
+        assert_eq!(
+            lines.last().map(String::as_str),
+            Some(""),
+            "{name}: CRLF ends"
+        );
+        let data: Vec<Vec<String>> = lines[1..lines.len() - 1]
+            .iter()
+            .map(|l| l.split(';').map(str::to_string).collect())
+            .collect();
+        assert_eq!(data.len() as u64, rows, "{name}: X-Kuvert-Rows");
+        data
+    };
+    let column = |name: &str| {
+        kuvert_store::export::CSV_COLUMNS
+            .iter()
+            .position(|c| *c == name)
+            .unwrap()
+    };
+
+    let own = export(&anna, None, "anna.csv");
+    assert_eq!(own.len(), 1, "{own:?}");
+    assert_eq!(own[0][column("message_id")], a.message_id);
+    assert_eq!(own[0][column("officer_account")], OFFICER_A);
+    // A subject that Excel would run as a formula is guarded.
+    assert_eq!(own[0][column("subject")], "'=SUMMA(A1) bygglov");
+    assert_eq!(own[0][column("case_number")], "BN 2026/0042");
+
+    let all = export(&rut, None, "rut.csv");
+    let ids: Vec<&str> = all
+        .iter()
+        .map(|r| r[column("message_id")].as_str())
+        .collect();
+    assert_eq!(
+        ids,
+        [a.message_id.as_str(), b.message_id.as_str()],
+        "oldest first"
+    );
+    let found = export(&rut, Some("bistånd"), "rut-bistand.csv");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0][column("officer_account")], OFFICER_B);
+
+    // The database down: an error, and neither the file nor its part.
+    department.postgres.stop();
+    let out = dir.path().join("down.csv");
+    let refused = rut.export_csv(None, &out);
+    assert!(
+        matches!(&refused, Err(Error::Department { code, .. }) if code == "unavailable"),
+        "{refused:?}"
+    );
+    assert!(!out.exists());
+    assert!(!dir.path().join("down.csv.part").exists());
+}
