@@ -271,7 +271,21 @@ fn run_in_department(json: bool, profile: &Profile, command: Command) -> Result<
             out,
             filters,
         } => department::export(json, &client, &format, &out, &filters),
-        Command::Archive { .. } => Err(department::not_offered("archive")),
+        Command::Archive {
+            message_id,
+            case,
+            from,
+            to,
+            out,
+        } => {
+            if from.is_some() || to.is_some() || case.as_deref().is_some_and(|c| c.ends_with('*')) {
+                return Err(Error::InvalidInput {
+                    field: "department mode",
+                    reason: "the department's filing packages are of one message or one whole diarienummer (no --from, --to or prefix) for now".into(),
+                });
+            }
+            department::archive(json, &client, message_id.as_deref(), case.as_deref(), &out)
+        }
         Command::Purge {
             older_than,
             dry_run,

@@ -226,6 +226,28 @@ pub fn export(
     Ok(0)
 }
 
+/// `kuvert archive ID|--case DNR --out FILE`: the server's filing package.
+pub fn archive(
+    json: bool,
+    client: &DepartmentClient,
+    message_id: Option<&str>,
+    case: Option<&str>,
+    out: &Path,
+) -> Result<u8, Error> {
+    let messages = client.archive(message_id, case, out)?;
+    print(
+        json,
+        json!({ "archive": out, "messages": messages }),
+        || {
+            format!(
+                "Wrote the filing package of {messages} messages of the department log to {}.",
+                out.display()
+            )
+        },
+    );
+    Ok(0)
+}
+
 /// The department log is searched by text only (for now): any other
 /// filter is refused rather than ignored.
 fn text_only(filters: &Filters) -> Result<(), Error> {

@@ -116,6 +116,52 @@ struct Part {
     folder: String,
 }
 
+/// Where a filing package's files come from: this computer's store
+/// ([`Kuvert::archive`]), or department mode's database (`kuvert-server`).
+pub trait PackageSource {
+    /// The message's history, oldest first.
+    fn history(&self, message: &Message) -> Result<Vec<StatusEvent>, Error>;
+    /// The message as a document (PDF/A), as made when it was sent.
+    fn document(&self, message: &Message) -> Result<Vec<u8>, Error>;
+    /// The bytes of `attachment` of the message.
+    fn attachment(
+        &self,
+        message: &Message,
+        attachment: &kuvert_store::StoredAttachment,
+    ) -> Result<Vec<u8>, Error>;
+    /// The signed delivery exactly as submitted, once it was signed.
+    fn signed_xml(&self, message: &Message) -> Result<Option<Vec<u8>>, Error>;
+    /// The letter as printed, for a message sent on paper.
+    fn paper_letter(&self, message: &Message) -> Result<Option<Vec<u8>>, Error>;
+}
+
+/// Who makes a filing package, for which organisation, when.
+#[derive(Debug, Clone)]
+pub struct Filing {
+    /// The organisation (its default sender name).
+    pub organisation: String,
+    /// Its organisation number, as displayed.
+    pub org_number: String,
+    /// The person making the package (PREMIS agent).
+    pub builder: crate::officer::Officer,
+    /// When.
+    pub now: OffsetDateTime,
+}
+
+/// The label of a package of one message: its diarienummer and subject.
+pub fn message_label(message: &Message) -> String {
+    format!(
+        "{} – {}",
+        message
+            .content
+            .case_number
+            .as_ref()
+            .map(|c| c.as_str())
+            .unwrap_or("utan diarienummer"),
+        message.content.subject.as_str()
+    )
+}
+
 impl Kuvert {
     /// Writes the filing package of `message_id` to `out`.
     pub fn archive(
@@ -124,16 +170,7 @@ impl Kuvert {
         out: impl Write + Seek,
     ) -> Result<PackageSummary, Error> {
         let message = self.message(message_id)?;
-        let label = format!(
-            "{} – {}",
-            message
-                .content
-                .case_number
-                .as_ref()
-                .map(|c| c.as_str())
-                .unwrap_or("utan diarienummer"),
-            message.content.subject.as_str()
-        );
+        let label = message_label(&message);
         self.archive_messages(vec![message], &label, out)
     }
 
@@ -170,176 +207,227 @@ impl Kuvert {
         label: &str,
         out: impl Write + Seek,
     ) -> Result<PackageSummary, Error> {
-        let now = self.now();
-        let id = format!("kuvert-{}", uuid::Uuid::new_v4());
-        let builder = self.officer()?;
-        let mut entries: Vec<Entry> = Vec::new();
-        let mut parts: Vec<Part> = Vec::new();
-        for message in messages {
-            let history = self.history(&message.content.message_id)?;
-            let folder = safe_name(message.content.message_id.as_str());
-            let base = format!("{}{folder}/", names::DATA);
-            let created = message.created_at;
-            let mut data = Vec::new();
-            let mut push = |entries: &mut Vec<Entry>, name: String, bytes, mime: &str, at| {
-                data.push(entries.len());
-                entries.push(Entry {
-                    path: format!("{base}{name}"),
-                    bytes,
-                    mime: mime.to_string(),
-                    created: at,
-                });
-            };
-            let document = self.message_document(&message)?;
+        let filing = Filing {
+            organisation: self.profile().default_sender_name().as_str().to_string(),
+            org_number: self.profile().organisation_number().display_form(),
+            builder: self.officer()?,
+            now: self.now(),
+        };
+        write_package(&LocalSource(self), &filing, messages, label, out)
+    }
+}
+
+/// The filing package's files from this computer's store.
+struct LocalSource<'a>(&'a Kuvert);
+
+impl PackageSource for LocalSource<'_> {
+    fn history(&self, message: &Message) -> Result<Vec<StatusEvent>, Error> {
+        self.0.history(&message.content.message_id)
+    }
+
+    fn document(&self, message: &Message) -> Result<Vec<u8>, Error> {
+        self.0.message_document(message)
+    }
+
+    fn attachment(
+        &self,
+        _: &Message,
+        attachment: &kuvert_store::StoredAttachment,
+    ) -> Result<Vec<u8>, Error> {
+        Ok(self
+            .0
+            .store()
+            .attachment_bytes(attachment.id)?
+            .unwrap_or_default())
+    }
+
+    fn signed_xml(&self, message: &Message) -> Result<Option<Vec<u8>>, Error> {
+        Ok(self.0.store().signed_xml(&message.content.message_id)?)
+    }
+
+    fn paper_letter(&self, message: &Message) -> Result<Option<Vec<u8>>, Error> {
+        Ok(self
+            .0
+            .store()
+            .paper_letter(&message.content.message_id)?
+            .and_then(|p| p.pdf))
+    }
+}
+
+/// Writes one filing package of `messages` (in that order) from `source`
+/// to `out`, labelled `label`.
+///
+/// # Errors
+///
+/// What `source` reports, or [`Error::File`]-like write failures.
+pub fn write_package(
+    source: &dyn PackageSource,
+    filing: &Filing,
+    messages: Vec<Message>,
+    label: &str,
+    out: impl Write + Seek,
+) -> Result<PackageSummary, Error> {
+    let now = filing.now;
+    let id = format!("kuvert-{}", uuid::Uuid::new_v4());
+    let builder = &filing.builder;
+    let mut entries: Vec<Entry> = Vec::new();
+    let mut parts: Vec<Part> = Vec::new();
+    for message in messages {
+        let history = source.history(&message)?;
+        let folder = safe_name(message.content.message_id.as_str());
+        let base = format!("{}{folder}/", names::DATA);
+        let created = message.created_at;
+        let mut data = Vec::new();
+        let mut push = |entries: &mut Vec<Entry>, name: String, bytes, mime: &str, at| {
+            data.push(entries.len());
+            entries.push(Entry {
+                path: format!("{base}{name}"),
+                bytes,
+                mime: mime.to_string(),
+                created: at,
+            });
+        };
+        let document = source.document(&message)?;
+        push(
+            &mut entries,
+            names::MESSAGE_PDF.into(),
+            document,
+            "application/pdf",
+            created,
+        );
+        let mut taken: Vec<String> = Vec::new();
+        for attachment in &message.attachments {
+            let bytes = source.attachment(&message, attachment)?;
+            let name = unique(safe_name(&attachment.name), &mut taken);
             push(
                 &mut entries,
-                names::MESSAGE_PDF.into(),
-                document,
-                "application/pdf",
+                format!("{}{name}", names::ATTACHMENTS),
+                bytes,
+                &attachment.content_type,
                 created,
             );
-            let mut taken: Vec<String> = Vec::new();
-            for attachment in &message.attachments {
-                let bytes = self
-                    .store()
-                    .attachment_bytes(attachment.id)?
-                    .unwrap_or_default();
-                let name = unique(safe_name(&attachment.name), &mut taken);
-                push(
-                    &mut entries,
-                    format!("{}{name}", names::ATTACHMENTS),
-                    bytes,
-                    &attachment.content_type,
-                    created,
-                );
-            }
-            if let Some(xml) = self.store().signed_xml(&message.content.message_id)? {
-                let signed_at = event_at(&history, SendState::Signed).unwrap_or(created);
-                push(
-                    &mut entries,
-                    names::SIGNED_XML.into(),
-                    xml,
-                    "application/xml",
-                    signed_at,
-                );
-            }
-            if let Some(pdf) = self
-                .store()
-                .paper_letter(&message.content.message_id)?
-                .and_then(|p| p.pdf)
-            {
-                let printed_at = event_at(&history, SendState::Paper).unwrap_or(created);
-                push(
-                    &mut entries,
-                    names::PAPER_LETTER.into(),
-                    pdf,
-                    "application/pdf",
-                    printed_at,
-                );
-            }
-            parts.push(Part {
-                message,
-                history,
-                data,
-                records: Vec::new(),
-                folder,
-            });
         }
-
-        // Descriptive records, per message.
-        for part in &mut parts {
-            let files: Vec<&Entry> = part.data.iter().map(|&n| &entries[n]).collect();
-            let dc = dublin_core(&part.message, &part.history);
-            let record = kuvert_record(&part.message, &part.history, &files, &part.folder);
-            let at = part.message.state_at;
-            let base = format!("metadata/descriptive/{}", part.folder);
-            let dc_index = entries.len();
-            entries.push(Entry {
-                path: format!("{base}.dc.xml"),
-                bytes: dc.into_bytes(),
-                mime: "application/xml".into(),
-                created: at,
-            });
-            entries.push(Entry {
-                path: format!("{base}.kuvert.json"),
-                bytes: serde_json::to_vec_pretty(&record).unwrap_or_default(),
-                mime: "application/json".into(),
-                created: at,
-            });
-            part.records = vec![dc_index, dc_index + 1];
+        if let Some(xml) = source.signed_xml(&message)? {
+            let signed_at = event_at(&history, SendState::Signed).unwrap_or(created);
+            push(
+                &mut entries,
+                names::SIGNED_XML.into(),
+                xml,
+                "application/xml",
+                signed_at,
+            );
         }
-
-        let organisation = self.profile().default_sender_name().as_str().to_string();
-        let org_number = self.profile().organisation_number().display_form();
-        let premis = premis(&parts, &entries, &organisation, &builder, now);
-        let premis_index = entries.len();
-        entries.push(Entry {
-            path: names::PREMIS.into(),
-            bytes: premis.into_bytes(),
-            mime: "application/xml".into(),
-            created: now,
+        if let Some(pdf) = source.paper_letter(&message)? {
+            let printed_at = event_at(&history, SendState::Paper).unwrap_or(created);
+            push(
+                &mut entries,
+                names::PAPER_LETTER.into(),
+                pdf,
+                "application/pdf",
+                printed_at,
+            );
+        }
+        parts.push(Part {
+            message,
+            history,
+            data,
+            records: Vec::new(),
+            folder,
         });
-        let documentation_index = entries.len();
-        entries.push(Entry {
-            path: names::DOCUMENTATION.into(),
-            bytes: documentation(&id, label, &parts, &organisation, now).into_bytes(),
-            mime: "text/plain".into(),
-            created: now,
-        });
-        let schema_indices: Vec<usize> = SCHEMAS
-            .iter()
-            .map(|(name, bytes)| {
-                entries.push(Entry {
-                    path: format!("schemas/{name}"),
-                    bytes: bytes.to_vec(),
-                    mime: "application/xml".into(),
-                    created: now,
-                });
-                entries.len() - 1
-            })
-            .collect();
-
-        let header = Header {
-            id: &id,
-            label,
-            organisation: &organisation,
-            org_number: &org_number,
-            now,
-        };
-        let rep_mets = representation_mets(&header, &parts, &entries);
-        let rep_index = entries.len();
-        entries.push(Entry {
-            path: "representations/rep1/METS.xml".into(),
-            bytes: rep_mets.into_bytes(),
-            mime: "application/xml".into(),
-            created: now,
-        });
-        let root = root_mets(
-            &header,
-            &parts,
-            &entries,
-            Sections {
-                premis: premis_index,
-                documentation: documentation_index,
-                schemas: &schema_indices,
-                representation: rep_index,
-            },
-        );
-        entries.push(Entry {
-            path: names::METS.into(),
-            bytes: root.into_bytes(),
-            mime: "application/xml".into(),
-            created: now,
-        });
-
-        write_zip(&id, &entries, out)?;
-        Ok(PackageSummary {
-            id,
-            messages: parts.len() as u64,
-            files: entries.len() as u64,
-            bytes: entries.iter().map(|e| e.bytes.len() as u64).sum(),
-        })
     }
+    // Descriptive records, per message.
+    for part in &mut parts {
+        let files: Vec<&Entry> = part.data.iter().map(|&n| &entries[n]).collect();
+        let dc = dublin_core(&part.message, &part.history);
+        let record = kuvert_record(&part.message, &part.history, &files, &part.folder);
+        let at = part.message.state_at;
+        let base = format!("metadata/descriptive/{}", part.folder);
+        let dc_index = entries.len();
+        entries.push(Entry {
+            path: format!("{base}.dc.xml"),
+            bytes: dc.into_bytes(),
+            mime: "application/xml".into(),
+            created: at,
+        });
+        entries.push(Entry {
+            path: format!("{base}.kuvert.json"),
+            bytes: serde_json::to_vec_pretty(&record).unwrap_or_default(),
+            mime: "application/json".into(),
+            created: at,
+        });
+        part.records = vec![dc_index, dc_index + 1];
+    }
+
+    let organisation = filing.organisation.as_str();
+    let org_number = filing.org_number.as_str();
+    let premis = premis(&parts, &entries, organisation, builder, now);
+    let premis_index = entries.len();
+    entries.push(Entry {
+        path: names::PREMIS.into(),
+        bytes: premis.into_bytes(),
+        mime: "application/xml".into(),
+        created: now,
+    });
+    let documentation_index = entries.len();
+    entries.push(Entry {
+        path: names::DOCUMENTATION.into(),
+        bytes: documentation(&id, label, &parts, organisation, now).into_bytes(),
+        mime: "text/plain".into(),
+        created: now,
+    });
+    let schema_indices: Vec<usize> = SCHEMAS
+        .iter()
+        .map(|(name, bytes)| {
+            entries.push(Entry {
+                path: format!("schemas/{name}"),
+                bytes: bytes.to_vec(),
+                mime: "application/xml".into(),
+                created: now,
+            });
+            entries.len() - 1
+        })
+        .collect();
+
+    let header = Header {
+        id: &id,
+        label,
+        organisation,
+        org_number,
+        now,
+    };
+    let rep_mets = representation_mets(&header, &parts, &entries);
+    let rep_index = entries.len();
+    entries.push(Entry {
+        path: "representations/rep1/METS.xml".into(),
+        bytes: rep_mets.into_bytes(),
+        mime: "application/xml".into(),
+        created: now,
+    });
+    let root = root_mets(
+        &header,
+        &parts,
+        &entries,
+        Sections {
+            premis: premis_index,
+            documentation: documentation_index,
+            schemas: &schema_indices,
+            representation: rep_index,
+        },
+    );
+    entries.push(Entry {
+        path: names::METS.into(),
+        bytes: root.into_bytes(),
+        mime: "application/xml".into(),
+        created: now,
+    });
+
+    write_zip(&id, &entries, out)?;
+    Ok(PackageSummary {
+        id,
+        messages: parts.len() as u64,
+        files: entries.len() as u64,
+        bytes: entries.iter().map(|e| e.bytes.len() as u64).sum(),
+    })
 }
 
 fn write_zip(id: &str, entries: &[Entry], out: impl Write + Seek) -> Result<(), Error> {
@@ -615,6 +703,17 @@ fn premis_event(event: &StatusEvent) -> (&'static str, String, &'static str) {
         (EventKind::HandledOutside, _) => (
             "transfer",
             format!("Handläggaren hanterade meddelandet utanför Kuvert{detail}"),
+            "lyckades",
+        ),
+        (EventKind::Imported, _) => (
+            "ingestion",
+            format!("Meddelandet flyttades från en handläggares lokala logg till förvaltningens logg{detail}"),
+            "lyckades",
+        ),
+        // Own förmedling: sealed by the organisation, handed to the operator.
+        (_, SendState::Submitted) if event.detail.starts_with("operator transaction id ") => (
+            "transfer",
+            format!("Meddelandet förseglades och lämnades direkt till mottagarens brevlådeoperatör{detail}"),
             "lyckades",
         ),
         (_, SendState::Signed) => (

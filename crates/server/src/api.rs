@@ -11,6 +11,7 @@
 //! | `GET /v1/messages/{id}/letter` | the printed letter of one sent on paper (PDF) |
 //! | `POST /v1/messages/{id}/handled` | a Failed message handled outside Kuvert, with a [`HandledRequest`] note (its officer) |
 //! | `GET /v1/export.csv?q=` | the log the caller may read as CSV, oldest first ([`crate::export`]); `X-Kuvert-Rows` counts the messages |
+//! | `GET /v1/archive?message=ID` or `?case=DNR` | the filing package (E-ARK SIP, ZIP) of what the caller may read ([`crate::filing`]) |
 //! | `GET /v1/log/verify` | the chain check (registrars) |
 //! | `POST /v1/purge` | a retention purge (registrars, within the rule) |
 //! | `POST /v1/import` | one message of an officer's local log (`kuvert migrate-to-department`) |
@@ -47,6 +48,7 @@ pub fn router(department: Arc<Department>) -> Router<()> {
         .route("/v1/messages/{id}/letter", get(letter))
         .route("/v1/messages/{id}/handled", post(handled))
         .route("/v1/export.csv", get(export_csv))
+        .route("/v1/archive", get(archive))
         .route("/v1/log/verify", get(verify_log))
         .route("/v1/purge", post(purge))
         .route("/v1/import", post(import))
@@ -156,6 +158,75 @@ async fn log(
     Ok(Json(found).into_response())
 }
 
+#[derive(Debug, Deserialize)]
+struct ArchiveQuery {
+    message: Option<String>,
+    case: Option<String>,
+}
+
+/// As the export: written whole to a temporary file, then streamed.
+async fn archive(
+    State(department): State<Arc<Department>>,
+    Extension(identity): Extension<Identity>,
+    Query(query): Query<ArchiveQuery>,
+) -> Result<Response, Answer> {
+    let selection = match (query.message, query.case) {
+        (Some(id), None) => crate::filing::Selection::Message(id),
+        (None, Some(case)) if !case.trim().is_empty() => {
+            crate::filing::Selection::Case(case.trim().to_string())
+        }
+        _ => {
+            return Err(Answer(Refusal::Invalid {
+                problems: vec![
+                    "Ange antingen ett meddelande (message) eller ett diarienummer (case).".into(),
+                ],
+            }))
+        }
+    };
+    let (file, summary) = as_caller(department, identity, move |d, caller| {
+        let mut file = tempfile::tempfile().map_err(spool_error)?;
+        let summary = d.archive(caller, &selection, &mut file)?;
+        rewind(&mut file)?;
+        Ok((file, summary))
+    })
+    .await?;
+    Ok(spooled(
+        file,
+        "application/zip",
+        &summary.messages.to_string(),
+    ))
+}
+
+fn spool_error(e: std::io::Error) -> Refusal {
+    Refusal::Internal(format!("the answer's file: {e}"))
+}
+
+fn rewind(file: &mut std::fs::File) -> Result<(), Refusal> {
+    use std::io::{Seek, SeekFrom};
+    file.seek(SeekFrom::Start(0))
+        .map(|_| ())
+        .map_err(spool_error)
+}
+
+/// A spooled answer streamed from its file, `rows` messages of it.
+fn spooled(file: std::fs::File, content_type: &str, rows: &str) -> Response {
+    let body = axum::body::Body::from_stream(tokio_util::io::ReaderStream::with_capacity(
+        tokio::fs::File::from_std(file),
+        1 << 16,
+    ));
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, content_type.to_string()),
+            (
+                axum::http::HeaderName::from_static("x-kuvert-rows"),
+                rows.to_string(),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
 /// The export is written to a temporary file first, so that a failure
 /// is an error answer rather than a cut-off file, then streamed.
 async fn export_csv(
@@ -164,34 +235,15 @@ async fn export_csv(
     Query(query): Query<LogQuery>,
 ) -> Result<Response, Answer> {
     let (file, rows) = as_caller(department, identity, move |d, caller| {
-        use std::io::{Seek, SeekFrom};
-        let internal = |e: std::io::Error| Refusal::Internal(format!("the export's file: {e}"));
-        let mut file = tempfile::tempfile().map_err(internal)?;
+        let mut file = tempfile::tempfile().map_err(spool_error)?;
         let mut out = std::io::BufWriter::with_capacity(1 << 16, &mut file);
         let rows = d.export_csv(caller, query.q.as_deref(), &mut out)?;
         drop(out);
-        file.seek(SeekFrom::Start(0)).map_err(internal)?;
+        rewind(&mut file)?;
         Ok((file, rows))
     })
     .await?;
-    let body = axum::body::Body::from_stream(tokio_util::io::ReaderStream::with_capacity(
-        tokio::fs::File::from_std(file),
-        1 << 16,
-    ));
-    Ok((
-        [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "text/csv; charset=utf-8".to_string(),
-            ),
-            (
-                axum::http::HeaderName::from_static("x-kuvert-rows"),
-                rows.to_string(),
-            ),
-        ],
-        body,
-    )
-        .into_response())
+    Ok(spooled(file, "text/csv; charset=utf-8", &rows.to_string()))
 }
 
 async fn message(

@@ -12,13 +12,14 @@ use kuvert_core::pdf::letter::Letter;
 use kuvert_core::pipeline::{Ledger, Pipeline};
 use kuvert_core::profile::Profile;
 use kuvert_core::seams::{Clock, NoCheckpoints, SystemClock};
-use kuvert_core::{MessageId, Officer, SendState};
+use kuvert_core::{Message, MessageId, Officer, SendState};
 use kuvert_protocol::dsig::SigningKey;
 use kuvert_transport::Intermediary;
 
 use crate::chain::{self, ChainReport};
 use crate::db::{act_as, Database, DbError, During};
 use crate::export;
+use crate::filing;
 use crate::ledger::DepartmentLedger;
 use crate::messages::{self, NewMessage, Stored};
 use crate::staff::{Caller, Role};
@@ -461,6 +462,68 @@ impl Department {
                 }
             })
         })
+    }
+
+    /// The filing package (E-ARK SIP, as the desktop makes it) of the
+    /// message or case `selection` names, of what the caller may read,
+    /// written to `out`; `made_by` is the caller.
+    ///
+    /// # Errors
+    ///
+    /// [`Refusal::NotFound`] when the caller may read nothing it names,
+    /// [`Refusal::Forbidden`] for administrators, [`Refusal::Unavailable`],
+    /// or [`Refusal::Internal`] when the package cannot be written.
+    pub fn archive(
+        &self,
+        caller: &Caller,
+        selection: &filing::Selection,
+        out: impl std::io::Write + std::io::Seek,
+    ) -> Result<kuvert_core::archive::PackageSummary, Refusal> {
+        if caller.role() == Role::Administrator {
+            return Err(Refusal::Forbidden(
+                "Administratörer läser inga meddelanden och kan inte göra arkivpaket.".into(),
+            ));
+        }
+        let (messages, contents) = self.db.as_caller(caller, |tx| {
+            let found: Vec<Message> = match selection {
+                filing::Selection::Message(id) => self
+                    .visible(tx, caller, id)?
+                    .into_iter()
+                    .map(|s| s.message)
+                    .collect(),
+                filing::Selection::Case(case) => {
+                    let mut found: Vec<Message> =
+                        messages::load_where(tx, "case_number = $1", &[case], i64::from(u32::MAX))?
+                            .into_iter()
+                            .filter(|s| may_read(caller, s))
+                            .map(|s| s.message)
+                            .collect();
+                    // Oldest first, as a registrar reads a case.
+                    found.reverse();
+                    found
+                }
+            };
+            if found.is_empty() {
+                return Err(Refusal::NotFound);
+            }
+            let contents = filing::Contents::read(tx, &found, &self.profile)?;
+            Ok((found, contents))
+        })?;
+        let label = match selection {
+            filing::Selection::Message(_) => kuvert_core::archive::message_label(&messages[0]),
+            filing::Selection::Case(case) => format!("diarienummer {case}"),
+        };
+        let made = kuvert_core::archive::Filing {
+            organisation: self.profile.default_sender_name().as_str().to_string(),
+            org_number: self.profile.organisation_number().display_form(),
+            builder: Officer {
+                account: caller.identity().to_string(),
+                name: caller.member.name.clone(),
+            },
+            now: time::OffsetDateTime::now_utc(),
+        };
+        kuvert_core::archive::write_package(&contents, &made, messages, &label, out)
+            .map_err(|e| Refusal::Internal(format!("making the filing package: {e}")))
     }
 
     /// The printed letter of a message sent on paper, if the caller may

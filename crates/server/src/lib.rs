@@ -26,6 +26,7 @@ pub mod config;
 pub mod db;
 pub mod department;
 pub mod export;
+pub mod filing;
 pub mod ledger;
 pub mod messages;
 pub mod staff;

@@ -50,10 +50,14 @@ pub enum EventKind {
     /// The officer handled a Failed message outside Kuvert (the detail is
     /// their note); the state stayed.
     HandledOutside,
+    /// Department mode only (never in a local log, so not in
+    /// [`EventKind::ALL`]): the message was moved from an officer's local
+    /// log to the department's (`kuvert migrate-to-department`).
+    Imported,
 }
 
 impl EventKind {
-    /// Every kind.
+    /// Every kind a local log holds.
     pub const ALL: [EventKind; 6] = [
         EventKind::Enqueued,
         EventKind::StateChanged,
@@ -79,6 +83,7 @@ impl EventKind {
             EventKind::SentAgain => "sent_again",
             EventKind::ResendOf => "resend_of",
             EventKind::HandledOutside => "handled_outside",
+            EventKind::Imported => "imported",
         }
     }
 

@@ -61,6 +61,23 @@ fn pem_body(file: &Path) -> String {
         .collect()
 }
 
+/// A profile of `text` is refused as a profile error naming `key`.
+fn assert_refused_naming(text: &str, key: &str) {
+    let officer = Officer::with_profile(|_| text.to_string());
+    let run = officer.run(&["check", "19850101-2382"]);
+    assert_eq!(run.code, 2, "{key}: {run:?}");
+    assert!(run.stderr.contains(key), "{key}: {run:?}");
+}
+
+/// What Kivra's mailbox holds of message `id`.
+fn at_kivra(id: &str) -> kuvert_sandbox::DeliveredMessage {
+    sandbox()
+        .delivered_messages(Operator::Kivra)
+        .into_iter()
+        .find(|m| m.message_id == id)
+        .unwrap()
+}
+
 /// The direct profile's `[seal]` table replaced by `table` (`""`: none).
 fn with_seal(text: &str, table: &str) -> String {
     let start = text.find("[seal]").expect("the direct profile has [seal]");
@@ -255,10 +272,7 @@ fn direct_mode_profile_keys_of_the_other_mode_are_refused_naming_the_key() {
             "service.far_url",
         ),
     ] {
-        let officer = Officer::with_profile(|_| edit.clone());
-        let run = officer.run(&["check", "19850101-2382"]);
-        assert_eq!(run.code, 2, "{key}: {run:?}");
-        assert!(run.stderr.contains(key), "{key}: {run:?}");
+        assert_refused_naming(&edit, key);
     }
 }
 
@@ -268,11 +282,7 @@ fn direct_mode_without_a_seal_certificate_of_its_own_seals_with_the_organisation
     let sent = officer.json(0, &strs(&send_args("19850101-2382", "BN 2026/1403")));
     assert_eq!(sent["state"], "delivered", "{sent}");
     let id = sent["message_id"].as_str().unwrap();
-    let delivered = sandbox()
-        .delivered_messages(Operator::Kivra)
-        .into_iter()
-        .find(|m| m.message_id == id)
-        .unwrap();
+    let delivered = at_kivra(id);
     judge_sealed(&delivered.sealed_delivery_file, officer.data.path());
     assert_eq!(
         seal_certificate(&delivered.sealed_delivery_file),
@@ -334,11 +344,7 @@ fn direct_mode_seal_pkcs12_password_has_its_own_keyring_entry_and_nothing_is_sto
     let sent = officer.json(0, &strs(&send_args("19850101-2382", "BN 2026/1404")));
     assert_eq!(sent["state"], "delivered", "{sent}");
     let id = sent["message_id"].as_str().unwrap();
-    let delivered = sandbox()
-        .delivered_messages(Operator::Kivra)
-        .into_iter()
-        .find(|m| m.message_id == id)
-        .unwrap();
+    let delivered = at_kivra(id);
     assert_eq!(
         seal_certificate(&delivered.sealed_delivery_file),
         pem_body(&state.join("formedlare-cert.pem"))
@@ -396,10 +402,7 @@ fn a_seal_table_is_a_profile_error_outside_direct_mode_or_half_filled_naming_the
             "seal",
         ),
     ] {
-        let officer = Officer::with_profile(|_| text.clone());
-        let run = officer.run(&["check", "19850101-2382"]);
-        assert_eq!(run.code, 2, "{key}: {run:?}");
-        assert!(run.stderr.contains(key), "{key}: {run:?}");
+        assert_refused_naming(&text, key);
     }
 }
 

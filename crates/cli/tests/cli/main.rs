@@ -6,6 +6,7 @@ mod support;
 mod bad_input;
 mod certificate;
 mod crash;
+mod department;
 mod direct;
 mod doctor;
 mod envelope;

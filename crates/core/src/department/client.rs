@@ -161,11 +161,40 @@ impl DepartmentClient {
         if let Some(text) = text {
             url.push_str(&format!("?q={}", encode(text)));
         }
+        self.download(&url, out)
+    }
+
+    /// The filing package (E-ARK SIP, ZIP) of message `message_id`, or of
+    /// every message of `case` the caller may read, written to `out` as
+    /// [`DepartmentClient::export_csv`] writes. Returns the number of
+    /// messages in it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::MessageNotFound`] when the caller may read nothing it
+    /// names, otherwise as [`DepartmentClient::export_csv`].
+    pub fn archive(
+        &self,
+        message_id: Option<&str>,
+        case: Option<&str>,
+        out: &std::path::Path,
+    ) -> Result<u64, Error> {
+        let query = match (message_id, case) {
+            (Some(id), _) => format!("message={}", encode(id)),
+            (None, Some(case)) => format!("case={}", encode(case)),
+            (None, None) => String::new(),
+        };
+        self.download(&format!("{}/v1/archive?{query}", self.base), out)
+    }
+
+    /// Downloads `url` into `out` by way of `out.part`; the answer's
+    /// `X-Kuvert-Rows`.
+    fn download(&self, url: &str, out: &std::path::Path) -> Result<u64, Error> {
         let mut part = out.as_os_str().to_owned();
         part.push(".part");
         let part = std::path::PathBuf::from(part);
         let file = std::fs::File::create(&part).map_err(Error::file(&part))?;
-        let outcome = self.https.download(&url, file);
+        let outcome = self.https.download(url, file);
         let saved = match outcome {
             Ok(Download::Saved { headers, .. }) => headers,
             Ok(Download::Refused(reply)) => {
