@@ -290,7 +290,7 @@ fn run_in_department(json: bool, profile: &Profile, command: Command) -> Result<
             older_than,
             dry_run,
         } => department::purge(json, &client, older_than, dry_run),
-        Command::Purges => Err(department::not_offered("purges")),
+        Command::Purges => department::purges(json, &client),
         _ => unreachable!("uses_the_log lets only these through"),
     }
 }

@@ -226,6 +226,27 @@ pub fn export(
     Ok(0)
 }
 
+/// `kuvert purges`: the department log's recorded purges (registrars).
+pub fn purges(json: bool, client: &DepartmentClient) -> Result<u8, Error> {
+    let records = client.purges()?;
+    print(json, json!(records), || {
+        if records.is_empty() {
+            return "No purges have been done.".to_string();
+        }
+        records
+            .iter()
+            .map(|r| {
+                format!(
+                    "{}  {} messages final before {}  by {}  ({})  ids sha256 {}",
+                    r.at, r.count, r.older_than, r.purged_by, r.rule, r.ids_sha256
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    });
+    Ok(0)
+}
+
 /// `kuvert archive ID|--case DNR --out FILE`: the server's filing package.
 pub fn archive(
     json: bool,

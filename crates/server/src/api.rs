@@ -14,6 +14,7 @@
 //! | `GET /v1/archive?message=ID` or `?case=DNR` | the filing package (E-ARK SIP, ZIP) of what the caller may read ([`crate::filing`]) |
 //! | `GET /v1/log/verify` | the chain check (registrars) |
 //! | `POST /v1/purge` | a retention purge (registrars, within the rule) |
+//! | `GET /v1/purges` | the recorded purges (registrars) |
 //! | `POST /v1/import` | one message of an officer's local log (`kuvert migrate-to-department`) |
 //!
 //! Every error is an [`ApiError`] with a code and a Swedish text.
@@ -51,6 +52,7 @@ pub fn router(department: Arc<Department>) -> Router<()> {
         .route("/v1/archive", get(archive))
         .route("/v1/log/verify", get(verify_log))
         .route("/v1/purge", post(purge))
+        .route("/v1/purges", get(purges))
         .route("/v1/import", post(import))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(department)
@@ -244,6 +246,14 @@ async fn export_csv(
     })
     .await?;
     Ok(spooled(file, "text/csv; charset=utf-8", &rows.to_string()))
+}
+
+async fn purges(
+    State(department): State<Arc<Department>>,
+    Extension(identity): Extension<Identity>,
+) -> Result<Response, Answer> {
+    let found = as_caller(department, identity, |d, caller| d.purges(caller)).await?;
+    Ok(Json(found).into_response())
 }
 
 async fn message(

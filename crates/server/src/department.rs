@@ -628,6 +628,43 @@ impl Department {
         self.message(caller, message_id)
     }
 
+    /// The recorded purges, oldest first (registrars; the table's policy
+    /// lets only them read it).
+    ///
+    /// # Errors
+    ///
+    /// [`Refusal::Forbidden`] for others, [`Refusal::Unavailable`].
+    pub fn purges(
+        &self,
+        caller: &Caller,
+    ) -> Result<Vec<kuvert_core::department::wire::PurgeRecordView>, Refusal> {
+        if caller.role() != Role::Registrar {
+            return Err(Refusal::Forbidden(
+                "Bara registratorer ser gallringarna.".into(),
+            ));
+        }
+        self.db.as_caller(caller, |tx| {
+            Ok(tx
+                .query(
+                    "SELECT id, at, purged_by, rule, older_than, count, ids_sha256
+                     FROM purges ORDER BY id",
+                    &[],
+                )
+                .during("reading the purges")?
+                .iter()
+                .map(|r| kuvert_core::department::wire::PurgeRecordView {
+                    id: r.get(0),
+                    at: messages::rfc3339(r.get(1)),
+                    purged_by: r.get(2),
+                    rule: r.get(3),
+                    older_than: messages::rfc3339(r.get(4)),
+                    count: u64::try_from(r.get::<_, i64>(5)).unwrap_or(0),
+                    ids_sha256: r.get(6),
+                })
+                .collect())
+        })
+    }
+
     /// Purges, for a registrar, what has been final for more than
     /// `older_than_days` and the retention rule allows (their units' only,
     /// when they read named units): the messages, attachments and history

@@ -1,5 +1,5 @@
 //! Issue 13: "every existing `kuvert` command works with those profiles" —
-//! `send`, `status`, `export` and `archive` with the department profiles
+//! `send`, `status`, `export`, `archive` and `purges` with the department profiles
 //! `kuvert sandbox --department` writes, against a `kuvert-server` over a
 //! private PostgreSQL server and the test environment, with real mutual
 //! TLS. The filing package the server makes is judged by the E-ARK
@@ -201,4 +201,11 @@ fn the_registrar_files_a_case_from_the_department_log_as_a_valid_e_ark_package_a
     let refused = department.run(2, &["export", "--format", "jsonl", "--out", "x.jsonl"]);
     assert_eq!(refused.code, 2, "{refused:?}");
     assert!(refused.stderr.contains("--format csv"), "{refused:?}");
+
+    // The purges: none yet, for the registrar; not for an officer.
+    let purges = department.json(2, 0, &["purges"]);
+    assert_eq!(purges, serde_json::json!([]));
+    let refused = department.run(0, &["purges"]);
+    assert_ne!(refused.code, 0, "{refused:?}");
+    assert!(refused.stderr.contains("registratorer"), "{refused:?}");
 }

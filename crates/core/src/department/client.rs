@@ -4,8 +4,8 @@ use kuvert_transport::{CaBundle, Download, HttpReply, HttpsClient};
 use serde::de::DeserializeOwned;
 
 use super::wire::{
-    Accepted, ApiError, HistoryLine, LogCheck, MessageView, PurgeAnswer, PurgeRequest, Submission,
-    WhoAmI,
+    Accepted, ApiError, HistoryLine, LogCheck, MessageView, PurgeAnswer, PurgeRecordView,
+    PurgeRequest, Submission, WhoAmI,
 };
 use crate::compose::Draft;
 use crate::error::Error;
@@ -212,6 +212,16 @@ impl DepartmentClient {
             .find(|(name, _)| name == "x-kuvert-rows")
             .and_then(|(_, rows)| rows.parse().ok())
             .unwrap_or(0))
+    }
+
+    /// The recorded purges of the department log, oldest first
+    /// (registrars).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Department`] (`forbidden` for officers) or [`Error::Call`].
+    pub fn purges(&self) -> Result<Vec<PurgeRecordView>, Error> {
+        self.get("/v1/purges")
     }
 
     /// The server's check of the whole log's chain (registrars).

@@ -238,6 +238,25 @@ pub struct PurgeAnswer {
     pub dry_run: bool,
 }
 
+/// One recorded purge of the department log (`GET /v1/purges`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PurgeRecordView {
+    /// The purge's number.
+    pub id: i64,
+    /// When (RFC 3339).
+    pub at: String,
+    /// Who ordered it (the registrar's identity).
+    pub purged_by: String,
+    /// The rule applied, in words.
+    pub rule: String,
+    /// What had been final since before this was purged (RFC 3339).
+    pub older_than: String,
+    /// How many messages.
+    pub count: u64,
+    /// The SHA-256 of the purged ids (sorted, one per line).
+    pub ids_sha256: String,
+}
+
 /// A message of an officer's local log, handed to the department server by
 /// `kuvert migrate-to-department`: everything the local log kept of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -434,6 +434,17 @@ fn only_a_registrar_purges_and_only_within_the_retention_rule_and_the_purge_is_r
     assert_eq!(row.get::<_, i64>(1), 1);
     assert_eq!(row.get::<_, Vec<String>>(2), vec![old.message_id.clone()]);
     assert!(rut.verify_log().unwrap().intact());
+    // `kuvert purges` reads the record back: the registrar only.
+    let records = rut.purges().unwrap();
+    assert_eq!(records.len(), 1, "{records:?}");
+    assert_eq!(records[0].purged_by, REGISTRAR);
+    assert_eq!(records[0].count, 1);
+    assert_eq!(records[0].ids_sha256.len(), 64);
+    assert!(records[0].rule.contains("3650"), "{records:?}");
+    match anna.purges() {
+        Err(Error::Department { code, .. }) => assert_eq!(code, "forbidden"),
+        other => panic!("an officer read the purges: {other:?}"),
+    }
 
     // A message deleted by hand is not a purge.
     sql.execute("DELETE FROM messages WHERE id = $1", &[&young.message_id])
