@@ -1164,24 +1164,20 @@ fn purges(json: bool, kuvert: &Kuvert) -> Result<u8, Error> {
         })
         .collect();
     print(json, Value::Array(rows), || {
-        if records.is_empty() {
-            return "No purges have been done.".to_string();
-        }
-        records
+        let texts: Vec<[String; 3]> = records
             .iter()
-            .map(|r| {
-                format!(
-                    "{}  {} messages final before {}  by {}  ({})  ids sha256 {}",
-                    time_text(r.at),
-                    r.count,
-                    time_text(r.cutoff),
-                    r.purger.as_deref().unwrap_or("-"),
-                    r.rule.as_deref().unwrap_or("rule not recorded"),
-                    r.ids_sha256
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
+            .map(|r| [time_text(r.at), r.count.to_string(), time_text(r.cutoff)])
+            .collect();
+        crate::output::purge_lines(records.iter().zip(&texts).map(|(r, [at, count, cutoff])| {
+            [
+                at.as_str(),
+                count.as_str(),
+                cutoff.as_str(),
+                r.purger.as_deref().unwrap_or("-"),
+                r.rule.as_deref().unwrap_or("rule not recorded"),
+                r.ids_sha256.as_str(),
+            ]
+        }))
     });
     Ok(0)
 }

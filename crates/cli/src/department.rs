@@ -230,19 +230,17 @@ pub fn export(
 pub fn purges(json: bool, client: &DepartmentClient) -> Result<u8, Error> {
     let records = client.purges()?;
     print(json, json!(records), || {
-        if records.is_empty() {
-            return "No purges have been done.".to_string();
-        }
-        records
-            .iter()
-            .map(|r| {
-                format!(
-                    "{}  {} messages final before {}  by {}  ({})  ids sha256 {}",
-                    r.at, r.count, r.older_than, r.purged_by, r.rule, r.ids_sha256
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
+        let counts: Vec<String> = records.iter().map(|r| r.count.to_string()).collect();
+        crate::output::purge_lines(records.iter().zip(&counts).map(|(r, count)| {
+            [
+                r.at.as_str(),
+                count.as_str(),
+                r.older_than.as_str(),
+                r.purged_by.as_str(),
+                r.rule.as_str(),
+                r.ids_sha256.as_str(),
+            ]
+        }))
     });
     Ok(0)
 }

@@ -54,3 +54,19 @@ pub fn error(json_output: bool, error: &Error) {
         }
     }
 }
+
+/// The purges as `kuvert purges` prints them, one line each:
+/// (when, count, final before, by whom, rule, ids' SHA-256).
+pub fn purge_lines<'a>(records: impl ExactSizeIterator<Item = [&'a str; 6]>) -> String {
+    if records.len() == 0 {
+        return "No purges have been done.".to_string();
+    }
+    records
+        .map(|[at, count, cutoff, by, rule, sha]| {
+            format!(
+                "{at}  {count} messages final before {cutoff}  by {by}  ({rule})  ids sha256 {sha}"
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}

@@ -240,6 +240,15 @@ fn skl_box_2_a_purge_below_the_rule_or_by_a_non_purger_is_refused_and_purges_are
         purges[0]["rule"].as_str().unwrap().contains("3650 dagar"),
         "{purges:?}"
     );
+    // As read by a person: one line with the count, who and the rule.
+    let printed = officer.run(&["purges"]);
+    assert_eq!(printed.code, 0, "{printed:?}");
+    assert!(
+        printed.stdout.contains("0 messages final before")
+            && printed.stdout.contains(&format!("by {account}"))
+            && printed.stdout.contains("3650 dagar"),
+        "{printed:?}"
+    );
     officer.json(0, &["verify-log"]);
     exports_carry_the_purge(&officer, &purges[0], &account);
 
