@@ -21,7 +21,7 @@ use serde_json::{json, Value};
 
 use crate::args::{Cli, Command, Filters, SendArgs};
 use crate::department;
-use crate::output::print;
+use crate::output::{print, purge_line, purge_lines};
 
 /// Exit code for "the recipient cannot receive digital mail".
 const NOT_REACHABLE: u8 = 3;
@@ -1164,20 +1164,20 @@ fn purges(json: bool, kuvert: &Kuvert) -> Result<u8, Error> {
         })
         .collect();
     print(json, Value::Array(rows), || {
-        let texts: Vec<[String; 3]> = records
+        let lines = records
             .iter()
-            .map(|r| [time_text(r.at), r.count.to_string(), time_text(r.cutoff)])
+            .map(|r| {
+                purge_line(
+                    &time_text(r.at),
+                    r.count,
+                    &time_text(r.cutoff),
+                    r.purger.as_deref().unwrap_or("-"),
+                    r.rule.as_deref().unwrap_or("rule not recorded"),
+                    &r.ids_sha256,
+                )
+            })
             .collect();
-        crate::output::purge_lines(records.iter().zip(&texts).map(|(r, [at, count, cutoff])| {
-            [
-                at.as_str(),
-                count.as_str(),
-                cutoff.as_str(),
-                r.purger.as_deref().unwrap_or("-"),
-                r.rule.as_deref().unwrap_or("rule not recorded"),
-                r.ids_sha256.as_str(),
-            ]
-        }))
+        purge_lines(lines)
     });
     Ok(0)
 }

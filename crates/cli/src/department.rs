@@ -15,7 +15,7 @@ use kuvert_core::Error;
 use serde_json::json;
 
 use crate::args::{Filters, SendArgs};
-use crate::output::print;
+use crate::output::{print, purge_line, purge_lines};
 
 const NOT_REACHABLE: u8 = 3;
 const REMOTE: u8 = 4;
@@ -230,17 +230,20 @@ pub fn export(
 pub fn purges(json: bool, client: &DepartmentClient) -> Result<u8, Error> {
     let records = client.purges()?;
     print(json, json!(records), || {
-        let counts: Vec<String> = records.iter().map(|r| r.count.to_string()).collect();
-        crate::output::purge_lines(records.iter().zip(&counts).map(|(r, count)| {
-            [
-                r.at.as_str(),
-                count.as_str(),
-                r.older_than.as_str(),
-                r.purged_by.as_str(),
-                r.rule.as_str(),
-                r.ids_sha256.as_str(),
-            ]
-        }))
+        let lines = records
+            .iter()
+            .map(|r| {
+                purge_line(
+                    &r.at,
+                    r.count,
+                    &r.older_than,
+                    &r.purged_by,
+                    &r.rule,
+                    &r.ids_sha256,
+                )
+            })
+            .collect();
+        purge_lines(lines)
     });
     Ok(0)
 }

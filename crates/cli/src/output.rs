@@ -55,18 +55,22 @@ pub fn error(json_output: bool, error: &Error) {
     }
 }
 
-/// The purges as `kuvert purges` prints them, one line each:
-/// (when, count, final before, by whom, rule, ids' SHA-256).
-pub fn purge_lines<'a>(records: impl ExactSizeIterator<Item = [&'a str; 6]>) -> String {
-    if records.len() == 0 {
+/// One purge as `kuvert purges` prints it.
+pub fn purge_line(
+    at: &str,
+    count: u64,
+    cutoff: &str,
+    by: &str,
+    rule: &str,
+    sha256: &str,
+) -> String {
+    format!("{at}  {count} messages final before {cutoff}  by {by}  ({rule})  ids sha256 {sha256}")
+}
+
+/// The purges' lines ([`purge_line`]), or that there were none.
+pub fn purge_lines(lines: Vec<String>) -> String {
+    if lines.is_empty() {
         return "No purges have been done.".to_string();
     }
-    records
-        .map(|[at, count, cutoff, by, rule, sha]| {
-            format!(
-                "{at}  {count} messages final before {cutoff}  by {by}  ({rule})  ids sha256 {sha}"
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+    lines.join("\n")
 }

@@ -25,6 +25,7 @@
 use std::io::{Seek, Write};
 
 use kuvert_protocol::delivery::MessageId;
+use kuvert_store::messages::OPERATOR_TRANSACTION;
 use kuvert_store::{EventKind, Message, SendState, StatusEvent};
 use quick_xml::escape::escape;
 use serde_json::json;
@@ -711,7 +712,7 @@ fn premis_event(event: &StatusEvent) -> (&'static str, String, &'static str) {
             "lyckades",
         ),
         // Own förmedling: sealed by the organisation, handed to the operator.
-        (_, SendState::Submitted) if event.detail.starts_with("operator transaction id ") => (
+        (_, SendState::Submitted) if event.detail.starts_with(OPERATOR_TRANSACTION) => (
             "transfer",
             format!("Meddelandet förseglades och lämnades direkt till mottagarens brevlådeoperatör{detail}"),
             "lyckades",

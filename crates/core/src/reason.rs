@@ -458,7 +458,7 @@ fn submitted(detail: &str) -> HistoryNote {
 
 /// "operator transaction id X; mailbox OPERATOR (ADDRESS); sealed on DATE".
 fn handed_to_operator(detail: &str) -> Option<HistoryNote> {
-    let rest = detail.strip_prefix("operator transaction id ")?;
+    let rest = detail.strip_prefix(kuvert_store::messages::OPERATOR_TRANSACTION)?;
     let (transaction_id, rest) = rest.split_once("; mailbox ")?;
     let (mailbox, sealed_on) = rest.rsplit_once("; sealed on ")?;
     let (operator, address) = mailbox.strip_suffix(')')?.rsplit_once(" (")?;

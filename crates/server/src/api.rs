@@ -166,7 +166,7 @@ struct ArchiveQuery {
     case: Option<String>,
 }
 
-/// As the export: written whole to a temporary file, then streamed.
+/// As the export: spooled ([`spool`]), then streamed.
 async fn archive(
     State(department): State<Arc<Department>>,
     Extension(identity): Extension<Identity>,
@@ -186,32 +186,28 @@ async fn archive(
         }
     };
     let (file, summary) = as_caller(department, identity, move |d, caller| {
-        let mut file = tempfile::tempfile().map_err(spool_error)?;
-        let summary = d.archive(caller, &selection, &mut file)?;
-        rewind(&mut file)?;
-        Ok((file, summary))
+        spool(|file| d.archive(caller, &selection, file))
     })
     .await?;
-    Ok(spooled(
-        file,
-        "application/zip",
-        &summary.messages.to_string(),
-    ))
+    Ok(spooled(file, "application/zip", summary.messages))
 }
 
-fn spool_error(e: std::io::Error) -> Refusal {
-    Refusal::Internal(format!("the answer's file: {e}"))
-}
-
-fn rewind(file: &mut std::fs::File) -> Result<(), Refusal> {
+/// Runs `write` on a new temporary file and rewinds it for reading: an
+/// answer is made whole before it is sent, so a failure is an error answer
+/// rather than a cut-off file.
+fn spool<T>(
+    write: impl FnOnce(&mut std::fs::File) -> Result<T, Refusal>,
+) -> Result<(std::fs::File, T), Refusal> {
     use std::io::{Seek, SeekFrom};
-    file.seek(SeekFrom::Start(0))
-        .map(|_| ())
-        .map_err(spool_error)
+    let failed = |e: std::io::Error| Refusal::Internal(format!("the answer's file: {e}"));
+    let mut file = tempfile::tempfile().map_err(failed)?;
+    let value = write(&mut file)?;
+    file.seek(SeekFrom::Start(0)).map_err(failed)?;
+    Ok((file, value))
 }
 
 /// A spooled answer streamed from its file, `rows` messages of it.
-fn spooled(file: std::fs::File, content_type: &str, rows: &str) -> Response {
+fn spooled(file: std::fs::File, content_type: &str, rows: u64) -> Response {
     let body = axum::body::Body::from_stream(tokio_util::io::ReaderStream::with_capacity(
         tokio::fs::File::from_std(file),
         1 << 16,
@@ -229,23 +225,20 @@ fn spooled(file: std::fs::File, content_type: &str, rows: &str) -> Response {
         .into_response()
 }
 
-/// The export is written to a temporary file first, so that a failure
-/// is an error answer rather than a cut-off file, then streamed.
+/// The export is spooled ([`spool`]), then streamed.
 async fn export_csv(
     State(department): State<Arc<Department>>,
     Extension(identity): Extension<Identity>,
     Query(query): Query<LogQuery>,
 ) -> Result<Response, Answer> {
     let (file, rows) = as_caller(department, identity, move |d, caller| {
-        let mut file = tempfile::tempfile().map_err(spool_error)?;
-        let mut out = std::io::BufWriter::with_capacity(1 << 16, &mut file);
-        let rows = d.export_csv(caller, query.q.as_deref(), &mut out)?;
-        drop(out);
-        rewind(&mut file)?;
-        Ok((file, rows))
+        spool(|file| {
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, file);
+            d.export_csv(caller, query.q.as_deref(), &mut out)
+        })
     })
     .await?;
-    Ok(spooled(file, "text/csv; charset=utf-8", &rows.to_string()))
+    Ok(spooled(file, "text/csv; charset=utf-8", rows))
 }
 
 async fn purges(

@@ -406,12 +406,7 @@ impl Department {
         text: &str,
         limit: i64,
     ) -> Result<Vec<Stored>, DbError> {
-        let pattern = format!(
-            "%{}%",
-            text.replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
+        let pattern = messages::contains_pattern(text);
         let recent = messages::load_from(
             tx,
             &format!(

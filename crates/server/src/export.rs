@@ -31,6 +31,10 @@ pub const SELECT: &str = "SELECT m.id, extract(epoch FROM m.created_at)::bigint,
 /// Column positions holding unix seconds, written as local times.
 const TIME_COLUMNS: [usize; 2] = [1, 3];
 
+/// Column positions holding other whole numbers (protection class,
+/// attachment count).
+const NUMBER_COLUMNS: [usize; 2] = [8, 15];
+
 /// Why there is no export.
 #[derive(Debug)]
 pub enum ExportError {
@@ -70,12 +74,7 @@ pub fn query(caller: &Caller, text: Option<&str>) -> Result<(String, Vec<String>
         Role::Administrator => return Err(ExportError::NotAllowed),
     }
     if let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) {
-        params.push(format!(
-            "%{}%",
-            text.replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        ));
+        params.push(crate::messages::contains_pattern(text));
         conditions.push(format!("m.search_text ILIKE ${}", params.len()));
     }
     let filter = if conditions.is_empty() {
@@ -117,7 +116,7 @@ pub fn csv(
             if i > 0 {
                 line.push(b';');
             }
-            if TIME_COLUMNS.contains(&i) || i == 8 || i == 15 {
+            if TIME_COLUMNS.contains(&i) || NUMBER_COLUMNS.contains(&i) {
                 let n: Option<i64> = row.try_get(i).during("exporting the department log")?;
                 match n {
                     Some(n) if TIME_COLUMNS.contains(&i) => {

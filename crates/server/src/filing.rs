@@ -26,16 +26,17 @@ pub enum Selection {
 
 /// A package's contents, read in the caller's transaction (so from one
 /// snapshot, under row-level security) before the package is written.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Contents {
     histories: HashMap<String, Vec<StatusEvent>>,
     documents: HashMap<String, Vec<u8>>,
     attachments: HashMap<(String, i64), Vec<u8>>,
     signed: HashMap<String, Vec<u8>>,
     letters: HashMap<String, Vec<u8>>,
-    /// Made again from what was stored when a message has no document
-    /// (one moved from a local log from before documents were kept).
-    fallback: Option<kuvert_core::profile::Profile>,
+    /// The organisation's profile: a message without a stored document
+    /// (one moved from a local log from before documents were kept) has it
+    /// made again from what was stored, as the desktop does.
+    profile: kuvert_core::profile::Profile,
 }
 
 /// The kind of a department history line, as the local log names kinds.
@@ -64,8 +65,12 @@ impl Contents {
         profile: &kuvert_core::profile::Profile,
     ) -> Result<Contents, DbError> {
         let mut contents = Contents {
-            fallback: Some(profile.clone()),
-            ..Contents::default()
+            histories: HashMap::new(),
+            documents: HashMap::new(),
+            attachments: HashMap::new(),
+            signed: HashMap::new(),
+            letters: HashMap::new(),
+            profile: profile.clone(),
         };
         for message in messages {
             let id = message.content.message_id.as_str();
@@ -129,9 +134,7 @@ impl PackageSource for Contents {
         if let Some(pdf) = self.documents.get(message.content.message_id.as_str()) {
             return Ok(pdf.clone());
         }
-        let profile = self.fallback.as_ref().ok_or_else(|| {
-            Error::MessageNotFound(format!("the document of {}", message.content.message_id))
-        })?;
+        let profile = &self.profile;
         Ok(kuvert_core::pipeline::letter(profile, message).to_pdf(profile.rules().pdf_profile)?)
     }
 

@@ -270,6 +270,17 @@ pub fn history(tx: &mut impl GenericClient, message_id: &str) -> Result<Vec<Hist
         .collect())
 }
 
+/// `text` as an `ILIKE` pattern matching it anywhere (its `\`, `%` and `_`
+/// taken literally).
+pub fn contains_pattern(text: &str) -> String {
+    format!(
+        "%{}%",
+        text.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    )
+}
+
 /// The API's view of a stored message.
 pub fn view(stored: &Stored) -> MessageView {
     let m = &stored.message;

@@ -1146,8 +1146,9 @@ pub(crate) fn handed_to_operator_detail(
     )
 }
 
-/// How [`handed_to_operator_detail`] begins.
-pub(crate) const OPERATOR_TRANSACTION: &str = "operator transaction id ";
+/// How the history detail of a hand-over to a mailbox operator (direct
+/// mode, [`NextState::HandedToOperator`]) begins.
+pub const OPERATOR_TRANSACTION: &str = "operator transaction id ";
 
 /// The seal date at the end of a [`handed_to_operator_detail`], when it is
 /// a well-formed `YYYY-MM-DD`.

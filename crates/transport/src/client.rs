@@ -252,23 +252,9 @@ impl HttpsClient {
         let url = require_https(url)?;
         let request = self.inner.client.get(url);
         let idle = self.inner.call_timeout;
-        let exchange = Exchange {
-            address: address_of(url),
-            proxy: self.inner.proxy.clone(),
-            // A server may prepare the whole file before it answers.
-            deadline: Instant::now() + self.inner.call_timeout.max(DOWNLOAD_HEAD_TIMEOUT),
-            max_response_bytes: self.inner.max_response_bytes,
-            accept: Accept::Any,
-            connections: Arc::clone(&self.inner.connections),
-        };
-        self.inner
-            .driver
-            .run(exchange.download(request, file, idle))
-            .unwrap_or_else(|| {
-                Err(TransportError::Io {
-                    detail: "the HTTPS client failed unexpectedly".to_owned(),
-                })
-            })
+        // A server may prepare the whole file before it answers.
+        let exchange = self.exchange(url, Accept::Any, idle.max(DOWNLOAD_HEAD_TIMEOUT));
+        self.drive(exchange.download(request, file, idle))
     }
 
     /// How many connections this client (with its clones) has opened so
@@ -284,22 +270,32 @@ impl HttpsClient {
         request: reqwest::RequestBuilder,
         accept: Accept,
     ) -> Result<HttpReply, TransportError> {
-        let exchange = Exchange {
+        let exchange = self.exchange(url, accept, self.inner.call_timeout);
+        self.drive(exchange.run(request))
+    }
+
+    /// One exchange with `url`, its answer's head due within `timeout`.
+    fn exchange(&self, url: &str, accept: Accept, timeout: Duration) -> Exchange {
+        Exchange {
             address: address_of(url),
             proxy: self.inner.proxy.clone(),
-            deadline: Instant::now() + self.inner.call_timeout,
+            deadline: Instant::now() + timeout,
             max_response_bytes: self.inner.max_response_bytes,
             accept,
             connections: Arc::clone(&self.inner.connections),
-        };
-        self.inner
-            .driver
-            .run(exchange.run(request))
-            .unwrap_or_else(|| {
-                Err(TransportError::Io {
-                    detail: "the HTTPS client failed unexpectedly".to_owned(),
-                })
+        }
+    }
+
+    /// Runs `exchange` on the driver's thread and waits for it.
+    fn drive<T: Send + 'static>(
+        &self,
+        exchange: impl Future<Output = Result<T, TransportError>> + Send + 'static,
+    ) -> Result<T, TransportError> {
+        self.inner.driver.run(exchange).unwrap_or_else(|| {
+            Err(TransportError::Io {
+                detail: "the HTTPS client failed unexpectedly".to_owned(),
             })
+        })
     }
 }
 

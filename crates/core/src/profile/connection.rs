@@ -180,21 +180,13 @@ fn identity_of(
     source: &Sourced<CertificateSource>,
     password: Option<&Password>,
 ) -> Result<ClientIdentity, ProfileError> {
-    let result = match &source.value {
-        CertificateSource::Pkcs12 { path } => {
-            let password = password.ok_or_else(|| password_required(source))?;
-            ClientIdentity::from_pkcs12(&read(source, path)?, password.expose())
-        }
-        CertificateSource::Pem { certificate, key } => {
-            ClientIdentity::from_pem(&read(source, certificate)?, &read(source, key)?)
-        }
-    };
-    result.map_err(|e| ProfileError::Certificate {
-        file: source.file.clone(),
-        key: source.key.clone(),
-        wrong_password: matches!(e, IdentityError::WrongPassword),
-        reason: e.to_string(),
-    })
+    open(
+        source,
+        password,
+        ClientIdentity::from_pkcs12,
+        ClientIdentity::from_pem,
+        |e| matches!(e, IdentityError::WrongPassword),
+    )
 }
 
 /// The signing key of `source`; `password` opens a PKCS#12 file.
@@ -202,19 +194,38 @@ fn key_of(
     source: &Sourced<CertificateSource>,
     password: Option<&Password>,
 ) -> Result<SigningKey, ProfileError> {
+    open(
+        source,
+        password,
+        SigningKey::from_pkcs12,
+        SigningKey::from_pem,
+        |e| matches!(e, SignError::WrongPassword),
+    )
+}
+
+/// What `source` holds, read by `pkcs12` (with `password`) or `pem`
+/// (certificate, key); a failure names the profile key, and says whether
+/// the password was wrong.
+fn open<T, E: std::fmt::Display>(
+    source: &Sourced<CertificateSource>,
+    password: Option<&Password>,
+    pkcs12: impl FnOnce(&[u8], &str) -> Result<T, E>,
+    pem: impl FnOnce(&[u8], &[u8]) -> Result<T, E>,
+    wrong_password: impl FnOnce(&E) -> bool,
+) -> Result<T, ProfileError> {
     let result = match &source.value {
         CertificateSource::Pkcs12 { path } => {
             let password = password.ok_or_else(|| password_required(source))?;
-            SigningKey::from_pkcs12(&read(source, path)?, password.expose())
+            pkcs12(&read(source, path)?, password.expose())
         }
         CertificateSource::Pem { certificate, key } => {
-            SigningKey::from_pem(&read(source, certificate)?, &read(source, key)?)
+            pem(&read(source, certificate)?, &read(source, key)?)
         }
     };
     result.map_err(|e| ProfileError::Certificate {
         file: source.file.clone(),
         key: source.key.clone(),
-        wrong_password: matches!(e, SignError::WrongPassword),
+        wrong_password: wrong_password(&e),
         reason: e.to_string(),
     })
 }

@@ -105,7 +105,7 @@ pub(super) struct CertificateTable {
 }
 
 impl CertificateTable {
-    pub(super) fn is_set(&self) -> bool {
+    fn is_set(&self) -> bool {
         self.pkcs12.is_some() || self.cert_pem.is_some() || self.key_pem.is_some()
     }
 }
@@ -359,21 +359,26 @@ impl Layers {
     /// The `[certificate]` table of the highest-priority file that sets any
     /// of its keys: that table replaces the lower files' tables as a whole.
     pub(super) fn certificate(&self) -> Option<(&CertificateTable, &Layer)> {
-        self.0
-            .iter()
-            .rev()
-            .find(|layer| layer.content.certificate.is_set())
-            .map(|layer| (&layer.content.certificate, layer))
+        self.whole_table(|file| &file.certificate)
     }
 
     /// The `[seal]` table of the highest-priority file that sets any of its
     /// keys, replacing the lower files' tables as a whole.
     pub(super) fn seal(&self) -> Option<(&CertificateTable, &Layer)> {
+        self.whole_table(|file| &file.seal)
+    }
+
+    /// The certificate table `table` picks from the highest-priority file
+    /// that sets any of its keys.
+    fn whole_table(
+        &self,
+        table: impl Fn(&ProfileFile) -> &CertificateTable,
+    ) -> Option<(&CertificateTable, &Layer)> {
         self.0
             .iter()
             .rev()
-            .find(|layer| layer.content.seal.is_set())
-            .map(|layer| (&layer.content.seal, layer))
+            .find(|layer| table(&layer.content).is_set())
+            .map(|layer| (table(&layer.content), layer))
     }
 
     /// The `[[case_type]]` list of the highest-priority file that has one:
