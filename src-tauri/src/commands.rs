@@ -13,6 +13,7 @@ use kuvert_core::secrets::{CertificateRole, Keyring, Password};
 use kuvert_core::{DraftFields, DraftId, Error, Kuvert, Message};
 use tauri::{AppHandle, State};
 
+use crate::department;
 use crate::dialogs;
 use crate::dto::*;
 use crate::handoff::Handoffs;
@@ -106,6 +107,16 @@ pub async fn use_test_environment(
 /// commands go on while FaR answers).
 #[tauri::command]
 pub async fn check_recipient(session: State<'_, Session>, input: String) -> Answer<RecipientCheck> {
+    if let Some(server) = session.department()? {
+        // The server asks FaR with the organisation's certificate.
+        let answer = server.check(std::slice::from_ref(&input))?.pop();
+        return Ok(answer
+            .map(department::recipient)
+            .unwrap_or(RecipientCheck::Invalid {
+                input,
+                reason: "no answer".into(),
+            }));
+    }
     let mut outcomes = session.with_own_handle(|k| k.check(std::slice::from_ref(&input)))?;
     Ok(outcomes
         .pop()
@@ -290,6 +301,9 @@ pub async fn compress_attachment(
 /// removed in the transaction that stores the message.
 #[tauri::command]
 pub async fn send_draft_on_paper(session: State<'_, Session>, id: i64) -> Answer<SendOutcome> {
+    if session.department()?.is_some() {
+        return Err(department::not_here("välja papper själv (servern skickar på papper när mottagaren inte kan ta emot digital post)").into());
+    }
     session.with_own_handle(|kuvert| Ok(kuvert.send_draft_on_paper(DraftId(id))?.into()))
 }
 
@@ -297,12 +311,22 @@ pub async fn send_draft_on_paper(session: State<'_, Session>, id: i64) -> Answer
 /// message. (On a handle of its own, as the recipient check.)
 #[tauri::command]
 pub async fn send_draft(session: State<'_, Session>, id: i64) -> Answer<SendOutcome> {
+    if let Some(server) = session.department()? {
+        return session.with_own_handle(|kuvert| {
+            let message = kuvert.hand_over_draft(&server, DraftId(id), FIRST_STEP_WAIT)?;
+            outbox::Followed::at(session.data_dir()).expect(&message);
+            department::outcome(&message)
+        });
+    }
     session.with_own_handle(|kuvert| Ok(kuvert.send_draft(DraftId(id))?.into()))
 }
 
 /// A folder's messages, newest first.
 #[tauri::command]
 pub async fn folder(session: State<'_, Session>, folder: Folder) -> Answer<Vec<MessageRow>> {
+    if let Some(server) = session.department()? {
+        return Ok(department::rows(&server.folder(folder.into())?)?);
+    }
     session.with(|o| {
         Ok(o.kuvert
             .folder(folder.into())?
@@ -315,6 +339,9 @@ pub async fn folder(session: State<'_, Session>, folder: Folder) -> Answer<Vec<M
 /// A message with its status timeline.
 #[tauri::command]
 pub async fn message(session: State<'_, Session>, id: String) -> Answer<MessageView> {
+    if let Some(server) = session.department()? {
+        return Ok(department_view(&server, &id)?);
+    }
     session.with(|o| {
         let id = kuvert_core::message_id(&id)?;
         message_view(&o.kuvert, o.kuvert.message(&id)?)
@@ -324,11 +351,27 @@ pub async fn message(session: State<'_, Session>, id: String) -> Answer<MessageV
 /// Asks the intermediary for a message's status now (on a handle of its own).
 #[tauri::command]
 pub async fn refresh_status(session: State<'_, Session>, id: String) -> Answer<MessageView> {
+    // In department mode the server follows the status; this reads it.
+    if let Some(server) = session.department()? {
+        return Ok(department_view(&server, &id)?);
+    }
     session.with_own_handle(|kuvert| {
         let id = kuvert_core::message_id(&id)?;
         message_view(kuvert, kuvert.refresh_status(&id)?)
     })
 }
+
+/// The reading pane's view of a message on the department server.
+fn department_view(
+    server: &kuvert_core::department::DepartmentClient,
+    id: &str,
+) -> Result<MessageView, Error> {
+    department::view(server.message(id)?, server.history(id)?)
+}
+
+/// How long sending waits for the department server's first step before
+/// it says the message was handed over.
+const FIRST_STEP_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The reading pane's view of `message`: with its history and, for an
 /// event message, its case's thread.
@@ -350,6 +393,9 @@ pub(crate) fn message_view(kuvert: &Kuvert, message: Message) -> Result<MessageV
 /// officer then chooses); the same draft while it is not yet sent.
 #[tauri::command]
 pub async fn send_again(session: State<'_, Session>, id: String) -> Answer<i64> {
+    if session.department()?.is_some() {
+        return Err(department::not_here("skicka om ett meddelande").into());
+    }
     session.with(|o| {
         let id = kuvert_core::message_id(&id)?;
         Ok(o.kuvert.send_again(&id)?.0)
@@ -360,6 +406,9 @@ pub async fn send_again(session: State<'_, Session>, id: String) -> Answer<i64> 
 /// draft made of it.
 #[tauri::command]
 pub async fn withdraw(session: State<'_, Session>, id: String) -> Answer<i64> {
+    if session.department()?.is_some() {
+        return Err(department::not_here("dra tillbaka ett meddelande").into());
+    }
     session.with(|o| {
         let id = kuvert_core::message_id(&id)?;
         Ok(o.kuvert.withdraw(&id)?.0)
@@ -374,6 +423,10 @@ pub async fn mark_handled(
     id: String,
     note: String,
 ) -> Answer<MessageView> {
+    if let Some(server) = session.department()? {
+        server.mark_handled(&id, &note)?;
+        return Ok(department_view(&server, &id)?);
+    }
     session.with(|o| {
         let id = kuvert_core::message_id(&id)?;
         message_view(&o.kuvert, o.kuvert.mark_handled(&id, &note)?)
@@ -386,6 +439,18 @@ pub async fn search_log(
     session: State<'_, Session>,
     filter: LogFilterView,
 ) -> Answer<Vec<MessageRow>> {
+    if let Some(server) = session.department()? {
+        // The server searches by the text; the other fields sift its answer.
+        let limit = if filter.limit == 0 { 50 } else { filter.limit };
+        let text = department::search_text(&filter);
+        let found = server.log(text.as_deref(), kuvert_core::FOLDER_LIMIT)?;
+        let kept: Vec<_> = found
+            .into_iter()
+            .filter(|m| department::matches(&filter, m))
+            .take(limit as usize)
+            .collect();
+        return Ok(department::rows(&kept)?);
+    }
     session.with(|o| {
         Ok(o.kuvert
             .log(&LogFilter::from(filter).to_query(o.kuvert.today())?)?
@@ -416,6 +481,28 @@ pub async fn export_log(
     filter: LogFilterView,
     path: String,
 ) -> Answer<Written> {
+    if let Some(server) = session.department()? {
+        if format != ExportKind::Csv {
+            return Err(
+                department::not_here("exportera som JSON Lines eller PDF (välj CSV)").into(),
+            );
+        }
+        if !department::exportable(&filter) {
+            return Err(department::not_here("exportera med andra filter än fritext (ett helt ärende arkiveras med diarienumret)").into());
+        }
+        let text = filter
+            .text
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty());
+        let count = server.export_csv(text, Path::new(&path))?;
+        return Ok(Written {
+            path,
+            count,
+            purges_path: None,
+            anchor_path: None,
+        });
+    }
     let filter = LogFilter::from(filter);
     let description = filter.describe();
     session.with(|o| {
@@ -443,6 +530,15 @@ pub async fn archive_message(
     id: String,
     path: String,
 ) -> Answer<Written> {
+    if let Some(server) = session.department()? {
+        server.archive(Some(&id), None, Path::new(&path))?;
+        return Ok(Written {
+            path,
+            count: 1,
+            purges_path: None,
+            anchor_path: None,
+        });
+    }
     session.with(|o| {
         let id = kuvert_core::message_id(&id)?;
         write_whole(Path::new(&path), |w| o.kuvert.archive(&id, w))?;
@@ -464,6 +560,21 @@ pub async fn archive_log(
     filter: LogFilterView,
     path: String,
 ) -> Answer<Written> {
+    if let Some(server) = session.department()? {
+        let case = filter
+            .case_number
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty() && !c.ends_with('*'))
+            .ok_or_else(|| department::not_here("arkivera annat än ett helt diarienummer"))?;
+        let count = server.archive(None, Some(case), Path::new(&path))?;
+        return Ok(Written {
+            path,
+            count,
+            purges_path: None,
+            anchor_path: None,
+        });
+    }
     let filter = LogFilter::from(filter);
     session.with(|o| {
         let summary = write_whole(Path::new(&path), |w| o.kuvert.archive_selection(&filter, w))?;
@@ -484,16 +595,35 @@ pub async fn save_letter(
     id: String,
     path: String,
 ) -> Answer<PrintFileView> {
-    session.with(|o| {
-        let file = o.kuvert.print_file(&kuvert_core::message_id(&id)?)?;
-        write_whole(Path::new(&path), |w| {
-            w.write_all(&file.pdf).map_err(|source| Error::File {
-                path: path.clone().into(),
-                source,
-            })
-        })?;
-        Ok(PrintFileView::new(path, file))
-    })
+    let file = print_file(&session, &id)?;
+    write_whole(Path::new(&path), |w| {
+        w.write_all(&file.pdf).map_err(|source| Error::File {
+            path: path.clone().into(),
+            source,
+        })
+    })?;
+    Ok(PrintFileView::new(path, file))
+}
+
+/// The print file of a message sent on paper: from the local log, or in
+/// department mode the server's letter (its PDF attachments then to be
+/// printed separately).
+fn print_file(session: &Session, id: &str) -> Answer<kuvert_core::pdf::PrintFile> {
+    let message_id = kuvert_core::message_id(id)?;
+    if let Some(server) = session.department()? {
+        let message = server.message(id)?;
+        return Ok(kuvert_core::pdf::PrintFile {
+            pdf: server.letter(id)?,
+            appended: Vec::new(),
+            left_out: message
+                .attachment_files
+                .into_iter()
+                .filter(|a| a.content_type == "application/pdf")
+                .map(|a| a.name)
+                .collect(),
+        });
+    }
+    session.with(|o| o.kuvert.print_file(&message_id))
 }
 
 /// "Skriv ut": the print file of a message sent on paper, opened in the
@@ -503,41 +633,52 @@ pub async fn save_letter(
 /// hook's folder takes the file and no viewer is started.
 #[tauri::command]
 pub async fn print_letter(session: State<'_, Session>, id: String) -> Answer<PrintFileView> {
-    session.with(|o| {
-        let message_id = kuvert_core::message_id(&id)?;
-        let file = o.kuvert.print_file(&message_id)?;
-        let name = format!("kuvert-utskrift-{message_id}.pdf");
-        let (path, open_it) = match kuvert_test_hooks::save_dir() {
-            Some(dir) => (dir.join(name), false),
-            None => (std::env::temp_dir().join(name), true),
-        };
-        let failed = |source| Error::File {
-            path: path.clone(),
-            source,
-        };
-        kuvert_core::files::write_private(&path, &file.pdf).map_err(failed)?;
-        if open_it {
-            open::that_detached(&path).map_err(failed)?;
-        }
-        Ok(PrintFileView::new(path.display().to_string(), file))
-    })
+    let file = print_file(&session, &id)?;
+    // A message id (checked by print_file) is safe in a file name.
+    let name = format!("kuvert-utskrift-{id}.pdf");
+    let (path, open_it) = match kuvert_test_hooks::save_dir() {
+        Some(dir) => (dir.join(name), false),
+        None => (std::env::temp_dir().join(name), true),
+    };
+    let failed = |source| Error::File {
+        path: path.clone(),
+        source,
+    };
+    kuvert_core::files::write_private(&path, &file.pdf).map_err(failed)?;
+    if open_it {
+        open::that_detached(&path).map_err(failed)?;
+    }
+    Ok(PrintFileView::new(path.display().to_string(), file))
 }
 
 /// Retention purge (gallring) of entries final for more than `days` days.
 #[tauri::command]
 pub async fn purge(session: State<'_, Session>, days: u32, dry_run: bool) -> Answer<PurgeView> {
+    if let Some(server) = session.department()? {
+        return Ok(department::purge(&server.purge(days, dry_run)?, days));
+    }
     session.with(|o| Ok(o.kuvert.purge(days, dry_run)?.into()))
 }
 
 /// The purges done, oldest first.
 #[tauri::command]
 pub async fn purges(session: State<'_, Session>) -> Answer<Vec<PurgeRecordView>> {
+    if let Some(server) = session.department()? {
+        return Ok(server
+            .purges()?
+            .iter()
+            .map(department::purge_record)
+            .collect());
+    }
     session.with(|o| Ok(o.kuvert.purges()?.into_iter().map(Into::into).collect()))
 }
 
 /// Checks the sent log's hash chain.
 #[tauri::command]
 pub async fn verify_log(session: State<'_, Session>) -> Answer<ChainView> {
+    if let Some(server) = session.department()? {
+        return Ok(department::chain(&server.verify_log()?));
+    }
     session.with(|o| Ok(o.kuvert.verify_log(kuvert_core::ChainScope::Full)?.into()))
 }
 
@@ -631,5 +772,8 @@ pub async fn store_password(
             role,
             &Password::new(password),
         )?)
-    })
+    })?;
+    // Department mode's client opens the certificate with it.
+    session.reset_department();
+    Ok(())
 }

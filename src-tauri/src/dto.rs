@@ -253,6 +253,9 @@ pub struct ProfileView {
     pub seal_file: Option<String>,
     /// Whether that seal certificate needs a password of its own.
     pub seal_needs_password: bool,
+    /// Department mode: the department server (`kuvert-server`) this
+    /// profile hands its messages to, which keeps the shared log.
+    pub department_url: Option<String>,
 }
 
 impl From<&Profile> for ProfileView {
@@ -294,6 +297,7 @@ impl From<&Profile> for ProfileView {
                 .own_seal()
                 .map(|seal| seal.certificate_path().display().to_string()),
             seal_needs_password: p.own_seal().is_some_and(|seal| seal.needs_password()),
+            department_url: p.department().map(|d| d.url.clone()),
         }
     }
 }
@@ -680,6 +684,12 @@ pub enum SendOutcome {
     },
     /// The Outbox is busy in another process; it will be sent from there.
     Busy {
+        /// Message id.
+        message_id: String,
+    },
+    /// Department mode: the department server has stored the message and
+    /// sends it (its progress shows in the folders).
+    HandedOver {
         /// Message id.
         message_id: String,
     },

@@ -31,6 +31,7 @@
 #![deny(missing_docs)]
 
 pub mod commands;
+pub mod department;
 pub mod dialogs;
 pub mod dto;
 pub mod handoff;

@@ -23,6 +23,10 @@ static GENERATION: AtomicU64 = AtomicU64::new(0);
 /// Starts following the Outbox of `recipe` (ending any previous loop).
 pub fn follow(app: AppHandle, recipe: Recipe) {
     let generation = GENERATION.fetch_add(1, Ordering::SeqCst) + 1;
+    if recipe.department().is_some() {
+        std::thread::spawn(move || follow_department(&app, &recipe, generation));
+        return;
+    }
     std::thread::spawn(move || {
         let kuvert = match recipe.open() {
             Ok(kuvert) => kuvert,
@@ -70,6 +74,131 @@ pub(crate) fn round(kuvert: &Kuvert) -> Vec<StatusChange> {
         .collect()
 }
 
+/// How often the department server is asked what changed.
+const DEPARTMENT_INTERVAL: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Department mode: the server sends; this follows the officer's own
+/// messages on it and tells the window (and the officer) what changed —
+/// also what changed while the app was closed, from the states it last
+/// saw ([`Followed`]).
+fn follow_department(app: &AppHandle, recipe: &Recipe, generation: u64) {
+    let Some(link) = recipe.department() else {
+        return;
+    };
+    let Some(data_dir) = app
+        .try_state::<Session>()
+        .map(|s| s.data_dir().to_path_buf())
+    else {
+        return;
+    };
+    let followed = Followed::at(&data_dir);
+    let mut identity = None;
+    while GENERATION.load(Ordering::SeqCst) == generation {
+        let round = link.client().and_then(|client| {
+            let me = match &identity {
+                Some(me) => me,
+                None => identity.insert(client.who_am_i()?.identity),
+            };
+            let mine: Vec<_> = client
+                .log(None, DEPARTMENT_WINDOW)?
+                .into_iter()
+                .filter(|m| m.officer == *me)
+                .collect();
+            Ok(followed.round(&mine))
+        });
+        match round {
+            Ok(changes) => {
+                for change in changes {
+                    announce(app, &change);
+                }
+            }
+            Err(error) => tracing::warn!(%error, "the department server could not be asked"),
+        }
+        // A period, not synchronisation: the loop polls the server.
+        std::thread::sleep(DEPARTMENT_INTERVAL);
+    }
+}
+
+/// How many of the officer's newest messages each round looks at.
+const DEPARTMENT_WINDOW: u32 = 200;
+
+/// The states last seen of the officer's messages on the department server
+/// that were not final, kept in the data directory so that a message that
+/// was delivered (or failed) while the app was closed is announced on the
+/// next start.
+pub(crate) struct Followed {
+    file: std::path::PathBuf,
+}
+
+impl Followed {
+    /// The record kept in `data_dir`.
+    pub(crate) fn at(data_dir: &std::path::Path) -> Followed {
+        Followed {
+            file: data_dir.join("department-followed.json"),
+        }
+    }
+
+    fn load(&self) -> HashMap<String, String> {
+        std::fs::read(&self.file)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .unwrap_or_default()
+    }
+
+    fn save(&self, states: &HashMap<String, String>) {
+        let bytes = serde_json::to_vec(states).unwrap_or_default();
+        if let Err(error) = kuvert_core::files::write_private(&self.file, &bytes) {
+            tracing::warn!(%error, "the followed messages could not be saved");
+        }
+    }
+
+    /// Starts following a message just handed to the server, so that its
+    /// next state is announced even when it comes before the next round.
+    pub(crate) fn expect(&self, message: &kuvert_core::department::wire::MessageView) {
+        if SendState::parse(&message.state).is_some_and(SendState::is_final) {
+            return;
+        }
+        let _held = FOLLOWED
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut states = self.load();
+        states.insert(message.message_id.clone(), message.state.clone());
+        self.save(&states);
+    }
+
+    /// The changes since the states last seen, given the officer's
+    /// messages as they stand; remembers the ones not yet final.
+    pub(crate) fn round(
+        &self,
+        messages: &[kuvert_core::department::wire::MessageView],
+    ) -> Vec<StatusChange> {
+        let _held = FOLLOWED
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut states = self.load();
+        let mut changes = Vec::new();
+        for m in messages {
+            let before = states.remove(&m.message_id);
+            if before.as_deref().is_some_and(|b| b != m.state) {
+                match crate::department::change(m) {
+                    Ok(change) => changes.push(change),
+                    Err(error) => tracing::warn!(%error, "a message's state was not understood"),
+                }
+            }
+            let last = SendState::parse(&m.state).is_none_or(|s| !s.is_final());
+            if last {
+                states.insert(m.message_id.clone(), m.state.clone());
+            }
+        }
+        // Followed messages beyond this round's window stay followed.
+        self.save(&states);
+        changes
+    }
+}
+
+/// One writer of the followed record at a time (the loop and a send).
+static FOLLOWED: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn announce(app: &AppHandle, change: &StatusChange) {
     if let Err(error) = app.emit(STATUS_EVENT, change) {
         tracing::warn!(%error, "the window could not be told");
@@ -112,6 +241,41 @@ pub(crate) fn notification(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn on_server(id: &str, state: &str) -> kuvert_core::department::wire::MessageView {
+        serde_json::from_value(serde_json::json!({
+            "message_id": id, "officer": "anna@kommun.example", "officer_name": "Anna",
+            "unit": null, "sender_name": "Nämnden", "recipient": "19850101-2382",
+            "subject": "Beslut", "case_number": null, "state": state,
+            "state_at": "2026-12-04T10:00:00Z", "created_at": "2026-12-04T10:00:00Z",
+            "distribution_id": null, "mailbox_operator": null, "failure_reason": null,
+            "retry_reason": null, "attachments": []
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_department_message_delivered_while_the_app_was_closed_is_announced_at_the_next_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let followed = Followed::at(dir.path());
+        followed.expect(&on_server("m-1", "signed"));
+        // Nothing changed yet; an unknown final message is not announced.
+        let seen = followed.round(&[on_server("m-1", "signed"), on_server("m-0", "delivered")]);
+        assert!(seen.is_empty());
+        // The app closes; the server delivers m-1; the app starts again
+        // (a new Followed on the same data directory).
+        let again = Followed::at(dir.path());
+        let changes = again.round(&[on_server("m-1", "delivered")]);
+        assert_eq!(changes.len(), 1);
+        assert_eq!(changes[0].state, MessageState::Delivered);
+        // Final now: not announced twice.
+        assert!(again.round(&[on_server("m-1", "delivered")]).is_empty());
+        // A message beyond the window stays followed until it shows.
+        again.expect(&on_server("m-2", "submitted"));
+        assert!(again.round(&[]).is_empty());
+        let later = again.round(&[on_server("m-2", "failed")]);
+        assert_eq!(later[0].state, MessageState::Failed);
+    }
 
     #[test]
     fn notifications_speak_the_chosen_language_and_hide_the_number() {

@@ -3,15 +3,17 @@
 //! `kuvert` command uses too, see [`kuvert_core::paths`]).
 
 use std::path::{Path, PathBuf};
-use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use kuvert_core::department::DepartmentClient;
 use kuvert_core::lifecycle::RetryPolicy;
 use kuvert_core::paths::Paths;
 use kuvert_core::profile::{Profile, ProfileError};
 use kuvert_core::{Connection, Error, Kuvert};
 use kuvert_sandbox::{Sandbox, SandboxConfig};
 
+use crate::department::Link;
 use crate::dto::{CommandError, ErrorKind};
 
 /// How often the Outbox is worked through in the background.
@@ -47,6 +49,9 @@ pub struct Recipe {
     database: PathBuf,
     policy: RetryPolicy,
     connection: Connection,
+    /// The department server, when the profile is in department mode
+    /// (shared by every handle).
+    department: Option<Arc<Link>>,
     /// How often the background loop runs.
     pub interval: Duration,
 }
@@ -55,6 +60,11 @@ impl Recipe {
     /// The profile it opens.
     pub fn profile(&self) -> &Profile {
         &self.profile
+    }
+
+    /// The department server's link, in department mode.
+    pub fn department(&self) -> Option<&Link> {
+        self.department.as_deref()
     }
 
     /// Opens a handle.
@@ -173,6 +183,7 @@ impl Session {
             Err(e) => return Err(Error::from(e).into()),
         };
         let recipe = Recipe {
+            department: Link::of(&profile).map(Arc::new),
             profile,
             explicit_profile: explicit.map(Path::to_path_buf),
             database: self.paths.database(),
@@ -198,6 +209,7 @@ impl Session {
             .map_err(|e| CommandError::new(ErrorKind::Configuration, e.to_string()))?;
         let profile = Profile::load(Some(&sandbox.profile_path())).map_err(Error::from)?;
         let recipe = Recipe {
+            department: None,
             profile,
             explicit_profile: Some(sandbox.profile_path()),
             database: self.paths.test_environment_database(),
@@ -262,6 +274,33 @@ impl Session {
             .ok_or_else(|| CommandError::new(ErrorKind::NotConfigured, "no profile is open"))?;
         let kuvert = recipe.open()?;
         Ok(f(&kuvert)?)
+    }
+
+    /// The department server's client when the open profile is in
+    /// department mode (`None` otherwise), for calls made without holding
+    /// the session.
+    pub fn department(&self) -> Result<Option<DepartmentClient>, CommandError> {
+        self.wait_started();
+        let link = self
+            .lock()
+            .as_ref()
+            .and_then(|o| o.recipe.department.clone());
+        match link {
+            Some(link) => Ok(Some(link.client()?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Forgets the department client, so the next call builds it anew
+    /// (with a password just stored).
+    pub fn reset_department(&self) {
+        if let Some(link) = self
+            .lock()
+            .as_ref()
+            .and_then(|o| o.recipe.department.clone())
+        {
+            link.reset();
+        }
     }
 
     /// Whether a profile is open, and whether it is the test environment

@@ -29,8 +29,8 @@ export function kuvertCli() {
  * DIR/profile.toml) as its own process; resolves with the process and what
  * it printed (`profile`, its URLs) once it serves.
  */
-export function startSandbox(stateDir) {
-  const sandbox = spawn(kuvertCli(), ["--json", "sandbox", "--state", stateDir], { stdio: ["ignore", "pipe", "inherit"] });
+export function startSandbox(stateDir, extraArgs = []) {
+  const sandbox = spawn(kuvertCli(), ["--json", "sandbox", "--state", stateDir, ...extraArgs], { stdio: ["ignore", "pipe", "inherit"] });
   let output = "";
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`kuvert sandbox did not start: ${output}`)), 60_000);

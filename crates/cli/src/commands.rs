@@ -243,7 +243,6 @@ fn uses_the_log(command: &Command) -> bool {
             | Command::Paths
             | Command::Doctor { .. }
             | Command::ImportCertificate { .. }
-            | Command::Check { .. }
             | Command::MigrateToDepartment { .. }
     )
 }
@@ -259,6 +258,7 @@ fn run_in_department(json: bool, profile: &Profile, command: Command) -> Result<
         Command::Status { message_id, .. } => department::status(json, &client, &message_id),
         Command::Log(filters) => department::log(json, &client, &filters),
         Command::VerifyLog { .. } => department::verify_log(json, &client),
+        Command::Check { ids } => department::check(json, &client, &ids),
         Command::Resume => Err(department::not_offered("resume")),
         Command::Handled { message_id, note } => {
             department::handled(json, &client, &message_id, &note)

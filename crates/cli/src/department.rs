@@ -4,7 +4,7 @@
 //! step; `status`, `log` and `verify-log` read from the server.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use kuvert_core::department::wire::MessageView;
 use kuvert_core::department::DepartmentClient;
@@ -17,6 +17,7 @@ use serde_json::json;
 use crate::args::{Filters, SendArgs};
 use crate::output::{print, purge_line, purge_lines};
 
+const INVALID: u8 = 2;
 const NOT_REACHABLE: u8 = 3;
 const REMOTE: u8 = 4;
 const LOG_ALTERED: u8 = 5;
@@ -45,6 +46,42 @@ pub fn not_offered(command: &str) -> Error {
     }
 }
 
+/// `kuvert check`: the server asks FaR with the organisation's
+/// certificate (exit 3 when one cannot receive digital mail, 2 when one is
+/// not an identity number).
+pub fn check(json: bool, client: &DepartmentClient, ids: &[String]) -> Result<u8, Error> {
+    let mut code = 0;
+    let mut rows = Vec::new();
+    let mut lines = Vec::new();
+    for answer in client.check(ids)? {
+        match (&answer.invalid, &answer.recipient) {
+            (None, Some(display)) => {
+                let digital = answer.operator.is_some();
+                if !digital && code == 0 {
+                    code = NOT_REACHABLE;
+                }
+                rows.push(json!({
+                    "input": answer.input, "valid": true, "display": display,
+                    "digital": digital, "operator": answer.operator,
+                    "sv": answer.swedish, "en": answer.english,
+                }));
+                lines.push(format!("{display}: {}", answer.english));
+            }
+            (reason, _) => {
+                code = INVALID;
+                let reason = reason.clone().unwrap_or_default();
+                lines.push(format!(
+                    "{}: not a valid identity number: {reason}",
+                    answer.input
+                ));
+                rows.push(json!({ "input": answer.input, "valid": false, "reason": reason }));
+            }
+        }
+    }
+    print(json, serde_json::Value::Array(rows), || lines.join("\n"));
+    Ok(code)
+}
+
 /// `kuvert send`: hands the message to the server, then reports its state
 /// once the server's worker has taken the first step (or the wait is over:
 /// the message is safe in the server's Outbox either way).
@@ -68,12 +105,7 @@ pub fn send(
     }
     let submission_id = uuid::Uuid::new_v4().to_string();
     let accepted = client.submit(draft, &submission_id)?;
-    let deadline = Instant::now() + FIRST_STEP_WAIT;
-    let mut message = client.message(&accepted.message_id)?;
-    while message.state == "signed" && message.retry_reason.is_none() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(200));
-        message = client.message(&accepted.message_id)?;
-    }
+    let message = client.first_step(&accepted.message_id, FIRST_STEP_WAIT)?;
     let id = &message.message_id;
     match message.state.as_str() {
         "paper" => {

@@ -27,7 +27,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use kuvert_core::department::wire::{
-    ApiError, HandledRequest, ImportedMessage, PurgeRequest, Submission, WhoAmI,
+    ApiError, HandledRequest, ImportedMessage, PurgeRequest, RecipientQuestion, Submission, WhoAmI,
 };
 use serde::Deserialize;
 
@@ -43,6 +43,7 @@ const MAX_BODY_BYTES: usize = 96 * 1024 * 1024;
 pub fn router(department: Arc<Department>) -> Router<()> {
     Router::new()
         .route("/v1/whoami", get(who_am_i))
+        .route("/v1/recipients", post(recipients))
         .route("/v1/messages", post(submit).get(log))
         .route("/v1/messages/{id}", get(message))
         .route("/v1/messages/{id}/history", get(history))
@@ -68,6 +69,7 @@ impl IntoResponse for Answer {
             Refusal::NotFound => StatusCode::NOT_FOUND,
             Refusal::Forbidden(_) | Refusal::UnknownCaller(_) => StatusCode::FORBIDDEN,
             Refusal::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Refusal::Intermediary(_) => StatusCode::BAD_GATEWAY,
             Refusal::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         if let Refusal::Unavailable(detail) = &self.0 {
@@ -146,6 +148,9 @@ async fn submit(
 struct LogQuery {
     q: Option<String>,
     limit: Option<u32>,
+    /// One of the officer's folders (`outbox`, `needs_attention`, `sent`,
+    /// `paper`, `failed`) instead of a search.
+    folder: Option<kuvert_core::Folder>,
 }
 
 async fn log(
@@ -153,8 +158,9 @@ async fn log(
     Extension(identity): Extension<Identity>,
     Query(query): Query<LogQuery>,
 ) -> Result<Response, Answer> {
-    let found = as_caller(department, identity, move |d, caller| {
-        d.log(caller, query.q.as_deref(), query.limit.unwrap_or(100))
+    let found = as_caller(department, identity, move |d, caller| match query.folder {
+        Some(folder) => d.folder(caller, folder),
+        None => d.log(caller, query.q.as_deref(), query.limit.unwrap_or(100)),
     })
     .await?;
     Ok(Json(found).into_response())
@@ -288,6 +294,18 @@ async fn letter(
 ) -> Result<Response, Answer> {
     let pdf = as_caller(department, identity, move |d, caller| d.letter(caller, &id)).await?;
     Ok(([(axum::http::header::CONTENT_TYPE, "application/pdf")], pdf).into_response())
+}
+
+async fn recipients(
+    State(department): State<Arc<Department>>,
+    Extension(identity): Extension<Identity>,
+    Json(question): Json<RecipientQuestion>,
+) -> Result<Response, Answer> {
+    let answers = as_caller(department, identity, move |d, caller| {
+        d.check_recipients(caller, &question.inputs)
+    })
+    .await?;
+    Ok(Json(answers).into_response())
 }
 
 async fn handled(

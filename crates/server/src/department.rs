@@ -6,13 +6,15 @@
 use std::time::Duration;
 
 use kuvert_core::compose::{Draft, Outgoing};
-use kuvert_core::department::wire::{Accepted, HistoryLine, MessageView, Submission};
+use kuvert_core::department::wire::{
+    Accepted, HistoryLine, MessageView, RecipientAnswer, Submission,
+};
 use kuvert_core::lifecycle::RetryPolicy;
 use kuvert_core::pdf::letter::Letter;
 use kuvert_core::pipeline::{Ledger, Pipeline};
 use kuvert_core::profile::Profile;
 use kuvert_core::seams::{Clock, NoCheckpoints, SystemClock};
-use kuvert_core::{Message, MessageId, Officer, SendState};
+use kuvert_core::{Folder, Message, MessageId, Officer, SendState};
 use kuvert_protocol::dsig::SigningKey;
 use kuvert_transport::Intermediary;
 
@@ -54,6 +56,9 @@ pub enum Refusal {
     /// The database failed or is down; nothing was stored.
     #[error("Kuverts server kan inte nå sin databas just nu. Inget har sparats; försök igen om en stund.")]
     Unavailable(#[source] DbError),
+    /// The intermediary (FaR) did not answer the server.
+    #[error("Förmedlaren svarade inte Kuverts server ({0}). Försök igen om en stund.")]
+    Intermediary(String),
     /// Something Kuvert did not expect.
     #[error("Kuverts server kunde inte göra det: {0}")]
     Internal(String),
@@ -76,7 +81,7 @@ impl Refusal {
             Refusal::NotFound => "not_found",
             Refusal::Forbidden(_) => "forbidden",
             Refusal::UnknownCaller(_) => "unknown_caller",
-            Refusal::Unavailable(_) => "unavailable",
+            Refusal::Unavailable(_) | Refusal::Intermediary(_) => "unavailable",
             Refusal::Internal(_) => "internal",
         }
     }
@@ -388,6 +393,84 @@ impl Department {
             .iter()
             .filter(|s| may_read(caller, s))
             .map(messages::view)
+            .collect())
+    }
+
+    /// Whether recipients can receive secure digital mail, asked of FaR
+    /// with the organisation's certificate (staff who send: officers).
+    ///
+    /// # Errors
+    ///
+    /// [`Refusal::Forbidden`] for others, [`Refusal::Invalid`] for more
+    /// than 1000, [`Refusal::Intermediary`] when FaR did not answer.
+    pub fn check_recipients(
+        &self,
+        caller: &Caller,
+        inputs: &[String],
+    ) -> Result<Vec<RecipientAnswer>, Refusal> {
+        if caller.role() != Role::Officer {
+            return Err(Refusal::Forbidden(
+                "Bara handläggare skickar meddelanden och slår upp mottagare.".into(),
+            ));
+        }
+        if inputs.len() > 1000 {
+            return Err(Refusal::Invalid {
+                problems: vec!["Högst 1000 mottagare åt gången.".into()],
+            });
+        }
+        let today = kuvert_core::app::calendar_date(self.clock.now());
+        let outcomes =
+            kuvert_core::app::check_recipients(&self.intermediary, &self.profile, inputs, today)
+                .map_err(|e| Refusal::Intermediary(e.to_string()))?;
+        Ok(outcomes.into_iter().map(RecipientAnswer::of).collect())
+    }
+
+    /// The messages of one of the officer's folders the caller may read,
+    /// newest first (at most [`kuvert_core::FOLDER_LIMIT`]), as the desktop's
+    /// folders hold them; a Failed message says whether it was followed up.
+    ///
+    /// # Errors
+    ///
+    /// [`Refusal::Unavailable`].
+    pub fn folder(&self, caller: &Caller, folder: Folder) -> Result<Vec<MessageView>, Refusal> {
+        let condition = match folder {
+            Folder::Outbox => "state IN ('queued', 'signed')",
+            Folder::NeedsAttention => {
+                "state IN ('queued', 'signed') AND last_error_code IS NOT NULL"
+            }
+            Folder::Sent => "state IN ('submitted', 'pending', 'delivered')",
+            Folder::Paper => "state = 'paper'",
+            Folder::Failed => "state = 'failed'",
+        };
+        let (found, followed_up) = self.db.as_caller(caller, |tx| {
+            let found =
+                messages::load_where(tx, condition, &[], i64::from(kuvert_core::FOLDER_LIMIT))?;
+            let followed_up: std::collections::HashSet<String> = if folder == Folder::Failed {
+                let ids: Vec<&str> = found
+                    .iter()
+                    .map(|s| s.message.content.message_id.as_str())
+                    .collect();
+                tx.query(
+                    "SELECT DISTINCT message_id FROM history
+                     WHERE message_id = ANY ($1) AND kind IN ('handled_outside', 'sent_again')",
+                    &[&ids],
+                )
+                .during("reading follow-ups")?
+                .iter()
+                .map(|r| r.get(0))
+                .collect()
+            } else {
+                std::collections::HashSet::new()
+            };
+            Ok::<_, DbError>((found, followed_up))
+        })?;
+        Ok(found
+            .iter()
+            .filter(|s| may_read(caller, s))
+            .map(|s| MessageView {
+                followed_up: followed_up.contains(s.message.content.message_id.as_str()),
+                ..messages::view(s)
+            })
             .collect())
     }
 

@@ -3,7 +3,7 @@
 //! checked back into its type, so a row edited into something Kuvert never
 //! writes is [`DbError::Corrupt`]) and into the API's views.
 
-use kuvert_core::department::wire::{HistoryLine, MessageView};
+use kuvert_core::department::wire::{AttachmentInfo, HistoryLine, MessageView};
 use kuvert_core::{
     CaseEvent, Mailbox, Message, MessageContent, Officer, SendState, StoredAttachment,
 };
@@ -310,6 +310,32 @@ pub fn view(stored: &Stored) -> MessageView {
         failure_reason: m.failure_reason.clone(),
         retry_reason: m.last_failure.as_ref().map(|f| f.reason.clone()),
         attachments: m.attachments.iter().map(|a| a.name.clone()).collect(),
+        protection_class: m.content.protection_class.get(),
+        body: m.content.body.clone(),
+        attention: m.content.attention.as_ref().map(|a| a.to_string()),
+        mailbox_address: m.mailbox.as_ref().map(|b| b.service_address.clone()),
+        next_attempt_at: m.next_attempt_at.map(rfc3339),
+        event_status: m
+            .content
+            .event
+            .as_ref()
+            .map(|e| e.status.wire().to_string()),
+        preceding_event_id: m
+            .content
+            .event
+            .as_ref()
+            .and_then(|e| e.preceding_event_id.as_ref())
+            .map(|p| p.as_str().to_string()),
+        attachment_files: m
+            .attachments
+            .iter()
+            .map(|a| AttachmentInfo {
+                name: a.name.clone(),
+                content_type: a.content_type.clone(),
+                size: a.size,
+            })
+            .collect(),
+        followed_up: false,
     }
 }
 

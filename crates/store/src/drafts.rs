@@ -74,8 +74,33 @@ ALTER TABLE drafts ADD COLUMN follows_up TEXT;
 CREATE UNIQUE INDEX drafts_follows_up ON drafts (follows_up) WHERE follows_up IS NOT NULL;
 "#,
         ),
+        // Department mode: the submission id a draft is handed to the
+        // department server under, chosen once, so that a hand-over repeated
+        // after a lost answer (even after a restart) stores one message.
+        Step::Sql(
+            r#"
+ALTER TABLE drafts ADD COLUMN hand_over_id TEXT;
+"#,
+        ),
     ],
 };
+
+/// The id the draft is handed to the department server under: `fresh` the
+/// first time, the same one ever after.
+pub(crate) fn hand_over_id(
+    tx: &Connection,
+    id: DraftId,
+    fresh: &str,
+) -> Result<Option<String>, StoreError> {
+    tx.query_row(
+        "UPDATE drafts SET hand_over_id = COALESCE(hand_over_id, ?2) WHERE id = ?1
+         RETURNING hand_over_id",
+        params![id.0, fresh],
+        |row| row.get(0),
+    )
+    .optional()
+    .during("choosing the draft's hand-over id")
+}
 
 /// A draft's id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

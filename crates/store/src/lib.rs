@@ -684,6 +684,13 @@ impl Store {
         drafts::load(&self.conn, id)
     }
 
+    /// The id a draft is handed to the department server under (department
+    /// mode): `fresh` the first time it is asked for, the same one ever
+    /// after; `None` when there is no such draft.
+    pub fn hand_over_id(&self, id: DraftId, fresh: &str) -> Result<Option<String>, StoreError> {
+        self.write(|tx| drafts::hand_over_id(tx, id, fresh))
+    }
+
     /// Deletes a draft and its attachments.
     pub fn delete_draft(&self, id: DraftId) -> Result<(), StoreError> {
         self.write(|tx| drafts::delete(tx, id))

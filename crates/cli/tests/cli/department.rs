@@ -108,6 +108,30 @@ fn package_ids(package: &Path) -> Vec<String> {
     ids
 }
 
+/// `kuvert check` with an officer's department profile: the server asks
+/// FaR with the organisation's certificate (the officer's staff certificate
+/// is not one the intermediary would take).
+#[test]
+fn an_officer_checks_recipients_through_the_department_server() {
+    let department = Department::start();
+    let reachable = department.json(0, 0, &["check", "198501012382"]);
+    assert_eq!(reachable[0]["digital"], true, "{reachable}");
+    assert_eq!(reachable[0]["display"], "19850101-2382");
+    assert!(reachable[0]["operator"]
+        .as_str()
+        .unwrap()
+        .starts_with("Kivra"));
+    let not_registered = department.json(0, 3, &["check", "192705178354"]);
+    assert_eq!(not_registered[0]["digital"], false);
+    assert!(!not_registered[0]["sv"].as_str().unwrap().is_empty());
+    let invalid = department.json(0, 2, &["check", "19850101-0000"]);
+    assert_eq!(invalid[0]["valid"], false);
+    // A registrar does not send: refused, in Swedish.
+    let refused = department.run(2, &["check", "198501012382"]);
+    assert_ne!(refused.code, 0);
+    assert!(refused.stderr.contains("Bara handläggare"), "{refused:?}");
+}
+
 #[test]
 fn the_registrar_files_a_case_from_the_department_log_as_a_valid_e_ark_package_and_officers_their_own(
 ) {

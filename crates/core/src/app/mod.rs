@@ -30,6 +30,7 @@ use crate::reachability;
 use crate::seams::{Checkpoint, Checkpoints, Clock, Ids, NoCheckpoints, RandomIds, SystemClock};
 use crate::secrets::{CertificateRole, Keyring, Password};
 
+mod department;
 mod drafts;
 pub use drafts::{compress_attachment, compress_draft_pdfs, Compression};
 mod folders;
@@ -128,6 +129,59 @@ enum Needs {
     Key,
     Client,
     KeyAndClient,
+}
+
+/// Looks recipients up through `intermediary` as `profile`'s organisation
+/// (at most 1000): each input is parsed as of `today`, the valid ones are
+/// asked about in one call. [`Kuvert::check`], and department mode's server
+/// for its officers.
+///
+/// # Errors
+///
+/// [`Error::Call`] when the intermediary did not answer.
+pub fn check_recipients(
+    intermediary: &Intermediary,
+    profile: &Profile,
+    inputs: &[String],
+    today: CalendarDate,
+) -> Result<Vec<CheckOutcome>, Error> {
+    let parsed: Vec<(String, Result<RecipientId, String>)> = inputs
+        .iter()
+        .map(|input| {
+            let id = RecipientId::parse(input, today).map_err(|e| e.to_string());
+            (input.clone(), id)
+        })
+        .collect();
+    let valid: Vec<RecipientId> = parsed
+        .iter()
+        .filter_map(|(_, id)| id.as_ref().ok().cloned())
+        .collect();
+    let statuses = if valid.is_empty() {
+        Vec::new()
+    } else {
+        intermediary.is_reachable(profile.organisation_number(), &valid)?
+    };
+    let sender = profile.default_sender_name().as_str().to_string();
+    Ok(parsed
+        .into_iter()
+        .map(|(input, id)| match id {
+            Err(reason) => CheckOutcome::Invalid { input, reason },
+            Ok(recipient) => {
+                let reachability = statuses
+                    .iter()
+                    .find(|s| s.recipient == recipient)
+                    .map(|s| s.reachability())
+                    .unwrap_or(Reachability::NotRegistered);
+                CheckOutcome::Checked {
+                    swedish: reachability::reachability_swedish(&reachability, &sender),
+                    english: reachability::reachability_english(&reachability, &sender),
+                    input,
+                    recipient,
+                    reachability,
+                }
+            }
+        })
+        .collect())
 }
 
 /// The answer about one recipient from [`Kuvert::check`].
@@ -419,45 +473,7 @@ impl Kuvert {
     /// Looks recipients up (at most 1000): each input is parsed, the valid
     /// ones are asked about in one call.
     pub fn check(&self, inputs: &[String]) -> Result<Vec<CheckOutcome>, Error> {
-        let today = self.today();
-        let parsed: Vec<(String, Result<RecipientId, String>)> = inputs
-            .iter()
-            .map(|input| {
-                let id = RecipientId::parse(input, today).map_err(|e| e.to_string());
-                (input.clone(), id)
-            })
-            .collect();
-        let valid: Vec<RecipientId> = parsed
-            .iter()
-            .filter_map(|(_, id)| id.as_ref().ok().cloned())
-            .collect();
-        let statuses = if valid.is_empty() {
-            Vec::new()
-        } else {
-            self.intermediary()?
-                .is_reachable(self.profile.organisation_number(), &valid)?
-        };
-        let sender = self.profile.default_sender_name().as_str().to_string();
-        Ok(parsed
-            .into_iter()
-            .map(|(input, id)| match id {
-                Err(reason) => CheckOutcome::Invalid { input, reason },
-                Ok(recipient) => {
-                    let reachability = statuses
-                        .iter()
-                        .find(|s| s.recipient == recipient)
-                        .map(|s| s.reachability())
-                        .unwrap_or(Reachability::NotRegistered);
-                    CheckOutcome::Checked {
-                        swedish: reachability::reachability_swedish(&reachability, &sender),
-                        english: reachability::reachability_english(&reachability, &sender),
-                        input,
-                        recipient,
-                        reachability,
-                    }
-                }
-            })
-            .collect())
+        check_recipients(self.intermediary()?, &self.profile, inputs, self.today())
     }
 
     /// Builds and signs the standalone `SignedDelivery` of a draft without

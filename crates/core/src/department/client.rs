@@ -5,7 +5,7 @@ use serde::de::DeserializeOwned;
 
 use super::wire::{
     Accepted, ApiError, HistoryLine, LogCheck, MessageView, PurgeAnswer, PurgeRecordView,
-    PurgeRequest, Submission, WhoAmI,
+    PurgeRequest, RecipientAnswer, RecipientQuestion, Submission, WhoAmI,
 };
 use crate::compose::Draft;
 use crate::error::Error;
@@ -95,6 +95,31 @@ impl DepartmentClient {
         }
     }
 
+    /// The message as it stands once the server's worker has taken its
+    /// first step (submitted, paper, failed, or a failed attempt it will
+    /// retry), or as it stands when `wait` is over: it is safe in the
+    /// server's Outbox either way.
+    ///
+    /// # Errors
+    ///
+    /// As [`DepartmentClient::message`].
+    pub fn first_step(
+        &self,
+        message_id: &str,
+        wait: std::time::Duration,
+    ) -> Result<MessageView, Error> {
+        let deadline = std::time::Instant::now() + wait;
+        let mut message = self.message(message_id)?;
+        while message.state == "signed"
+            && message.retry_reason.is_none()
+            && std::time::Instant::now() < deadline
+        {
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            message = self.message(message_id)?;
+        }
+        Ok(message)
+    }
+
     /// One message of the log as the server shows it to this caller (an
     /// officer sees only their own: another's is "not found").
     ///
@@ -128,6 +153,42 @@ impl DepartmentClient {
             path.push_str(&encode(text));
         }
         self.get(&path)
+    }
+
+    /// Asks the server whether recipients can receive secure digital mail
+    /// (it asks FaR with the organisation's certificate).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Department`] or [`Error::Call`].
+    pub fn check(&self, inputs: &[String]) -> Result<Vec<RecipientAnswer>, Error> {
+        let body = serde_json::to_vec(&RecipientQuestion {
+            inputs: inputs.to_vec(),
+        })
+        .expect("a question serialises");
+        let url = format!("{}/v1/recipients", self.base);
+        let reply = self
+            .https
+            .call_json(&url, Some(body))
+            .map_err(|e| Error::Call(e.into()))?;
+        answer(reply)
+    }
+
+    /// The messages of one of the officer's folders, newest first (a
+    /// registrar's hold the organisation's messages they may read).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Department`] or [`Error::Call`].
+    pub fn folder(&self, folder: crate::Folder) -> Result<Vec<MessageView>, Error> {
+        let name = match folder {
+            crate::Folder::Outbox => "outbox",
+            crate::Folder::NeedsAttention => "needs_attention",
+            crate::Folder::Sent => "sent",
+            crate::Folder::Paper => "paper",
+            crate::Folder::Failed => "failed",
+        };
+        self.get(&format!("/v1/messages?folder={name}"))
     }
 
     /// The printed letter of a message sent on paper (PDF).

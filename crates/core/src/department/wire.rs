@@ -152,6 +152,45 @@ pub struct MessageView {
     pub retry_reason: Option<String>,
     /// The attachments' names, in order.
     pub attachments: Vec<String>,
+    /// Skyddsklass (0 when an older server did not say).
+    #[serde(default)]
+    pub protection_class: u8,
+    /// The message text.
+    #[serde(default)]
+    pub body: String,
+    /// For the attention of.
+    #[serde(default)]
+    pub attention: Option<String>,
+    /// The mailbox operator's service address, once submitted.
+    #[serde(default)]
+    pub mailbox_address: Option<String>,
+    /// When the server's worker next acts on it (RFC 3339, UTC).
+    #[serde(default)]
+    pub next_attempt_at: Option<String>,
+    /// An event message's case state (`senderinitiative`, …).
+    #[serde(default)]
+    pub event_status: Option<String>,
+    /// The event it follows in its case (`PrecedingEventId`).
+    #[serde(default)]
+    pub preceding_event_id: Option<String>,
+    /// The attachments' metadata, in order.
+    #[serde(default)]
+    pub attachment_files: Vec<AttachmentInfo>,
+    /// A Failed message the officer followed up (handled outside Kuvert or
+    /// sent again); set in folder listings.
+    #[serde(default)]
+    pub followed_up: bool,
+}
+
+/// An attachment of a message in the department's log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentInfo {
+    /// The file name.
+    pub name: String,
+    /// Its MIME type.
+    pub content_type: String,
+    /// Its size in bytes.
+    pub size: u64,
 }
 
 /// One line of a message's history.
@@ -165,6 +204,64 @@ pub struct HistoryLine {
     pub state: String,
     /// What it recorded (a distribution id, a reason).
     pub detail: Option<String>,
+}
+
+/// Recipients an officer asks about before sending (`POST /v1/recipients`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecipientQuestion {
+    /// The identity numbers as typed (at most 1000).
+    pub inputs: Vec<String>,
+}
+
+/// The server's answer about one recipient, asked of FaR with the
+/// organisation's certificate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecipientAnswer {
+    /// As typed.
+    pub input: String,
+    /// Why it is not a valid identity number (English), when it is not.
+    pub invalid: Option<String>,
+    /// The recipient (display form), when valid.
+    pub recipient: Option<String>,
+    /// The mailbox operator, when the recipient can receive digital mail.
+    pub operator: Option<String>,
+    /// The answer in plain Swedish.
+    pub swedish: String,
+    /// The answer in plain English.
+    pub english: String,
+}
+
+impl RecipientAnswer {
+    /// The answer of one of [`crate::app::check_recipients`]' outcomes.
+    pub fn of(outcome: crate::CheckOutcome) -> RecipientAnswer {
+        match outcome {
+            crate::CheckOutcome::Invalid { input, reason } => RecipientAnswer {
+                input,
+                invalid: Some(reason),
+                recipient: None,
+                operator: None,
+                swedish: String::new(),
+                english: String::new(),
+            },
+            crate::CheckOutcome::Checked {
+                input,
+                recipient,
+                reachability,
+                swedish,
+                english,
+            } => RecipientAnswer {
+                input,
+                invalid: None,
+                recipient: Some(recipient.display_form()),
+                operator: match reachability {
+                    kuvert_protocol::soap::Reachability::Digital { operator } => Some(operator),
+                    _ => None,
+                },
+                swedish,
+                english,
+            },
+        }
+    }
 }
 
 /// Who the server says the caller is.

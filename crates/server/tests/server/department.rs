@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use kuvert_core::compose::Draft;
 use kuvert_core::department::DepartmentClient;
 use kuvert_core::profile::Profile;
-use kuvert_core::Error;
+use kuvert_core::{Error, Folder};
 use kuvert_sandbox::department::{DepartmentFiles, PrivatePostgres, STAFF};
 use kuvert_sandbox::{Sandbox, SandboxConfig};
 use kuvert_server::config::ServerConfig;
@@ -203,6 +203,31 @@ fn each_officer_sees_only_their_own_messages_and_the_registrar_sees_both_through
     assert_eq!(ids(&anna), vec![a.message_id.clone()]);
     assert_eq!(ids(&bertil), vec![b.message_id.clone()]);
     assert_eq!(ids(&rut), vec![b.message_id.clone(), a.message_id.clone()]);
+    // The desktop's folders, from the server: the same reach.
+    let folder = |client: &DepartmentClient, folder: Folder| -> Vec<String> {
+        client
+            .folder(folder)
+            .unwrap()
+            .into_iter()
+            .map(|m| m.message_id)
+            .collect()
+    };
+    wait_for_state(&anna, &a.message_id, &["delivered"]);
+    wait_for_state(&bertil, &b.message_id, &["delivered"]);
+    assert_eq!(folder(&anna, Folder::Sent), vec![a.message_id.clone()]);
+    assert_eq!(folder(&bertil, Folder::Sent), vec![b.message_id.clone()]);
+    assert_eq!(folder(&rut, Folder::Sent).len(), 2);
+    for empty in [
+        Folder::Outbox,
+        Folder::NeedsAttention,
+        Folder::Paper,
+        Folder::Failed,
+    ] {
+        assert!(folder(&anna, empty).is_empty(), "{empty:?}");
+    }
+    let shown = anna.folder(Folder::Sent).unwrap().remove(0);
+    assert_eq!(shown.protection_class, 2);
+    assert_eq!(shown.body, "Beslutet bifogas.");
     // Another officer's message does not exist for Anna.
     assert!(matches!(
         anna.message(&b.message_id),
@@ -286,6 +311,35 @@ fn each_officer_sees_only_their_own_messages_and_the_registrar_sees_both_through
         forged.is_err(),
         "row-level security let an officer write as another"
     );
+}
+
+#[test]
+fn an_officer_looks_recipients_up_through_the_server_and_only_officers_may() {
+    let department = Department::start();
+    let anna = department.client(OFFICER_A);
+    let inputs: Vec<String> = ["198501012382", "192705178354", "19850101-0000", "nonsense"]
+        .map(String::from)
+        .to_vec();
+    let answers = anna.check(&inputs).unwrap();
+    assert_eq!(answers.len(), 4);
+    assert_eq!(answers[0].recipient.as_deref(), Some("19850101-2382"));
+    assert!(
+        answers[0].operator.as_deref().unwrap().starts_with("Kivra"),
+        "{answers:?}"
+    );
+    assert!(answers[0].invalid.is_none());
+    // Not registered: checked, no operator, said in Swedish.
+    assert_eq!(answers[1].operator, None);
+    assert!(answers[1].invalid.is_none());
+    assert!(!answers[1].swedish.is_empty());
+    // Not identity numbers: told why, nothing asked.
+    assert!(answers[2].invalid.is_some());
+    assert!(answers[3].invalid.is_some());
+    // A registrar does not send, and does not look recipients up.
+    match department.client(REGISTRAR).check(&inputs) {
+        Err(Error::Department { code, .. }) => assert_eq!(code, "forbidden"),
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]
@@ -617,6 +671,15 @@ fn issue_12_a_failed_message_is_marked_as_handled_once_by_its_officer_and_sealed
     );
     let lines = |c: &DepartmentClient| c.history(&failed.message_id).unwrap();
     let before = lines(&anna).len();
+    // In the Failed folder, waiting for her.
+    let waiting = |c: &DepartmentClient| -> Vec<(String, bool)> {
+        c.folder(Folder::Failed)
+            .unwrap()
+            .into_iter()
+            .map(|m| (m.message_id, m.followed_up))
+            .collect()
+    };
+    assert_eq!(waiting(&anna), vec![(failed.message_id.clone(), false)]);
 
     let view = anna
         .mark_handled(&failed.message_id, "Lämnat över personligen i receptionen.")
@@ -634,6 +697,8 @@ fn issue_12_a_failed_message_is_marked_as_handled_once_by_its_officer_and_sealed
     assert_eq!(code, "invalid_input");
     assert!(why.contains("redan markerat"), "{why}");
     assert_eq!(lines(&anna).len(), before + 1, "nothing more recorded");
+    // Followed up: still Failed, no longer waiting.
+    assert_eq!(waiting(&anna), vec![(failed.message_id.clone(), true)]);
 
     let db = kuvert_server::db::Database::connect(&department.postgres.url(), 2).unwrap();
     let report = db

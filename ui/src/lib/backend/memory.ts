@@ -42,6 +42,7 @@ export const testProfile: ProfileView = {
   needs_password: false,
   seal_file: null,
   seal_needs_password: false,
+  department_url: null,
   certificate_file: "/tmp/testmiljo/sender-cert.pem",
   files: ["/tmp/testmiljo/profile.toml"],
 };

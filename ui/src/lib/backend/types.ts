@@ -134,7 +134,12 @@ seal_file: string | null,
 /**
  * Whether that seal certificate needs a password of its own.
  */
-seal_needs_password: boolean, };
+seal_needs_password: boolean, 
+/**
+ * Department mode: the department server (`kuvert-server`) this
+ * profile hands its messages to, which keeps the shared log.
+ */
+department_url: string | null, };
 
 export type AppStatus = { 
 /**
@@ -428,6 +433,10 @@ message_id: string,
  * Why, as a code the UI renders.
  */
 reason: Reason, } | { "kind": "busy", 
+/**
+ * Message id.
+ */
+message_id: string, } | { "kind": "handed_over", 
 /**
  * Message id.
  */

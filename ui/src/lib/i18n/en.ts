@@ -4,6 +4,7 @@ import type { TextKey } from "./sv";
 export const en: Record<TextKey, string> = {
   "app.title": "Kuvert",
   "app.testEnvironment": "Test environment",
+  "app.department": "Department mode",
   "app.language": "Language",
   "nav.mailbox": "Mail",
   "nav.registrar": "Registry",
@@ -96,6 +97,7 @@ export const en: Record<TextKey, string> = {
   "compose.retrying": "The message stays in the Outbox and is retried automatically.",
   "compose.failed": "The message could not be sent.",
   "compose.busy": "The Outbox is in use; the message will be sent shortly.",
+  "compose.handed_over": "The message was handed to the department server, which sends it. Its progress shows in the Outbox and Sent.",
   "compose.envelope": "Size as sent",
   "compose.tooLarge": "The message is too large to send digitally. Compress the PDF or send the message on paper.",
   "compose.compress": "Compress PDF",

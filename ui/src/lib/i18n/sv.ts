@@ -2,6 +2,7 @@
 export const sv = {
   "app.title": "Kuvert",
   "app.testEnvironment": "Testmiljö",
+  "app.department": "Avdelningsläge",
   "app.language": "Språk",
   "nav.mailbox": "Post",
   "nav.registrar": "Diarium",
@@ -94,6 +95,7 @@ export const sv = {
   "compose.retrying": "Meddelandet ligger kvar i Utkorgen och skickas igen automatiskt.",
   "compose.failed": "Meddelandet kunde inte skickas.",
   "compose.busy": "Utkorgen används just nu; meddelandet skickas strax.",
+  "compose.handed_over": "Meddelandet har lämnats till avdelningens server, som skickar det. Hur det går syns i Utkorgen och Skickat.",
   "compose.problems": "Rätta följande:",
   "compose.envelope": "Storlek som skickas",
   "compose.tooLarge": "Meddelandet är för stort för att skickas digitalt. Komprimera PDF-filen eller skicka meddelandet med post.",
