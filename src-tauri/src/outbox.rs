@@ -74,13 +74,15 @@ pub(crate) fn round(kuvert: &Kuvert) -> Vec<StatusChange> {
         .collect()
 }
 
-/// How often the department server is asked what changed.
-const DEPARTMENT_INTERVAL: std::time::Duration = std::time::Duration::from_secs(2);
+/// How long the loop waits before it reconnects to the department server.
+const DEPARTMENT_RETRY: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Department mode: the server sends; this follows the officer's own
-/// messages on it and tells the window (and the officer) what changed —
-/// also what changed while the app was closed, from the states it last
-/// saw ([`Followed`]).
+/// messages on it and tells the window (and the officer) what changed. The
+/// server pushes each change (server-sent events) and the window hears of
+/// it at once; on every (re)connection the officer's newest messages are
+/// read and compared with the states last seen ([`Followed`]), which also
+/// catches what changed while the app was closed.
 fn follow_department(app: &AppHandle, recipe: &Recipe, generation: u64) {
     let Some(link) = recipe.department() else {
         return;
@@ -92,31 +94,64 @@ fn follow_department(app: &AppHandle, recipe: &Recipe, generation: u64) {
         return;
     };
     let followed = Followed::at(&data_dir);
-    let mut identity = None;
-    while GENERATION.load(Ordering::SeqCst) == generation {
-        let round = link.client().and_then(|client| {
-            let me = match &identity {
-                Some(me) => me,
-                None => identity.insert(client.who_am_i()?.identity),
-            };
-            let mine: Vec<_> = client
-                .log(None, DEPARTMENT_WINDOW)?
-                .into_iter()
-                .filter(|m| m.officer == *me)
-                .collect();
-            Ok(followed.round(&mine))
-        });
-        match round {
-            Ok(changes) => {
+    let current = || GENERATION.load(Ordering::SeqCst) == generation;
+    while current() {
+        if let Err(error) = follow_once(app, link, &followed, &current) {
+            tracing::warn!(%error, "the department server could not be followed");
+        }
+        // A period, not synchronisation: the loop reconnects after a pause.
+        std::thread::sleep(DEPARTMENT_RETRY);
+    }
+}
+
+/// One connection: catches up, then takes the server's pushes until the
+/// stream ends (or another profile was opened).
+fn follow_once(
+    app: &AppHandle,
+    link: &crate::department::Link,
+    followed: &Followed,
+    current: &dyn Fn() -> bool,
+) -> Result<(), kuvert_core::Error> {
+    use kuvert_core::department::Pushed;
+    let client = link.client()?;
+    let me = client.who_am_i()?.identity;
+    // Subscribed before catching up: a change in between is not lost.
+    let events = client.events();
+    let catch_up = || -> Result<(), kuvert_core::Error> {
+        let mine: Vec<_> = client
+            .log(None, DEPARTMENT_WINDOW)?
+            .into_iter()
+            .filter(|m| m.officer == me)
+            .collect();
+        for change in followed.round(&mine) {
+            announce(app, &change);
+        }
+        Ok(())
+    };
+    catch_up()?;
+    for pushed in events {
+        if !current() {
+            return Ok(());
+        }
+        match pushed? {
+            Pushed::Status(m) if m.officer == me => {
+                let changes = followed.round(std::slice::from_ref(&m));
+                if changes.is_empty() {
+                    // Nothing to interrupt the officer for; the window
+                    // still shows it.
+                    if let Ok(change) = crate::department::change(&m) {
+                        tell_window(app, &change);
+                    }
+                }
                 for change in changes {
                     announce(app, &change);
                 }
             }
-            Err(error) => tracing::warn!(%error, "the department server could not be asked"),
+            Pushed::Status(_) => {}
+            Pushed::Resync => catch_up()?,
         }
-        // A period, not synchronisation: the loop polls the server.
-        std::thread::sleep(DEPARTMENT_INTERVAL);
     }
+    Ok(())
 }
 
 /// How many of the officer's newest messages each round looks at.
@@ -199,10 +234,15 @@ impl Followed {
 /// One writer of the followed record at a time (the loop and a send).
 static FOLLOWED: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-fn announce(app: &AppHandle, change: &StatusChange) {
+/// Tells the window that a message changed.
+fn tell_window(app: &AppHandle, change: &StatusChange) {
     if let Err(error) = app.emit(STATUS_EVENT, change) {
         tracing::warn!(%error, "the window could not be told");
     }
+}
+
+fn announce(app: &AppHandle, change: &StatusChange) {
+    tell_window(app, change);
     let language = app
         .try_state::<Session>()
         .and_then(|session| preferences::load(session.data_dir()).language)

@@ -148,3 +148,19 @@ test("officer A's message is handed to the server, and its delivery reaches the 
   assert.equal(entries[0].officer, started.staff[0].identity);
   assert.equal(entries[0].state, "delivered");
 });
+
+test("a message officer A sends from elsewhere appears in the open window, delivered, by the server's push alone", async () => {
+  // The window has nothing to do with this send: only the server's event
+  // stream can tell it (the window has no timer of its own).
+  await driver.click(await driver.find("#folder-sent"));
+  const sent = kuvert(started.staff[0].profile, [
+    "send", "--to", "19850101-2382", "--subject", "Skickat från kommandoraden E2E", "--body", "Hej", "--case", "BN 2026/3003", "--class", "2",
+  ]);
+  await driver.until("the pushed message to show as delivered", async () => {
+    const state = await driver.execute(
+      "const row = document.querySelector(`#message-list button[data-message-id='${arguments[0]}']`); return row ? row.querySelector('[data-state]')?.dataset.state ?? 'listed' : null",
+      [sent.message_id],
+    );
+    return state === "delivered";
+  }, 30_000);
+});

@@ -44,6 +44,7 @@ pub fn router(department: Arc<Department>) -> Router<()> {
     Router::new()
         .route("/v1/whoami", get(who_am_i))
         .route("/v1/recipients", post(recipients))
+        .route("/v1/events", get(events))
         .route("/v1/messages", post(submit).get(log))
         .route("/v1/messages/{id}", get(message))
         .route("/v1/messages/{id}/history", get(history))
@@ -294,6 +295,63 @@ async fn letter(
 ) -> Result<Response, Answer> {
     let pdf = as_caller(department, identity, move |d, caller| d.letter(caller, &id)).await?;
     Ok(([(axum::http::header::CONTENT_TYPE, "application/pdf")], pdf).into_response())
+}
+
+/// How often an idle event stream says it is alive.
+const EVENTS_KEEP_ALIVE: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// `GET /v1/events`: server-sent events, one `status` event (the message
+/// as `GET /v1/messages/{id}` shows it) for each change to a message the
+/// caller may read, from any instance ([`crate::events`]); a `resync`
+/// event when changes may have been missed (the client reads its folders
+/// again). Others' messages are never named, not even by id.
+async fn events(
+    State(department): State<Arc<Department>>,
+    Extension(identity): Extension<Identity>,
+) -> Result<Response, Answer> {
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    use tokio::sync::broadcast::error::RecvError;
+    // Subscribed before the caller is looked up: nothing falls between.
+    let changes = department.subscribe();
+    let caller = as_caller(Arc::clone(&department), identity, |_, caller| {
+        Ok(caller.clone())
+    })
+    .await?;
+    let stream = futures_util::stream::unfold(
+        (changes, department, caller),
+        |(mut changes, department, caller)| async move {
+            loop {
+                let event = match changes.recv().await {
+                    Ok(id) if id.is_empty() => Event::default().event("resync").data(""),
+                    Ok(id) => {
+                        let (d, c) = (Arc::clone(&department), caller.clone());
+                        let seen = tokio::task::spawn_blocking(move || d.message(&c, &id)).await;
+                        match seen {
+                            Ok(Ok(view)) => {
+                                match Event::default().event("status").json_data(view) {
+                                    Ok(event) => event,
+                                    Err(_) => continue,
+                                }
+                            }
+                            // Not the caller's to read: nothing is said.
+                            Ok(Err(Refusal::NotFound)) => continue,
+                            // The database failed: the client reads again later.
+                            _ => Event::default().event("resync").data(""),
+                        }
+                    }
+                    Err(RecvError::Lagged(_)) => Event::default().event("resync").data(""),
+                    Err(RecvError::Closed) => return None,
+                };
+                return Some((
+                    Ok::<_, std::convert::Infallible>(event),
+                    (changes, department, caller),
+                ));
+            }
+        },
+    );
+    Ok(Sse::new(stream)
+        .keep_alive(KeepAlive::new().interval(EVENTS_KEEP_ALIVE))
+        .into_response())
 }
 
 async fn recipients(

@@ -97,7 +97,14 @@ pub struct Department {
     clock: Box<dyn Clock>,
     instance: String,
     lease: Duration,
+    /// The ids of messages whose history grew (any instance's), for
+    /// `GET /v1/events`; an empty id says some may have been missed.
+    changes: tokio::sync::broadcast::Sender<String>,
 }
+
+/// How many announced changes a slow event stream may fall behind before it
+/// is told to read its folders again.
+const CHANGES_KEPT: usize = 1024;
 
 impl std::fmt::Debug for Department {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -128,7 +135,25 @@ impl Department {
             clock: Box::new(SystemClock),
             instance,
             lease,
+            changes: tokio::sync::broadcast::channel(CHANGES_KEPT).0,
         }
+    }
+
+    /// Tells the event streams that `message_id`'s history grew.
+    pub fn announce(&self, message_id: &str) {
+        // No subscriber: nobody to tell.
+        let _ = self.changes.send(message_id.to_string());
+    }
+
+    /// Tells the event streams that changes may have been missed (the
+    /// notifications were lost for a while).
+    pub fn announce_gap(&self) {
+        let _ = self.changes.send(String::new());
+    }
+
+    /// The changes announced from now on.
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<String> {
+        self.changes.subscribe()
     }
 
     /// Retries and polls statuses per `policy`.

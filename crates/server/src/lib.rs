@@ -25,6 +25,7 @@ pub mod chain;
 pub mod config;
 pub mod db;
 pub mod department;
+pub mod events;
 pub mod export;
 pub mod filing;
 pub mod ledger;
@@ -162,6 +163,7 @@ pub fn start(config: &ServerConfig) -> Result<RunningServer, StartError> {
         acceptor,
         api::router(Arc::clone(&department)),
     ));
+    events::start(Arc::clone(&department), &config.database_url);
     worker::start(
         Arc::clone(&department),
         &config.database_url,

@@ -126,6 +126,12 @@ pub fn add_history(
         )
         .during("recording the history")?
         .get(0);
+    // Open windows hear of it once the transaction commits (crate::events).
+    tx.execute(
+        "SELECT pg_notify($1, $2)",
+        &[&crate::events::CHANNEL, &message_id],
+    )
+    .during("announcing the change")?;
     crate::chain::append(tx, message_id, seq)
 }
 

@@ -254,7 +254,29 @@ impl HttpsClient {
         let idle = self.inner.call_timeout;
         // A server may prepare the whole file before it answers.
         let exchange = self.exchange(url, Accept::Any, idle.max(DOWNLOAD_HEAD_TIMEOUT));
-        self.drive(exchange.download(request, file, idle))
+        let (download, file) = self.drive(exchange.download(request, file, idle))?;
+        file.sync_all().map_err(|e| TransportError::Io {
+            detail: format!("writing the download: {e}"),
+        })?;
+        Ok(download)
+    }
+
+    /// Follows a stream (GET; server-sent events): a 2xx body goes to
+    /// `sink` as it arrives, for as long as the server sends something at
+    /// least every `idle` and `sink` takes it (a sink that refuses a chunk
+    /// ends the stream with [`TransportError::Io`]); any other status is
+    /// [`Download::Refused`]. Blocks the calling thread meanwhile. `sink`
+    /// runs on the client's own thread: it must not call this client.
+    pub fn stream(
+        &self,
+        url: &str,
+        sink: impl std::io::Write + Send + 'static,
+        idle: Duration,
+    ) -> Result<Download, TransportError> {
+        let url = require_https(url)?;
+        let request = self.inner.client.get(url);
+        let exchange = self.exchange(url, Accept::Any, self.inner.call_timeout);
+        Ok(self.drive(exchange.download(request, sink, idle))?.0)
     }
 
     /// How many connections this client (with its clones) has opened so
@@ -392,19 +414,19 @@ impl Exchange {
         })
     }
 
-    /// A download: a 2xx body goes to `file` chunk by chunk, each chunk
+    /// A download: a 2xx body goes to `sink` chunk by chunk, each chunk
     /// within `idle` of the one before (the whole may take longer than a
-    /// call); any other status is read as a reply, for the caller.
-    async fn download(
+    /// call); any other status is read as a reply, for the caller. A sink
+    /// that refuses a chunk ends it ([`TransportError::Io`]).
+    async fn download<W: std::io::Write>(
         mut self,
         request: reqwest::RequestBuilder,
-        mut file: std::fs::File,
+        mut sink: W,
         idle: Duration,
-    ) -> Result<Download, TransportError> {
-        use std::io::Write;
+    ) -> Result<(Download, W), TransportError> {
         let mut response = self.head(request).await?;
         if !response.status().is_success() {
-            return self.reply(response).await.map(Download::Refused);
+            return Ok((Download::Refused(self.reply(response).await?), sink));
         }
         let headers = response
             .headers()
@@ -418,9 +440,11 @@ impl Exchange {
             self.deadline = Instant::now() + idle;
             match timeout_at(self.deadline, response.chunk()).await {
                 Ok(Ok(Some(chunk))) => {
-                    file.write_all(&chunk).map_err(|e| TransportError::Io {
-                        detail: format!("writing the download: {e}"),
-                    })?;
+                    sink.write_all(&chunk)
+                        .and_then(|()| sink.flush())
+                        .map_err(|e| TransportError::Io {
+                            detail: format!("writing the download: {e}"),
+                        })?;
                     bytes += chunk.len() as u64;
                 }
                 Ok(Ok(None)) => break,
@@ -428,10 +452,7 @@ impl Exchange {
                 Err(_) => return Err(self.timed_out(TimeoutPhase::Response)),
             }
         }
-        file.sync_all().map_err(|e| TransportError::Io {
-            detail: format!("writing the download: {e}"),
-        })?;
-        Ok(Download::Saved { bytes, headers })
+        Ok((Download::Saved { bytes, headers }, sink))
     }
 
     /// Sends the request and waits for the response head.

@@ -20,8 +20,8 @@ const SUBMIT_ATTEMPTS: u32 = 3;
 /// A connection to the department's server. Cheap to clone.
 #[derive(Clone)]
 pub struct DepartmentClient {
-    https: HttpsClient,
-    base: String,
+    pub(super) https: HttpsClient,
+    pub(super) base: String,
 }
 
 impl std::fmt::Debug for DepartmentClient {
@@ -381,19 +381,24 @@ fn answer<T: DeserializeOwned>(reply: HttpReply) -> Result<T, Error> {
             problems: Vec::new(),
         });
     }
+    Err(refusal(reply))
+}
+
+/// The server's error answer.
+pub(super) fn refusal(reply: HttpReply) -> Error {
     let error: ApiError = serde_json::from_slice(&reply.body).unwrap_or_else(|_| ApiError {
         code: "internal".into(),
         message: format!("Servern svarade med HTTP {}.", reply.status),
         problems: Vec::new(),
     });
     if error.code == "not_found" {
-        return Err(Error::MessageNotFound(error.message));
+        return Error::MessageNotFound(error.message);
     }
-    Err(Error::Department {
+    Error::Department {
         code: error.code,
         message: error.message,
         problems: error.problems,
-    })
+    }
 }
 
 /// Percent-encodes a path segment or query value.

@@ -6,11 +6,14 @@
 //! `department.ca_bundle`.
 //!
 //! - [`wire`]: the JSON both sides speak.
+//! - [`Events`]: the changes the server pushes to open windows.
 //! - [`DepartmentClient`]: submit, read a message, its history and the log;
 //!   import a local log ([`Kuvert::imported_form`](crate::Kuvert::imported_form)).
 
 mod client;
+mod events;
 mod migrate;
 pub mod wire;
 
 pub use client::DepartmentClient;
+pub use events::{Events, Pushed};

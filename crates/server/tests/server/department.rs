@@ -313,6 +313,61 @@ fn each_officer_sees_only_their_own_messages_and_the_registrar_sees_both_through
     );
 }
 
+/// Status changes reach an open window at once (server-sent events): the
+/// officer's stream names each step of her own message, up to delivered,
+/// and never another officer's message, not even by id.
+#[test]
+fn an_officers_event_stream_carries_each_change_of_her_own_messages_and_nobody_elses() {
+    use kuvert_core::department::Pushed;
+    let department = Department::start();
+    let anna = department.client(OFFICER_A);
+    let bertil = department.client(OFFICER_B);
+    let mut events = anna.events();
+    // The stream is open once the server has subscribed it; a first change
+    // of Bertil's proves nothing leaks and lets the stream settle.
+    std::thread::sleep(Duration::from_millis(500));
+    let his = bertil.submit(&draft("Bertils beslut"), "e-b").unwrap();
+    let hers = anna.submit(&draft("Annas beslut"), "e-a").unwrap();
+    let mut states = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while states.last().map(String::as_str) != Some("delivered") {
+        assert!(Instant::now() < deadline, "{states:?}");
+        match events.next().unwrap().unwrap() {
+            Pushed::Status(view) => {
+                assert_eq!(
+                    view.message_id, hers.message_id,
+                    "another officer's message"
+                );
+                assert_ne!(view.message_id, his.message_id);
+                states.push(view.state.clone());
+            }
+            Pushed::Resync => {}
+        }
+    }
+    assert_eq!(
+        states.first().map(String::as_str),
+        Some("signed"),
+        "{states:?}"
+    );
+    assert!(states.iter().any(|s| s == "submitted"), "{states:?}");
+    // The registrar's stream names both officers' messages.
+    let mut registrar = department.client(REGISTRAR).events();
+    std::thread::sleep(Duration::from_millis(500));
+    // A refused action records nothing, so pushes nothing.
+    anna.mark_handled(&hers.message_id, "x").unwrap_err();
+    let third = bertil.submit(&draft("Bertils andra"), "e-b2").unwrap();
+    match registrar.next().unwrap().unwrap() {
+        Pushed::Status(view) => assert_eq!(view.message_id, third.message_id),
+        other => panic!("{other:?}"),
+    }
+    // A stranger to the staff table gets no stream.
+    let nobody = department.client_of("Okänd", "okand@kommunb.example");
+    match nobody.events().next().unwrap() {
+        Err(Error::Department { code, .. }) => assert_eq!(code, "unknown_caller"),
+        other => panic!("{other:?}"),
+    }
+}
+
 #[test]
 fn an_officer_looks_recipients_up_through_the_server_and_only_officers_may() {
     let department = Department::start();
