@@ -488,14 +488,12 @@ pub async fn export_log(
             );
         }
         if !department::exportable(&filter) {
-            return Err(department::not_here("exportera med andra filter än fritext (ett helt ärende arkiveras med diarienumret)").into());
+            return Err(department::not_here(
+                "exportera med andra filter än fritext och diarienummer",
+            )
+            .into());
         }
-        let text = filter
-            .text
-            .as_deref()
-            .map(str::trim)
-            .filter(|t| !t.is_empty());
-        let count = server.export_csv(text, Path::new(&path))?;
+        let count = server.export_csv(&department::export_filter(&filter), Path::new(&path))?;
         return Ok(Written {
             path,
             count,

@@ -304,17 +304,32 @@ pub fn matches(filter: &LogFilterView, m: &wire::MessageView) -> bool {
 }
 
 /// Whether the server can export exactly what `filter` selects: it
-/// exports by the free text alone (a substring, as its search).
+/// exports by the free text (a substring, as its search) and the
+/// diarienummer (exactly, or a prefix with `*`).
 pub fn exportable(filter: &LogFilterView) -> bool {
     let blank = |f: &Option<String>| f.as_deref().is_none_or(|t| t.trim().is_empty());
-    blank(&filter.case_number)
-        && blank(&filter.recipient)
+    blank(&filter.recipient)
         && filter.states.is_empty()
         && filter.protection_class.is_none()
         && blank(&filter.from)
         && blank(&filter.to)
         && blank(&filter.sender_name)
         && blank(&filter.officer)
+}
+
+/// The server's export filter for the sent log's `filter` (see
+/// [`exportable`]).
+pub fn export_filter(filter: &LogFilterView) -> wire::ExportFilter {
+    let given = |f: &Option<String>| {
+        f.as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+    };
+    wire::ExportFilter {
+        text: given(&filter.text),
+        case: given(&filter.case_number),
+    }
 }
 
 /// The text the server searches by for `filter`: the free text, else the

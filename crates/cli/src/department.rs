@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use kuvert_core::department::wire::MessageView;
+use kuvert_core::department::wire::{ExportFilter, MessageView};
 use kuvert_core::department::DepartmentClient;
 use kuvert_core::profile::Profile;
 use kuvert_core::reason::Reason;
@@ -220,7 +220,7 @@ pub fn status(json: bool, client: &DepartmentClient, message_id: &str) -> Result
 /// `kuvert log`: the messages this caller may read (an officer's own, a
 /// registrar's units').
 pub fn log(json: bool, client: &DepartmentClient, filters: &Filters) -> Result<u8, Error> {
-    text_only(filters)?;
+    text_only(filters, Case::Refused)?;
     let found = client.log(filters.text.as_deref(), filters.limit)?;
     print(json, json!(found), || {
         found.iter().map(line).collect::<Vec<_>>().join("\n")
@@ -243,8 +243,12 @@ pub fn export(
             reason: format!("department mode exports CSV (--format csv) for now, not {format:?}"),
         });
     }
-    text_only(filters)?;
-    let rows = client.export_csv(filters.text.as_deref(), out)?;
+    let filter = ExportFilter {
+        text: filters.text.clone(),
+        case: filters.case.clone(),
+    };
+    text_only(filters, Case::Allowed)?;
+    let rows = client.export_csv(&filter, out)?;
     print(
         json,
         json!({ "format": "csv", "path": out, "messages": rows }),
@@ -304,9 +308,16 @@ pub fn archive(
 
 /// The department log is searched by text only (for now): any other
 /// filter is refused rather than ignored.
-fn text_only(filters: &Filters) -> Result<(), Error> {
+/// Whether `--case` may narrow the command (the server's export takes it).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Case {
+    Allowed,
+    Refused,
+}
+
+fn text_only(filters: &Filters, case: Case) -> Result<(), Error> {
     let others = filters.recipient.is_some()
-        || filters.case.is_some()
+        || (filters.case.is_some() && case == Case::Refused)
         || filters.from.is_some()
         || filters.to.is_some()
         || !filters.status.is_empty()

@@ -27,7 +27,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use kuvert_core::department::wire::{
-    ApiError, HandledRequest, ImportedMessage, PurgeRequest, RecipientQuestion, Submission, WhoAmI,
+    ApiError, ExportFilter, HandledRequest, ImportedMessage, PurgeRequest, RecipientQuestion,
+    Submission, WhoAmI,
 };
 use serde::Deserialize;
 
@@ -236,12 +237,12 @@ fn spooled(file: std::fs::File, content_type: &str, rows: u64) -> Response {
 async fn export_csv(
     State(department): State<Arc<Department>>,
     Extension(identity): Extension<Identity>,
-    Query(query): Query<LogQuery>,
+    Query(filter): Query<ExportFilter>,
 ) -> Result<Response, Answer> {
     let (file, rows) = as_caller(department, identity, move |d, caller| {
         spool(|file| {
             let mut out = std::io::BufWriter::with_capacity(1 << 16, file);
-            d.export_csv(caller, query.q.as_deref(), &mut out)
+            d.export_csv(caller, &filter, &mut out)
         })
     })
     .await?;

@@ -551,11 +551,11 @@ impl Department {
     pub fn export_csv(
         &self,
         caller: &Caller,
-        text: Option<&str>,
+        filter: &kuvert_core::department::wire::ExportFilter,
         out: &mut impl std::io::Write,
     ) -> Result<u64, Refusal> {
         self.db.as_caller(caller, |tx| {
-            export::csv(tx, caller, text, out).map_err(|e| match e {
+            export::csv(tx, caller, filter, out).map_err(|e| match e {
                 export::ExportError::NotAllowed => Refusal::Forbidden(
                     "Administratörer läser inga meddelanden och kan inte exportera loggen.".into(),
                 ),

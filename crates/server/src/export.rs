@@ -14,7 +14,10 @@ use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::ToSql;
 use postgres::Transaction;
 
+use kuvert_core::department::wire::ExportFilter;
+
 use crate::db::{DbError, During};
+use crate::messages::like_literal;
 use crate::staff::{Caller, Role};
 
 /// The SQL behind [`CSV_COLUMNS`], in their order (times as unix seconds),
@@ -54,7 +57,7 @@ impl From<DbError> for ExportError {
 
 /// The query for what `caller` may read, oldest first, with `text` (when
 /// given) as a substring of the search text; and its parameters.
-pub fn query(caller: &Caller, text: Option<&str>) -> Result<(String, Vec<String>), ExportError> {
+pub fn query(caller: &Caller, filter: &ExportFilter) -> Result<(String, Vec<String>), ExportError> {
     let mut conditions = Vec::new();
     let mut params = Vec::new();
     match caller.role() {
@@ -73,9 +76,31 @@ pub fn query(caller: &Caller, text: Option<&str>) -> Result<(String, Vec<String>
         }
         Role::Administrator => return Err(ExportError::NotAllowed),
     }
-    if let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) {
+    if let Some(text) = filter
+        .text
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
         params.push(crate::messages::contains_pattern(text));
         conditions.push(format!("m.search_text ILIKE ${}", params.len()));
+    }
+    if let Some(case) = filter
+        .case
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
+        match case.strip_suffix('*') {
+            Some(prefix) => {
+                params.push(format!("{}%", like_literal(prefix.trim_end())));
+                conditions.push(format!("m.case_number LIKE ${}", params.len()));
+            }
+            None => {
+                params.push(case.to_string());
+                conditions.push(format!("m.case_number = ${}", params.len()));
+            }
+        }
     }
     let filter = if conditions.is_empty() {
         String::new()
@@ -95,10 +120,10 @@ pub fn query(caller: &Caller, text: Option<&str>) -> Result<(String, Vec<String>
 pub fn csv(
     tx: &mut Transaction<'_>,
     caller: &Caller,
-    text: Option<&str>,
+    filter: &ExportFilter,
     out: &mut impl Write,
 ) -> Result<u64, ExportError> {
-    let (sql, params) = query(caller, text)?;
+    let (sql, params) = query(caller, filter)?;
     let params: Vec<&(dyn ToSql + Sync)> =
         params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
     let mut line = Vec::with_capacity(4096);

@@ -276,15 +276,16 @@ pub fn history(tx: &mut impl GenericClient, message_id: &str) -> Result<Vec<Hist
         .collect())
 }
 
-/// `text` as an `ILIKE` pattern matching it anywhere (its `\`, `%` and `_`
-/// taken literally).
+/// `text` as an `ILIKE` pattern matching it anywhere.
 pub fn contains_pattern(text: &str) -> String {
-    format!(
-        "%{}%",
-        text.replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-    )
+    format!("%{}%", like_literal(text))
+}
+
+/// `text` inside a `LIKE` pattern, its `\`, `%` and `_` taken literally.
+pub fn like_literal(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 /// The API's view of a stored message.

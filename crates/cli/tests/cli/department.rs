@@ -222,6 +222,47 @@ fn the_registrar_files_a_case_from_the_department_log_as_a_valid_e_ark_package_a
         &["export", "--format", "csv", "--out", csv.to_str().unwrap()],
     );
     assert_eq!(exported["messages"], 3, "{exported}");
+    let by_case = department.json(
+        2,
+        0,
+        &[
+            "export",
+            "--format",
+            "csv",
+            "--case",
+            "BN 2026/2001",
+            "--out",
+            csv.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(by_case["messages"], 3, "{by_case}");
+    let none = department.json(
+        2,
+        0,
+        &[
+            "export",
+            "--format",
+            "csv",
+            "--case",
+            "BN 2026/200",
+            "--out",
+            csv.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(none["messages"], 0, "{none}");
+    let other = department.run(
+        2,
+        &[
+            "export",
+            "--format",
+            "csv",
+            "--from",
+            "2026-01-01",
+            "--out",
+            "x.csv",
+        ],
+    );
+    assert_eq!(other.code, 2, "{other:?}");
     let refused = department.run(2, &["export", "--format", "jsonl", "--out", "x.jsonl"]);
     assert_eq!(refused.code, 2, "{refused:?}");
     assert!(refused.stderr.contains("--format csv"), "{refused:?}");

@@ -4,8 +4,8 @@ use kuvert_transport::{CaBundle, Download, HttpReply, HttpsClient};
 use serde::de::DeserializeOwned;
 
 use super::wire::{
-    Accepted, ApiError, HistoryLine, LogCheck, MessageView, PurgeAnswer, PurgeRecordView,
-    PurgeRequest, RecipientAnswer, RecipientQuestion, Submission, WhoAmI,
+    Accepted, ApiError, ExportFilter, HistoryLine, LogCheck, MessageView, PurgeAnswer,
+    PurgeRecordView, PurgeRequest, RecipientAnswer, RecipientQuestion, Submission, WhoAmI,
 };
 use crate::compose::Draft;
 use crate::error::Error;
@@ -217,11 +217,15 @@ impl DepartmentClient {
     ///
     /// [`Error::Department`] (`forbidden` for administrators),
     /// [`Error::Call`], or [`Error::File`] when `out` cannot be written.
-    pub fn export_csv(&self, text: Option<&str>, out: &std::path::Path) -> Result<u64, Error> {
-        let mut url = format!("{}/v1/export.csv", self.base);
-        if let Some(text) = text {
-            url.push_str(&format!("?q={}", encode(text)));
+    pub fn export_csv(&self, filter: &ExportFilter, out: &std::path::Path) -> Result<u64, Error> {
+        let mut query = Vec::new();
+        if let Some(text) = &filter.text {
+            query.push(format!("q={}", encode(text)));
         }
+        if let Some(case) = &filter.case {
+            query.push(format!("case={}", encode(case)));
+        }
+        let url = format!("{}/v1/export.csv?{}", self.base, query.join("&"));
         self.download(&url, out)
     }
 

@@ -206,6 +206,19 @@ pub struct HistoryLine {
     pub detail: Option<String>,
 }
 
+/// What an export of the department log holds (`GET /v1/export.csv?q=&case=`):
+/// the caller's reach, narrowed by these.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportFilter {
+    /// A substring of the search text (subject, recipient, diarienummer,
+    /// officer, body).
+    #[serde(rename = "q", default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// A diarienummer, exactly; with a trailing `*`, every one it begins.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case: Option<String>,
+}
+
 /// Recipients an officer asks about before sending (`POST /v1/recipients`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecipientQuestion {

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use kuvert_core::compose::Draft;
+use kuvert_core::department::wire::ExportFilter;
 use kuvert_core::department::DepartmentClient;
 use kuvert_core::profile::Profile;
 use kuvert_core::{Error, Folder};
@@ -826,9 +827,9 @@ fn the_department_csv_export_holds_what_the_caller_may_read_in_the_desktops_form
         wait_for_state(client, id, &["submitted", "pending", "delivered"]);
     }
     let dir = tempfile::tempdir().unwrap();
-    let export = |client: &DepartmentClient, text: Option<&str>, name: &str| {
+    let export = |client: &DepartmentClient, filter: ExportFilter, name: &str| {
         let out = dir.path().join(name);
-        let rows = client.export_csv(text, &out).unwrap();
+        let rows = client.export_csv(&filter, &out).unwrap();
         let bytes = std::fs::read(&out).unwrap();
         assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "{name}: no BOM");
         let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
@@ -857,7 +858,7 @@ fn the_department_csv_export_holds_what_the_caller_may_read_in_the_desktops_form
             .unwrap()
     };
 
-    let own = export(&anna, None, "anna.csv");
+    let own = export(&anna, ExportFilter::default(), "anna.csv");
     assert_eq!(own.len(), 1, "{own:?}");
     assert_eq!(own[0][column("message_id")], a.message_id);
     assert_eq!(own[0][column("officer_account")], OFFICER_A);
@@ -865,7 +866,7 @@ fn the_department_csv_export_holds_what_the_caller_may_read_in_the_desktops_form
     assert_eq!(own[0][column("subject")], "'=SUMMA(A1) bygglov");
     assert_eq!(own[0][column("case_number")], "BN 2026/0042");
 
-    let all = export(&rut, None, "rut.csv");
+    let all = export(&rut, ExportFilter::default(), "rut.csv");
     let ids: Vec<&str> = all
         .iter()
         .map(|r| r[column("message_id")].as_str())
@@ -875,14 +876,32 @@ fn the_department_csv_export_holds_what_the_caller_may_read_in_the_desktops_form
         [a.message_id.as_str(), b.message_id.as_str()],
         "oldest first"
     );
-    let found = export(&rut, Some("bistånd"), "rut-bistand.csv");
+    let text = |t: &str| ExportFilter {
+        text: Some(t.into()),
+        ..ExportFilter::default()
+    };
+    let case = |c: &str| ExportFilter {
+        case: Some(c.into()),
+        ..ExportFilter::default()
+    };
+    let found = export(&rut, text("bistånd"), "rut-bistand.csv");
     assert_eq!(found.len(), 1);
     assert_eq!(found[0][column("officer_account")], OFFICER_B);
+    // By diarienummer: exactly, or every one it begins with `*`; the
+    // pattern's own characters are taken literally.
+    assert_eq!(export(&rut, case("BN 2026/0042"), "case.csv").len(), 2);
+    assert_eq!(export(&rut, case("BN 2026/004"), "near.csv").len(), 0);
+    assert_eq!(export(&rut, case("BN 2026/00*"), "prefix.csv").len(), 2);
+    assert_eq!(export(&rut, case("BN_2026%*"), "literal.csv").len(), 0);
+    assert_eq!(
+        export(&anna, case("BN 2026/0042"), "anna-case.csv").len(),
+        1
+    );
 
     // The database down: an error, and neither the file nor its part.
     department.postgres.stop();
     let out = dir.path().join("down.csv");
-    let refused = rut.export_csv(None, &out);
+    let refused = rut.export_csv(&ExportFilter::default(), &out);
     assert!(
         matches!(&refused, Err(Error::Department { code, .. }) if code == "unavailable"),
         "{refused:?}"
