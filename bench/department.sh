@@ -19,4 +19,4 @@ export KUVERT_BENCH_OFFICERS="${3:-20}" KUVERT_BENCH_PER_OFFICER="${4:-10}"
 export KUVERT_LOG=warn
 cargo test --release --quiet -p kuvert-server --test server bench:: -- \
   --ignored --nocapture --test-threads 1 2>&1 \
-  | grep -vE 'r2d2|lost the Outbox notifications|^$|^running|^test |^test result'
+  | grep -vE 'r2d2|lost the (Outbox|status) notifications|^$|^running|^test |^test result'
