@@ -294,6 +294,9 @@ pub struct DepartmentFiles {
     pub staff_ca: PathBuf,
     /// Each member of [`STAFF`]'s client profile, in that order.
     pub profiles: Vec<PathBuf>,
+    /// The secret the department log's chain is keyed with (a test key,
+    /// made once, 0600).
+    pub chain_key: PathBuf,
 }
 
 impl DepartmentFiles {
@@ -318,6 +321,13 @@ impl DepartmentFiles {
         load_or(&pki_dir, "server", || {
             issue_server_certificate(&ca, &["localhost"], &["127.0.0.1".parse().expect("an IP")])
         })?;
+        let chain_key = pki_dir.join("chain.key");
+        if !chain_key.exists() {
+            let mut secret = [0u8; 32];
+            openssl::rand::rand_bytes(&mut secret).map_err(SandboxError::pki)?;
+            let hex: String = secret.iter().map(|b| format!("{b:02x}")).collect();
+            write_private(&chain_key, &format!("{hex}\n"))?;
+        }
         let port = match port {
             0 => previous_port(&state_dir.join("server.toml")).unwrap_or(free_port()?),
             port => port,
@@ -357,6 +367,9 @@ url = {url}
 [organisation]
 profile = "profile.toml"   # the test organisation (Kommun B) and its certificate
 
+[log]
+chain_key_file = "department/chain.key"   # a test key, made for the test environment only
+
 [worker]
 poll_milliseconds = 500
 status_interval_seconds = 2   # the test environment delivers within seconds
@@ -378,6 +391,7 @@ status_interval_seconds = 2   # the test environment delivers within seconds
             server_url,
             staff_ca: pki_dir.join("staff-ca.pem"),
             profiles,
+            chain_key,
         })
     }
 }
@@ -462,4 +476,17 @@ fn free_port() -> Result<u16, SandboxError> {
 
 fn write(path: &Path, text: &str) -> Result<(), SandboxError> {
     std::fs::write(path, text).map_err(|e| SandboxError::io(path, e))
+}
+
+/// Writes a secret readable by its owner only (0600 from the start).
+fn write_private(path: &Path, text: &str) -> Result<(), SandboxError> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+        .open(path)
+        .and_then(|mut file| file.write_all(text.as_bytes()))
+        .map_err(|e| SandboxError::io(path, e))
 }

@@ -4,6 +4,12 @@
 //! an advisory lock for the rest of their transaction, so entries written
 //! by several instances form one chain in commit order.
 //!
+//! Each entry's hash is keyed: an HMAC-SHA256 under the department's
+//! [`ChainKey`], a secret in a file beside `server.toml` that the database
+//! never holds. Someone who can write to the database (an administrator, a
+//! stolen backup restored) can edit rows and even recompute every digest,
+//! but cannot make the links match without the key.
+//!
 //! [`verify`] walks the chain and recomputes everything from the rows a
 //! registrar reads: a message, history line or chain entry edited, added or
 //! deleted outside Kuvert is reported.
@@ -13,6 +19,102 @@ use postgres::GenericClient;
 use time::OffsetDateTime;
 
 use crate::db::{DbError, During};
+
+/// The secret the chain's links are keyed with (32 bytes), read from
+/// `[log] chain_key_file` (64 hexadecimal digits, readable by the server's
+/// user only). Every instance of one department uses the same file.
+#[derive(Clone)]
+pub struct ChainKey(openssl::pkey::PKey<openssl::pkey::Private>);
+
+impl std::fmt::Debug for ChainKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ChainKey(…)")
+    }
+}
+
+/// Why the chain key could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ChainKeyError {
+    /// The file could not be read.
+    #[error("the chain key {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+    /// The file does not hold a key.
+    #[error("the chain key {}: {reason}", path.display())]
+    Invalid {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+impl ChainKey {
+    /// The key in `path`.
+    ///
+    /// # Errors
+    ///
+    /// [`ChainKeyError`] when the file is missing, is readable by others
+    /// than its owner, or does not hold 64 hexadecimal digits.
+    pub fn load(path: &std::path::Path) -> Result<ChainKey, ChainKeyError> {
+        let invalid = |reason: &str| ChainKeyError::Invalid {
+            path: path.to_path_buf(),
+            reason: reason.to_string(),
+        };
+        let read = |source| ChainKeyError::Read {
+            path: path.to_path_buf(),
+            source,
+        };
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(path).map_err(read)?.permissions().mode();
+            if mode & 0o077 != 0 {
+                return Err(invalid(
+                    "others than its owner may read it; chmod 600 (or 400) it",
+                ));
+            }
+        }
+        let text = std::fs::read_to_string(path).map_err(read)?;
+        let text = text.trim();
+        if text.len() != 64 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(invalid(
+                "must hold 64 hexadecimal digits (make one with `openssl rand -hex 32`)",
+            ));
+        }
+        let bytes: Vec<u8> = (0..32)
+            .map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16).unwrap_or(0))
+            .collect();
+        ChainKey::from_bytes(&bytes).map_err(|e| invalid(&e.to_string()))
+    }
+
+    /// A key of these bytes.
+    ///
+    /// # Errors
+    ///
+    /// OpenSSL's, if it cannot make an HMAC key.
+    pub fn from_bytes(bytes: &[u8]) -> Result<ChainKey, openssl::error::ErrorStack> {
+        Ok(ChainKey(openssl::pkey::PKey::hmac(bytes)?))
+    }
+
+    fn mac(&self, data: &[u8]) -> [u8; 32] {
+        let mut out = [0u8; 32];
+        let signed = openssl::sign::Signer::new(openssl::hash::MessageDigest::sha256(), &self.0)
+            .and_then(|mut signer| {
+                signer.update(data)?;
+                signer.sign_to_vec()
+            });
+        // HMAC-SHA256 over a byte string cannot fail once the key exists.
+        if let Ok(signed) = signed {
+            out.copy_from_slice(&signed[..32]);
+        }
+        out
+    }
+}
 
 /// The advisory lock serialising appends.
 const CHAIN_LOCK: i64 = 0x6b75_7665_7274_0002;
@@ -99,10 +201,12 @@ fn event_digest(
     canon.finish()
 }
 
-fn link(seq: i64, digest: &[u8; 32], prev: &[u8]) -> [u8; 32] {
-    let mut canon = Canon::new("kuvert-department-chain/1");
+/// An entry's hash: keyed, over its number, its digest and the hash it
+/// follows.
+fn link(key: &ChainKey, seq: i64, digest: &[u8; 32], prev: &[u8]) -> [u8; 32] {
+    let mut canon = Canon::new("kuvert-department-chain/2");
     canon.integer(seq).bytes(digest).bytes(prev);
-    canon.finish()
+    key.mac(&canon.finish())
 }
 
 /// The next entry's sequence number, the hash it follows and its own hash
@@ -110,6 +214,7 @@ fn link(seq: i64, digest: &[u8; 32], prev: &[u8]) -> [u8; 32] {
 /// the entry is inserted before any other instance reads the end.
 fn next_link(
     tx: &mut impl GenericClient,
+    key: &ChainKey,
     digest: &[u8; 32],
 ) -> Result<(i64, Vec<u8>, [u8; 32]), DbError> {
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&CHAIN_LOCK])
@@ -121,7 +226,7 @@ fn next_link(
         Some(row) => (row.get::<_, i64>(0) + 1, row.get::<_, Vec<u8>>(1)),
         None => (1, vec![0; 32]),
     };
-    let hash = link(seq, digest, &prev);
+    let hash = link(key, seq, digest, &prev);
     Ok((seq, prev, hash))
 }
 
@@ -130,6 +235,7 @@ fn next_link(
 /// is complete (its attachments stored).
 pub fn append(
     tx: &mut impl GenericClient,
+    key: &ChainKey,
     message_id: &str,
     history_seq: i64,
 ) -> Result<(), DbError> {
@@ -149,7 +255,7 @@ pub fn append(
     let at: OffsetDateTime = line.get(0);
     let state: String = line.get(2);
     let digest = event_digest(&content, at, line.get(1), &state, line.get(3));
-    let (seq, prev, hash) = next_link(tx, &digest)?;
+    let (seq, prev, hash) = next_link(tx, key, &digest)?;
     tx.execute(
         "INSERT INTO chain (seq, history_seq, at, kind, message_id, state, digest, prev_hash, hash)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -184,7 +290,11 @@ fn purge_digest(row: &postgres::Row) -> [u8; 32] {
 const PURGE_COLUMNS: &str = "id, at, purged_by, rule, older_than, count, ids_sha256, message_ids";
 
 /// Seals the purge `purge_id`: appends its entry.
-pub fn append_purge(tx: &mut impl GenericClient, purge_id: i64) -> Result<(), DbError> {
+pub fn append_purge(
+    tx: &mut impl GenericClient,
+    key: &ChainKey,
+    purge_id: i64,
+) -> Result<(), DbError> {
     let row = tx
         .query_one(
             &format!("SELECT {PURGE_COLUMNS} FROM purges WHERE id = $1"),
@@ -193,7 +303,7 @@ pub fn append_purge(tx: &mut impl GenericClient, purge_id: i64) -> Result<(), Db
         .during("reading a purge for the chain")?;
     let digest = purge_digest(&row);
     let at: OffsetDateTime = row.get(1);
-    let (seq, prev, hash) = next_link(tx, &digest)?;
+    let (seq, prev, hash) = next_link(tx, key, &digest)?;
     tx.execute(
         "INSERT INTO chain (seq, purge_id, at, kind, digest, prev_hash, hash)
          VALUES ($1, $2, $3, 'purge', $4, $5, $6)",
@@ -208,6 +318,72 @@ pub fn append_purge(tx: &mut impl GenericClient, purge_id: i64) -> Result<(), Db
     )
     .during("appending to the chain")?;
     Ok(())
+}
+
+/// Recomputes every entry of the chain under `key` from the rows as they
+/// stand now, in order — what someone who can write the database would do
+/// to hide an edit. Under any key but the department's, [`verify`] then
+/// reports every entry; under the department's own, the edit is sealed as
+/// if Kuvert had made it (which is why the key never goes in the database).
+/// The tests play the attacker with it; IT could rekey a log with it after
+/// it verified under the old key. Returns the number of entries.
+pub fn reseal(tx: &mut impl GenericClient, key: &ChainKey) -> Result<u64, DbError> {
+    let entries = tx
+        .query(
+            "SELECT seq, history_seq, message_id, purge_id FROM chain ORDER BY seq",
+            &[],
+        )
+        .during("reading the chain")?;
+    let mut prev = vec![0u8; 32];
+    for entry in &entries {
+        let seq: i64 = entry.get(0);
+        let digest = match (
+            entry.get::<_, Option<i64>>(1),
+            entry.get::<_, Option<String>>(2),
+            entry.get::<_, Option<i64>>(3),
+        ) {
+            (Some(history_seq), Some(message_id), _) => {
+                let content = tx
+                    .query_one(
+                        &format!("SELECT {CONTENT_COLUMNS} FROM messages m WHERE m.id = $1"),
+                        &[&message_id],
+                    )
+                    .during("reading a message for the chain")?;
+                let line = tx
+                    .query_one(
+                        "SELECT at, kind, state, detail FROM history WHERE seq = $1",
+                        &[&history_seq],
+                    )
+                    .during("reading a history line for the chain")?;
+                let state: String = line.get(2);
+                event_digest(
+                    &content_digest(&content),
+                    line.get(0),
+                    line.get(1),
+                    &state,
+                    line.get(3),
+                )
+            }
+            (_, _, Some(purge_id)) => {
+                let row = tx
+                    .query_one(
+                        &format!("SELECT {PURGE_COLUMNS} FROM purges WHERE id = $1"),
+                        &[&purge_id],
+                    )
+                    .during("reading a purge for the chain")?;
+                purge_digest(&row)
+            }
+            _ => continue,
+        };
+        let hash = link(key, seq, &digest, &prev);
+        tx.execute(
+            "UPDATE chain SET digest = $2, prev_hash = $3, hash = $4 WHERE seq = $1",
+            &[&seq, &digest.as_slice(), &prev, &hash.as_slice()],
+        )
+        .during("resealing the chain")?;
+        prev = hash.to_vec();
+    }
+    Ok(entries.len() as u64)
 }
 
 /// The SHA-256 (hex) of sorted message ids, one per line: what a purge
@@ -229,7 +405,7 @@ pub use kuvert_core::department::wire::LogCheck as ChainReport;
 /// Walks the whole chain and recomputes every entry from the messages and
 /// history lines; also checks that each message's state and recorded
 /// outcome are what its last history line says.
-pub fn verify(tx: &mut impl GenericClient) -> Result<ChainReport, DbError> {
+pub fn verify(tx: &mut impl GenericClient, key: &ChainKey) -> Result<ChainReport, DbError> {
     let mut breaks = Vec::new();
     let mut contents = std::collections::HashMap::new();
     for row in tx
@@ -293,8 +469,10 @@ pub fn verify(tx: &mut impl GenericClient) -> Result<ChainReport, DbError> {
             breaks.push(format!("entry {seq} does not follow the entry before it"));
         }
         let digest32: [u8; 32] = digest.as_slice().try_into().unwrap_or([0; 32]);
-        if link(seq, &digest32, &prev_hash).as_slice() != hash.as_slice() {
-            breaks.push(format!("entry {seq}'s hash is not its content's"));
+        if link(key, seq, &digest32, &prev_hash).as_slice() != hash.as_slice() {
+            breaks.push(format!(
+                "entry {seq}'s hash is not its content's under the department's chain key"
+            ));
         }
         prev = hash;
         if let Some(purge_id) = entry.get::<_, Option<i64>>(6) {

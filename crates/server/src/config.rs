@@ -45,6 +45,9 @@ pub struct ServerConfig {
     pub status_interval: Duration,
     /// The staff and their roles from the file.
     pub staff: Vec<StaffMember>,
+    /// The file holding the secret the log's chain is keyed with
+    /// ([`crate::chain::ChainKey`]); the same on every instance.
+    pub chain_key_file: PathBuf,
 }
 
 /// Why `server.toml` could not be used.
@@ -77,6 +80,7 @@ struct File {
     server: ServerSection,
     database: DatabaseSection,
     organisation: OrganisationSection,
+    log: LogSection,
     #[serde(default)]
     worker: WorkerSection,
     #[serde(default)]
@@ -104,6 +108,12 @@ struct DatabaseSection {
 struct OrganisationSection {
     profile: PathBuf,
     password_file: Option<PathBuf>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LogSection {
+    chain_key_file: PathBuf,
 }
 
 #[derive(Deserialize)]
@@ -226,6 +236,7 @@ impl ServerConfig {
             worker_threads: file.worker.threads.clamp(1, 64),
             status_interval: Duration::from_secs(file.worker.status_interval_seconds.max(1)),
             staff,
+            chain_key_file: resolve(file.log.chain_key_file),
         })
     }
 }
@@ -245,6 +256,8 @@ mod tests {
         [organisation]
         profile = "organisation.toml"
         password_file = "/run/credentials/kuvert-org"
+        [log]
+        chain_key_file = "chain.key"
         [[staff]]
         identity = "anna@kommun.example"
         role = "officer"
@@ -265,6 +278,7 @@ mod tests {
             Some(Path::new("/run/credentials/kuvert-org"))
         );
         assert_eq!(config.lease, Duration::from_secs(60));
+        assert_eq!(config.chain_key_file, Path::new("/etc/kuvert/chain.key"));
         assert_eq!(config.staff[0].name, "anna@kommun.example");
         assert_eq!(config.staff[0].role, Role::Officer);
     }

@@ -18,7 +18,7 @@ use kuvert_core::{Folder, Message, MessageId, Officer, SendState};
 use kuvert_protocol::dsig::SigningKey;
 use kuvert_transport::Intermediary;
 
-use crate::chain::{self, ChainReport};
+use crate::chain::{self, ChainKey, ChainReport};
 use crate::db::{act_as, Database, DbError, During};
 use crate::export;
 use crate::filing;
@@ -97,6 +97,8 @@ pub struct Department {
     clock: Box<dyn Clock>,
     instance: String,
     lease: Duration,
+    /// What the log's chain is keyed with.
+    chain_key: ChainKey,
     /// The ids of messages whose history grew (any instance's), for
     /// `GET /v1/events`; an empty id says some may have been missed.
     changes: tokio::sync::broadcast::Sender<String>,
@@ -117,12 +119,14 @@ impl std::fmt::Debug for Department {
 
 impl Department {
     /// The department over `db`, sending for `profile` with `key` through
-    /// `intermediary`; `instance` names this server in the Outbox's leases.
+    /// `intermediary`, its log's chain keyed with `chain_key`; `instance`
+    /// names this server in the Outbox's leases.
     pub fn new(
         db: Database,
         profile: Profile,
         key: SigningKey,
         intermediary: Intermediary,
+        chain_key: ChainKey,
         instance: String,
         lease: Duration,
     ) -> Self {
@@ -135,6 +139,7 @@ impl Department {
             clock: Box::new(SystemClock),
             instance,
             lease,
+            chain_key,
             changes: tokio::sync::broadcast::channel(CHANGES_KEPT).0,
         }
     }
@@ -279,6 +284,7 @@ impl Department {
             act_as(tx, None)?;
             messages::add_history(
                 tx,
+                &self.chain_key,
                 message_id.as_str(),
                 now,
                 "enqueued",
@@ -720,6 +726,7 @@ impl Department {
             }
             messages::add_history(
                 tx,
+                &self.chain_key,
                 message_id,
                 now,
                 "handled_outside",
@@ -864,7 +871,7 @@ impl Department {
                 )
                 .during("recording the purge")?
                 .get(0);
-            chain::append_purge(tx, purge_id)?;
+            chain::append_purge(tx, &self.chain_key, purge_id)?;
             Ok(answer)
         })
     }
@@ -1006,7 +1013,7 @@ impl Department {
             act_as(tx, None)?;
             for line in &imported.history {
                 let line_state = SendState::parse(&line.state).ok_or_else(|| invalid("okänt tillstånd i historiken"))?;
-                messages::add_history(tx, &imported.message_id, time(&line.at)?, &line.kind, line_state, line.detail.as_deref())?;
+                messages::add_history(tx, &self.chain_key, &imported.message_id, time(&line.at)?, &line.kind, line_state, line.detail.as_deref())?;
             }
             let from = imported
                 .local_officer
@@ -1015,6 +1022,7 @@ impl Department {
                 .unwrap_or_default();
             messages::add_history(
                 tx,
+                &self.chain_key,
                 &imported.message_id,
                 now,
                 "imported",
@@ -1040,7 +1048,9 @@ impl Department {
                 "Bara registratorer kontrollerar hela loggen.".into(),
             ));
         }
-        Ok(self.db.as_service(|tx| chain::verify(tx))?)
+        Ok(self
+            .db
+            .as_service(|tx| chain::verify(tx, &self.chain_key))?)
     }
 
     /// Claims one due Outbox item (a lease, `FOR UPDATE SKIP LOCKED`, so
@@ -1078,7 +1088,7 @@ impl Department {
                 what: format!("message id {id:?}"),
             });
         };
-        let ledger = DepartmentLedger::new(self.db.clone());
+        let ledger = DepartmentLedger::new(self.db.clone(), self.chain_key.clone());
         let pipeline = Pipeline {
             profile: &self.profile,
             ledger: &ledger,

@@ -7,6 +7,7 @@ use kuvert_core::pipeline::Ledger;
 use kuvert_core::{AttemptFailure, Error, Message, MessageId, NextState, PaperLetter, SendState};
 use time::OffsetDateTime;
 
+use crate::chain::ChainKey;
 use crate::db::{Database, DbError, During};
 use crate::messages;
 
@@ -14,12 +15,13 @@ use crate::messages;
 #[derive(Debug, Clone)]
 pub struct DepartmentLedger {
     db: Database,
+    chain_key: ChainKey,
 }
 
 impl DepartmentLedger {
-    /// The ledger over `db`.
-    pub fn new(db: Database) -> Self {
-        DepartmentLedger { db }
+    /// The ledger over `db`, its history lines sealed with `chain_key`.
+    pub fn new(db: Database, chain_key: ChainKey) -> Self {
+        DepartmentLedger { db, chain_key }
     }
 }
 
@@ -142,7 +144,15 @@ impl Ledger for DepartmentLedger {
                         expected: expected.as_str().to_string(),
                     });
                 }
-                messages::add_history(tx, id, at, "transition", state, detail.as_deref())
+                messages::add_history(
+                    tx,
+                    &self.chain_key,
+                    id,
+                    at,
+                    "transition",
+                    state,
+                    detail.as_deref(),
+                )
             })
             .map_err(core_error)
     }
@@ -186,6 +196,7 @@ impl Ledger for DepartmentLedger {
                 }
                 messages::add_history(
                     tx,
+                    &self.chain_key,
                     id,
                     at,
                     "attempt_failed",

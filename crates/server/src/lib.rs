@@ -62,6 +62,9 @@ pub enum StartError {
         /// The operating system's error.
         source: std::io::Error,
     },
+    /// The chain key file is not usable.
+    #[error(transparent)]
+    ChainKey(#[from] chain::ChainKeyError),
     /// The database could not be reached or migrated.
     #[error(transparent)]
     Database(#[from] db::DbError),
@@ -116,6 +119,7 @@ pub fn start(config: &ServerConfig) -> Result<RunningServer, StartError> {
         None => None,
     };
     let key = profile.signing_key(password.as_ref())?;
+    let chain_key = chain::ChainKey::load(&config.chain_key_file)?;
     let intermediary = profile.intermediary(password.as_ref())?;
     let db = Database::connect(
         &config.database_url,
@@ -134,6 +138,7 @@ pub fn start(config: &ServerConfig) -> Result<RunningServer, StartError> {
             profile,
             key,
             intermediary,
+            chain_key,
             config.instance.clone(),
             config.lease,
         )

@@ -140,7 +140,8 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
         }
         Command::VerifyLog => {
-            let report = database()?.as_service(|tx| kuvert_server::chain::verify(tx))?;
+            let key = kuvert_server::chain::ChainKey::load(&config.chain_key_file)?;
+            let report = database()?.as_service(|tx| kuvert_server::chain::verify(tx, &key))?;
             if report.intact() {
                 println!(
                     "intact: {} entries over {} messages",

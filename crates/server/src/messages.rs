@@ -112,6 +112,7 @@ pub fn insert(tx: &mut impl GenericClient, new: &NewMessage<'_>) -> Result<(), D
 /// Appends one history line and seals it in the chain.
 pub fn add_history(
     tx: &mut impl GenericClient,
+    key: &crate::chain::ChainKey,
     message_id: &str,
     at: OffsetDateTime,
     kind: &str,
@@ -132,7 +133,7 @@ pub fn add_history(
         &[&crate::events::CHANNEL, &message_id],
     )
     .during("announcing the change")?;
-    crate::chain::append(tx, message_id, seq)
+    crate::chain::append(tx, key, message_id, seq)
 }
 
 /// The message an earlier submission with this id stored, if any.

@@ -110,6 +110,11 @@ impl Department {
 
     /// The client of a member of the test staff (their profile as the
     /// test environment wrote it).
+    /// The department's chain key (the test environment's file).
+    pub fn chain_key(&self) -> kuvert_server::chain::ChainKey {
+        kuvert_server::chain::ChainKey::load(&self.files.chain_key).unwrap()
+    }
+
     pub fn client(&self, identity: &str) -> DepartmentClient {
         let at = STAFF.iter().position(|s| s.identity == identity).unwrap();
         let profile = Profile::load(Some(&self.files.profiles[at])).unwrap();
@@ -462,7 +467,7 @@ fn the_log_chain_verifies_and_an_edit_in_the_database_is_reported() {
     );
     let db = kuvert_server::db::Database::connect(&department.postgres.url(), 2).unwrap();
     let report = db
-        .as_service(|tx| kuvert_server::chain::verify(tx))
+        .as_service(|tx| kuvert_server::chain::verify(tx, &department.chain_key()))
         .unwrap();
     assert!(report.intact(), "{:?}", report.breaks);
     assert!(report.entries >= 2);
@@ -474,7 +479,7 @@ fn the_log_chain_verifies_and_an_edit_in_the_database_is_reported() {
     )
     .unwrap();
     let report = db
-        .as_service(|tx| kuvert_server::chain::verify(tx))
+        .as_service(|tx| kuvert_server::chain::verify(tx, &department.chain_key()))
         .unwrap();
     assert!(!report.intact());
     assert!(
@@ -482,6 +487,36 @@ fn the_log_chain_verifies_and_an_edit_in_the_database_is_reported() {
         "{:?}",
         report.breaks
     );
+
+    // Someone who can write the database, but does not hold the chain key
+    // (it is in a file beside server.toml, never in the database), edits
+    // and then recomputes every digest and link with a key of their own:
+    // every entry is reported.
+    let guessed = kuvert_server::chain::ChainKey::from_bytes(&[7u8; 32]).unwrap();
+    let resealed = db
+        .as_service(|tx| kuvert_server::chain::reseal(tx, &guessed))
+        .unwrap();
+    assert_eq!(resealed, report.entries);
+    let report = db
+        .as_service(|tx| kuvert_server::chain::verify(tx, &department.chain_key()))
+        .unwrap();
+    assert_eq!(
+        report
+            .breaks
+            .iter()
+            .filter(|b| b.contains("chain key"))
+            .count() as u64,
+        report.entries,
+        "{:?}",
+        report.breaks
+    );
+    // kuvert verify-log, as the registrar, says the same.
+    assert!(!department.client(REGISTRAR).verify_log().unwrap().intact());
+    // Only with the department's own key does a reseal hold: the key is
+    // the secret the chain rests on.
+    db.as_service(|tx| kuvert_server::chain::reseal(tx, &department.chain_key()))
+        .unwrap();
+    assert!(department.client(REGISTRAR).verify_log().unwrap().intact());
 }
 
 #[test]
@@ -758,7 +793,7 @@ fn issue_12_a_failed_message_is_marked_as_handled_once_by_its_officer_and_sealed
 
     let db = kuvert_server::db::Database::connect(&department.postgres.url(), 2).unwrap();
     let report = db
-        .as_service(|tx| kuvert_server::chain::verify(tx))
+        .as_service(|tx| kuvert_server::chain::verify(tx, &department.chain_key()))
         .unwrap();
     assert!(report.intact(), "{:?}", report.breaks);
     // The note is sealed: edited by hand, the chain says so.
@@ -770,7 +805,7 @@ fn issue_12_a_failed_message_is_marked_as_handled_once_by_its_officer_and_sealed
         )
         .unwrap();
     let report = db
-        .as_service(|tx| kuvert_server::chain::verify(tx))
+        .as_service(|tx| kuvert_server::chain::verify(tx, &department.chain_key()))
         .unwrap();
     assert!(!report.intact());
 }

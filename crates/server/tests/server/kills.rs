@@ -260,7 +260,7 @@ fn two_instances_killed_thirty_times_while_three_officers_send_three_hundred_mes
         .get(0);
     assert_eq!(stored as usize, accepted.len());
     let report = db
-        .as_service(|tx| kuvert_server::chain::verify(tx))
+        .as_service(|tx| kuvert_server::chain::verify(tx, &department.chain_key()))
         .unwrap();
     assert!(report.intact(), "{:?}", report.breaks);
     drop(instances);
