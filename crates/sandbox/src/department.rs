@@ -129,6 +129,16 @@ impl PrivatePostgres {
     }
 
     fn start_in(dir: PathBuf, port: u16, keep: bool) -> Result<PrivatePostgres, SandboxError> {
+        PrivatePostgres::start_attempt(dir, port, keep, 1)
+    }
+
+    fn start_attempt(
+        dir: PathBuf,
+        port: u16,
+        keep: bool,
+        attempt: u32,
+    ) -> Result<PrivatePostgres, SandboxError> {
+        let port_was_free = port == 0;
         let as_postgres = is_root();
         std::fs::create_dir_all(&dir).map_err(|e| SandboxError::io(&dir, e))?;
         let port = match port {
@@ -187,10 +197,27 @@ impl PrivatePostgres {
             if keep { "" } else { "-c fsync=off" }
         );
         let log = pg.dir.join("postgres.log").display().to_string();
-        pg.run_as(
+        if let Err(error) = pg.run_as(
             "pg_ctl",
             &["-D", &data, "-o", &options, "-l", &log, "-w", "start"],
-        )?;
+        ) {
+            // What PostgreSQL said is in its log, not in pg_ctl's answer.
+            let said = std::fs::read_to_string(&log).unwrap_or_default();
+            let tail: Vec<&str> = said.lines().rev().take(5).collect();
+            let taken = said.contains("could not bind") || said.contains("Address already in use");
+            if taken && port_was_free && attempt < 3 {
+                // Another process took the free port between our look and
+                // the server's bind: try another, in the same folder (this
+                // attempt hands it over and stops nothing).
+                let dir = pg.dir.clone();
+                std::mem::forget(pg);
+                return PrivatePostgres::start_attempt(dir, 0, keep, attempt + 1);
+            }
+            return Err(SandboxError::Postgres(format!(
+                "{error}; its log ends: {}",
+                tail.into_iter().rev().collect::<Vec<_>>().join(" | ")
+            )));
+        }
         let exists = pg.run_as(
             "psql",
             &[
