@@ -261,11 +261,10 @@ pub fn chain(check: &wire::LogCheck) -> ChainView {
     ChainView {
         intact: check.intact(),
         unanchored: false,
+        // As the local check's: the entry count when intact (the window's
+        // text says "… ({detail} poster kontrollerade)"), else the breaks.
         detail: if check.intact() {
-            format!(
-                "{} poster och {} meddelanden kontrollerade av avdelningens server",
-                check.entries, check.messages
-            )
+            check.entries.to_string()
         } else {
             check.breaks.join("; ")
         },
@@ -418,6 +417,24 @@ mod tests {
             outcome(&message("paper")).unwrap(),
             SendOutcome::Paper { .. }
         ));
+    }
+
+    #[test]
+    fn the_servers_log_check_reads_as_the_local_ones_entry_count_or_its_breaks() {
+        let intact = chain(&wire::LogCheck {
+            entries: 12,
+            messages: 4,
+            breaks: Vec::new(),
+        });
+        assert!(intact.intact);
+        assert_eq!(intact.detail, "12");
+        let broken = chain(&wire::LogCheck {
+            entries: 12,
+            messages: 4,
+            breaks: vec!["entry 3 is missing".into(), "entry 7 seals nothing".into()],
+        });
+        assert!(!broken.intact);
+        assert_eq!(broken.detail, "entry 3 is missing; entry 7 seals nothing");
     }
 
     #[test]
