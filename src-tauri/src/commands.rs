@@ -301,7 +301,7 @@ pub async fn compress_attachment(
 /// removed in the transaction that stores the message.
 #[tauri::command]
 pub async fn send_draft_on_paper(session: State<'_, Session>, id: i64) -> Answer<SendOutcome> {
-    if session.department()?.is_some() {
+    if session.in_department_mode() {
         return Err(department::not_here("välja papper själv (servern skickar på papper när mottagaren inte kan ta emot digital post)").into());
     }
     session.with_own_handle(|kuvert| Ok(kuvert.send_draft_on_paper(DraftId(id))?.into()))
@@ -393,7 +393,7 @@ pub(crate) fn message_view(kuvert: &Kuvert, message: Message) -> Result<MessageV
 /// officer then chooses); the same draft while it is not yet sent.
 #[tauri::command]
 pub async fn send_again(session: State<'_, Session>, id: String) -> Answer<i64> {
-    if session.department()?.is_some() {
+    if session.in_department_mode() {
         return Err(department::not_here("skicka om ett meddelande").into());
     }
     session.with(|o| {
@@ -406,7 +406,7 @@ pub async fn send_again(session: State<'_, Session>, id: String) -> Answer<i64> 
 /// draft made of it.
 #[tauri::command]
 pub async fn withdraw(session: State<'_, Session>, id: String) -> Answer<i64> {
-    if session.department()?.is_some() {
+    if session.in_department_mode() {
         return Err(department::not_here("dra tillbaka ett meddelande").into());
     }
     session.with(|o| {

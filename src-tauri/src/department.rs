@@ -49,12 +49,7 @@ impl Link {
         if let Some(client) = slot.as_ref() {
             return Ok(client.clone());
         }
-        let password = if self.profile.certificate().needs_password() {
-            Some(Keyring::system().password(&self.profile)?.0)
-        } else {
-            None
-        };
-        let client = DepartmentClient::for_profile(&self.profile, password.as_ref())?;
+        let client = DepartmentClient::from_keyring(&self.profile, &Keyring::system())?;
         *slot = Some(client.clone());
         Ok(client)
     }
@@ -273,12 +268,14 @@ pub fn chain(check: &wire::LogCheck) -> ChainView {
     }
 }
 
+/// A sent-log filter field as typed, if anything was (trimmed).
+fn given(field: &Option<String>) -> Option<&str> {
+    field.as_deref().map(str::trim).filter(|t| !t.is_empty())
+}
+
 /// Whether a message from the server matches the sent-log filter's fields
 /// the server does not search by (it searches by the free text).
 pub fn matches(filter: &LogFilterView, m: &wire::MessageView) -> bool {
-    fn given(f: &Option<String>) -> Option<&str> {
-        f.as_deref().map(str::trim).filter(|t| !t.is_empty())
-    }
     let day = |at: &str| local(at).chars().take(10).collect::<String>();
     let case_ok = given(&filter.case_number).is_none_or(|wanted| {
         let case = m.case_number.as_deref().unwrap_or_default();
@@ -306,7 +303,7 @@ pub fn matches(filter: &LogFilterView, m: &wire::MessageView) -> bool {
 /// exports by the free text (a substring, as its search) and the
 /// diarienummer (exactly, or a prefix with `*`).
 pub fn exportable(filter: &LogFilterView) -> bool {
-    let blank = |f: &Option<String>| f.as_deref().is_none_or(|t| t.trim().is_empty());
+    let blank = |f: &Option<String>| given(f).is_none();
     blank(&filter.recipient)
         && filter.states.is_empty()
         && filter.protection_class.is_none()
@@ -319,29 +316,24 @@ pub fn exportable(filter: &LogFilterView) -> bool {
 /// The server's export filter for the sent log's `filter` (see
 /// [`exportable`]).
 pub fn export_filter(filter: &LogFilterView) -> wire::ExportFilter {
-    let given = |f: &Option<String>| {
-        f.as_deref()
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .map(str::to_string)
-    };
     wire::ExportFilter {
-        text: given(&filter.text),
-        case: given(&filter.case_number),
+        text: given(&filter.text).map(str::to_string),
+        case: given(&filter.case_number).map(str::to_string),
     }
 }
 
 /// The text the server searches by for `filter`: the free text, else the
 /// diarienummer (without a trailing `*`) or the recipient.
 pub fn search_text(filter: &LogFilterView) -> Option<String> {
-    let given = |f: &Option<String>| {
-        f.as_deref()
-            .map(|t| t.trim().trim_end_matches('*').trim().to_string())
+    let searched = |f: &Option<String>| {
+        given(f)
+            .map(|t| t.trim_end_matches('*').trim())
             .filter(|t| !t.is_empty())
+            .map(str::to_string)
     };
-    given(&filter.text)
-        .or_else(|| given(&filter.case_number))
-        .or_else(|| given(&filter.recipient))
+    searched(&filter.text)
+        .or_else(|| searched(&filter.case_number))
+        .or_else(|| searched(&filter.recipient))
 }
 
 #[cfg(test)]

@@ -291,6 +291,15 @@ impl Session {
         }
     }
 
+    /// Whether the open profile is in department mode (builds no client:
+    /// for refusing what the mode does not offer).
+    pub fn in_department_mode(&self) -> bool {
+        self.wait_started();
+        self.lock()
+            .as_ref()
+            .is_some_and(|o| o.recipe.department.is_some())
+    }
+
     /// Forgets the department client, so the next call builds it anew
     /// (with a password just stored).
     pub fn reset_department(&self) {

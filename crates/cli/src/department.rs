@@ -28,12 +28,7 @@ const FIRST_STEP_WAIT: Duration = Duration::from_secs(20);
 /// The department client of `profile`, with the officer's certificate
 /// (a PKCS#12 file's password from the keyring).
 pub fn client(profile: &Profile) -> Result<DepartmentClient, Error> {
-    let password = if profile.certificate().needs_password() {
-        Some(Keyring::system().password(profile)?.0)
-    } else {
-        None
-    };
-    DepartmentClient::for_profile(profile, password.as_ref())
+    DepartmentClient::from_keyring(profile, &Keyring::system())
 }
 
 /// What a command that department mode does not offer yet answers.

@@ -10,7 +10,7 @@ use super::wire::{
 use crate::compose::Draft;
 use crate::error::Error;
 use crate::profile::{Department, Profile, ProfileError};
-use crate::secrets::Password;
+use crate::secrets::{Keyring, Password};
 
 /// How many times a submission is handed over again after the connection
 /// failed before an answer came (the same submission id each time, so the
@@ -57,6 +57,23 @@ impl DepartmentClient {
             https,
             base: department.url.clone(),
         })
+    }
+
+    /// The client of `profile`'s department server, the officer's PKCS#12
+    /// certificate opened with its password from `keyring` (a PEM one needs
+    /// none).
+    ///
+    /// # Errors
+    ///
+    /// The keyring's error when the password is not stored, else as
+    /// [`DepartmentClient::for_profile`].
+    pub fn from_keyring(profile: &Profile, keyring: &Keyring) -> Result<Self, Error> {
+        let password = if profile.certificate().needs_password() {
+            Some(keyring.password(profile)?.0)
+        } else {
+            None
+        };
+        DepartmentClient::for_profile(profile, password.as_ref())
     }
 
     /// Who the server says this officer is.
