@@ -230,15 +230,21 @@ fn next_link(
     Ok((seq, prev, hash))
 }
 
-/// Seals the history line `history_seq` of `message_id`: appends its entry.
-/// Call in the transaction that wrote the line, after the message's content
-/// is complete (its attachments stored).
-pub fn append(
+/// A history line as its chain entry seals it.
+struct SealedLine {
+    digest: [u8; 32],
+    at: OffsetDateTime,
+    kind: String,
+    state: String,
+}
+
+/// The history line `history_seq` of `message_id` and its digest, from the
+/// rows as they stand.
+fn sealed_line(
     tx: &mut impl GenericClient,
-    key: &ChainKey,
     message_id: &str,
     history_seq: i64,
-) -> Result<(), DbError> {
+) -> Result<SealedLine, DbError> {
     let content = tx
         .query_one(
             &format!("SELECT {CONTENT_COLUMNS} FROM messages m WHERE m.id = $1"),
@@ -252,21 +258,52 @@ pub fn append(
             &[&history_seq],
         )
         .during("reading a history line for the chain")?;
-    let at: OffsetDateTime = line.get(0);
-    let state: String = line.get(2);
-    let digest = event_digest(&content, at, line.get(1), &state, line.get(3));
-    let (seq, prev, hash) = next_link(tx, key, &digest)?;
+    let (at, kind, state): (OffsetDateTime, String, String) =
+        (line.get(0), line.get(1), line.get(2));
+    Ok(SealedLine {
+        digest: event_digest(&content, at, &kind, &state, line.get(3)),
+        at,
+        kind,
+        state,
+    })
+}
+
+/// The purge `purge_id`'s digest and time, from its row as it stands.
+fn sealed_purge(
+    tx: &mut impl GenericClient,
+    purge_id: i64,
+) -> Result<([u8; 32], OffsetDateTime), DbError> {
+    let row = tx
+        .query_one(
+            &format!("SELECT {PURGE_COLUMNS} FROM purges WHERE id = $1"),
+            &[&purge_id],
+        )
+        .during("reading a purge for the chain")?;
+    Ok((purge_digest(&row), row.get(1)))
+}
+
+/// Seals the history line `history_seq` of `message_id`: appends its entry.
+/// Call in the transaction that wrote the line, after the message's content
+/// is complete (its attachments stored).
+pub fn append(
+    tx: &mut impl GenericClient,
+    key: &ChainKey,
+    message_id: &str,
+    history_seq: i64,
+) -> Result<(), DbError> {
+    let line = sealed_line(tx, message_id, history_seq)?;
+    let (seq, prev, hash) = next_link(tx, key, &line.digest)?;
     tx.execute(
         "INSERT INTO chain (seq, history_seq, at, kind, message_id, state, digest, prev_hash, hash)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         &[
             &seq,
             &history_seq,
-            &at,
-            &line.get::<_, String>(1),
+            &line.at,
+            &line.kind,
             &message_id,
-            &state,
-            &digest.as_slice(),
+            &line.state,
+            &line.digest.as_slice(),
             &prev,
             &hash.as_slice(),
         ],
@@ -295,14 +332,7 @@ pub fn append_purge(
     key: &ChainKey,
     purge_id: i64,
 ) -> Result<(), DbError> {
-    let row = tx
-        .query_one(
-            &format!("SELECT {PURGE_COLUMNS} FROM purges WHERE id = $1"),
-            &[&purge_id],
-        )
-        .during("reading a purge for the chain")?;
-    let digest = purge_digest(&row);
-    let at: OffsetDateTime = row.get(1);
+    let (digest, at) = sealed_purge(tx, purge_id)?;
     let (seq, prev, hash) = next_link(tx, key, &digest)?;
     tx.execute(
         "INSERT INTO chain (seq, purge_id, at, kind, digest, prev_hash, hash)
@@ -343,36 +373,9 @@ pub fn reseal(tx: &mut impl GenericClient, key: &ChainKey) -> Result<u64, DbErro
             entry.get::<_, Option<i64>>(3),
         ) {
             (Some(history_seq), Some(message_id), _) => {
-                let content = tx
-                    .query_one(
-                        &format!("SELECT {CONTENT_COLUMNS} FROM messages m WHERE m.id = $1"),
-                        &[&message_id],
-                    )
-                    .during("reading a message for the chain")?;
-                let line = tx
-                    .query_one(
-                        "SELECT at, kind, state, detail FROM history WHERE seq = $1",
-                        &[&history_seq],
-                    )
-                    .during("reading a history line for the chain")?;
-                let state: String = line.get(2);
-                event_digest(
-                    &content_digest(&content),
-                    line.get(0),
-                    line.get(1),
-                    &state,
-                    line.get(3),
-                )
+                sealed_line(tx, &message_id, history_seq)?.digest
             }
-            (_, _, Some(purge_id)) => {
-                let row = tx
-                    .query_one(
-                        &format!("SELECT {PURGE_COLUMNS} FROM purges WHERE id = $1"),
-                        &[&purge_id],
-                    )
-                    .during("reading a purge for the chain")?;
-                purge_digest(&row)
-            }
+            (_, _, Some(purge_id)) => sealed_purge(tx, purge_id)?.0,
             _ => continue,
         };
         let hash = link(key, seq, &digest, &prev);
